@@ -1,0 +1,591 @@
+"""Sending texts: the Twilio adapter and a dry-run stand-in.
+
+This is the only module that imports the ``twilio`` SDK. The rest of the service sees frozen
+dataclasses (:class:`SendResult`, :class:`MessageStatus`) and one exception, :class:`SmsError`,
+whose ``kind`` already says what to do next (SPEC §4, delivery contract point 4):
+
+- ``transient``: the request never reached Twilio, or Twilio asked us to come back later
+  (HTTP 429 or 5xx, error 20429, connection refused, connect timeout). Retry with backoff.
+- ``permanent``: retrying cannot help (invalid number, STOP, landline, region, credentials,
+  any other 4xx). Mark the text failed and show ``reason`` to a person.
+- ``ambiguous``: the request was sent but no answer came back (read timeout, dropped
+  connection), so Twilio may have created the message. Call :meth:`SmsBackend.find_recent`
+  before any retry so the text is neither lost nor sent twice.
+
+Each :meth:`TwilioBackend.send` is exactly one HTTP request: neither the SDK nor ``requests``
+retries behind our back, because the retry policy (backoff, expiry, reconciliation) belongs to
+the engine, which records every attempt.
+
+Nothing this module logs or raises contains the auth token or an unmasked phone number. That is
+also why SDK exceptions are not chained onto :class:`SmsError`: their text holds request URLs
+(with ``To=`` for list calls) and Twilio's messages, which quote the number verbatim.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import (  # type: ignore[import-untyped]
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
+from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
+from twilio.rest import Client  # type: ignore[import-untyped]
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+from urllib3.util.retry import Retry
+
+from whoseonfirst_core.domain.masking import mask_phone
+
+__all__ = [
+    "MAX_VALIDITY_SECONDS",
+    "MIN_VALIDITY_SECONDS",
+    "DryRunBackend",
+    "ErrorKind",
+    "MessageStatus",
+    "SendResult",
+    "SmsBackend",
+    "SmsError",
+    "TwilioBackend",
+    "mask_phone",
+]
+
+_log = logging.getLogger(__name__)
+
+ErrorKind = Literal["transient", "permanent", "ambiguous"]
+
+MIN_VALIDITY_SECONDS = 1
+"""Shortest ``ValidityPeriod`` Twilio accepts, in seconds."""
+MAX_VALIDITY_SECONDS = 36_000
+"""Longest ``ValidityPeriod`` Twilio accepts, in seconds (10 hours; also Twilio's default)."""
+
+_RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
+"""How much earlier than ``since`` a message may be stamped by Twilio's clock and still match."""
+_RECONCILE_PAGE_SIZE = 50
+"""Messages per list request when reconciling; one page is plenty for one recipient's recent texts."""
+
+_PERMANENT_REASONS: dict[int, str] = {
+    20003: "Twilio refused the account SID and auth token "
+    "(check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)",
+    20404: "Twilio has no such account or message (check TWILIO_ACCOUNT_SID)",
+    21211: "Twilio rejected the number as invalid",
+    21408: "texting this number's country is not enabled on the Twilio account "
+    "(Twilio console: Messaging > Settings > Geo permissions)",
+    21602: "the text has no body",
+    21606: "the From number cannot send texts on this Twilio account",
+    21608: "a Twilio trial account can only text numbers verified in the Twilio console",
+    21610: "the recipient replied STOP and has opted out of texts from this number "
+    "(they can text START to opt back in)",
+    21612: "Twilio cannot route a text from the From number to this number",
+    21614: "the number is not a mobile number and cannot receive texts",
+    21617: "the text is longer than Twilio's 1600-character limit",
+}
+"""Plain-English reasons for the Twilio error codes people are likely to meet."""
+
+_TRANSIENT_REASONS: dict[int, str] = {
+    20429: "Twilio is rate-limiting requests",
+    20500: "Twilio had an internal error",
+    20503: "Twilio is temporarily unavailable",
+}
+
+_PHONE_LIKE = re.compile(r"(?<!\d)\+?\d{7,15}(?!\d)")
+
+
+def _mask_phones_in(text: str) -> str:
+    """``text`` with every phone-number-like run of 7–15 digits masked (see ``mask_phone``)."""
+    return _PHONE_LIKE.sub(lambda match: mask_phone(match.group()), text)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What Twilio said when it accepted a text.
+
+    ``sid`` is Twilio's message SID (``SM…``; ``DRY…`` from the dry-run backend). ``status`` is
+    Twilio's status string at that moment, usually ``queued`` or ``accepted`` (``simulated``
+    from the dry-run backend).
+    """
+
+    sid: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MessageStatus:
+    """A message's current state at Twilio.
+
+    ``status`` is Twilio's string (``queued``, ``sending``, ``sent``, ``delivered``,
+    ``undelivered``, ``failed``…; ``simulated`` for dry runs). ``error_code`` is Twilio's delivery
+    error code (e.g. 30003 unreachable) when it failed, and ``error_message`` its text with phone
+    numbers masked.
+    """
+
+    sid: str
+    status: str
+    error_code: int | None
+    error_message: str | None
+
+
+class SmsError(Exception):
+    """A text could not be sent, or Twilio could not be asked about one.
+
+    ``kind`` is ``"transient"``, ``"permanent"`` or ``"ambiguous"`` (see the module docstring for
+    what each means to the caller). ``code`` is Twilio's error code, or the HTTP status when
+    Twilio gave none, or ``None`` when no HTTP answer arrived. ``reason`` is plain English, safe
+    to log and to show: it never holds the auth token or an unmasked phone number; ``str(exc)`` is
+    ``reason``. ``retry_after`` is the delay in seconds Twilio asked for in a ``Retry-After``
+    header, if any.
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        reason: str,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.kind: ErrorKind = kind
+        self.reason = reason
+        self.code = code
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __repr__(self) -> str:
+        return (
+            f"SmsError(kind={self.kind!r}, reason={self.reason!r}, code={self.code!r}, "
+            f"retry_after={self.retry_after!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[SmsError], tuple[ErrorKind, str, int | None, float | None]]:
+        return (type(self), (self.kind, self.reason, self.code, self.retry_after))
+
+
+class SmsBackend(Protocol):
+    """Something that can send texts and report on them (Twilio, or a dry run)."""
+
+    name: str
+    """Short name for logs, /healthz and ``check``: ``twilio`` or ``dry-run``."""
+
+    def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
+        """Hand one text to the provider; ``to`` is E.164.
+
+        ``validity_seconds`` is how long the provider may keep trying to deliver it (Twilio's
+        ``ValidityPeriod``, clamped to 1..36000 s); ``None`` leaves the provider's default.
+        Raises :class:`SmsError`.
+        """
+        ...
+
+    def fetch_status(self, sid: str) -> MessageStatus:
+        """The current status of message ``sid``. Raises :class:`SmsError`."""
+        ...
+
+    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """The message to ``to`` with exactly ``body`` created at or after ``since``, if any.
+
+        Used after an ambiguous send to learn whether it was created. ``since`` is a
+        timezone-aware instant (the start of the ambiguous attempt); a couple of minutes of
+        clock skew between us and the provider is allowed for. Raises :class:`SmsError`.
+        """
+        ...
+
+    def check(self) -> str:
+        """A harmless request proving the credentials work; returns a one-line summary.
+
+        Raises :class:`SmsError` when they do not.
+        """
+        ...
+
+
+def clamp_validity(validity_seconds: int) -> int:
+    """``validity_seconds`` forced into Twilio's accepted ``ValidityPeriod`` range, 1..36000 s.
+
+    The engine never sends a text whose validity has already run out; the lower clamp only
+    guards against rounding down to zero.
+    """
+    return max(MIN_VALIDITY_SECONDS, min(MAX_VALIDITY_SECONDS, validity_seconds))
+
+
+class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
+    """The SDK's HTTP client, adjusted for a service that keeps its own retry books.
+
+    - No retries: ``requests`` adapters are mounted with ``Retry(total=0, read=False)`` for both
+      schemes, so one SDK call is one HTTP request and a read error is raised, not retried.
+    - Optionally sends every request to ``base_url`` instead of ``https://api.twilio.com``,
+      keeping path and query (tests point it at a fake server; operators at an outbound proxy).
+    - Remembers the headers of the last response on this thread, for ``Retry-After``.
+    - Logs method and path at DEBUG only; the SDK's own logging prints query strings, which
+      hold phone numbers (``To=``) on list requests.
+    """
+
+    def __init__(self, *, timeout: float, base_url: str | None) -> None:
+        super().__init__(pool_connections=True, timeout=timeout)
+        no_retries = Retry(total=0, read=False)
+        for scheme in ("https://", "http://"):
+            self.session.mount(scheme, HTTPAdapter(max_retries=no_retries))
+        self._base = urlsplit(base_url) if base_url else None
+        self._last = threading.local()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Any:
+        self._last.headers = None
+        response = super().request(
+            method,
+            self._rewrite(url),
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
+        self._last.headers = response.headers
+        return response
+
+    def last_response_headers(self) -> Mapping[str, str] | None:
+        """Headers of the last HTTP response received on this thread (None if none arrived)."""
+        headers: Mapping[str, str] | None = getattr(self._last, "headers", None)
+        return headers
+
+    def log_request(self, kwargs: dict[str, Any]) -> None:
+        _log.debug("Twilio API request %s %s", kwargs["method"], urlsplit(kwargs["url"]).path)
+
+    def log_response(self, status_code: int, response: Any) -> None:
+        _log.debug("Twilio API answered HTTP %s", status_code)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    def _rewrite(self, url: str) -> str:
+        if self._base is None:
+            return url
+        original = urlsplit(url)
+        return urlunsplit(
+            (
+                self._base.scheme,
+                self._base.netloc,
+                self._base.path.rstrip("/") + original.path,
+                original.query,
+                original.fragment,
+            )
+        )
+
+
+_T = TypeVar("_T")
+
+
+class TwilioBackend:
+    """Texts through Twilio's Programmable Messaging API with the official SDK.
+
+    Give exactly one sender: ``from_number`` (E.164) or ``messaging_service_sid`` (``MG…``).
+    ``api_url`` (``WHOSEONFIRST_TWILIO_API_URL``, e.g. ``http://127.0.0.1:8123``) replaces the
+    scheme and host of every request; ``None`` talks to the real Twilio API. ``timeout`` is the
+    connect and read timeout of each request, in seconds.
+
+    Use one instance from one thread at a time (it holds one pooled ``requests`` session).
+    """
+
+    name: str = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if not account_sid or not auth_token:
+            raise ValueError("Twilio needs both an account SID and an auth token")
+        if bool(from_number) == bool(messaging_service_sid):
+            raise ValueError(
+                "give exactly one of a From number (TWILIO_FROM_NUMBER) or a messaging "
+                "service SID (TWILIO_MESSAGING_SERVICE_SID)"
+            )
+        if not timeout > 0:
+            raise ValueError(f"the Twilio timeout must be more than 0 seconds, not {timeout}")
+        if api_url is not None:
+            parts = urlsplit(api_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "WHOSEONFIRST_TWILIO_API_URL must be an http(s) URL such as "
+                    f"http://127.0.0.1:8123, not {api_url!r}"
+                )
+        self._account_sid = account_sid
+        self._auth_token = auth_token  # kept only to scrub it from anything we report
+        self._from_number = from_number or None
+        self._messaging_service_sid = messaging_service_sid or None
+        self._api_url = api_url
+        self._timeout = timeout
+        self._http = _TwilioHttp(timeout=timeout, base_url=api_url)
+        self._client: Any = Client(account_sid, auth_token, http_client=self._http)
+
+    @property
+    def is_real_twilio(self) -> bool:
+        """True when requests go to the real Twilio API (no ``api_url`` override)."""
+        return self._api_url is None
+
+    def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
+        """Create one message at Twilio (one HTTP request); see :meth:`SmsBackend.send`."""
+        fields: dict[str, Any] = {"to": to, "body": body}
+        if self._from_number is not None:
+            fields["from_"] = self._from_number
+        else:
+            fields["messaging_service_sid"] = self._messaging_service_sid
+        if validity_seconds is not None:
+            fields["validity_period"] = clamp_validity(validity_seconds)
+        _log.debug("sending a text to %s through Twilio", mask_phone(to))
+        message = self._call(lambda: self._client.messages.create(**fields))
+        return SendResult(sid=str(message.sid), status=str(message.status))
+
+    def fetch_status(self, sid: str) -> MessageStatus:
+        """Fetch message ``sid``; see :meth:`SmsBackend.fetch_status`."""
+        message = self._call(lambda: self._client.messages(sid).fetch())
+        error_code = message.error_code
+        error_message = message.error_message
+        return MessageStatus(
+            sid=str(message.sid),
+            status=str(message.status),
+            error_code=int(error_code) if error_code not in (None, "") else None,
+            error_message=self._scrub(str(error_message)) if error_message else None,
+        )
+
+    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """Look for an already-created message; see :meth:`SmsBackend.find_recent`.
+
+        Two list requests at most. Twilio's ``DateSent>`` filter only finds messages that have
+        a send date (and compares whole days), while a message created a moment ago is often
+        still ``queued`` with none, so when the filtered list has no match the newest page of
+        messages to ``to`` is searched too. Matches are checked against the exact instant here.
+        """
+        if since.tzinfo is None:
+            raise ValueError("find_recent needs a timezone-aware 'since'")
+        earliest = since.astimezone(UTC) - _RECONCILE_CLOCK_SKEW
+
+        sent_recently = self._call(
+            lambda: self._client.messages.list(
+                to=to, date_sent_after=earliest, limit=_RECONCILE_PAGE_SIZE
+            )
+        )
+        found = _first_match(sent_recently, body, earliest)
+        if found is None:
+            newest = self._call(
+                lambda: self._client.messages.list(to=to, limit=_RECONCILE_PAGE_SIZE)
+            )
+            found = _first_match(newest, body, earliest)
+        if found is not None:
+            _log.info("found an earlier attempt's text to %s at Twilio", mask_phone(to))
+        return found
+
+    def check(self) -> str:
+        """Fetch the account (changes nothing); see :meth:`SmsBackend.check`."""
+        account = self._call(lambda: self._client.api.v2010.accounts(self._account_sid).fetch())
+        status = str(account.status)
+        where = "the real Twilio API" if self._api_url is None else f"the API at {self._api_url}"
+        if status != "active":
+            raise SmsError("permanent", f"the Twilio account is {status}, not active ({where})")
+        return f"Twilio account {account.friendly_name!r} is active ({where})"
+
+    def close(self) -> None:
+        """Close pooled HTTP connections; the backend must not be used afterwards."""
+        self._http.close()
+
+    def _call(self, request: Callable[[], _T]) -> _T:
+        """Run one SDK call, turning every way it can fail into an :class:`SmsError`."""
+        try:
+            return request()
+        except (TwilioRestException, TwilioServiceException) as exc:
+            error = self._from_error_reply(exc)
+        except TwilioException as exc:
+            error = SmsError(
+                "ambiguous", f"unexpected reply from Twilio: {self._scrub(type(exc).__name__)}"
+            )
+        except json.JSONDecodeError:
+            error = SmsError("ambiguous", "Twilio's reply was not valid JSON")
+        except requests.RequestException as exc:
+            error = _from_transport_failure(exc, self._timeout)
+        except http.client.HTTPException as exc:
+            error = SmsError(
+                "ambiguous",
+                f"the connection to Twilio failed after the request was sent "
+                f"({type(exc).__name__}); the text may have been created",
+            )
+        # Raised here rather than inside the except clauses so the SDK exception is not chained:
+        # its text may quote the unmasked number (see the module docstring).
+        raise error
+
+    def _from_error_reply(self, exc: Any) -> SmsError:
+        """Classify an HTTP error answer from Twilio (SDK exception ``exc``)."""
+        status = int(exc.status)
+        code = int(exc.code) if exc.code not in (None, "") else None
+        message = str(getattr(exc, "msg", None) or getattr(exc, "detail", None) or "")
+        retry_after = _retry_after_seconds(self._http.last_response_headers())
+        reported_code = code if code is not None else status
+
+        if code in _TRANSIENT_REASONS:
+            return SmsError(
+                "transient", f"{_TRANSIENT_REASONS[code]} ({code})", code, retry_after
+            )
+        if code in _PERMANENT_REASONS:
+            return SmsError("permanent", f"{_PERMANENT_REASONS[code]} ({code})", code)
+        if status == 429:
+            return SmsError(
+                "transient", f"Twilio is rate-limiting requests (HTTP 429)", reported_code,
+                retry_after,
+            )
+        if status >= 500:
+            return SmsError(
+                "transient", f"Twilio had a server error (HTTP {status})", reported_code,
+                retry_after,
+            )
+        detail = f": {self._scrub(message)}" if message else ""
+        return SmsError(
+            "permanent",
+            f"Twilio refused the request (HTTP {status}, error {reported_code}){detail}",
+            reported_code,
+        )
+
+    def _scrub(self, text: str) -> str:
+        """``text`` with phone numbers masked and the auth token removed."""
+        return _mask_phones_in(text.replace(self._auth_token, "[auth token]"))
+
+
+def _first_match(messages: Any, body: str, earliest: datetime) -> SendResult | None:
+    """The first (newest) SDK message with ``body`` created or sent at or after ``earliest``."""
+    for message in messages:
+        if message.body != body and str(message.body or "").strip() != body.strip():
+            continue
+        created: datetime | None = message.date_created
+        sent: datetime | None = message.date_sent
+        stamps = [stamp for stamp in (created, sent) if isinstance(stamp, datetime)]
+        # No stamp at all means Twilio has not even dated it yet: it can only be brand new.
+        if not stamps or max(stamps) >= earliest:
+            return SendResult(sid=str(message.sid), status=str(message.status))
+    return None
+
+
+def _retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from a ``Retry-After: <seconds>`` header; None if absent or an HTTP date."""
+    if not headers:
+        return None
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _from_transport_failure(exc: requests.RequestException, timeout: float) -> SmsError:
+    """Classify a failure below HTTP: did the request (possibly) reach Twilio?
+
+    ``requests`` wraps connection-establishment failures (refused, unreachable, DNS, proxy,
+    TLS handshake) as ``MaxRetryError`` — nothing was sent, so they are transient. A read
+    timeout or a connection that breaks once the request is on the wire (``ProtocolError``,
+    ``RemoteDisconnected``, a cut-off body) is ambiguous.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return SmsError(
+            "transient", f"timed out connecting to Twilio after {timeout:g} s (nothing was sent)"
+        )
+    if isinstance(exc, requests.ReadTimeout):
+        return SmsError(
+            "ambiguous",
+            f"no answer from Twilio within {timeout:g} s after the request was sent; "
+            "the text may have been created",
+        )
+    if isinstance(exc, requests.ConnectionError):
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, MaxRetryError):
+            return SmsError("transient", f"could not connect to Twilio ({_describe(cause)})")
+        return SmsError(
+            "ambiguous",
+            "the connection to Twilio dropped after the request was sent; "
+            "the text may have been created",
+        )
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
+                        requests.exceptions.ContentDecodingError)):
+        return SmsError(
+            "ambiguous", "Twilio's reply was cut off; the text may have been created"
+        )
+    # InvalidURL, MissingSchema and friends: a configuration mistake, not a network mood.
+    return SmsError("permanent", f"could not make a request to Twilio ({type(exc).__name__})")
+
+
+def _describe(failure: MaxRetryError) -> str:
+    """A short, number-free description of why a connection could not be made."""
+    reason = failure.reason
+    if isinstance(reason, NameResolutionError):
+        return "the host name did not resolve"
+    if isinstance(reason, NewConnectionError):
+        if isinstance(reason.__cause__ or reason.__context__, ConnectionRefusedError) or (
+            "refused" in str(reason).lower()
+        ):
+            return "connection refused"
+        return "host unreachable"
+    return type(reason).__name__ if reason is not None else "unknown error"
+
+
+class DryRunBackend:
+    """Sends nothing: logs each text it would send (numbers masked) and reports ``simulated``.
+
+    The default when no Twilio credentials are configured (SPEC §4, SMS backends).
+    """
+
+    name: str = "dry-run"
+
+    @property
+    def is_real_twilio(self) -> bool:
+        """Always False: no texts leave this machine."""
+        return False
+
+    def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
+        """Log the text and return a made-up ``DRY…`` SID with status ``simulated``."""
+        sid = "DRY" + uuid.uuid4().hex
+        validity = "default" if validity_seconds is None else f"{clamp_validity(validity_seconds)} s"
+        _log.info(
+            "dry run: would text %s (validity %s, sid %s): %s",
+            mask_phone(to),
+            validity,
+            sid,
+            _mask_phones_in(body),
+        )
+        return SendResult(sid=sid, status="simulated")
+
+    def fetch_status(self, sid: str) -> MessageStatus:
+        """Always ``simulated``: dry-run texts never progress."""
+        return MessageStatus(sid=sid, status="simulated", error_code=None, error_message=None)
+
+    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """Always None: a dry run cannot leave an ambiguous send behind."""
+        return None
+
+    def check(self) -> str:
+        """Nothing to check."""
+        return "dry-run backend: no texts leave this machine"

@@ -1,0 +1,129 @@
+"""Shared fixtures: databases on SQLite and PostgreSQL, a fixed clock, offscreen Qt."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from tests.pg_server import PgServer, remove_server, start_server  # noqa: E402
+from whoseonfirst_core.clock import FixedClock  # noqa: E402
+from whoseonfirst_core.db.session import Database, upgrade  # noqa: E402
+
+REQUIRE_PG = os.environ.get("WHOSEONFIRST_REQUIRE_POSTGRES", "") not in ("", "0")
+TEMPLATE_DB = "wof_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        server = start_server()
+    except (FileNotFoundError, OSError) as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL tests are required but no server could start: {exc}")
+        pytest.skip(f"PostgreSQL server binaries not available here ({exc})")
+    except Exception as exc:  # noqa: BLE001 - report why the server did not start
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL tests are required but the server failed to start: {exc!r}")
+        pytest.skip(f"could not start a private PostgreSQL server: {exc!r}")
+    try:
+        yield server
+    finally:
+        remove_server(server)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """A migrated template database; each test clones it (fast)."""
+    from pytest_postgresql.janitor import DatabaseJanitor
+
+    janitor = DatabaseJanitor(
+        user=pg_server.user, host=pg_server.host, port=pg_server.port,
+        dbname=TEMPLATE_DB, version=15,
+    )
+    janitor.init()
+    db = Database(pg_server.url(TEMPLATE_DB))
+    upgrade(db)
+    db.dispose()
+    return TEMPLATE_DB
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+def _new_pg_database(pg_server: PgServer, template: str) -> tuple[str, object]:
+    from pytest_postgresql.janitor import DatabaseJanitor
+
+    name = f"wof_test_{os.getpid()}_{next(_counter)}"
+    janitor = DatabaseJanitor(
+        user=pg_server.user, host=pg_server.host, port=pg_server.port, dbname=name,
+        template_dbname=template, version=15,
+    )
+    janitor.init()
+    return pg_server.url(name), janitor
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "whoseonfirst.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    server: PgServer = request.getfixturevalue("pg_server")
+    template: str = request.getfixturevalue("pg_template")
+    url, janitor = _new_pg_database(server, template)
+    try:
+        yield url
+    finally:
+        janitor.drop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database URL on each backend."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url: str) -> Iterator[Database]:
+    database = Database(sqlite_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Monday 2026-03-02 07:00 America/Chicago (13:00 UTC) unless a test moves it."""
+    return FixedClock(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))

@@ -1,0 +1,94 @@
+"""A private, throwaway PostgreSQL server for the test run, from the machine's binaries.
+
+PostgreSQL refuses to run as root, so when the tests run as root (CI does) the server runs as
+the ``postgres`` system user through ``runuser``. It listens on 127.0.0.1 on a free port, with
+trust authentication, in a temporary folder removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class PgServer:
+    host: str
+    port: int
+    user: str
+    datadir: Path
+    bindir: Path
+    _as_user: list[str]
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{dbname}"
+
+    def ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*self._as_user, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), *args],
+            check=True, capture_output=True, timeout=60,
+        )
+
+    def stop(self) -> None:
+        self.ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        self.ctl(
+            "-w", "-l", str(self.datadir / "server.log"),
+            "-o", f"-p {self.port} -k {self.datadir} -c listen_addresses={self.host} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "start",
+        )
+
+
+def find_bindir() -> Path | None:
+    pg_config = shutil.which("pg_config")
+    candidates: list[Path] = []
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            candidates.append(Path(out.stdout.strip()))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for c in candidates:
+        if (c / "initdb").exists() and (c / "pg_ctl").exists():
+            return c
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server() -> PgServer:
+    bindir = find_bindir()
+    if bindir is None:
+        raise FileNotFoundError("no PostgreSQL server binaries (initdb, pg_ctl) found")
+    as_user: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="wof-pg-"))
+    datadir = base / "data"
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres")
+        os.chmod(base, 0o700)
+    subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres",
+         "-E", "UTF8", "--no-sync"],
+        check=True, capture_output=True, timeout=120,
+    )
+    server = PgServer("127.0.0.1", free_port(), "postgres", datadir, bindir, as_user)
+    server.start()
+    return server
+
+
+def remove_server(server: PgServer) -> None:
+    try:
+        server.stop()
+    finally:
+        shutil.rmtree(server.datadir.parent, ignore_errors=True)

@@ -1,0 +1,269 @@
+"""SQLAlchemy 2 models: the one database the app and the service share (SPEC §2-§5).
+
+Rows that admins edit carry a ``version`` column (optimistic locking: a save over a newer
+version fails instead of overwriting). Members referenced by history are archived, never
+deleted. Every instant is timezone-aware UTC (:class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from whoseonfirst_core.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TeamSettings(Base):
+    """The team and its settings: exactly one row, id 1."""
+
+    __tablename__ = "team_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64))
+    anchor_date: Mapped[date] = mapped_column(Date)
+    shift_start_template: Mapped[str] = mapped_column(Text)
+    weekly_summary_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    weekly_summary_day: Mapped[int] = mapped_column(Integer, default=0)
+    weekly_summary_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    horizon_weeks: Mapped[int] = mapped_column(Integer, default=12)
+    reminder_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    secondary_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer)
+    color: Mapped[str] = mapped_column(String(7))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_members_position", "position"),)
+
+
+class ShiftDefinition(Base):
+    """One shift of the current weekly pattern (what the Shifts page edits)."""
+
+    __tablename__ = "shift_definitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+    start_day: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[str] = mapped_column(String(5))
+    duration_hours: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("start_day BETWEEN 0 AND 6", name="start_day"),
+        CheckConstraint("duration_hours BETWEEN 1 AND 168", name="duration"),
+    )
+
+
+class RotationEpoch(Base):
+    """A stretch of rotation with one team order and pattern, from ``effective_from`` (local).
+
+    The rotation state: generation is a pure function of the epochs, so the schedule can always
+    be explained and re-derived, and extending it only appends.
+    """
+
+    __tablename__ = "rotation_epochs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    member_ids: Mapped[list[int]] = mapped_column(JSON)
+    pattern: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    start_index: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ScheduleEntry(Base):
+    """A generated shift with its scheduled member; never rewritten once it has started."""
+
+    __tablename__ = "schedule_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch_id: Mapped[int] = mapped_column(ForeignKey("rotation_epochs.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    shift_name: Mapped[str] = mapped_column(String(60))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    member: Mapped[Member] = relationship(lazy="raise")
+    __table_args__ = (
+        Index("ix_schedule_entries_end_at", "end_at"),
+        UniqueConstraint("epoch_id", "seq", name="uq_schedule_entries_epoch_seq"),
+    )
+
+
+class Override(Base):
+    """``member`` covers ``[start_at, end_at)`` instead of whoever is scheduled."""
+
+    __tablename__ = "overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="span"),
+        CheckConstraint("status IN ('active', 'completed', 'cancelled')", name="status"),
+        Index("ix_overrides_span", "end_at", "start_at"),
+    )
+
+
+class EscalationContact(Base):
+    __tablename__ = "escalation_contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
+    failure_alerts: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+NOTIFICATION_KINDS = ("shift_start", "weekly_summary", "failure_alert", "test", "manual", "reminder")
+NOTIFICATION_STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "missed",
+    "simulated",
+    "expired",
+)
+
+
+class Notification(Base):
+    """The outbox (SPEC §4): one row per text, unique by idempotency key."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    recipient_name: Mapped[str] = mapped_column(String(100))
+    recipient_phone: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    span_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    span_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    shift_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    related_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id"), nullable=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    triggered_by: Mapped[str] = mapped_column(String(200))
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        Index("ix_notifications_due_at", "due_at"),
+        Index("ix_notifications_member", "member_id", "due_at"),
+    )
+
+
+class NotificationAttempt(Base):
+    """One try at sending a notification, with its outcome (shown in the history details)."""
+
+    __tablename__ = "notification_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    instance_id: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(Base):
+    """Append-only change history: who changed what, before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+
+
+class ServiceHeartbeat(Base):
+    """What each running service instance last said about itself (shown by the app)."""
+
+    __tablename__ = "service_heartbeats"
+    instance_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(40))
+    sms_backend: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Meta(Base):
+    """Small key/value facts: ``revision`` (bumped by every write, polled by the app),
+    ``service_first_tick_at``, ``service_last_tick_at``."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

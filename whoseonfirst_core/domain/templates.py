@@ -1,0 +1,160 @@
+"""Text templates, SMS segment arithmetic and the weekly summary (SPEC §4)."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from whoseonfirst_core.domain.resolution import ResolvedSpan
+from whoseonfirst_core.domain.timeutil import (
+    WEEKDAY_ABBR,
+    day_start,
+    fmt_duration,
+    fmt_local,
+    to_utc,
+)
+
+PLACEHOLDERS: tuple[str, ...] = ("name", "start", "end", "duration", "shift", "team")
+DEFAULT_SHIFT_START_TEMPLATE = (
+    "WhoseOnFirst: Hi {name}, you are on call from {start} until {end} ({duration})."
+)
+MAX_TEMPLATE_LENGTH = 1000
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used; the message names the problem."""
+
+
+def template_problems(template: str) -> list[str]:
+    """What is wrong with ``template``: unknown placeholders, bad braces, empty text."""
+    if not isinstance(template, str) or not template.strip():
+        return ["the template is empty"]
+    if len(template) > MAX_TEMPLATE_LENGTH:
+        return [f"the template is longer than {MAX_TEMPLATE_LENGTH} characters"]
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return [f"unbalanced braces ({exc}); write {{{{ and }}}} for literal braces"]
+    unknown: list[str] = []
+    problems: list[str] = []
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in PLACEHOLDERS:
+            unknown.append("{" + field + "}")
+        elif spec or conversion:
+            problems.append(f"placeholder {{{field}}} takes no format or conversion")
+    if unknown:
+        allowed = " ".join("{" + p + "}" for p in PLACEHOLDERS)
+        problems.insert(0, f"unknown placeholder(s) {', '.join(unknown)}; allowed: {allowed}")
+    return problems
+
+
+def validate_template(template: str) -> str:
+    problems = template_problems(template)
+    if problems:
+        raise TemplateError("; ".join(problems))
+    return template
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    validate_template(template)
+    return template.format_map({k: values.get(k, "") for k in PLACEHOLDERS})
+
+
+def shift_start_values(
+    *, name: str, start: datetime, end: datetime, shift: str, team: str, tz: tzinfo
+) -> dict[str, str]:
+    return {
+        "name": name,
+        "start": fmt_local(start, tz),
+        "end": fmt_local(end, tz),
+        "duration": fmt_duration(start, end, tz),
+        "shift": shift,
+        "team": team,
+    }
+
+
+# GSM 03.38 basic character set, and the extension table (each counts as two septets).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = set("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+    per_segment: int
+
+    def describe(self) -> str:
+        plural = "" if self.segments == 1 else "s"
+        return f"{self.units} characters, {self.segments} segment{plural} ({self.encoding})"
+
+
+def segment_info(text: str) -> SegmentInfo:
+    """How many SMS segments ``text`` takes: 160/153 septets in GSM-7, 70/67 units in UCS-2."""
+    if all(ch in _GSM_BASIC or ch in _GSM_EXTENSION for ch in text):
+        units = sum(2 if ch in _GSM_EXTENSION else 1 for ch in text)
+        single, multi, enc = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi, enc = 70, 67, "UCS-2"
+    if units <= single:
+        return SegmentInfo(enc, units, 1 if units else 0, single)
+    return SegmentInfo(enc, units, -(-units // multi), multi)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryPerson:
+    name: str
+    phone: str
+
+
+def summary_week_start(now: datetime, tz: tzinfo) -> date:
+    """The first day the weekly summary sent at ``now`` covers: the local day it is sent on."""
+    return to_utc(now).astimezone(tz).date()
+
+
+def weekly_summary_text(
+    week_start: date,
+    spans: Sequence[ResolvedSpan],
+    people: Mapping[int, SummaryPerson],
+    tz: tzinfo,
+) -> str:
+    """``WhoseOnFirst schedule Mar 2 - Mar 8`` then one line per day (SPEC §4).
+
+    A day lists every span that starts on it (``Ann +13125550101``, with ``(48h)`` when the span
+    is not 24 h long); a day on which nobody's span starts but someone is on call says
+    ``Ann (continues)``; a day with nobody at all says ``NO COVERAGE``.
+    """
+    last = week_start + timedelta(days=6)
+    lines = [f"WhoseOnFirst schedule {week_start:%b} {week_start.day} - {last:%b} {last.day}"]
+    ordered = sorted(spans, key=lambda s: s.start)
+    for i in range(7):
+        day = week_start + timedelta(days=i)
+        lo, hi = day_start(day, tz), day_start(day + timedelta(days=1), tz)
+        starting = [s for s in ordered if lo <= s.start < hi]
+        parts: list[str] = []
+        for s in starting:
+            person = people.get(s.member_id, SummaryPerson("?", ""))
+            text = f"{person.name} {person.phone}".strip()
+            duration = fmt_duration(s.start, s.end, tz)
+            if duration != "24h":
+                text += f" ({duration})"
+            parts.append(text)
+        if not parts:
+            running = [s for s in ordered if s.start < hi and s.end > lo]
+            for s in running:
+                name = people.get(s.member_id, SummaryPerson("?", "")).name
+                label = f"{name} (continues)"
+                if label not in parts:
+                    parts.append(label)
+        label = f"{WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
+        lines.append(f"{label}: {', '.join(parts) if parts else 'NO COVERAGE'}")
+    return "\n".join(lines)

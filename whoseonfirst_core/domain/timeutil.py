@@ -1,0 +1,133 @@
+"""Wall-clock arithmetic in the team's zone and the formats people read.
+
+Instants are timezone-aware UTC everywhere; local wall-clock times exist only at the edges
+(shift starts, texts, the calendar). Durations of shifts are wall-clock: 24 h from 08:00 ends
+at 08:00 the next day even across a DST change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+WEEKDAY_ABBR: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; raises ``ValueError`` naming it when unknown."""
+    if not name or name != name.strip() or name.startswith("/") or ".." in name:
+        raise ValueError(f"unknown time zone {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def all_zone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def ensure_aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
+        raise ValueError("naive datetime: every instant must carry its UTC offset")
+    return at
+
+
+def to_utc(at: datetime) -> datetime:
+    return ensure_aware(at).astimezone(UTC)
+
+
+def local_instant(day: date, at: time, tz: tzinfo) -> datetime:
+    """The UTC instant at wall-clock ``at`` on ``day`` in ``tz``.
+
+    A wall-clock time that does not exist (the spring-forward gap) resolves forward, the way
+    a wall clock is set; an ambiguous one (the autumn fold) takes the first occurrence.
+    """
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=tz, fold=0)
+    roundtrip = aware.astimezone(UTC).astimezone(tz)
+    if roundtrip.replace(tzinfo=None) != naive:
+        # Non-existent local time: fold=1 gives the instant after the gap.
+        aware = naive.replace(tzinfo=tz, fold=1)
+    return aware.astimezone(UTC)
+
+
+def add_wall_hours(start_utc: datetime, hours: int, tz: tzinfo) -> datetime:
+    """``start_utc`` plus ``hours`` of wall-clock time in ``tz`` (DST-aware)."""
+    local = to_utc(start_utc).astimezone(tz)
+    naive_end = local.replace(tzinfo=None) + timedelta(hours=hours)
+    return local_instant(naive_end.date(), naive_end.time(), tz)
+
+
+def local_date(at: datetime, tz: tzinfo) -> date:
+    return to_utc(at).astimezone(tz).date()
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    return local_instant(day, time(0, 0), tz)
+
+
+def fmt_local(at: datetime, tz: tzinfo) -> str:
+    """``Tue 08:00 CST`` / ``Thu 08:00 CDT``: weekday, 24 h time and that instant's abbreviation."""
+    local = to_utc(at).astimezone(tz)
+    return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M} {local.tzname()}"
+
+
+def fmt_local_long(at: datetime, tz: tzinfo) -> str:
+    """``Tue 2026-03-03 08:00 CST`` for tables, logs and details."""
+    local = to_utc(at).astimezone(tz)
+    return f"{WEEKDAY_ABBR[local.weekday()]} {local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def fmt_duration(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """A span's length as people say it: ``24h``, ``48h``, ``2h30m`` (wall-clock hours)."""
+    ls = to_utc(start).astimezone(tz).replace(tzinfo=None)
+    le = to_utc(end).astimezone(tz).replace(tzinfo=None)
+    minutes = int((le - ls).total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h" if rest == 0 else f"{hours}h{rest:02d}m"
+
+
+def parse_hhmm(text: str) -> time:
+    """``HH:MM`` (24 h) to a ``time``; raises ``ValueError`` with the reason."""
+    parts = text.split(":") if isinstance(text, str) else []
+    if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        raise ValueError(f"time {text!r} is not HH:MM (24-hour, e.g. 08:00)")
+    hh, mm = int(parts[0]), int(parts[1])
+    if hh > 23 or mm > 59:
+        raise ValueError(f"time {text!r} is out of range (00:00-23:59)")
+    return time(hh, mm)
+
+
+def weekday_index(name: str) -> int:
+    try:
+        return WEEKDAYS.index(name.strip().lower())
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"day {name!r} is not a weekday name (monday … sunday)") from exc
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO 8601 with an offset (``2026-03-02T08:00:00-06:00`` or ``…Z``) to UTC."""
+    if not isinstance(text, str):
+        raise ValueError("expected an ISO 8601 date-time string")
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time") from exc
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset (write e.g. 2026-03-02T08:00:00-06:00)")
+    return value.astimezone(UTC)
+
+
+def iso_local(at: datetime, tz: tzinfo) -> str:
+    """ISO 8601 in the team's zone with its offset, seconds precision."""
+    return to_utc(at).astimezone(tz).isoformat(timespec="seconds")

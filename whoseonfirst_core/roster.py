@@ -1,0 +1,538 @@
+"""The roster file (SPEC §7): validate, import (one transaction) and export.
+
+A bad file fails with a message naming the field and the reason, whatever the database holds,
+and changes nothing. Export writes the same bytes for the same team, so export → import into an
+empty database → export gives the same file.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import select
+
+from whoseonfirst_core.db.models import EscalationContact, Member, Override
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
+from whoseonfirst_core.domain.templates import (
+    DEFAULT_SHIFT_START_TEMPLATE,
+    template_problems,
+)
+from whoseonfirst_core.domain.timeutil import (
+    WEEKDAYS,
+    iso_local,
+    parse_hhmm,
+    parse_instant,
+    weekday_index,
+    zone,
+)
+from whoseonfirst_core.usecases.common import (
+    PALETTE,
+    all_members,
+    current_pattern,
+    has_team,
+    record_audit,
+    settings_row,
+)
+from whoseonfirst_core.usecases.errors import UseCaseError
+
+FORMAT = "whoseonfirst-roster"
+VERSION = 1
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class RosterError(UseCaseError):
+    """The file cannot be imported; ``problems`` lists ``field: reason`` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("the roster file is invalid:\n  " + "\n  ".join(problems))
+
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TeamIn(_Strict):
+    name: Name
+    timezone: StrictStr = "America/Chicago"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("is empty")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        zone(v)
+        return v
+
+
+def _phone(v: str | None) -> str | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    try:
+        return normalize_phone(v)
+    except PhoneError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class MemberIn(_Strict):
+    name: Name
+    phone: StrictStr
+    secondary_phone: StrictStr | None = None
+    active: StrictBool = True
+    position: StrictInt | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("is empty")
+        return v
+
+    @field_validator("phone")
+    @classmethod
+    def _p(cls, v: str) -> str:
+        out = _phone(v)
+        if out is None:
+            raise ValueError("a phone number is required")
+        return out
+
+    @field_validator("secondary_phone")
+    @classmethod
+    def _s(cls, v: str | None) -> str | None:
+        return _phone(v)
+
+
+class ShiftIn(_Strict):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=60)]
+    start_day: StrictStr
+    start_time: StrictStr
+    duration_hours: Annotated[StrictInt, Field(ge=1, le=168)]
+
+    @field_validator("start_day")
+    @classmethod
+    def _day(cls, v: str) -> str:
+        return WEEKDAYS[weekday_index(v)]
+
+    @field_validator("start_time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+    def to_def(self) -> ShiftDef:
+        return ShiftDef(
+            self.name.strip(), weekday_index(self.start_day), parse_hhmm(self.start_time),
+            self.duration_hours,
+        )
+
+
+class RotationIn(_Strict):
+    anchor_date: StrictStr
+
+    @field_validator("anchor_date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        try:
+            date.fromisoformat(v)
+        except ValueError as exc:
+            raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)") from exc
+        if len(v) != 10:
+            raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)")
+        return v
+
+
+class OverrideIn(_Strict):
+    member: Name
+    start: StrictStr
+    end: StrictStr
+    reason: Annotated[StrictStr, Field(max_length=500)] = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _instant(cls, v: str) -> str:
+        parse_instant(v)
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> OverrideIn:
+        if parse_instant(self.end) <= parse_instant(self.start):
+            raise ValueError("end must be after start")
+        return self
+
+
+class ContactIn(_Strict):
+    name: Name
+    phone: StrictStr
+    weekly_summary: StrictBool = True
+    failure_alerts: StrictBool = True
+
+    @field_validator("phone")
+    @classmethod
+    def _p(cls, v: str) -> str:
+        out = _phone(v)
+        if out is None:
+            raise ValueError("a phone number is required")
+        return out
+
+
+class SettingsIn(_Strict):
+    shift_start_template: StrictStr = DEFAULT_SHIFT_START_TEMPLATE
+    weekly_summary_day: StrictStr = "monday"
+    weekly_summary_time: StrictStr = "08:00"
+    horizon_weeks: Annotated[StrictInt, Field(ge=4, le=104)] = 12
+
+    @field_validator("shift_start_template")
+    @classmethod
+    def _tpl(cls, v: str) -> str:
+        problems = template_problems(v)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+    @field_validator("weekly_summary_day")
+    @classmethod
+    def _day(cls, v: str) -> str:
+        return WEEKDAYS[weekday_index(v)]
+
+    @field_validator("weekly_summary_time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+
+def _default_shifts() -> list[ShiftIn]:
+    from whoseonfirst_core.domain.rotation import default_pattern
+
+    return [
+        ShiftIn(
+            name=s.name, start_day=WEEKDAYS[s.start_day], start_time=f"{s.start_time:%H:%M}",
+            duration_hours=s.duration_hours,
+        )
+        for s in default_pattern()
+    ]
+
+
+class RosterIn(_Strict):
+    format: Literal["whoseonfirst-roster"]
+    version: Literal[1]
+    team: TeamIn
+    members: list[MemberIn] = Field(default_factory=list, max_length=1000)
+    shifts: list[ShiftIn] = Field(default_factory=_default_shifts, max_length=200)
+    rotation: RotationIn
+    overrides: list[OverrideIn] = Field(default_factory=list, max_length=100_000)
+    escalation_contacts: list[ContactIn] = Field(default_factory=list, max_length=100)
+    settings: SettingsIn = Field(default_factory=SettingsIn)
+
+    @model_validator(mode="after")
+    def _cross(self) -> RosterIn:
+        problems: list[str] = []
+        names: dict[str, int] = {}
+        phones: dict[str, str] = {}
+        for i, m in enumerate(self.members):
+            key = m.name.casefold()
+            if key in names:
+                problems.append(f"members[{i}].name: {m.name!r} appears twice")
+            names[key] = i
+            for field, number in (("phone", m.phone), ("secondary_phone", m.secondary_phone)):
+                if number is None:
+                    continue
+                if number in phones and phones[number] != m.name:
+                    problems.append(
+                        f"members[{i}].{field}: {number} already belongs to {phones[number]}"
+                    )
+                elif number in phones and field == "secondary_phone":
+                    problems.append(f"members[{i}].secondary_phone: same as the primary phone")
+                phones[number] = m.name
+        for msg in validate_pattern([s.to_def() for s in self.shifts]):
+            problems.append(f"shifts: {msg}")
+        for i, o in enumerate(self.overrides):
+            if o.member.casefold() not in names:
+                problems.append(f"overrides[{i}].member: no member named {o.member!r}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    out: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not part of the roster format)"
+        elif err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] == "literal_error" and loc == "format":
+            msg = f"must be {FORMAT!r}"
+        if "\n" in msg and not loc:
+            out.extend(msg.split("\n"))
+        else:
+            out.append(f"{loc or '(file)'}: {msg}")
+    return out
+
+
+def parse_roster(raw: bytes | str | dict[str, Any]) -> RosterIn:
+    """Validate a roster (bytes, text or already-parsed JSON); raises :class:`RosterError`."""
+    data: Any = raw
+    if isinstance(raw, bytes | str):
+        if len(raw) > MAX_FILE_BYTES:
+            raise RosterError([f"(file): larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"])
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RosterError([f"(file): not valid JSON ({exc})"]) from None
+        except RecursionError:
+            raise RosterError(["(file): nested too deeply to be a roster"]) from None
+    if not isinstance(data, dict):
+        raise RosterError(["(file): the top level must be a JSON object"])
+    try:
+        return RosterIn.model_validate(data)
+    except ValidationError as exc:
+        raise RosterError(_format_errors(exc)) from None
+
+
+def import_roster_data(
+    uow: UnitOfWork, now: datetime, raw: bytes | str | dict[str, Any], *, replace: bool = False
+) -> dict[str, int]:
+    """Import into the caller's unit of work (the caller commits). Returns counts."""
+    roster = parse_roster(raw)
+    if has_team(uow) and not replace:
+        raise UseCaseError(
+            "this database already has a team: use --replace to replace its configuration"
+        )
+    if replace and has_team(uow):
+        return _replace(uow, now, roster)
+    return _fresh(uow, now, roster)
+
+
+def _ordered_members(roster: RosterIn) -> list[MemberIn]:
+    indexed = list(enumerate(roster.members))
+    indexed.sort(key=lambda im: (im[1].position if im[1].position is not None else im[0], im[0]))
+    return [m for _, m in indexed]
+
+
+def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
+    from whoseonfirst_core.usecases.setup import create_team, open_first_epoch
+
+    anchor = date.fromisoformat(roster.rotation.anchor_date)
+    create_team(
+        uow, now,
+        name=roster.team.name,
+        timezone=roster.team.timezone,
+        anchor_date=anchor,
+        pattern=[s.to_def() for s in roster.shifts],
+        shift_start_template=roster.settings.shift_start_template,
+        weekly_summary_day=weekday_index(roster.settings.weekly_summary_day),
+        weekly_summary_time=roster.settings.weekly_summary_time,
+        horizon_weeks=roster.settings.horizon_weeks,
+    )
+    ids: dict[str, int] = {}
+    for pos, m in enumerate(_ordered_members(roster)):
+        row = Member(
+            name=m.name, phone=m.phone, secondary_phone=m.secondary_phone, active=m.active,
+            position=pos, color=PALETTE[pos % len(PALETTE)], notes="", archived=False,
+            created_at=now, updated_at=now,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        ids[m.name.casefold()] = row.id
+    for c in roster.escalation_contacts:
+        uow.session.add(EscalationContact(
+            name=c.name, phone=c.phone, weekly_summary=c.weekly_summary,
+            failure_alerts=c.failure_alerts,
+        ))
+    for o in roster.overrides:
+        start, end = parse_instant(o.start), parse_instant(o.end)
+        uow.session.add(Override(
+            member_id=ids[o.member.casefold()], start_at=start, end_at=end, reason=o.reason,
+            status="completed" if end <= now else "active", created_at=now,
+            created_by=uow.actor,
+        ))
+    uow.session.flush()
+    open_first_epoch(uow, now, anchor)
+    counts = {
+        "members": len(roster.members), "shifts": len(roster.shifts),
+        "overrides": len(roster.overrides), "escalation_contacts": len(roster.escalation_contacts),
+    }
+    record_audit(uow, now, "roster.import", "team", 1, f"imported roster for {roster.team.name}",
+                 None, dict(counts))
+    return counts
+
+
+def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
+    """Replace the configuration; members matched by name; history kept; past not rewritten."""
+    from whoseonfirst_core.usecases.config import _write_pattern
+    from whoseonfirst_core.usecases.schedule import earliest_change_date, start_new_epoch
+
+    settings = settings_row(uow)
+    before = {"name": settings.name, "members": [m.name for m in all_members(uow)]}
+    settings.name = roster.team.name
+    tz_changed = settings.timezone != roster.team.timezone
+    settings.timezone = roster.team.timezone
+    settings.shift_start_template = roster.settings.shift_start_template
+    settings.weekly_summary_day = weekday_index(roster.settings.weekly_summary_day)
+    settings.weekly_summary_time = roster.settings.weekly_summary_time
+    settings.horizon_weeks = roster.settings.horizon_weeks
+    existing = {m.name.casefold(): m for m in all_members(uow)}
+    wanted = _ordered_members(roster)
+    wanted_keys = {m.name.casefold() for m in wanted}
+    # Free names and phones first: members not in the file are archived.
+    for key, row in existing.items():
+        if key not in wanted_keys and not row.archived:
+            row.archived, row.active, row.updated_at = True, False, now
+    uow.session.flush()
+    used_colors = {m.color for m in existing.values() if not m.archived}
+    ids: dict[str, int] = {}
+    for pos, m in enumerate(wanted):
+        row = existing.get(m.name.casefold())
+        if row is None:
+            color = next((c for c in PALETTE if c not in used_colors), PALETTE[pos % len(PALETTE)])
+            used_colors.add(color)
+            row = Member(name=m.name, phone=m.phone, secondary_phone=m.secondary_phone,
+                         active=m.active, position=pos, color=color, notes="", archived=False,
+                         created_at=now, updated_at=now)
+            uow.session.add(row)
+        else:
+            row.name, row.phone, row.secondary_phone = m.name, m.phone, m.secondary_phone
+            row.active, row.position, row.archived, row.updated_at = m.active, pos, False, now
+        uow.session.flush()
+        ids[m.name.casefold()] = row.id
+    if tuple(s.to_def() for s in roster.shifts) != current_pattern(uow):
+        _write_pattern(uow, [s.to_def() for s in roster.shifts])
+    # Escalation contacts are replaced wholesale; they carry no history.
+    for c in uow.session.scalars(select(EscalationContact)):
+        uow.session.delete(c)
+    for ci in roster.escalation_contacts:
+        uow.session.add(EscalationContact(name=ci.name, phone=ci.phone,
+                                          weekly_summary=ci.weekly_summary,
+                                          failure_alerts=ci.failure_alerts))
+    # Future overrides: keep those in the file, cancel the others, add the new ones.
+    wanted_ovs = {
+        (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o
+        for o in roster.overrides
+    }
+    for row_o in uow.session.scalars(select(Override).where(Override.status == "active")):
+        key = (row_o.member_id, row_o.start_at, row_o.end_at)
+        if key in wanted_ovs:
+            wanted_ovs.pop(key)
+        elif row_o.end_at > now:
+            row_o.status, row_o.cancelled_at = "cancelled", now
+    for (mid, start, end), o in wanted_ovs.items():
+        if end > now:
+            uow.session.add(Override(member_id=mid, start_at=start, end_at=end, reason=o.reason,
+                                     status="active", created_at=now, created_by=uow.actor))
+    uow.session.flush()
+    effective = earliest_change_date(uow, now)
+    if tz_changed:
+        from whoseonfirst_core.usecases.config import _force_new_epoch
+
+        _force_new_epoch(uow, now, effective)
+    else:
+        start_new_epoch(uow, effective, now)
+    counts = {
+        "members": len(roster.members), "shifts": len(roster.shifts),
+        "overrides": len(roster.overrides), "escalation_contacts": len(roster.escalation_contacts),
+    }
+    record_audit(uow, now, "roster.replace", "team", 1,
+                 f"replaced the configuration from a roster file (effective {effective})",
+                 before, {"name": roster.team.name, "members": [m.name for m in wanted]})
+    return counts
+
+
+def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
+    settings = settings_row(uow)
+    tz = zone(settings.timezone)
+    members = [m for m in all_members(uow) if not m.archived]
+    names = {m.id: m.name for m in all_members(uow)}
+    overrides = uow.session.scalars(
+        select(Override).where(Override.status != "cancelled").order_by(
+            Override.start_at, Override.id
+        )
+    )
+    contacts = uow.session.scalars(
+        select(EscalationContact).order_by(EscalationContact.name, EscalationContact.id)
+    )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "team": {"name": settings.name, "timezone": settings.timezone},
+        "members": [
+            {
+                "name": m.name,
+                "phone": m.phone,
+                "secondary_phone": m.secondary_phone,
+                "active": m.active,
+                "position": i,
+            }
+            for i, m in enumerate(members)
+        ],
+        "shifts": [
+            {
+                "name": s.name,
+                "start_day": WEEKDAYS[s.start_day],
+                "start_time": f"{s.start_time:%H:%M}",
+                "duration_hours": s.duration_hours,
+            }
+            for s in current_pattern(uow)
+        ],
+        "rotation": {"anchor_date": settings.anchor_date.isoformat()},
+        "overrides": [
+            {
+                "member": names.get(o.member_id, "?"),
+                "start": iso_local(o.start_at, tz),
+                "end": iso_local(o.end_at, tz),
+                "reason": o.reason,
+            }
+            for o in overrides
+        ],
+        "escalation_contacts": [
+            {
+                "name": c.name,
+                "phone": c.phone,
+                "weekly_summary": c.weekly_summary,
+                "failure_alerts": c.failure_alerts,
+            }
+            for c in contacts
+        ],
+        "settings": {
+            "shift_start_template": settings.shift_start_template,
+            "weekly_summary_day": WEEKDAYS[settings.weekly_summary_day],
+            "weekly_summary_time": settings.weekly_summary_time,
+            "horizon_weeks": settings.horizon_weeks,
+        },
+    }
+
+
+def dumps_roster(data: dict[str, Any]) -> str:
+    """Stable bytes: the same team always serialises identically."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,197 @@
+"""Helpers shared by the use cases: loading the team row, auditing, DTO conversion."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from whoseonfirst_core.db.models import (
+    AuditEntry,
+    EscalationContact,
+    Member,
+    Override,
+    ShiftDefinition,
+    TeamSettings,
+)
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.rotation import ShiftDef
+from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
+from whoseonfirst_core.usecases.dto import ContactDTO, MemberDTO, OverrideDTO, SettingsDTO
+from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
+
+#: 16 colours with AA contrast against white text, assigned once per member and stored.
+PALETTE: tuple[str, ...] = (
+    "#1F5FAD", "#B0361F", "#1E7A3C", "#7A3DB0", "#A4540C", "#0F6E78", "#AD2A6B", "#4C5A0E",
+    "#3F4FB8", "#8A3A2A", "#2F6B5A", "#6A4C9C", "#8C4A00", "#1D5E8C", "#9C2F4F", "#4F5D6B",
+)
+ARCHIVED_COLOR = "#8A8A8A"
+
+
+def settings_row(uow: UnitOfWork) -> TeamSettings:
+    row = uow.session.get(TeamSettings, 1)
+    if row is None:
+        raise NotFoundError(
+            "this database has no team yet: create one, load the demo team, or import a roster"
+        )
+    return row
+
+
+def has_team(uow: UnitOfWork) -> bool:
+    return uow.session.get(TeamSettings, 1) is not None
+
+
+def team_zone(uow: UnitOfWork) -> ZoneInfo:
+    return zone(settings_row(uow).timezone)
+
+
+def record_audit(
+    uow: UnitOfWork,
+    now: datetime,
+    action: str,
+    entity: str,
+    entity_id: object,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    uow.session.add(
+        AuditEntry(
+            at=now,
+            actor=uow.actor,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            summary=summary,
+            before=_jsonable(before),
+            after=_jsonable(after),
+        )
+    )
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if isinstance(v, datetime | date):
+            out[k] = v.isoformat()
+        elif isinstance(v, tuple):
+            out[k] = list(v)
+        else:
+            out[k] = v
+    return out
+
+
+def member_dto(m: Member) -> MemberDTO:
+    return MemberDTO(
+        id=m.id,
+        name=m.name,
+        phone=m.phone,
+        secondary_phone=m.secondary_phone,
+        active=m.active,
+        position=m.position,
+        color=ARCHIVED_COLOR if m.archived else m.color,
+        notes=m.notes,
+        archived=m.archived,
+        version=m.version,
+    )
+
+
+def member_snapshot(m: Member) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "phone": m.phone,
+        "secondary_phone": m.secondary_phone,
+        "active": m.active,
+        "position": m.position,
+        "archived": m.archived,
+        "notes": m.notes,
+    }
+
+
+def settings_dto(s: TeamSettings) -> SettingsDTO:
+    return SettingsDTO(
+        team_name=s.name,
+        timezone=s.timezone,
+        anchor_date=s.anchor_date,
+        shift_start_template=s.shift_start_template,
+        weekly_summary_enabled=s.weekly_summary_enabled,
+        weekly_summary_day=s.weekly_summary_day,
+        weekly_summary_time=parse_hhmm(s.weekly_summary_time),
+        horizon_weeks=s.horizon_weeks,
+        reminder_minutes=s.reminder_minutes,
+        version=s.version,
+    )
+
+
+def contact_dto(c: EscalationContact) -> ContactDTO:
+    return ContactDTO(c.id, c.name, c.phone, c.weekly_summary, c.failure_alerts, c.version)
+
+
+def override_dto(o: Override, names: dict[int, str]) -> OverrideDTO:
+    return OverrideDTO(
+        id=o.id,
+        member_id=o.member_id,
+        member_name=names.get(o.member_id, "?"),
+        start=o.start_at,
+        end=o.end_at,
+        reason=o.reason,
+        status=o.status,
+        created_by=o.created_by,
+        created_at=o.created_at,
+        version=o.version,
+    )
+
+
+def all_members(uow: UnitOfWork) -> list[Member]:
+    return list(uow.session.scalars(select(Member).order_by(Member.position, Member.id)))
+
+
+def rotation_members(uow: UnitOfWork) -> list[Member]:
+    """Active, non-archived members in rotation order."""
+    return [m for m in all_members(uow) if m.active and not m.archived]
+
+
+def current_pattern(uow: UnitOfWork) -> tuple[ShiftDef, ...]:
+    rows = uow.session.scalars(select(ShiftDefinition).order_by(ShiftDefinition.position))
+    return tuple(
+        ShiftDef(r.name, r.start_day, parse_hhmm(r.start_time), r.duration_hours) for r in rows
+    )
+
+
+def pattern_to_json(pattern: tuple[ShiftDef, ...] | list[ShiftDef]) -> list[dict[str, object]]:
+    return [
+        {
+            "name": s.name,
+            "start_day": s.start_day,
+            "start_time": f"{s.start_time:%H:%M}",
+            "duration_hours": s.duration_hours,
+        }
+        for s in pattern
+    ]
+
+
+def pattern_from_json(data: list[dict[str, object]]) -> tuple[ShiftDef, ...]:
+    return tuple(
+        ShiftDef(
+            str(d["name"]),
+            int(str(d["start_day"])),
+            parse_hhmm(str(d["start_time"])),
+            int(str(d["duration_hours"])),
+        )
+        for d in data
+    )
+
+
+def clean_name(raw: str, what: str = "name", limit: int = 100) -> str:
+    if not isinstance(raw, str):
+        raise UseCaseError(f"{what} must be text")
+    name = " ".join(raw.split())
+    if not name:
+        raise UseCaseError(f"{what} is empty")
+    if len(name) > limit:
+        raise UseCaseError(f"{what} is longer than {limit} characters")
+    return name

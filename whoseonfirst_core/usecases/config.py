@@ -1,0 +1,269 @@
+"""Settings, the shift pattern and escalation contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+
+from whoseonfirst_core.db.models import EscalationContact, ShiftDefinition
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
+from whoseonfirst_core.domain.templates import template_problems
+from whoseonfirst_core.domain.timeutil import zone
+from whoseonfirst_core.usecases.common import (
+    clean_name,
+    contact_dto,
+    current_pattern,
+    pattern_to_json,
+    record_audit,
+    settings_dto,
+    settings_row,
+)
+from whoseonfirst_core.usecases.dto import ContactDTO, PersonDiff, SettingsDTO
+from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
+from whoseonfirst_core.usecases.schedule import extend_horizon, preview_change, start_new_epoch
+
+MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 104
+
+
+def get_settings(uow: UnitOfWork) -> SettingsDTO:
+    return settings_dto(settings_row(uow))
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """The editable settings; ``None`` leaves a field as it is."""
+
+    team_name: str | None = None
+    timezone: str | None = None
+    shift_start_template: str | None = None
+    weekly_summary_enabled: bool | None = None
+    weekly_summary_day: int | None = None
+    weekly_summary_time: str | None = None
+    horizon_weeks: int | None = None
+    reminder_minutes: int | None = None
+    clear_reminder: bool = False
+
+
+def settings_problems(change: SettingsChange) -> list[str]:
+    problems: list[str] = []
+    if change.team_name is not None:
+        try:
+            clean_name(change.team_name, "team name")
+        except UseCaseError as exc:
+            problems.append(str(exc))
+    if change.timezone is not None:
+        try:
+            zone(change.timezone)
+        except ValueError as exc:
+            problems.append(f"time zone: {exc}")
+    if change.shift_start_template is not None:
+        problems += [f"template: {p}" for p in template_problems(change.shift_start_template)]
+    if change.weekly_summary_day is not None and not 0 <= change.weekly_summary_day <= 6:
+        problems.append("weekly summary day: must be Monday to Sunday")
+    if change.weekly_summary_time is not None:
+        from whoseonfirst_core.domain.timeutil import parse_hhmm
+
+        try:
+            parse_hhmm(change.weekly_summary_time)
+        except ValueError as exc:
+            problems.append(f"weekly summary time: {exc}")
+    if change.horizon_weeks is not None and not (
+        MIN_HORIZON_WEEKS <= change.horizon_weeks <= MAX_HORIZON_WEEKS
+    ):
+        problems.append(
+            f"schedule horizon: must be {MIN_HORIZON_WEEKS}-{MAX_HORIZON_WEEKS} weeks"
+        )
+    if change.reminder_minutes is not None and not 5 <= change.reminder_minutes <= 24 * 60:
+        problems.append("reminder: must be 5 minutes to 24 hours before the shift")
+    return problems
+
+
+def update_settings(
+    uow: UnitOfWork, now: datetime, change: SettingsChange, *, expected_version: int | None
+) -> SettingsDTO:
+    problems = settings_problems(change)
+    if problems:
+        raise UseCaseError("; ".join(problems))
+    row = settings_row(uow)
+    if expected_version is not None and row.version != expected_version:
+        raise ConflictError(
+            "the settings were changed by someone else since you opened them",
+            [f"settings: your version {expected_version}, database version {row.version}"],
+        )
+    before = _settings_snapshot(row)
+    if change.team_name is not None:
+        row.name = clean_name(change.team_name, "team name")
+    tz_changed = change.timezone is not None and change.timezone != row.timezone
+    if change.timezone is not None:
+        row.timezone = change.timezone
+    if change.shift_start_template is not None:
+        row.shift_start_template = change.shift_start_template
+    if change.weekly_summary_enabled is not None:
+        row.weekly_summary_enabled = change.weekly_summary_enabled
+    if change.weekly_summary_day is not None:
+        row.weekly_summary_day = change.weekly_summary_day
+    if change.weekly_summary_time is not None:
+        row.weekly_summary_time = change.weekly_summary_time
+    if change.horizon_weeks is not None:
+        row.horizon_weeks = change.horizon_weeks
+    if change.clear_reminder:
+        row.reminder_minutes = None
+    elif change.reminder_minutes is not None:
+        row.reminder_minutes = change.reminder_minutes
+    uow.session.flush()
+    if tz_changed:
+        # Wall-clock shift times now mean other instants: regenerate the future.
+        from whoseonfirst_core.usecases.schedule import earliest_change_date
+
+        _force_new_epoch(uow, now, earliest_change_date(uow, now))
+    else:
+        extend_horizon(uow, now)
+    after = _settings_snapshot(row)
+    changed = [k for k in after if after[k] != before[k]]
+    record_audit(
+        uow, now, "settings.update", "settings", 1,
+        "changed " + (", ".join(changed) if changed else "nothing"), before, after,
+    )
+    return settings_dto(row)
+
+
+def _force_new_epoch(uow: UnitOfWork, now: datetime, effective_from: date) -> None:
+    from whoseonfirst_core.usecases.schedule import epochs
+
+    for r in epochs(uow):
+        if r.effective_from >= effective_from:
+            uow.session.delete(r)
+    uow.session.flush()
+    start_new_epoch(uow, effective_from, now)
+
+
+def _settings_snapshot(row: object) -> dict[str, object]:
+    keys = (
+        "name", "timezone", "shift_start_template", "weekly_summary_enabled",
+        "weekly_summary_day", "weekly_summary_time", "horizon_weeks", "reminder_minutes",
+    )
+    return {k: getattr(row, k) for k in keys}
+
+
+def get_pattern(uow: UnitOfWork) -> tuple[ShiftDef, ...]:
+    return current_pattern(uow)
+
+
+def _write_pattern(uow: UnitOfWork, shifts: Sequence[ShiftDef]) -> None:
+    problems = validate_pattern(shifts)
+    if problems:
+        raise UseCaseError("; ".join(problems))
+    uow.session.execute(delete(ShiftDefinition))
+    for pos, s in enumerate(shifts):
+        uow.session.add(
+            ShiftDefinition(
+                position=pos,
+                name=s.name.strip(),
+                start_day=s.start_day,
+                start_time=f"{s.start_time:%H:%M}",
+                duration_hours=s.duration_hours,
+            )
+        )
+    uow.session.flush()
+
+
+def set_pattern(
+    uow: UnitOfWork,
+    now: datetime,
+    shifts: Sequence[ShiftDef],
+    effective_from: date,
+    *,
+    expected: Sequence[ShiftDef] | None = None,
+) -> tuple[ShiftDef, ...]:
+    """Replace the weekly pattern from ``effective_from`` (local); earlier entries stay."""
+    before = current_pattern(uow)
+    if expected is not None and tuple(expected) != before:
+        raise ConflictError("the shift pattern was changed by someone else; review it and retry")
+    shifts = [replace(s, name=s.name.strip()) for s in shifts]
+    _write_pattern(uow, shifts)
+    start_new_epoch(uow, effective_from, now)
+    record_audit(
+        uow, now, "pattern.update", "pattern", None,
+        f"shift pattern changed from {effective_from.isoformat()}",
+        {"shifts": pattern_to_json(before)}, {"shifts": pattern_to_json(tuple(shifts))},
+    )
+    return current_pattern(uow)
+
+
+def preview_pattern(
+    uow: UnitOfWork, now: datetime, shifts: Sequence[ShiftDef], effective_from: date
+) -> list[PersonDiff]:
+    """Per-person effect of a new pattern (run in a unit of work that is not committed)."""
+    _write_pattern(uow, shifts)
+    return preview_change(uow, effective_from, now)
+
+
+# --- escalation contacts --------------------------------------------------------------------
+
+
+def list_contacts(uow: UnitOfWork) -> list[ContactDTO]:
+    rows = uow.session.scalars(select(EscalationContact).order_by(EscalationContact.name))
+    return [contact_dto(c) for c in rows]
+
+
+def _contact_fields(name: str, phone: str) -> tuple[str, str]:
+    clean = clean_name(name, "contact name")
+    try:
+        number = normalize_phone(phone)
+    except PhoneError as exc:
+        raise UseCaseError(f"contact phone: {exc}") from exc
+    return clean, number
+
+
+def save_contact(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    contact_id: int | None,
+    name: str,
+    phone: str,
+    weekly_summary: bool,
+    failure_alerts: bool,
+    expected_version: int | None = None,
+) -> ContactDTO:
+    clean, number = _contact_fields(name, phone)
+    if contact_id is None:
+        c = EscalationContact(
+            name=clean, phone=number, weekly_summary=weekly_summary, failure_alerts=failure_alerts
+        )
+        uow.session.add(c)
+        uow.session.flush()
+        record_audit(uow, now, "contact.add", "contact", c.id, f"added contact {clean}", None,
+                     {"name": clean, "phone": number, "weekly_summary": weekly_summary,
+                      "failure_alerts": failure_alerts})
+        return contact_dto(c)
+    c_existing = uow.session.get(EscalationContact, contact_id)
+    if c_existing is None:
+        raise NotFoundError("that escalation contact no longer exists (refresh)")
+    if expected_version is not None and c_existing.version != expected_version:
+        raise ConflictError(f"contact {c_existing.name} was changed by someone else")
+    before = {"name": c_existing.name, "phone": c_existing.phone,
+              "weekly_summary": c_existing.weekly_summary,
+              "failure_alerts": c_existing.failure_alerts}
+    c_existing.name, c_existing.phone = clean, number
+    c_existing.weekly_summary, c_existing.failure_alerts = weekly_summary, failure_alerts
+    uow.session.flush()
+    record_audit(uow, now, "contact.edit", "contact", c_existing.id, f"edited contact {clean}",
+                 before, {"name": clean, "phone": number, "weekly_summary": weekly_summary,
+                          "failure_alerts": failure_alerts})
+    return contact_dto(c_existing)
+
+
+def delete_contact(uow: UnitOfWork, now: datetime, contact_id: int) -> None:
+    c = uow.session.get(EscalationContact, contact_id)
+    if c is None:
+        return
+    record_audit(uow, now, "contact.delete", "contact", c.id, f"removed contact {c.name}",
+                 {"name": c.name, "phone": c.phone}, None)
+    uow.session.delete(c)
+    uow.session.flush()

@@ -1,0 +1,189 @@
+"""Frozen views of the data for the app, the service and exports. No ORM object leaves core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from whoseonfirst_core.domain.rotation import ShiftDef
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDTO:
+    id: int
+    name: str
+    phone: str
+    secondary_phone: str | None
+    active: bool
+    position: int
+    color: str
+    notes: str
+    archived: bool
+    version: int
+
+    @property
+    def phones(self) -> tuple[str, ...]:
+        return (self.phone,) + ((self.secondary_phone,) if self.secondary_phone else ())
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsDTO:
+    team_name: str
+    timezone: str
+    anchor_date: date
+    shift_start_template: str
+    weekly_summary_enabled: bool
+    weekly_summary_day: int
+    weekly_summary_time: time
+    horizon_weeks: int
+    reminder_minutes: int | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDTO:
+    id: int
+    name: str
+    phone: str
+    weekly_summary: bool
+    failure_alerts: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideDTO:
+    id: int
+    member_id: int
+    member_name: str
+    start: datetime
+    end: datetime
+    reason: str
+    status: str
+    created_by: str
+    created_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpanDTO:
+    """A resolved on-call span with names, for calendars, previews and exports."""
+
+    start: datetime
+    end: datetime
+    shift_name: str
+    member_id: int
+    member_name: str
+    member_color: str
+    entry_id: int | None
+    scheduled_member_id: int | None
+    scheduled_member_name: str | None
+    override_id: int | None
+    override_reason: str | None
+    notify: bool
+
+    @property
+    def is_override(self) -> bool:
+        return self.override_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDTO:
+    """A generated schedule entry (before overrides)."""
+
+    id: int
+    shift_name: str
+    start: datetime
+    end: datetime
+    member_id: int
+    member_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    """Everything a calendar or preview needs for ``[start, end)`` in one read."""
+
+    start: datetime
+    end: datetime
+    timezone: str
+    spans: tuple[SpanDTO, ...]
+    entries: tuple[EntryDTO, ...]
+    overrides: tuple[OverrideDTO, ...]
+    gaps: tuple[tuple[datetime, datetime], ...]
+    members: tuple[MemberDTO, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationDTO:
+    id: int
+    kind: str
+    status: str
+    member_id: int | None
+    recipient_name: str
+    recipient_phone: str
+    body: str
+    due_at: datetime
+    expires_at: datetime | None
+    shift_name: str | None
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    twilio_sid: str | None
+    error_code: int | None
+    error_message: str | None
+    triggered_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptDTO:
+    number: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    error_code: int | None
+    error_message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditDTO:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    summary: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatDTO:
+    instance_id: str
+    host: str
+    version: str
+    sms_backend: str
+    started_at: datetime
+    last_tick_at: datetime
+    next_due_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PatternDTO:
+    shifts: tuple[ShiftDef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDiff:
+    """How a proposed team change alters one person's future shifts."""
+
+    member_id: int
+    member_name: str
+    gained: tuple[tuple[datetime, str], ...] = field(default_factory=tuple)
+    lost: tuple[tuple[datetime, str], ...] = field(default_factory=tuple)
+
+    @property
+    def net(self) -> int:
+        return len(self.gained) - len(self.lost)

@@ -1,0 +1,23 @@
+"""Errors a use case raises for people to read: what happened and what to do."""
+
+from __future__ import annotations
+
+
+class UseCaseError(ValueError):
+    """Bad input or a refused action the user can fix; nothing was changed."""
+
+
+class NotFoundError(UseCaseError):
+    pass
+
+
+class ConflictError(UseCaseError):
+    """Someone else saved a newer version first; ``conflicts`` lists what differs."""
+
+    def __init__(self, message: str, conflicts: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts or []
+
+
+class ReadOnlyError(UseCaseError):
+    """The database refuses writes (for example a viewer role in PostgreSQL)."""

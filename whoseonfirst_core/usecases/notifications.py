@@ -1,0 +1,224 @@
+"""The outbox seen from the app: queue test and manual texts, read the history, heartbeats."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, or_, select
+
+from whoseonfirst_core.db.models import (
+    Member,
+    Notification,
+    NotificationAttempt,
+    ServiceHeartbeat,
+)
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+from whoseonfirst_core.domain.templates import segment_info
+from whoseonfirst_core.usecases.common import record_audit, settings_row
+from whoseonfirst_core.usecases.dto import AttemptDTO, HeartbeatDTO, NotificationDTO
+from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
+
+#: How long a queued test or manual text stays sendable.
+MANUAL_VALIDITY = timedelta(hours=1)
+MAX_MANUAL_BODY = 1600
+#: The service counts as silent when its last heartbeat is older than this.
+HEARTBEAT_STALE_AFTER = timedelta(seconds=90)
+
+
+def notification_dto(n: Notification) -> NotificationDTO:
+    return NotificationDTO(
+        id=n.id,
+        kind=n.kind,
+        status=n.status,
+        member_id=n.member_id,
+        recipient_name=n.recipient_name,
+        recipient_phone=n.recipient_phone,
+        body=n.body,
+        due_at=n.due_at,
+        expires_at=n.expires_at,
+        shift_name=n.shift_name,
+        attempts=n.attempts,
+        created_at=n.created_at,
+        sent_at=n.sent_at,
+        delivered_at=n.delivered_at,
+        failed_at=n.failed_at,
+        twilio_sid=n.twilio_sid,
+        error_code=n.error_code,
+        error_message=n.error_message,
+        triggered_by=n.triggered_by,
+    )
+
+
+def queue_text(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    to: str | int,
+    body: str | None = None,
+    kind: str = "test",
+) -> NotificationDTO:
+    """Queue a test (or manual) text to a member (id) or any number; the service sends it.
+
+    Independent of the schedule: a test text works on a day with nobody on call.
+    """
+    if kind not in ("test", "manual"):
+        raise UseCaseError("only test and manual texts can be queued by hand")
+    settings = settings_row(uow)
+    member: Member | None = None
+    if isinstance(to, int):
+        member = uow.session.get(Member, to)
+        if member is None:
+            raise NotFoundError("that member no longer exists (refresh)")
+        phone, name = member.phone, member.name
+    else:
+        try:
+            phone = normalize_phone(to)
+        except PhoneError as exc:
+            raise UseCaseError(f"to: {exc}") from exc
+        owner = uow.session.scalar(
+            select(Member).where(
+                or_(Member.phone == phone, Member.secondary_phone == phone),
+                Member.archived.is_(False),
+            )
+        )
+        member = owner
+        name = owner.name if owner else phone
+    text = (body or "").strip() or (
+        f"WhoseOnFirst test text for {settings.name}: if you can read this, texts reach you."
+    )
+    if len(text) > MAX_MANUAL_BODY:
+        raise UseCaseError(f"message: longer than {MAX_MANUAL_BODY} characters")
+    n = Notification(
+        idempotency_key=f"{kind}:{uuid.uuid4().hex}",
+        kind=kind,
+        status="queued",
+        member_id=member.id if member else None,
+        recipient_name=name,
+        recipient_phone=phone,
+        body=text,
+        due_at=now,
+        expires_at=now + MANUAL_VALIDITY,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        triggered_by=uow.actor,
+    )
+    uow.session.add(n)
+    uow.session.flush()
+    record_audit(
+        uow, now, f"notification.{kind}", "notification", n.id,
+        f"queued a {kind} text to {name} ({segment_info(text).describe()})",
+    )
+    return notification_dto(n)
+
+
+def resend(uow: UnitOfWork, now: datetime, notification_id: int) -> NotificationDTO:
+    """Queue a manual copy of an earlier text (same recipient and body)."""
+    old = uow.session.get(Notification, notification_id)
+    if old is None:
+        raise NotFoundError("that text no longer exists (refresh)")
+    return queue_text(
+        uow, now, to=old.member_id if old.member_id else old.recipient_phone,
+        body=old.body, kind="manual",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFilter:
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    member_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+
+
+def _filtered(stmt: Select[tuple[Notification]], f: HistoryFilter) -> Select[tuple[Notification]]:
+    if f.kinds:
+        stmt = stmt.where(Notification.kind.in_(f.kinds))
+    if f.statuses:
+        stmt = stmt.where(Notification.status.in_(f.statuses))
+    if f.member_id is not None:
+        stmt = stmt.where(Notification.member_id == f.member_id)
+    if f.since is not None:
+        stmt = stmt.where(Notification.due_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Notification.due_at < f.until)
+    if f.text.strip():
+        like = f"%{f.text.strip()}%"
+        stmt = stmt.where(
+            or_(
+                Notification.body.ilike(like),
+                Notification.recipient_name.ilike(like),
+                Notification.recipient_phone.ilike(like),
+                Notification.twilio_sid.ilike(like),
+            )
+        )
+    return stmt
+
+
+def history_page(
+    uow: UnitOfWork, f: HistoryFilter, *, offset: int = 0, limit: int = 100
+) -> tuple[list[NotificationDTO], int]:
+    """One page of the history, newest first, and the total count matching the filter."""
+    limit = max(1, min(limit, 1000))
+    rows = uow.session.scalars(
+        _filtered(select(Notification), f)
+        .order_by(Notification.due_at.desc(), Notification.id.desc())
+        .offset(max(0, offset))
+        .limit(limit)
+    )
+    total_stmt = _filtered(select(Notification), f).with_only_columns(func.count()).order_by(None)
+    total = uow.session.scalar(total_stmt) or 0
+    return [notification_dto(n) for n in rows], int(total)
+
+
+def get_notification(uow: UnitOfWork, notification_id: int) -> NotificationDTO:
+    n = uow.session.get(Notification, notification_id)
+    if n is None:
+        raise NotFoundError("that text no longer exists")
+    return notification_dto(n)
+
+
+def attempts_of(uow: UnitOfWork, notification_id: int) -> list[AttemptDTO]:
+    rows = uow.session.scalars(
+        select(NotificationAttempt)
+        .where(NotificationAttempt.notification_id == notification_id)
+        .order_by(NotificationAttempt.number)
+    )
+    return [
+        AttemptDTO(a.number, a.started_at, a.finished_at, a.outcome, a.error_code, a.error_message)
+        for a in rows
+    ]
+
+
+def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
+    rows = uow.session.scalars(select(ServiceHeartbeat).order_by(ServiceHeartbeat.last_tick_at.desc()))
+    return [
+        HeartbeatDTO(
+            r.instance_id, r.host, r.version, r.sms_backend, r.started_at, r.last_tick_at,
+            r.next_due_at, r.last_error,
+        )
+        for r in rows
+    ]
+
+
+def service_is_alive(beats: list[HeartbeatDTO], now: datetime) -> bool:
+    return any(now - b.last_tick_at <= HEARTBEAT_STALE_AFTER for b in beats)
+
+
+def problem_notifications(uow: UnitOfWork, since: datetime) -> list[NotificationDTO]:
+    """Failed, undelivered and missed texts since ``since`` (dashboard warnings)."""
+    rows = uow.session.scalars(
+        select(Notification)
+        .where(
+            Notification.status.in_(("failed", "undelivered", "missed")),
+            Notification.due_at >= since,
+        )
+        .order_by(Notification.due_at.desc())
+        .limit(50)
+    )
+    return [notification_dto(n) for n in rows]

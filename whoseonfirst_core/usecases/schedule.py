@@ -1,0 +1,375 @@
+"""The rotation in the database: epochs, generated entries, horizon, and resolved views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+
+from whoseonfirst_core.db.models import (
+    Member,
+    Override,
+    RotationEpoch,
+    ScheduleEntry,
+)
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.resolution import (
+    OverrideSpan,
+    ResolvedSpan,
+    ScheduledEntry,
+    coverage_gaps,
+    resolve_on_call,
+)
+from whoseonfirst_core.domain.rotation import (
+    Epoch,
+    PlannedEntry,
+    occurrences,
+    next_epoch_start_index,
+    plan_entries,
+)
+from whoseonfirst_core.domain.timeutil import day_start, local_date
+from whoseonfirst_core.usecases.common import (
+    all_members,
+    current_pattern,
+    member_dto,
+    override_dto,
+    pattern_from_json,
+    pattern_to_json,
+    rotation_members,
+    settings_row,
+    team_zone,
+)
+from whoseonfirst_core.usecases.dto import EntryDTO, PersonDiff, ScheduleView, SpanDTO
+from whoseonfirst_core.usecases.errors import UseCaseError
+
+#: The horizon extends itself when fewer than this many weeks of schedule remain.
+EXTEND_WHEN_WEEKS_LEFT = 4
+
+
+def epoch_of(row: RotationEpoch) -> Epoch:
+    return Epoch(
+        effective_from=row.effective_from,
+        member_ids=tuple(int(i) for i in row.member_ids),
+        pattern=pattern_from_json(row.pattern),
+        start_index=row.start_index,
+    )
+
+
+def epochs(uow: UnitOfWork) -> list[RotationEpoch]:
+    return list(uow.session.scalars(select(RotationEpoch).order_by(RotationEpoch.effective_from)))
+
+
+def earliest_change_date(uow: UnitOfWork, now: datetime) -> date:
+    """The first local date a team or pattern change may take effect from.
+
+    A change never touches a shift that has started: it may start today only while none of
+    today's shifts has begun (and no generated entry starting today or later has started).
+    """
+    tz = team_zone(uow)
+    today = local_date(now, tz)
+    started = uow.session.scalar(
+        select(func.max(ScheduleEntry.start_at)).where(ScheduleEntry.start_at <= now)
+    )
+    if started is not None and local_date(started, tz) >= today:
+        return local_date(started, tz) + timedelta(days=1)
+    return today
+
+
+def _planned_for_epoch(
+    row: RotationEpoch, next_row: RotationEpoch | None, tz: ZoneInfo, until: datetime, after_seq: int
+) -> list[PlannedEntry]:
+    return plan_entries(
+        epoch_of(row),
+        tz,
+        until,
+        after_seq=after_seq,
+        stop_before=next_row.effective_from if next_row is not None else None,
+    )
+
+
+def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> int:
+    """Generate entries up to ``horizon_weeks`` ahead when fewer than 4 weeks remain.
+
+    Returns the number of entries added. Existing entries are never changed (P4): each epoch
+    continues from its highest stored ``seq``.
+    """
+    settings = settings_row(uow)
+    tz = ZoneInfo(settings.timezone)
+    last_start = uow.session.scalar(select(func.max(ScheduleEntry.start_at)))
+    if (
+        not force
+        and last_start is not None
+        and last_start >= now + timedelta(weeks=EXTEND_WHEN_WEEKS_LEFT)
+    ):
+        return 0
+    until = now + timedelta(weeks=settings.horizon_weeks)
+    rows = epochs(uow)
+    max_seq = dict(
+        uow.session.execute(
+            select(ScheduleEntry.epoch_id, func.max(ScheduleEntry.seq)).group_by(
+                ScheduleEntry.epoch_id
+            )
+        ).all()
+    )
+    added = 0
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        if nxt is not None and row.id in max_seq and nxt.id in max_seq:
+            continue  # a closed epoch whose successor already started generating
+        planned = _planned_for_epoch(row, nxt, tz, until, max_seq.get(row.id, -1))
+        if planned and row.id not in max_seq:
+            # A new pattern may start a shift while the previous epoch's last one still runs
+            # (a 48 h shift across the change date): the running shift keeps its end.
+            floor = uow.session.scalar(
+                select(func.max(ScheduleEntry.end_at)).where(
+                    ScheduleEntry.start_at < day_start(row.effective_from, tz)
+                )
+            )
+            if floor is not None:
+                planned = [p for p in planned if p.start >= floor]
+        for p in planned:
+            uow.session.add(
+                ScheduleEntry(
+                    epoch_id=row.id,
+                    seq=p.seq,
+                    shift_name=p.shift_name,
+                    start_at=p.start,
+                    end_at=p.end,
+                    member_id=p.member_id,
+                )
+            )
+        added += len(planned)
+    if added:
+        uow.session.flush()
+    return added
+
+
+def horizon_end(uow: UnitOfWork) -> datetime | None:
+    return uow.session.scalar(select(func.max(ScheduleEntry.end_at)))
+
+
+def start_new_epoch(uow: UnitOfWork, effective_from: date, now: datetime) -> RotationEpoch | None:
+    """Make the current team order and pattern take effect from ``effective_from`` (local).
+
+    Entries starting on or after that date are regenerated; earlier ones stay as they are.
+    Planned epochs after that date are replaced, since the current team already includes them.
+    Returns the new epoch, or None when nothing would change.
+    """
+    earliest = earliest_change_date(uow, now)
+    if effective_from < earliest:
+        raise UseCaseError(
+            f"a change can take effect from {earliest:%a %Y-%m-%d} at the earliest: "
+            "shifts that have started are never rewritten (use an override for those)"
+        )
+    tz = team_zone(uow)
+    members = tuple(m.id for m in rotation_members(uow))
+    pattern = current_pattern(uow)
+    rows = epochs(uow)
+    previous = [r for r in rows if r.effective_from < effective_from]
+    prev = previous[-1] if previous else None
+    if prev is not None:
+        same = tuple(prev.member_ids) == members and pattern_from_json(prev.pattern) == pattern
+        later = [r for r in rows if r.effective_from >= effective_from]
+        if same and not later:
+            return None
+    start_index = next_epoch_start_index(epoch_of(prev), tz, effective_from, members) if prev else 0
+    first_local = day_start(effective_from, tz)
+    uow.session.execute(delete(ScheduleEntry).where(ScheduleEntry.start_at >= first_local))
+    for r in rows:
+        if r.effective_from >= effective_from:
+            uow.session.delete(r)
+    uow.session.flush()
+    row = RotationEpoch(
+        effective_from=effective_from,
+        member_ids=list(members),
+        pattern=pattern_to_json(pattern),
+        start_index=start_index,
+        created_at=now,
+        created_by=uow.actor,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    extend_horizon(uow, now, force=True)
+    return row
+
+
+def preview_change(
+    uow: UnitOfWork, effective_from: date, now: datetime, weeks: int | None = None
+) -> list[PersonDiff]:
+    """Per-person diff of a pending change to the team or pattern (call inside a uow that
+    has made the change but will not commit). Compares entries from ``effective_from`` to the
+    horizon before and after."""
+    tz = team_zone(uow)
+    first = day_start(effective_from, tz)
+    settings = settings_row(uow)
+    until = now + timedelta(weeks=weeks or settings.horizon_weeks)
+    before = {
+        (e.start_at, e.shift_name): e.member_id
+        for e in uow.session.scalars(
+            select(ScheduleEntry).where(
+                ScheduleEntry.start_at >= first, ScheduleEntry.start_at < until
+            )
+        )
+    }
+    members = tuple(m.id for m in rotation_members(uow))
+    pattern = current_pattern(uow)
+    rows = [r for r in epochs(uow) if r.effective_from < effective_from]
+    start_index = (
+        next_epoch_start_index(epoch_of(rows[-1]), tz, effective_from, members) if rows else 0
+    )
+    planned = plan_entries(Epoch(effective_from, members, pattern, start_index), tz, until)
+    after = {(p.start, p.shift_name): p.member_id for p in planned}
+    names = {m.id: m.name for m in all_members(uow)}
+    gained: dict[int, list[tuple[datetime, str]]] = {}
+    lost: dict[int, list[tuple[datetime, str]]] = {}
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if a == b:
+            continue
+        if b is not None:
+            lost.setdefault(b, []).append(key)
+        if a is not None:
+            gained.setdefault(a, []).append(key)
+    people = sorted(set(gained) | set(lost), key=lambda i: names.get(i, ""))
+    return [
+        PersonDiff(i, names.get(i, "?"), tuple(gained.get(i, [])), tuple(lost.get(i, [])))
+        for i in people
+    ]
+
+
+# --- reading the resolved schedule ----------------------------------------------------------
+
+
+def scheduled_entries(uow: UnitOfWork, start: datetime, end: datetime) -> list[ScheduleEntry]:
+    return list(
+        uow.session.scalars(
+            select(ScheduleEntry)
+            .where(ScheduleEntry.end_at > start, ScheduleEntry.start_at < end)
+            .order_by(ScheduleEntry.start_at)
+        )
+    )
+
+
+def effective_overrides(uow: UnitOfWork, start: datetime, end: datetime) -> list[Override]:
+    """Overrides that apply in ``[start, end)``: active and completed ones, not cancelled."""
+    return list(
+        uow.session.scalars(
+            select(Override)
+            .where(
+                Override.end_at > start,
+                Override.start_at < end,
+                Override.status != "cancelled",
+            )
+            .order_by(Override.id)
+        )
+    )
+
+
+def resolve_window(
+    uow: UnitOfWork, start: datetime, end: datetime, *, clip: bool = True
+) -> list[ResolvedSpan]:
+    """Resolved spans overlapping ``[start, end)`` (UTC); with ``clip`` cut to the window."""
+    entries = scheduled_entries(uow, start, end)
+    ovs = effective_overrides(uow, start, end)
+    # Entries that overlap an override but not the window still matter for who is scheduled.
+    lo = min([start] + [o.start_at for o in ovs])
+    hi = max([end] + [o.end_at for o in ovs])
+    if lo < start or hi > end:
+        entries = scheduled_entries(uow, lo, hi)
+    spans = resolve_on_call(
+        [ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id) for e in entries],
+        [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in ovs],
+    )
+    if not clip:
+        return [s for s in spans if s.end > start and s.start < end]
+    return resolve_on_call_clip(spans, start, end)
+
+
+def resolve_on_call_clip(
+    spans: Sequence[ResolvedSpan], start: datetime, end: datetime
+) -> list[ResolvedSpan]:
+    out: list[ResolvedSpan] = []
+    for s in spans:
+        a, b = max(s.start, start), min(s.end, end)
+        if a < b:
+            out.append(
+                s
+                if (a, b) == (s.start, s.end)
+                else ResolvedSpan(
+                    a, b, s.member_id, s.shift_name, s.entry_id, s.scheduled_member_id,
+                    s.override_id, s.notify and a == s.start,
+                )
+            )
+    return out
+
+
+def schedule_view(uow: UnitOfWork, start: datetime, end: datetime) -> ScheduleView:
+    """Spans (unclipped, so a 48 h chip keeps its real ends), entries, overrides and gaps."""
+    settings = settings_row(uow)
+    members = all_members(uow)
+    by_id = {m.id: m for m in members}
+    names = {m.id: m.name for m in members}
+    entries = scheduled_entries(uow, start, end)
+    ovs = effective_overrides(uow, start, end)
+    spans = resolve_window(uow, start, end, clip=False)
+    override_reason = {o.id: o.reason for o in ovs}
+    span_dtos = tuple(
+        SpanDTO(
+            start=s.start,
+            end=s.end,
+            shift_name=s.shift_name,
+            member_id=s.member_id,
+            member_name=names.get(s.member_id, "?"),
+            member_color=member_dto(by_id[s.member_id]).color if s.member_id in by_id else "#888",
+            entry_id=s.entry_id,
+            scheduled_member_id=s.scheduled_member_id,
+            scheduled_member_name=(
+                names.get(s.scheduled_member_id) if s.scheduled_member_id is not None else None
+            ),
+            override_id=s.override_id,
+            override_reason=override_reason.get(s.override_id) if s.override_id else None,
+            notify=s.notify,
+        )
+        for s in spans
+    )
+    gaps = tuple((g.start, g.end) for g in coverage_gaps(spans, start, end))
+    return ScheduleView(
+        start=start,
+        end=end,
+        timezone=settings.timezone,
+        spans=span_dtos,
+        entries=tuple(
+            EntryDTO(e.id, e.shift_name, e.start_at, e.end_at, e.member_id, names.get(e.member_id, "?"))
+            for e in entries
+        ),
+        overrides=tuple(override_dto(o, names) for o in ovs),
+        gaps=gaps,
+        members=tuple(member_dto(m) for m in members),
+    )
+
+
+def preview(uow: UnitOfWork, first_day: date, days: int) -> ScheduleView:
+    """The resolved schedule overlapping ``[first_day 00:00, first_day+days 00:00)`` local."""
+    if days < 1 or days > 3660:
+        raise UseCaseError("--days must be between 1 and 3660")
+    tz = team_zone(uow)
+    return schedule_view(uow, day_start(first_day, tz), day_start(first_day + timedelta(days=days), tz))
+
+
+def member_names(uow: UnitOfWork) -> dict[int, str]:
+    return dict(uow.session.execute(select(Member.id, Member.name)).tuples().all())
+
+
+def shift_occurrence_count(uow: UnitOfWork, first_day: date, weeks: int) -> int:
+    """How many shifts the current pattern has in ``weeks`` weeks from ``first_day``."""
+    pattern = current_pattern(uow)
+    tz = team_zone(uow)
+    end = day_start(first_day + timedelta(weeks=weeks), tz)
+    count = 0
+    for occ in occurrences(pattern, tz, first_day):
+        if occ.start >= end:
+            break
+        count += 1
+    return count
