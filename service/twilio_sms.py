@@ -59,6 +59,7 @@ __all__ = [
     "SmsBackend",
     "SmsError",
     "TwilioBackend",
+    "clamp_validity",
     "mask_phone",
 ]
 
@@ -366,12 +367,11 @@ class TwilioBackend:
     def fetch_status(self, sid: str) -> MessageStatus:
         """Fetch message ``sid``; see :meth:`SmsBackend.fetch_status`."""
         message = self._call(lambda: self._client.messages(sid).fetch())
-        error_code = message.error_code
         error_message = message.error_message
         return MessageStatus(
             sid=str(message.sid),
             status=str(message.status),
-            error_code=int(error_code) if error_code not in (None, "") else None,
+            error_code=_as_int(message.error_code),
             error_message=self._scrub(str(error_message)) if error_message else None,
         )
 
@@ -422,9 +422,7 @@ class TwilioBackend:
         except (TwilioRestException, TwilioServiceException) as exc:
             error = self._from_error_reply(exc)
         except TwilioException as exc:
-            error = SmsError(
-                "ambiguous", f"unexpected reply from Twilio: {self._scrub(type(exc).__name__)}"
-            )
+            error = SmsError("ambiguous", f"unexpected reply from Twilio ({type(exc).__name__})")
         except json.JSONDecodeError:
             error = SmsError("ambiguous", "Twilio's reply was not valid JSON")
         except requests.RequestException as exc:
@@ -441,26 +439,33 @@ class TwilioBackend:
 
     def _from_error_reply(self, exc: Any) -> SmsError:
         """Classify an HTTP error answer from Twilio (SDK exception ``exc``)."""
-        status = int(exc.status)
-        code = int(exc.code) if exc.code not in (None, "") else None
-        message = str(getattr(exc, "msg", None) or getattr(exc, "detail", None) or "")
+        status = _as_int(exc.status) or 0
+        code = _as_int(exc.code)
+        message = str(
+            getattr(exc, "msg", None)  # TwilioRestException
+            or getattr(exc, "detail", None)  # TwilioServiceException (RFC 9457)
+            or getattr(exc, "title", None)
+            or ""
+        )
         retry_after = _retry_after_seconds(self._http.last_response_headers())
         reported_code = code if code is not None else status
 
         if code in _TRANSIENT_REASONS:
-            return SmsError(
-                "transient", f"{_TRANSIENT_REASONS[code]} ({code})", code, retry_after
-            )
+            return SmsError("transient", f"{_TRANSIENT_REASONS[code]} ({code})", code, retry_after)
         if code in _PERMANENT_REASONS:
             return SmsError("permanent", f"{_PERMANENT_REASONS[code]} ({code})", code)
         if status == 429:
             return SmsError(
-                "transient", f"Twilio is rate-limiting requests (HTTP 429)", reported_code,
+                "transient",
+                "Twilio is rate-limiting requests (HTTP 429)",
+                reported_code,
                 retry_after,
             )
         if status >= 500:
             return SmsError(
-                "transient", f"Twilio had a server error (HTTP {status})", reported_code,
+                "transient",
+                f"Twilio had a server error (HTTP {status})",
+                reported_code,
                 retry_after,
             )
         detail = f": {self._scrub(message)}" if message else ""
@@ -486,6 +491,18 @@ def _first_match(messages: Any, body: str, earliest: datetime) -> SendResult | N
         # No stamp at all means Twilio has not even dated it yet: it can only be brand new.
         if not stamps or max(stamps) >= earliest:
             return SendResult(sid=str(message.sid), status=str(message.status))
+    return None
+
+
+def _as_int(value: object) -> int | None:
+    """``value`` as an int, or None when it is missing or not a number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
     return None
 
 
@@ -529,11 +546,10 @@ def _from_transport_failure(exc: requests.RequestException, timeout: float) -> S
             "the connection to Twilio dropped after the request was sent; "
             "the text may have been created",
         )
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
-                        requests.exceptions.ContentDecodingError)):
-        return SmsError(
-            "ambiguous", "Twilio's reply was cut off; the text may have been created"
-        )
+    if isinstance(
+        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
+        return SmsError("ambiguous", "Twilio's reply was cut off; the text may have been created")
     # InvalidURL, MissingSchema and friends: a configuration mistake, not a network mood.
     return SmsError("permanent", f"could not make a request to Twilio ({type(exc).__name__})")
 
@@ -568,7 +584,9 @@ class DryRunBackend:
     def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
         """Log the text and return a made-up ``DRY…`` SID with status ``simulated``."""
         sid = "DRY" + uuid.uuid4().hex
-        validity = "default" if validity_seconds is None else f"{clamp_validity(validity_seconds)} s"
+        validity = (
+            "default" if validity_seconds is None else f"{clamp_validity(validity_seconds)} s"
+        )
         _log.info(
             "dry run: would text %s (validity %s, sid %s): %s",
             mask_phone(to),

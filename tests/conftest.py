@@ -47,7 +47,7 @@ def pg_template(pg_server: PgServer) -> str:
 
     janitor = DatabaseJanitor(
         user=pg_server.user, host=pg_server.host, port=pg_server.port,
-        dbname=TEMPLATE_DB, version=15,
+        dbname=TEMPLATE_DB
     )
     janitor.init()
     db = Database(pg_server.url(TEMPLATE_DB))
@@ -73,7 +73,7 @@ def _new_pg_database(pg_server: PgServer, template: str) -> tuple[str, object]:
     name = f"wof_test_{os.getpid()}_{next(_counter)}"
     janitor = DatabaseJanitor(
         user=pg_server.user, host=pg_server.host, port=pg_server.port, dbname=name,
-        template_dbname=template, version=15,
+        template_dbname=template
     )
     janitor.init()
     return pg_server.url(name), janitor
