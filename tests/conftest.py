@@ -11,11 +11,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.pg_server import PgServer, remove_server, start_server  # noqa: E402
-from whoseonfirst_core.clock import FixedClock  # noqa: E402
-from whoseonfirst_core.db.session import Database, upgrade  # noqa: E402
+from tests.pg_server import PgServer, remove_server, start_server
+from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.session import Database, upgrade
 
 REQUIRE_PG = os.environ.get("WHOSEONFIRST_REQUIRE_POSTGRES", "") not in ("", "0")
 TEMPLATE_DB = "wof_template"
@@ -46,8 +46,7 @@ def pg_template(pg_server: PgServer) -> str:
     from pytest_postgresql.janitor import DatabaseJanitor
 
     janitor = DatabaseJanitor(
-        user=pg_server.user, host=pg_server.host, port=pg_server.port,
-        dbname=TEMPLATE_DB
+        user=pg_server.user, host=pg_server.host, port=pg_server.port, dbname=TEMPLATE_DB
     )
     janitor.init()
     db = Database(pg_server.url(TEMPLATE_DB))
@@ -72,8 +71,11 @@ def _new_pg_database(pg_server: PgServer, template: str) -> tuple[str, object]:
 
     name = f"wof_test_{os.getpid()}_{next(_counter)}"
     janitor = DatabaseJanitor(
-        user=pg_server.user, host=pg_server.host, port=pg_server.port, dbname=name,
-        template_dbname=template
+        user=pg_server.user,
+        host=pg_server.host,
+        port=pg_server.port,
+        dbname=name,
+        template_dbname=template,
     )
     janitor.init()
     return pg_server.url(name), janitor

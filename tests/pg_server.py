@@ -31,7 +31,9 @@ class PgServer:
     def ctl(self, *args: str) -> None:
         subprocess.run(
             [*self._as_user, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), *args],
-            check=True, capture_output=True, timeout=60,
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
 
     def stop(self) -> None:
@@ -39,8 +41,11 @@ class PgServer:
 
     def start(self) -> None:
         self.ctl(
-            "-w", "-l", str(self.datadir / "server.log"),
-            "-o", f"-p {self.port} -k {self.datadir} -c listen_addresses={self.host} "
+            "-w",
+            "-l",
+            str(self.datadir / "server.log"),
+            "-o",
+            f"-p {self.port} -k {self.datadir} -c listen_addresses={self.host} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             "start",
         )
@@ -78,9 +83,22 @@ def start_server() -> PgServer:
         shutil.chown(base, "postgres")
         os.chmod(base, 0o700)
     subprocess.run(
-        [*as_user, str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres",
-         "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
+        [
+            *as_user,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     server = PgServer("127.0.0.1", free_port(), "postgres", datadir, bindir, as_user)
     server.start()

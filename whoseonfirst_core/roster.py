@@ -146,7 +146,9 @@ class ShiftIn(_Strict):
 
     def to_def(self) -> ShiftDef:
         return ShiftDef(
-            self.name.strip(), weekday_index(self.start_day), parse_hhmm(self.start_time),
+            self.name.strip(),
+            weekday_index(self.start_day),
+            parse_hhmm(self.start_time),
             self.duration_hours,
         )
 
@@ -231,7 +233,9 @@ def _default_shifts() -> list[ShiftIn]:
 
     return [
         ShiftIn(
-            name=s.name, start_day=WEEKDAYS[s.start_day], start_time=f"{s.start_time:%H:%M}",
+            name=s.name,
+            start_day=WEEKDAYS[s.start_day],
+            start_time=f"{s.start_time:%H:%M}",
             duration_hours=s.duration_hours,
         )
         for s in default_pattern()
@@ -346,7 +350,8 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
 
     anchor = date.fromisoformat(roster.rotation.anchor_date)
     create_team(
-        uow, now,
+        uow,
+        now,
         name=roster.team.name,
         timezone=roster.team.timezone,
         anchor_date=anchor,
@@ -359,33 +364,60 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     ids: dict[str, int] = {}
     for pos, m in enumerate(_ordered_members(roster)):
         row = Member(
-            name=m.name, phone=m.phone, secondary_phone=m.secondary_phone, active=m.active,
-            position=pos, color=PALETTE[pos % len(PALETTE)], notes="", archived=False,
-            created_at=now, updated_at=now,
+            name=m.name,
+            phone=m.phone,
+            secondary_phone=m.secondary_phone,
+            active=m.active,
+            position=pos,
+            color=PALETTE[pos % len(PALETTE)],
+            notes="",
+            archived=False,
+            created_at=now,
+            updated_at=now,
         )
         uow.session.add(row)
         uow.session.flush()
         ids[m.name.casefold()] = row.id
     for c in roster.escalation_contacts:
-        uow.session.add(EscalationContact(
-            name=c.name, phone=c.phone, weekly_summary=c.weekly_summary,
-            failure_alerts=c.failure_alerts,
-        ))
+        uow.session.add(
+            EscalationContact(
+                name=c.name,
+                phone=c.phone,
+                weekly_summary=c.weekly_summary,
+                failure_alerts=c.failure_alerts,
+            )
+        )
     for o in roster.overrides:
         start, end = parse_instant(o.start), parse_instant(o.end)
-        uow.session.add(Override(
-            member_id=ids[o.member.casefold()], start_at=start, end_at=end, reason=o.reason,
-            status="completed" if end <= now else "active", created_at=now,
-            created_by=uow.actor,
-        ))
+        uow.session.add(
+            Override(
+                member_id=ids[o.member.casefold()],
+                start_at=start,
+                end_at=end,
+                reason=o.reason,
+                status="completed" if end <= now else "active",
+                created_at=now,
+                created_by=uow.actor,
+            )
+        )
     uow.session.flush()
     open_first_epoch(uow, now, anchor)
     counts = {
-        "members": len(roster.members), "shifts": len(roster.shifts),
-        "overrides": len(roster.overrides), "escalation_contacts": len(roster.escalation_contacts),
+        "members": len(roster.members),
+        "shifts": len(roster.shifts),
+        "overrides": len(roster.overrides),
+        "escalation_contacts": len(roster.escalation_contacts),
     }
-    record_audit(uow, now, "roster.import", "team", 1, f"imported roster for {roster.team.name}",
-                 None, dict(counts))
+    record_audit(
+        uow,
+        now,
+        "roster.import",
+        "team",
+        1,
+        f"imported roster for {roster.team.name}",
+        None,
+        dict(counts),
+    )
     return counts
 
 
@@ -414,43 +446,71 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     used_colors = {m.color for m in existing.values() if not m.archived}
     ids: dict[str, int] = {}
     for pos, m in enumerate(wanted):
-        row = existing.get(m.name.casefold())
-        if row is None:
+        found = existing.get(m.name.casefold())
+        if found is None:
             color = next((c for c in PALETTE if c not in used_colors), PALETTE[pos % len(PALETTE)])
             used_colors.add(color)
-            row = Member(name=m.name, phone=m.phone, secondary_phone=m.secondary_phone,
-                         active=m.active, position=pos, color=color, notes="", archived=False,
-                         created_at=now, updated_at=now)
-            uow.session.add(row)
+            found = Member(
+                name=m.name,
+                phone=m.phone,
+                secondary_phone=m.secondary_phone,
+                active=m.active,
+                position=pos,
+                color=color,
+                notes="",
+                archived=False,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.session.add(found)
         else:
-            row.name, row.phone, row.secondary_phone = m.name, m.phone, m.secondary_phone
-            row.active, row.position, row.archived, row.updated_at = m.active, pos, False, now
+            found.name, found.phone, found.secondary_phone = m.name, m.phone, m.secondary_phone
+            found.active, found.position, found.archived, found.updated_at = (
+                m.active,
+                pos,
+                False,
+                now,
+            )
         uow.session.flush()
-        ids[m.name.casefold()] = row.id
+        ids[m.name.casefold()] = found.id
     if tuple(s.to_def() for s in roster.shifts) != current_pattern(uow):
         _write_pattern(uow, [s.to_def() for s in roster.shifts])
     # Escalation contacts are replaced wholesale; they carry no history.
     for c in uow.session.scalars(select(EscalationContact)):
         uow.session.delete(c)
     for ci in roster.escalation_contacts:
-        uow.session.add(EscalationContact(name=ci.name, phone=ci.phone,
-                                          weekly_summary=ci.weekly_summary,
-                                          failure_alerts=ci.failure_alerts))
+        uow.session.add(
+            EscalationContact(
+                name=ci.name,
+                phone=ci.phone,
+                weekly_summary=ci.weekly_summary,
+                failure_alerts=ci.failure_alerts,
+            )
+        )
     # Future overrides: keep those in the file, cancel the others, add the new ones.
     wanted_ovs = {
         (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o
         for o in roster.overrides
     }
     for row_o in uow.session.scalars(select(Override).where(Override.status == "active")):
-        key = (row_o.member_id, row_o.start_at, row_o.end_at)
-        if key in wanted_ovs:
-            wanted_ovs.pop(key)
+        span_key = (row_o.member_id, row_o.start_at, row_o.end_at)
+        if span_key in wanted_ovs:
+            wanted_ovs.pop(span_key)
         elif row_o.end_at > now:
             row_o.status, row_o.cancelled_at = "cancelled", now
     for (mid, start, end), o in wanted_ovs.items():
         if end > now:
-            uow.session.add(Override(member_id=mid, start_at=start, end_at=end, reason=o.reason,
-                                     status="active", created_at=now, created_by=uow.actor))
+            uow.session.add(
+                Override(
+                    member_id=mid,
+                    start_at=start,
+                    end_at=end,
+                    reason=o.reason,
+                    status="active",
+                    created_at=now,
+                    created_by=uow.actor,
+                )
+            )
     uow.session.flush()
     effective = earliest_change_date(uow, now)
     if tz_changed:
@@ -460,12 +520,21 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     else:
         start_new_epoch(uow, effective, now)
     counts = {
-        "members": len(roster.members), "shifts": len(roster.shifts),
-        "overrides": len(roster.overrides), "escalation_contacts": len(roster.escalation_contacts),
+        "members": len(roster.members),
+        "shifts": len(roster.shifts),
+        "overrides": len(roster.overrides),
+        "escalation_contacts": len(roster.escalation_contacts),
     }
-    record_audit(uow, now, "roster.replace", "team", 1,
-                 f"replaced the configuration from a roster file (effective {effective})",
-                 before, {"name": roster.team.name, "members": [m.name for m in wanted]})
+    record_audit(
+        uow,
+        now,
+        "roster.replace",
+        "team",
+        1,
+        f"replaced the configuration from a roster file (effective {effective})",
+        before,
+        {"name": roster.team.name, "members": [m.name for m in wanted]},
+    )
     return counts
 
 
@@ -475,9 +544,9 @@ def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
     members = [m for m in all_members(uow) if not m.archived]
     names = {m.id: m.name for m in all_members(uow)}
     overrides = uow.session.scalars(
-        select(Override).where(Override.status != "cancelled").order_by(
-            Override.start_at, Override.id
-        )
+        select(Override)
+        .where(Override.status != "cancelled")
+        .order_by(Override.start_at, Override.id)
     )
     contacts = uow.session.scalars(
         select(EscalationContact).order_by(EscalationContact.name, EscalationContact.id)

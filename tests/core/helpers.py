@@ -24,7 +24,12 @@ def roster(
         "version": 1,
         "team": {"name": "Support", "timezone": "America/Chicago"},
         "members": [
-            {"name": DEMO_NAMES[i], "phone": f"+1312555{101 + i:04d}", "active": True, "position": i}
+            {
+                "name": DEMO_NAMES[i],
+                "phone": f"+1312555{101 + i:04d}",
+                "active": True,
+                "position": i,
+            }
             for i in range(n)
         ],
         "rotation": {"anchor_date": anchor},

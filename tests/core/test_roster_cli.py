@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoseonfirst_service.cli import main
 
 from tests.core.helpers import roster
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_service.cli import main
 
 NOW = FixedClock(datetime(2026, 3, 1, 12, tzinfo=UTC))
 
@@ -33,15 +33,30 @@ def write(tmp_path: Path, data: Any, name: str = "team.json") -> str:
 def full_roster() -> dict[str, Any]:
     data = roster(
         5,
-        contacts=[{"name": "Hal", "phone": "(312) 555-0199", "weekly_summary": True,
-                   "failure_alerts": False}],
-        overrides=[{"member": "Cal", "start": "2026-03-04T08:00:00-06:00",
-                    "end": "2026-03-05T08:00:00-06:00", "reason": "dentist"}],
+        contacts=[
+            {
+                "name": "Hal",
+                "phone": "(312) 555-0199",
+                "weekly_summary": True,
+                "failure_alerts": False,
+            }
+        ],
+        overrides=[
+            {
+                "member": "Cal",
+                "start": "2026-03-04T08:00:00-06:00",
+                "end": "2026-03-05T08:00:00-06:00",
+                "reason": "dentist",
+            }
+        ],
     )
     data["members"][1]["secondary_phone"] = "312-555-0177"
-    data["settings"] = {"horizon_weeks": 8, "weekly_summary_day": "friday",
-                        "weekly_summary_time": "09:30",
-                        "shift_start_template": "On call: {name} {start}-{end}"}
+    data["settings"] = {
+        "horizon_weeks": 8,
+        "weekly_summary_day": "friday",
+        "weekly_summary_time": "09:30",
+        "shift_start_template": "On call: {name} {start}-{end}",
+    }
     return data
 
 
@@ -66,24 +81,44 @@ def test_export_import_export_gives_the_same_file(
 
 BAD_FILES: list[tuple[str, Any, str]] = [
     ("bad phone", lambda d: d["members"][2].update(phone="555-12"), "members[2].phone"),
-    ("unknown key", lambda d: d["members"][0].update(nickname="A"), "members[0].nickname: unknown key"),
+    (
+        "unknown key",
+        lambda d: d["members"][0].update(nickname="A"),
+        "members[0].nickname: unknown key",
+    ),
     ("unknown top key", lambda d: d.update(extra=1), "extra: unknown key"),
     (
         "overlapping shifts",
-        lambda d: d.update(shifts=[
-            {"name": "A", "start_day": "monday", "start_time": "08:00", "duration_hours": 48},
-            {"name": "B", "start_day": "tuesday", "start_time": "08:00", "duration_hours": 24},
-        ]),
+        lambda d: d.update(
+            shifts=[
+                {"name": "A", "start_day": "monday", "start_time": "08:00", "duration_hours": 48},
+                {"name": "B", "start_day": "tuesday", "start_time": "08:00", "duration_hours": 24},
+            ]
+        ),
         "overlaps",
     ),
     ("unknown zone", lambda d: d["team"].update(timezone="America/Chicgo"), "team.timezone"),
-    ("duplicate phone", lambda d: d["members"][1].update(phone="+13125550101"), "already belongs to Ann"),
+    (
+        "duplicate phone",
+        lambda d: d["members"][1].update(phone="+13125550101"),
+        "already belongs to Ann",
+    ),
     ("bad template", lambda d: d.update(settings={"shift_start_template": "{who}"}), "{who}"),
     ("bad day", lambda d: d["rotation"].update(anchor_date="2026-13-01"), "rotation.anchor_date"),
     ("wrong type", lambda d: d["members"][0].update(active="yes"), "members[0].active"),
-    ("unknown override member", lambda d: d.update(overrides=[{
-        "member": "Nobody", "start": "2026-03-04T08:00:00-06:00",
-        "end": "2026-03-05T08:00:00-06:00"}]), "overrides[0].member"),
+    (
+        "unknown override member",
+        lambda d: d.update(
+            overrides=[
+                {
+                    "member": "Nobody",
+                    "start": "2026-03-04T08:00:00-06:00",
+                    "end": "2026-03-05T08:00:00-06:00",
+                }
+            ]
+        ),
+        "overrides[0].member",
+    ),
     ("not json", "{nope", "not valid JSON"),
     ("wrong format", lambda d: d.update(format="other"), "format"),
 ]
@@ -91,8 +126,12 @@ BAD_FILES: list[tuple[str, Any, str]] = [
 
 @pytest.mark.parametrize(("label", "mutate", "expected"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
 def test_a_bad_file_names_the_problem_and_changes_nothing(
-    monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path,
-    label: str, mutate: Any, expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+    tmp_path: Path,
+    label: str,
+    mutate: Any,
+    expected: str,
 ) -> None:
     assert run(monkeypatch, db_url, "import", write(tmp_path, roster(4)))[0] == 0
     before = run(monkeypatch, db_url, "export")[1]
@@ -118,20 +157,30 @@ def test_import_into_a_database_with_a_team_needs_replace(
     assert code == 1 and "--replace" in err
     data = roster(5)
     data["members"] = data["members"][1:]  # Ann leaves, Eve joins
-    code, _, err = run(monkeypatch, sqlite_url, "import", "--replace", write(tmp_path, data, "b.json"))
+    code, _, err = run(
+        monkeypatch, sqlite_url, "import", "--replace", write(tmp_path, data, "b.json")
+    )
     assert code == 0, err
     names = [m["name"] for m in json.loads(run(monkeypatch, sqlite_url, "export")[1])["members"]]
     assert names == ["Ben", "Cal", "Dee", "Eve"]
 
 
-def test_preview_json_and_text(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> None:
+def test_preview_json_and_text(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path
+) -> None:
     run(monkeypatch, db_url, "import", write(tmp_path, roster(7)))
-    code, out, _ = run(monkeypatch, db_url, "preview", "--from", "2026-03-02", "--days", "14", "--json")
+    code, out, _ = run(
+        monkeypatch, db_url, "preview", "--from", "2026-03-02", "--days", "14", "--json"
+    )
     assert code == 0
     entries = json.loads(out)["entries"]
     assert entries[0] == {
-        "start": "2026-03-02T08:00:00-06:00", "end": "2026-03-03T08:00:00-06:00",
-        "shift": "Monday", "member": "Ann", "scheduled_member": "Ann", "override": False,
+        "start": "2026-03-02T08:00:00-06:00",
+        "end": "2026-03-03T08:00:00-06:00",
+        "shift": "Monday",
+        "member": "Ann",
+        "scheduled_member": "Ann",
+        "override": False,
     }
     assert len(entries) == 12
     code, out, _ = run(monkeypatch, db_url, "preview", "--from", "2026-03-02", "--days", "2")
@@ -148,8 +197,11 @@ def test_preview_json_and_text(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp
     ],
 )
 def test_bad_arguments_give_one_clear_line(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, capsys: pytest.CaptureFixture[str],
-    argv: list[str], message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
 ) -> None:
     code, _out, err = run(monkeypatch, sqlite_url, *argv)
     captured = capsys.readouterr()
@@ -158,7 +210,9 @@ def test_bad_arguments_give_one_clear_line(
     assert "Traceback" not in err + captured.err
 
 
-def test_preview_on_a_database_without_a_team(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+def test_preview_on_a_database_without_a_team(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
     code, _, err = run(monkeypatch, sqlite_url, "preview", "--from", "2026-03-02")
     assert code == 1 and "no team yet" in err
 
@@ -169,8 +223,9 @@ def test_db_copy_sqlite_to_postgresql_gives_identical_exports(
     from pytest_postgresql.janitor import DatabaseJanitor
 
     run(monkeypatch, sqlite_url, "import", write(tmp_path, full_roster()))
-    janitor = DatabaseJanitor(user=pg_server.user, host=pg_server.host, port=pg_server.port,
-                              dbname="wof_copy_target")
+    janitor = DatabaseJanitor(
+        user=pg_server.user, host=pg_server.host, port=pg_server.port, dbname="wof_copy_target"
+    )
     janitor.init()
     try:
         target = pg_server.url("wof_copy_target")
@@ -182,7 +237,9 @@ def test_db_copy_sqlite_to_postgresql_gives_identical_exports(
         code, _, err = run(monkeypatch, sqlite_url, "db", "copy", "--to", target)
         assert code == 1 and "not empty" in err
         # New rows get fresh ids after the copy (sequences were moved past the copied ids).
-        code, _, err = run(monkeypatch, target, "import", "--replace", write(tmp_path, roster(6), "r.json"))
+        code, _, err = run(
+            monkeypatch, target, "import", "--replace", write(tmp_path, roster(6), "r.json")
+        )
         assert code == 0, err
     finally:
         from whoseonfirst_core.db.session import Database

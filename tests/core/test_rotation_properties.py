@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -95,7 +96,7 @@ def test_p2_every_member_gets_every_shift_type_equally_over_a_cycle(
 def test_p3_nobody_works_back_to_back_with_three_or_more(n: int, name: str, start: int) -> None:
     k = len(PATTERNS[name])
     seq = sequence(n, k, 3 * full_cycle_shifts(n, k), start % n)
-    for a, b in zip(seq, seq[1:], strict=False):
+    for a, b in itertools.pairwise(seq):
         assert a != b
 
 
@@ -135,7 +136,10 @@ def test_p4_p5_extending_the_horizon_only_appends(n: int, name: str, weeks: int,
     again = plan_entries(epoch, CHICAGO, base + timedelta(weeks=weeks + more))
     assert again == long
     tail = plan_entries(
-        epoch, CHICAGO, base + timedelta(weeks=weeks + more), after_seq=short[-1].seq if short else -1
+        epoch,
+        CHICAGO,
+        base + timedelta(weeks=weeks + more),
+        after_seq=short[-1].seq if short else -1,
     )
     assert short + tail == long
 

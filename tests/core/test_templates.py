@@ -87,8 +87,16 @@ def test_weekly_summary_at_exactly_monday_8am_shows_the_current_week(db: Databas
     from whoseonfirst_core.domain.resolution import ResolvedSpan
 
     spans = [
-        ResolvedSpan(s.start, s.end, s.member_id, s.shift_name, s.entry_id,
-                     s.scheduled_member_id, s.override_id, s.notify)
+        ResolvedSpan(
+            s.start,
+            s.end,
+            s.member_id,
+            s.shift_name,
+            s.entry_id,
+            s.scheduled_member_id,
+            s.override_id,
+            s.notify,
+        )
         for s in view.spans
     ]
     text = weekly_summary_text(week, spans, people, CHI)
@@ -106,7 +114,9 @@ def test_summary_marks_continues_and_no_coverage() -> None:
 
     tue = datetime(2026, 3, 3, 14, tzinfo=UTC)
     spans = [ResolvedSpan(tue, tue + timedelta(hours=48), 1, "TW", 1, 1, None, True)]
-    text = weekly_summary_text(d("2026-03-02"), spans, {1: SummaryPerson("Ann", "+13125550101")}, CHI)
+    text = weekly_summary_text(
+        d("2026-03-02"), spans, {1: SummaryPerson("Ann", "+13125550101")}, CHI
+    )
     lines = text.splitlines()
     assert lines[1] == "Mon 3/2: NO COVERAGE"
     assert lines[2] == "Tue 3/3: Ann +13125550101 (48h)"

@@ -54,7 +54,7 @@ class TeamSettings(Base):
     horizon_weeks: Mapped[int] = mapped_column(Integer, default=12)
     reminder_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
 
@@ -72,7 +72,7 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (Index("ix_members_position", "position"),)
 
 
@@ -141,7 +141,7 @@ class Override(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="span"),
         CheckConstraint("status IN ('active', 'completed', 'cancelled')", name="status"),
@@ -157,10 +157,17 @@ class EscalationContact(Base):
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
     failure_alerts: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-NOTIFICATION_KINDS = ("shift_start", "weekly_summary", "failure_alert", "test", "manual", "reminder")
+NOTIFICATION_KINDS = (
+    "shift_start",
+    "weekly_summary",
+    "failure_alert",
+    "test",
+    "manual",
+    "reminder",
+)
 NOTIFICATION_STATUSES = (
     "queued",
     "sending",
@@ -191,9 +198,7 @@ class Notification(Base):
     span_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     span_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     shift_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    related_id: Mapped[int | None] = mapped_column(
-        ForeignKey("notifications.id"), nullable=True
-    )
+    related_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -8,6 +8,7 @@ export go through :func:`resolve_on_call`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,7 +91,7 @@ def resolve_on_call(
     ei = 0
     oi = 0
     active: list[OverrideSpan] = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         while ei < len(ents) and ents[ei].end <= a:
             ei += 1
         entry = ents[ei] if ei < len(ents) and ents[ei].start <= a else None
@@ -113,13 +114,23 @@ def resolve_on_call(
             and prev.member_id == member
         ):
             pieces[-1] = ResolvedSpan(
-                prev.start, b, member, prev.shift_name, entry_id, prev.scheduled_member_id,
-                override_id, prev.notify,
+                prev.start,
+                b,
+                member,
+                prev.shift_name,
+                entry_id,
+                prev.scheduled_member_id,
+                override_id,
+                prev.notify,
             )
             continue
         # A new text goes out unless the same person simply carries on in the same entry.
-        notify = not (prev is not None and prev.end == a and prev.entry_id == entry_id
-                      and prev.member_id == member)
+        notify = not (
+            prev is not None
+            and prev.end == a
+            and prev.entry_id == entry_id
+            and prev.member_id == member
+        )
         pieces.append(
             ResolvedSpan(
                 a,
@@ -137,17 +148,23 @@ def resolve_on_call(
         return pieces
     out: list[ResolvedSpan] = []
     for p in pieces:
-        s = max(p.start, window_start) if window_start is not None else p.start
-        e = min(p.end, window_end) if window_end is not None else p.end
-        if s < e:
-            out.append(p if (s, e) == (p.start, p.end) else _clip(p, s, e))
+        lo = max(p.start, window_start) if window_start is not None else p.start
+        hi = min(p.end, window_end) if window_end is not None else p.end
+        if lo < hi:
+            out.append(p if (lo, hi) == (p.start, p.end) else _clip(p, lo, hi))
     return out
 
 
 def _clip(p: ResolvedSpan, start: datetime, end: datetime) -> ResolvedSpan:
     return ResolvedSpan(
-        start, end, p.member_id, p.shift_name, p.entry_id, p.scheduled_member_id,
-        p.override_id, p.notify and start == p.start,
+        start,
+        end,
+        p.member_id,
+        p.shift_name,
+        p.entry_id,
+        p.scheduled_member_id,
+        p.override_id,
+        p.notify and start == p.start,
     )
 
 

@@ -47,7 +47,8 @@ class ShiftDef:
         return self.start_day * 1440 + self.start_time.hour * 60 + self.start_time.minute
 
     def label(self) -> str:
-        return f"{self.name} ({WEEKDAY_ABBR[self.start_day]} {self.start_time:%H:%M}, {self.duration_hours}h)"
+        day = WEEKDAY_ABBR[self.start_day]
+        return f"{self.name} ({day} {self.start_time:%H:%M}, {self.duration_hours}h)"
 
 
 def default_pattern() -> tuple[ShiftDef, ...]:
@@ -164,7 +165,7 @@ def full_cycle_shifts(team_size: int, pattern_length: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Epoch:
-    """One stretch of rotation with a fixed team order and pattern, from ``effective_from`` (local)."""
+    """A stretch of rotation with one team order and one pattern, from ``effective_from``."""
 
     effective_from: date
     member_ids: tuple[int, ...]
@@ -227,9 +228,10 @@ def next_epoch_start_index(
         return 0
     n, k = len(old.member_ids), len(old.pattern)
     seq = 0
-    for seq, occ in enumerate(occurrences(old.pattern, tz, old.effective_from)):
+    for occ in occurrences(old.pattern, tz, old.effective_from):
         if local_date(occ.start, tz) >= effective_from:
             break
+        seq += 1
     pos = assign_position(seq, n, k, old.start_index)
     for step in range(n):
         candidate = old.member_ids[(pos + step) % n]

@@ -85,9 +85,14 @@ def add_override(uow: UnitOfWork, now: datetime, cover: Cover) -> OverrideDTO:
     uow.session.add(o)
     uow.session.flush()
     record_audit(
-        uow, now, "override.add", "override", o.id,
+        uow,
+        now,
+        "override.add",
+        "override",
+        o.id,
         f"{m.name} covers {fmt_local_long(start, tz)} → {fmt_local_long(end, tz)}",
-        None, {"member": m.name, "start": start, "end": end, "reason": o.reason},
+        None,
+        {"member": m.name, "start": start, "end": end, "reason": o.reason},
     )
     return override_dto(o, {m.id: m.name})
 
@@ -154,8 +159,14 @@ def cancel_override(
     o.cancelled_at = now
     uow.session.flush()
     record_audit(
-        uow, now, "override.cancel", "override", o.id,
-        f"cancelled cover by {names.get(o.member_id, '?')}", before, {"status": "cancelled"},
+        uow,
+        now,
+        "override.cancel",
+        "override",
+        o.id,
+        f"cancelled cover by {names.get(o.member_id, '?')}",
+        before,
+        {"status": "cancelled"},
     )
     return override_dto(o, names)
 

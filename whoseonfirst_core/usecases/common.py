@@ -24,8 +24,22 @@ from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
 
 #: 16 colours with AA contrast against white text, assigned once per member and stored.
 PALETTE: tuple[str, ...] = (
-    "#1F5FAD", "#B0361F", "#1E7A3C", "#7A3DB0", "#A4540C", "#0F6E78", "#AD2A6B", "#4C5A0E",
-    "#3F4FB8", "#8A3A2A", "#2F6B5A", "#6A4C9C", "#8C4A00", "#1D5E8C", "#9C2F4F", "#4F5D6B",
+    "#1F5FAD",
+    "#B0361F",
+    "#1E7A3C",
+    "#7A3DB0",
+    "#A4540C",
+    "#0F6E78",
+    "#AD2A6B",
+    "#4C5A0E",
+    "#3F4FB8",
+    "#8A3A2A",
+    "#2F6B5A",
+    "#6A4C9C",
+    "#8C4A00",
+    "#1D5E8C",
+    "#9C2F4F",
+    "#4F5D6B",
 )
 ARCHIVED_COLOR = "#8A8A8A"
 

@@ -75,9 +75,7 @@ def settings_problems(change: SettingsChange) -> list[str]:
     if change.horizon_weeks is not None and not (
         MIN_HORIZON_WEEKS <= change.horizon_weeks <= MAX_HORIZON_WEEKS
     ):
-        problems.append(
-            f"schedule horizon: must be {MIN_HORIZON_WEEKS}-{MAX_HORIZON_WEEKS} weeks"
-        )
+        problems.append(f"schedule horizon: must be {MIN_HORIZON_WEEKS}-{MAX_HORIZON_WEEKS} weeks")
     if change.reminder_minutes is not None and not 5 <= change.reminder_minutes <= 24 * 60:
         problems.append("reminder: must be 5 minutes to 24 hours before the shift")
     return problems
@@ -126,8 +124,14 @@ def update_settings(
     after = _settings_snapshot(row)
     changed = [k for k in after if after[k] != before[k]]
     record_audit(
-        uow, now, "settings.update", "settings", 1,
-        "changed " + (", ".join(changed) if changed else "nothing"), before, after,
+        uow,
+        now,
+        "settings.update",
+        "settings",
+        1,
+        "changed " + (", ".join(changed) if changed else "nothing"),
+        before,
+        after,
     )
     return settings_dto(row)
 
@@ -144,8 +148,14 @@ def _force_new_epoch(uow: UnitOfWork, now: datetime, effective_from: date) -> No
 
 def _settings_snapshot(row: object) -> dict[str, object]:
     keys = (
-        "name", "timezone", "shift_start_template", "weekly_summary_enabled",
-        "weekly_summary_day", "weekly_summary_time", "horizon_weeks", "reminder_minutes",
+        "name",
+        "timezone",
+        "shift_start_template",
+        "weekly_summary_enabled",
+        "weekly_summary_day",
+        "weekly_summary_time",
+        "horizon_weeks",
+        "reminder_minutes",
     )
     return {k: getattr(row, k) for k in keys}
 
@@ -188,9 +198,14 @@ def set_pattern(
     _write_pattern(uow, shifts)
     start_new_epoch(uow, effective_from, now)
     record_audit(
-        uow, now, "pattern.update", "pattern", None,
+        uow,
+        now,
+        "pattern.update",
+        "pattern",
+        None,
         f"shift pattern changed from {effective_from.isoformat()}",
-        {"shifts": pattern_to_json(before)}, {"shifts": pattern_to_json(tuple(shifts))},
+        {"shifts": pattern_to_json(before)},
+        {"shifts": pattern_to_json(tuple(shifts))},
     )
     return current_pattern(uow)
 
@@ -238,24 +253,51 @@ def save_contact(
         )
         uow.session.add(c)
         uow.session.flush()
-        record_audit(uow, now, "contact.add", "contact", c.id, f"added contact {clean}", None,
-                     {"name": clean, "phone": number, "weekly_summary": weekly_summary,
-                      "failure_alerts": failure_alerts})
+        record_audit(
+            uow,
+            now,
+            "contact.add",
+            "contact",
+            c.id,
+            f"added contact {clean}",
+            None,
+            {
+                "name": clean,
+                "phone": number,
+                "weekly_summary": weekly_summary,
+                "failure_alerts": failure_alerts,
+            },
+        )
         return contact_dto(c)
     c_existing = uow.session.get(EscalationContact, contact_id)
     if c_existing is None:
         raise NotFoundError("that escalation contact no longer exists (refresh)")
     if expected_version is not None and c_existing.version != expected_version:
         raise ConflictError(f"contact {c_existing.name} was changed by someone else")
-    before = {"name": c_existing.name, "phone": c_existing.phone,
-              "weekly_summary": c_existing.weekly_summary,
-              "failure_alerts": c_existing.failure_alerts}
+    before = {
+        "name": c_existing.name,
+        "phone": c_existing.phone,
+        "weekly_summary": c_existing.weekly_summary,
+        "failure_alerts": c_existing.failure_alerts,
+    }
     c_existing.name, c_existing.phone = clean, number
     c_existing.weekly_summary, c_existing.failure_alerts = weekly_summary, failure_alerts
     uow.session.flush()
-    record_audit(uow, now, "contact.edit", "contact", c_existing.id, f"edited contact {clean}",
-                 before, {"name": clean, "phone": number, "weekly_summary": weekly_summary,
-                          "failure_alerts": failure_alerts})
+    record_audit(
+        uow,
+        now,
+        "contact.edit",
+        "contact",
+        c_existing.id,
+        f"edited contact {clean}",
+        before,
+        {
+            "name": clean,
+            "phone": number,
+            "weekly_summary": weekly_summary,
+            "failure_alerts": failure_alerts,
+        },
+    )
     return contact_dto(c_existing)
 
 
@@ -263,7 +305,15 @@ def delete_contact(uow: UnitOfWork, now: datetime, contact_id: int) -> None:
     c = uow.session.get(EscalationContact, contact_id)
     if c is None:
         return
-    record_audit(uow, now, "contact.delete", "contact", c.id, f"removed contact {c.name}",
-                 {"name": c.name, "phone": c.phone}, None)
+    record_audit(
+        uow,
+        now,
+        "contact.delete",
+        "contact",
+        c.id,
+        f"removed contact {c.name}",
+        {"name": c.name, "phone": c.phone},
+        None,
+    )
     uow.session.delete(c)
     uow.session.flush()

@@ -109,7 +109,11 @@ def queue_text(
     uow.session.add(n)
     uow.session.flush()
     record_audit(
-        uow, now, f"notification.{kind}", "notification", n.id,
+        uow,
+        now,
+        f"notification.{kind}",
+        "notification",
+        n.id,
         f"queued a {kind} text to {name} ({segment_info(text).describe()})",
     )
     return notification_dto(n)
@@ -121,8 +125,11 @@ def resend(uow: UnitOfWork, now: datetime, notification_id: int) -> Notification
     if old is None:
         raise NotFoundError("that text no longer exists (refresh)")
     return queue_text(
-        uow, now, to=old.member_id if old.member_id else old.recipient_phone,
-        body=old.body, kind="manual",
+        uow,
+        now,
+        to=old.member_id if old.member_id else old.recipient_phone,
+        body=old.body,
+        kind="manual",
     )
 
 
@@ -196,11 +203,19 @@ def attempts_of(uow: UnitOfWork, notification_id: int) -> list[AttemptDTO]:
 
 
 def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
-    rows = uow.session.scalars(select(ServiceHeartbeat).order_by(ServiceHeartbeat.last_tick_at.desc()))
+    rows = uow.session.scalars(
+        select(ServiceHeartbeat).order_by(ServiceHeartbeat.last_tick_at.desc())
+    )
     return [
         HeartbeatDTO(
-            r.instance_id, r.host, r.version, r.sms_backend, r.started_at, r.last_tick_at,
-            r.next_due_at, r.last_error,
+            r.instance_id,
+            r.host,
+            r.version,
+            r.sms_backend,
+            r.started_at,
+            r.last_tick_at,
+            r.next_due_at,
+            r.last_error,
         )
         for r in rows
     ]

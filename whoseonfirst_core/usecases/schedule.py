@@ -25,8 +25,8 @@ from whoseonfirst_core.domain.resolution import (
 from whoseonfirst_core.domain.rotation import (
     Epoch,
     PlannedEntry,
-    occurrences,
     next_epoch_start_index,
+    occurrences,
     plan_entries,
 )
 from whoseonfirst_core.domain.timeutil import day_start, local_date
@@ -78,7 +78,11 @@ def earliest_change_date(uow: UnitOfWork, now: datetime) -> date:
 
 
 def _planned_for_epoch(
-    row: RotationEpoch, next_row: RotationEpoch | None, tz: ZoneInfo, until: datetime, after_seq: int
+    row: RotationEpoch,
+    next_row: RotationEpoch | None,
+    tz: ZoneInfo,
+    until: datetime,
+    after_seq: int,
 ) -> list[PlannedEntry]:
     return plan_entries(
         epoch_of(row),
@@ -106,13 +110,14 @@ def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> in
         return 0
     until = now + timedelta(weeks=settings.horizon_weeks)
     rows = epochs(uow)
-    max_seq = dict(
-        uow.session.execute(
+    max_seq: dict[int, int] = {
+        int(epoch_id): int(seq)
+        for epoch_id, seq in uow.session.execute(
             select(ScheduleEntry.epoch_id, func.max(ScheduleEntry.seq)).group_by(
                 ScheduleEntry.epoch_id
             )
-        ).all()
-    )
+        ).tuples()
+    }
     added = 0
     for i, row in enumerate(rows):
         nxt = rows[i + 1] if i + 1 < len(rows) else None
@@ -298,8 +303,14 @@ def resolve_on_call_clip(
                 s
                 if (a, b) == (s.start, s.end)
                 else ResolvedSpan(
-                    a, b, s.member_id, s.shift_name, s.entry_id, s.scheduled_member_id,
-                    s.override_id, s.notify and a == s.start,
+                    a,
+                    b,
+                    s.member_id,
+                    s.shift_name,
+                    s.entry_id,
+                    s.scheduled_member_id,
+                    s.override_id,
+                    s.notify and a == s.start,
                 )
             )
     return out
@@ -341,7 +352,9 @@ def schedule_view(uow: UnitOfWork, start: datetime, end: datetime) -> ScheduleVi
         timezone=settings.timezone,
         spans=span_dtos,
         entries=tuple(
-            EntryDTO(e.id, e.shift_name, e.start_at, e.end_at, e.member_id, names.get(e.member_id, "?"))
+            EntryDTO(
+                e.id, e.shift_name, e.start_at, e.end_at, e.member_id, names.get(e.member_id, "?")
+            )
             for e in entries
         ),
         overrides=tuple(override_dto(o, names) for o in ovs),
@@ -355,7 +368,9 @@ def preview(uow: UnitOfWork, first_day: date, days: int) -> ScheduleView:
     if days < 1 or days > 3660:
         raise UseCaseError("--days must be between 1 and 3660")
     tz = team_zone(uow)
-    return schedule_view(uow, day_start(first_day, tz), day_start(first_day + timedelta(days=days), tz))
+    return schedule_view(
+        uow, day_start(first_day, tz), day_start(first_day + timedelta(days=days), tz)
+    )
 
 
 def member_names(uow: UnitOfWork) -> dict[int, str]:

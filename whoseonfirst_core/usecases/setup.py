@@ -69,13 +69,24 @@ def create_team(
     for pos, s in enumerate(shifts):
         uow.session.add(
             ShiftDefinition(
-                position=pos, name=s.name, start_day=s.start_day,
-                start_time=f"{s.start_time:%H:%M}", duration_hours=s.duration_hours,
+                position=pos,
+                name=s.name,
+                start_day=s.start_day,
+                start_time=f"{s.start_time:%H:%M}",
+                duration_hours=s.duration_hours,
             )
         )
     uow.session.flush()
-    record_audit(uow, now, "team.create", "team", 1, f"created team {name}", None,
-                 {"name": name, "timezone": timezone, "anchor_date": anchor_date})
+    record_audit(
+        uow,
+        now,
+        "team.create",
+        "team",
+        1,
+        f"created team {name}",
+        None,
+        {"name": name, "timezone": timezone, "anchor_date": anchor_date},
+    )
 
 
 def open_first_epoch(uow: UnitOfWork, now: datetime, anchor_date: date) -> None:
@@ -124,8 +135,12 @@ def create_demo_team(uow: UnitOfWork, now: datetime, anchor_date: date) -> None:
             ],
             "rotation": {"anchor_date": anchor_date.isoformat()},
             "escalation_contacts": [
-                {"name": "Hal Hughes (lead)", "phone": "+13125550199",
-                 "weekly_summary": True, "failure_alerts": True}
+                {
+                    "name": "Hal Hughes (lead)",
+                    "phone": "+13125550199",
+                    "weekly_summary": True,
+                    "failure_alerts": True,
+                }
             ],
         },
     )

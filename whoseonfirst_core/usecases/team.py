@@ -82,9 +82,12 @@ def validate_member_fields(
 def phone_owner(uow: UnitOfWork, phone: str, exclude_member_id: int | None = None) -> str | None:
     """Name of the non-archived member who has ``phone`` (E.164), if any."""
     for other in all_members(uow):
-        if other.id != exclude_member_id and not other.archived:
-            if phone in (other.phone, other.secondary_phone):
-                return other.name
+        if (
+            other.id != exclude_member_id
+            and not other.archived
+            and phone in (other.phone, other.secondary_phone)
+        ):
+            return other.name
     return None
 
 
@@ -159,10 +162,16 @@ def edit_member(
         raise UseCaseError(f"notes: longer than {MAX_NOTES} characters")
     before = member_snapshot(m)
     m.name, m.phone, m.secondary_phone, m.notes, m.updated_at = (
-        clean, primary, secondary, notes, now
+        clean,
+        primary,
+        secondary,
+        notes,
+        now,
     )
     uow.session.flush()
-    record_audit(uow, now, "member.edit", "member", m.id, f"edited {clean}", before, member_snapshot(m))
+    record_audit(
+        uow, now, "member.edit", "member", m.id, f"edited {clean}", before, member_snapshot(m)
+    )
     return member_dto(m)
 
 
@@ -190,8 +199,14 @@ def reorder_members(
     start_new_epoch(uow, effective_from, now)
     after = {"order": [by_id[i].name for i in ordered_ids]}
     record_audit(
-        uow, now, "member.reorder", "team", None,
-        f"rotation order changed from {effective_from.isoformat()}", before, after,
+        uow,
+        now,
+        "member.reorder",
+        "team",
+        None,
+        f"rotation order changed from {effective_from.isoformat()}",
+        before,
+        after,
     )
     return [member_dto(by_id[i]) for i in ordered_ids]
 
@@ -223,8 +238,14 @@ def set_member_active(
     start_new_epoch(uow, effective_from, now)
     verb = "activated" if active else "deactivated"
     record_audit(
-        uow, now, f"member.{verb[:-1]}", "member", m.id,
-        f"{verb} {m.name} from {effective_from.isoformat()}", before, member_snapshot(m),
+        uow,
+        now,
+        f"member.{verb[:-1]}",
+        "member",
+        m.id,
+        f"{verb} {m.name} from {effective_from.isoformat()}",
+        before,
+        member_snapshot(m),
     )
     return member_dto(m)
 
@@ -264,7 +285,9 @@ def archive_member(
     uow.session.flush()
     if was_active:
         start_new_epoch(uow, effective_from, now)
-    record_audit(uow, now, "member.archive", "member", m.id, f"archived {m.name}", before, member_snapshot(m))
+    record_audit(
+        uow, now, "member.archive", "member", m.id, f"archived {m.name}", before, member_snapshot(m)
+    )
     return member_dto(m)
 
 
@@ -281,7 +304,9 @@ def restore_member(uow: UnitOfWork, now: datetime, member_id: int) -> MemberDTO:
     m.position = max((x.position for x in all_members(uow)), default=0) + 1
     m.updated_at = now
     uow.session.flush()
-    record_audit(uow, now, "member.restore", "member", m.id, f"restored {m.name}", before, member_snapshot(m))
+    record_audit(
+        uow, now, "member.restore", "member", m.id, f"restored {m.name}", before, member_snapshot(m)
+    )
     return member_dto(m)
 
 
@@ -289,20 +314,26 @@ def delete_member_if_unused(uow: UnitOfWork, now: datetime, member_id: int) -> N
     """Delete a member that nothing refers to (added by mistake); otherwise archive instead."""
     m = _get(uow, member_id)
     refs = (
-        uow.session.scalar(
-            select(func.count()).select_from(ScheduleEntry).where(ScheduleEntry.member_id == m.id)
+        (
+            uow.session.scalar(
+                select(func.count())
+                .select_from(ScheduleEntry)
+                .where(ScheduleEntry.member_id == m.id)
+            )
+            or 0
         )
-        or 0
-    ) + (
-        uow.session.scalar(
-            select(func.count()).select_from(Notification).where(Notification.member_id == m.id)
+        + (
+            uow.session.scalar(
+                select(func.count()).select_from(Notification).where(Notification.member_id == m.id)
+            )
+            or 0
         )
-        or 0
-    ) + (
-        uow.session.scalar(
-            select(func.count()).select_from(Override).where(Override.member_id == m.id)
+        + (
+            uow.session.scalar(
+                select(func.count()).select_from(Override).where(Override.member_id == m.id)
+            )
+            or 0
         )
-        or 0
     )
     if refs:
         raise UseCaseError(f"{m.name} has schedule or text history: archive them instead")
