@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed as a table and written as JSON (see ``python -m bench --help``)."""
