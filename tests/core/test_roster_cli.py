@@ -246,3 +246,13 @@ def test_db_copy_sqlite_to_postgresql_gives_identical_exports(
 
         Database(pg_server.url("postgres")).dispose()
         janitor.drop()
+
+
+def test_the_sample_roster_in_resources_imports(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    sample = Path(__file__).resolve().parents[2] / "resources" / "demo-roster.json"
+    code, out, err = run(monkeypatch, sqlite_url, "import", str(sample))
+    assert code == 0, err
+    assert "imported 7 members" in out
+    assert run(monkeypatch, sqlite_url, "export")[1] == sample.read_text()

@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Build the WhoseOnFirst admin app bundle with PyInstaller, then smoke-test the result.
+
+Usage (from anywhere; paths are relative to the repository)::
+
+    .venv/bin/python installer/build_app.py               # build + smoke test
+    .venv/bin/python installer/build_app.py --skip-build  # smoke-test the existing bundle
+
+Needs the dev extra (``pip install -e '.[dev]'``, which brings PyInstaller) and runs with the
+interpreter it is started with. The bundle lands in ``build/dist/whoseonfirst/`` (PyInstaller's
+work files in ``build/pyinstaller/``; both are git-ignored).
+
+The smoke test, all against the built executable with no Python environment leaking in:
+
+1. a self-check inside the frozen app (``WHOSEONFIRST_BUNDLE_SELFTEST=1``): migrations readable,
+   PostgreSQL driver and SQLite present, zone data, phone metadata, keyring backends, version
+   stamp, and none of the excluded packages (twilio, apscheduler, Qt network/QML...);
+2. ``whoseonfirst --screenshots DIR`` offscreen (``QT_QPA_PLATFORM=offscreen``) on a fresh SQLite
+   file that was prepared with the service CLI (``db upgrade`` + ``import`` of the demo roster):
+   exit 0 and a PNG for every page;
+3. the same on an empty, never-created database file (an admin's very first start).
+
+It prints the bundle size, the build time and the smoke result, writes them to
+``build/bundle-report.json``, and exits non-zero if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "installer" / "whoseonfirst.spec"
+BUILD = ROOT / "build"
+DIST = BUILD / "dist"
+WORK = BUILD / "pyinstaller"
+BUNDLE = DIST / "whoseonfirst"
+REPORT = BUILD / "bundle-report.json"
+EXE = BUNDLE / ("whoseonfirst.exe" if sys.platform == "win32" else "whoseonfirst")
+SMOKE_TIMEOUT_S = 300
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# The demo team (the same people as the app's "load the demo team"), used when
+# resources/demo-roster.json is missing or empty.
+DEMO_MEMBERS = (
+    ("Ann Archer", "+13125550101"),
+    ("Ben Brooks", "+13125550102"),
+    ("Cal Chen", "+13125550103"),
+    ("Dee Diaz", "+13125550104"),
+    ("Eve Evans", "+13125550105"),
+    ("Fay Fisher", "+13125550106"),
+    ("Gus Grant", "+13125550107"),
+)
+
+
+class SmokeFailure(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[build_app] {msg}", flush=True)
+
+
+# --- build ----------------------------------------------------------------------------------
+
+
+def build() -> float:
+    try:
+        import PyInstaller  # noqa: F401
+    except ImportError:
+        raise SystemExit(
+            "[build_app] PyInstaller is not installed in this interpreter "
+            f"({sys.executable}); run: pip install -e '.[dev]'"
+        ) from None
+    cmd = [
+        sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
+        "--distpath", str(DIST), "--workpath", str(WORK), "--log-level", "WARN", str(SPEC),
+    ]
+    log("building: " + " ".join(cmd))
+    started = time.monotonic()
+    result = subprocess.run(cmd, cwd=ROOT, check=False)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"[build_app] PyInstaller failed (exit {result.returncode})")
+    return elapsed
+
+
+def folder_size_mb(folder: Path) -> float:
+    """Disk usage like ``du -s`` (allocated blocks where the OS reports them), in MiB."""
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if name in dirnames and not os.path.islink(os.path.join(dirpath, name)):
+                continue  # directories themselves: negligible, and differ between filesystems
+            blocks = getattr(st, "st_blocks", None)
+            total += blocks * 512 if blocks is not None else st.st_size
+    return total / (1024 * 1024)
+
+
+# --- smoke test -----------------------------------------------------------------------------
+
+
+def demo_roster() -> bytes:
+    shipped = ROOT / "resources" / "demo-roster.json"
+    if shipped.is_file() and shipped.stat().st_size > 0:
+        return shipped.read_bytes()
+    monday = date.today() - timedelta(days=date.today().weekday())
+    roster = {
+        "format": "whoseonfirst-roster",
+        "version": 1,
+        "team": {"name": "Support (demo)", "timezone": "America/Chicago"},
+        "members": [
+            {"name": n, "phone": p, "active": True, "position": i}
+            for i, (n, p) in enumerate(DEMO_MEMBERS)
+        ],
+        "rotation": {"anchor_date": monday.isoformat()},
+        "escalation_contacts": [
+            {"name": "Hal Hughes (lead)", "phone": "+13125550199",
+             "weekly_summary": True, "failure_alerts": True}
+        ],
+    }
+    return json.dumps(roster, indent=2).encode()
+
+
+def isolated_env(tmp: Path, url: str) -> dict[str, str]:
+    """The user's environment minus anything Python or app related, with private user dirs."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "WHOSEONFIRST_", "QT_", "VIRTUAL_ENV"))
+    }
+    home = tmp / "home"
+    for sub in ("config", "data", "cache", "state", "runtime"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    os.chmod(home / "runtime", 0o700)
+    env.update(
+        HOME=str(home),
+        USERPROFILE=str(home),
+        APPDATA=str(home / "config"),
+        LOCALAPPDATA=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_RUNTIME_DIR=str(home / "runtime"),
+        QT_QPA_PLATFORM="offscreen",
+        WHOSEONFIRST_DATABASE_URL=url,
+    )
+    return env
+
+
+def run(
+    cmd: list[str], env: dict[str, str], cwd: Path, what: str
+) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(
+            cmd, env=env, cwd=cwd, capture_output=True, text=True,
+            timeout=SMOKE_TIMEOUT_S, check=False,
+        )
+    except subprocess.TimeoutExpired as exc:  # subprocess.run killed the child it started
+        raise SmokeFailure(f"{what}: no exit within {SMOKE_TIMEOUT_S} s") from exc
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + "\n" + result.stderr).strip().splitlines()[-40:])
+        raise SmokeFailure(f"{what}: exit {result.returncode}\n{tail}")
+    return result
+
+
+def prepare_demo_database(tmp: Path, url: str) -> None:
+    """``db upgrade`` + ``import`` with the service CLI of this environment."""
+    env = dict(os.environ, WHOSEONFIRST_DATABASE_URL=url)
+    env.pop("PYTHONPATH", None)
+    cli = [sys.executable, "-m", "whoseonfirst_service.cli"]
+    roster = tmp / "demo-roster.json"
+    roster.write_bytes(demo_roster())
+    run([*cli, "db", "upgrade"], env, tmp, "whoseonfirst-service db upgrade")
+    run([*cli, "import", str(roster)], env, tmp, "whoseonfirst-service import")
+
+
+def screenshots(tmp: Path, url: str, label: str) -> list[Path]:
+    out = tmp / f"shots-{label}"
+    out.mkdir()
+    started = time.monotonic()
+    result = run([str(EXE), "--screenshots", str(out)], isolated_env(tmp, url), tmp,
+                 f"whoseonfirst --screenshots ({label})")
+    pngs = sorted(out.rglob("*.png"))
+    if not pngs:
+        raise SmokeFailure(
+            f"--screenshots ({label}) exited 0 but wrote no PNG into {out}\n"
+            f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
+    bad = [p.name for p in pngs if p.read_bytes()[:8] != PNG_MAGIC or p.stat().st_size < 1000]
+    if bad:
+        raise SmokeFailure(f"--screenshots ({label}) wrote invalid or blank PNGs: {bad}")
+    log(f"  {label}: {len(pngs)} PNGs in {time.monotonic() - started:.1f} s "
+        f"({', '.join(p.stem for p in pngs)})")
+    return pngs
+
+
+def smoke(keep: bool) -> dict[str, object]:
+    if not EXE.is_file():
+        raise SmokeFailure(f"no bundle at {EXE}; build it first (without --skip-build)")
+    tmp = Path(tempfile.mkdtemp(prefix="wof-smoke-"))
+    result: dict[str, object] = {}
+    try:
+        log("smoke 1/3: self-check inside the bundle")
+        env = isolated_env(tmp, f"sqlite:///{tmp / 'selftest.db'}")
+        env["WHOSEONFIRST_BUNDLE_SELFTEST"] = "1"
+        check = run([str(EXE)], env, tmp, "bundle self-check")
+        result["selfcheck"] = json.loads(check.stdout[check.stdout.index("{"):])
+        for key, value in result["selfcheck"].items():  # type: ignore[union-attr]
+            log(f"  {key}: {value}")
+
+        log("smoke 2/3: --screenshots offscreen on the demo team")
+        demo_db = tmp / "demo" / "whoseonfirst.db"
+        demo_db.parent.mkdir()
+        demo_url = f"sqlite:///{demo_db}"
+        prepare_demo_database(tmp, demo_url)
+        result["demo_pngs"] = [p.name for p in screenshots(tmp, demo_url, "demo-team")]
+
+        log("smoke 3/3: --screenshots offscreen on a database that does not exist yet")
+        empty_db = tmp / "first-run" / "whoseonfirst.db"
+        result["first_run_pngs"] = [
+            p.name for p in screenshots(tmp, f"sqlite:///{empty_db}", "first-run")
+        ]
+        return result
+    finally:
+        if keep:
+            log(f"kept the smoke-test folder {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skip-build", action="store_true",
+                        help="only smoke-test the existing bundle in build/dist/whoseonfirst")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the smoke-test folder (screenshots, databases) for a look")
+    args = parser.parse_args(argv)
+
+    report: dict[str, object] = {"bundle": str(BUNDLE.relative_to(ROOT))}
+    build_s = None if args.skip_build else build()
+    report["build_seconds"] = None if build_s is None else round(build_s, 1)
+    if EXE.is_file():
+        report["size_mb"] = round(folder_size_mb(BUNDLE), 1)
+        info = BUNDLE / "build_info.json"
+        if info.is_file():
+            report["build_info"] = json.loads(info.read_text(encoding="utf-8"))
+
+    ok = True
+    try:
+        report["smoke"] = smoke(args.keep)
+        report["smoke_result"] = "PASS"
+    except SmokeFailure as exc:
+        ok = False
+        report["smoke_result"] = "FAIL"
+        report["smoke_error"] = str(exc)
+        log(f"SMOKE TEST FAILED: {exc}")
+
+    BUILD.mkdir(exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    version = report.get("build_info", {}).get("version", "?")  # type: ignore[union-attr]
+    commit = report.get("build_info", {}).get("git_commit", "?")  # type: ignore[union-attr]
+    print()
+    print("WhoseOnFirst bundle")
+    print(f"  folder      {BUNDLE}")
+    print(f"  version     {version} ({commit})")
+    print(f"  size        {report.get('size_mb', '?')} MB")
+    print("  build time  " + (f"{build_s:.1f} s" if build_s is not None else "skipped"))
+    print(f"  smoke test  {report['smoke_result']}")
+    print(f"  report      {REPORT}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
