@@ -10,21 +10,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 from whoseonfirst_core.actor import local_actor
 from whoseonfirst_core.clock import Clock, SystemClock
 from whoseonfirst_core.db.session import (
     Database,
-    default_database_url,
+    UnitOfWork,
     needs_upgrade,
     redact_url,
     upgrade,
 )
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases.errors import UseCaseError
+
+from .config import (
+    ConfigError,
+    ServiceSettings,
+    build_backend,
+    database_url_from_env,
+    load_settings,
+)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -281,7 +290,12 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    ctx = Context(default_database_url(), clock or SystemClock(), out, err)
+    try:
+        url = database_url_from_env()  # honours WHOSEONFIRST_DATABASE_URL_FILE too
+    except ConfigError as exc:
+        print(f"error: invalid configuration: {exc}", file=err)  # type: ignore[arg-type]
+        return EXIT_USAGE
+    ctx = Context(url, clock or SystemClock(), out, err)
     try:
         handler: Handler = args.handler
         return handler(args, ctx)
@@ -291,7 +305,7 @@ def main(
     except UseCaseError as exc:
         print(f"error: {exc}", file=err)  # type: ignore[call-overload]
         return EXIT_FAIL
-    except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback for operators
+    except Exception as exc:
         from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
         if isinstance(exc, OperationalError):
@@ -313,3 +327,410 @@ def main(
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- service commands: run, tick, simulate, check, send-test, backup (SPEC §5, §7) -----------
+#
+# Registered through EXTRA_COMMANDS below. Configuration problems are one line and exit 2
+# (ConfigError names the variable, never its value).
+
+
+def _service_settings() -> ServiceSettings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise CliError(f"invalid configuration: {exc}", EXIT_USAGE) from None
+
+
+def _service_db(ctx: Context) -> Database:
+    """The context's database, with a connect timeout on PostgreSQL (an unreachable server
+    must fail a tick, not hang it)."""
+    if ctx._db is None:
+        from whoseonfirst_core.db.session import make_engine
+
+        url = ctx.url
+        kwargs: dict[str, object] = {}
+        if url.startswith("postgresql"):
+            kwargs["connect_args"] = {"connect_timeout": 10}
+        ctx._db = Database(url, engine=make_engine(url, **kwargs))
+    return ctx._db
+
+
+@contextmanager
+def _logging(kind: str, secrets: Sequence[str], stream: object) -> Iterator[None]:
+    """Install the scrubbed log handler for one command and remove it afterwards."""
+    import logging
+
+    from .logging_setup import setup_logging
+
+    handler = setup_logging(kind, secrets=secrets, stream=stream)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from .daemon import Daemon, SystemdNotifier
+    from .engine import Engine
+
+    settings = _service_settings()
+    with _logging(settings.log_format, settings.secrets(), sys.stdout):
+        import logging
+
+        log = logging.getLogger("whoseonfirst_service.run")
+        db = _service_db(ctx)
+        try:
+            if needs_upgrade(db):
+                raise CliError(
+                    f"the database {redact_url(ctx.url)} is not up to date: "
+                    "run `whoseonfirst-service db upgrade` first"
+                )
+        except OperationalError:
+            log.error("the database %s is not reachable yet; the service starts anyway and "
+                      "keeps trying", redact_url(ctx.url))
+        backend = build_backend(settings)
+        engine = Engine(db, backend, ctx.clock, instance_id=settings.instance_id)
+        try:
+            daemon = Daemon(
+                engine, clock=ctx.clock, http_bind=settings.http_bind,
+                notifier=SystemdNotifier.from_env(),
+            )
+            return daemon.run()
+        except OSError as exc:
+            host, port = settings.http_bind
+            raise CliError(
+                f"cannot serve /healthz on {host}:{port} ({exc.strerror or exc}); "
+                "set WHOSEONFIRST_HTTP to a free host:port"
+            ) from None
+        finally:
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
+
+
+def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.clock import FixedClock
+    from whoseonfirst_core.domain.timeutil import parse_instant
+
+    from .engine import Engine
+
+    settings = _service_settings()
+    clock: Clock = ctx.clock
+    if args.now:
+        if settings.talks_to_real_twilio:
+            raise CliError(
+                "refusing --now while texts would go to the real Twilio API: pretending another "
+                "time there would text real people. Set WHOSEONFIRST_TWILIO_API_URL (a mock) or "
+                "WHOSEONFIRST_SMS_BACKEND=dry-run",
+                EXIT_USAGE,
+            )
+        try:
+            clock = FixedClock(parse_instant(args.now))
+        except ValueError as exc:
+            raise CliError(f"--now: {exc}", EXIT_USAGE) from None
+    with _logging(settings.log_format, settings.secrets(), ctx.err):
+        _service_db(ctx)
+        db = ctx.migrated_db()
+        backend = build_backend(settings)
+        try:
+            summary = Engine(db, backend, clock, instance_id=settings.instance_id).tick()
+        finally:
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
+    ctx.print(f"tick at {summary.started_at.isoformat()}: {summary.describe()}")
+    if summary.next_due_at is not None:
+        ctx.print(f"next due: {summary.next_due_at.isoformat()}")
+    return EXIT_OK
+
+
+def simulate_messages(
+    db: Database, now: datetime, first_day: date, days: int
+) -> list[dict[str, str]]:
+    """Every text the service would send in ``[first_day 00:00, first_day+days 00:00)`` local
+    if it ran throughout: ``send_at`` (local ISO), ``kind``, ``to``, ``member``, ``body``.
+
+    Generates the schedule as far as needed inside a transaction that is never committed, so
+    nothing is written. Failure alerts (unpredictable) and hand-queued test texts are not listed.
+    """
+    from datetime import timedelta
+
+    from whoseonfirst_core.domain.timeutil import day_start
+    from whoseonfirst_core.usecases.common import settings_row
+    from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
+
+    from . import outbox
+    from .engine import RESOLUTION_LOOKBACK, EngineSettings
+    from .planning import (
+        PlannedText,
+        reminder_texts,
+        shift_start_texts,
+        summary_week,
+        weekly_summary_due_instants,
+        weekly_summary_texts,
+    )
+
+    with db.uow(local_actor("simulate")) as uow:  # rolled back on exit: writes nothing
+        team = outbox.load_team(uow.session)
+        start = day_start(first_day, team.tz)
+        end = day_start(first_day + timedelta(days=days), team.tz)
+        weeks = timedelta(weeks=settings_row(uow).horizon_weeks)
+        extend_horizon(uow, max(now, end - weeks), force=True)
+        spans = resolve_window(uow, start - RESOLUTION_LOOKBACK, end, clip=False)
+        texts: list[PlannedText] = [
+            t for t in shift_start_texts(spans, team) + reminder_texts(spans, team)
+            if start <= t.due_at < end
+        ]
+        validity = EngineSettings().summary_validity
+        for due in weekly_summary_due_instants(team, start, end):
+            _, week_start, week_end = summary_week(due, team)
+            week_spans = resolve_window(uow, week_start, week_end, clip=False)
+            texts += weekly_summary_texts(due, validity, week_spans, team)
+    order = {"reminder": 0, "shift_start": 1, "weekly_summary": 2}
+    texts.sort(key=lambda t: (t.due_at, order.get(t.kind, 9), t.recipient_name, t.recipient_phone))
+    return [
+        {
+            "send_at": iso_local(t.due_at, team.tz),
+            "kind": t.kind,
+            "to": t.recipient_phone,
+            "member": t.recipient_name,
+            "body": t.body,
+        }
+        for t in texts
+    ]
+
+
+def cmd_simulate(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.migrated_db()
+    messages = simulate_messages(db, ctx.clock.now(), args.start, args.days)
+    if args.json:
+        ctx.print(json.dumps({"messages": messages}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not messages:
+        ctx.print("no texts would be sent in that window")
+    for m in messages:
+        ctx.print(f"{m['send_at']}  {m['kind']:<14}  {m['member']}  {m['to']}")
+        for line in m["body"].splitlines():
+            ctx.print(f"    {line}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.usecases.common import has_team, settings_row
+    from whoseonfirst_core.usecases.notifications import heartbeats
+
+    from .twilio_sms import SmsError
+
+    ok = True
+
+    def report(good: bool, what: str, detail: str) -> None:
+        nonlocal ok
+        ok = ok and good
+        ctx.print(f"{'ok  ' if good else 'FAIL'}  {what}: {detail}")
+
+    settings: ServiceSettings | None = None
+    try:
+        settings = load_settings()
+        where = "the real Twilio API" if settings.talks_to_real_twilio else (
+            settings.twilio_api_url or "no texts leave this machine")
+        report(True, "config", f"SMS backend {settings.backend_name} ({where}), "
+               f"database {redact_url(ctx.url)}, health endpoint {settings.http}")
+    except ConfigError as exc:
+        report(False, "config", str(exc))
+    try:
+        db = _service_db(ctx)
+        if needs_upgrade(db):
+            report(False, "database", f"{redact_url(ctx.url)} reachable but not up to date: "
+                   "run `whoseonfirst-service db upgrade`")
+        else:
+            with db.reader() as uow:
+                if has_team(uow):
+                    team = settings_row(uow).name
+                    beats = heartbeats(uow)
+                    report(True, "database", f"{db.display_name} reachable, schema up to date, "
+                           f"team {team!r}")
+                    if beats:
+                        age = (ctx.clock.now() - beats[0].last_tick_at).total_seconds()
+                        ctx.print(f"      service heartbeat: {beats[0].instance_id} ticked "
+                                  f"{age:.0f} s ago")
+                else:
+                    report(False, "database", f"{db.display_name} has no team yet: "
+                           "`whoseonfirst-service import FILE` or create one in the app")
+    except Exception as exc:  # noqa: BLE001 - reported as one line
+        orig = getattr(exc, "orig", None)
+        first = str(orig if orig is not None else exc).strip().splitlines()
+        report(False, "database", f"cannot reach {redact_url(ctx.url)}: "
+               f"{first[0] if first else type(exc).__name__}")
+    if settings is not None:
+        backend = build_backend(settings)
+        try:
+            report(True, "sms", backend.check())
+        except SmsError as exc:
+            report(False, "sms", exc.reason)
+        finally:
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def _find_member_id(uow: UnitOfWork, name: str) -> int | None:
+    """A non-archived member named ``name`` (case-insensitive; a unique prefix will do)."""
+    from whoseonfirst_core.usecases.common import all_members
+
+    wanted = " ".join(name.split()).casefold()
+    members = [m for m in all_members(uow) if not m.archived]
+    exact = [m for m in members if m.name.casefold() == wanted]
+    if exact:
+        return exact[0].id
+    prefix = [m for m in members if m.name.casefold().startswith(wanted)]
+    if len(prefix) > 1:
+        names = ", ".join(m.name for m in prefix)
+        raise CliError(f"--to {name!r} matches several members ({names}); be more specific")
+    return prefix[0].id if prefix else None
+
+
+def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.domain.masking import mask_phone
+    from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+    from whoseonfirst_core.usecases.notifications import get_notification, queue_text
+
+    from .engine import Engine
+
+    settings = _service_settings()
+    _service_db(ctx)
+    db = ctx.migrated_db()
+    with db.uow(local_actor("send-test")) as uow:
+        target: str | int | None = _find_member_id(uow, args.to)
+        if target is None:
+            try:
+                target = normalize_phone(args.to)
+            except PhoneError as exc:
+                raise CliError(
+                    f"--to: no member is called {args.to!r}, and it is not a phone number "
+                    f"either ({exc})"
+                ) from None
+        queued = queue_text(uow, ctx.clock.now(), to=target, body=args.body, kind="test")
+        uow.commit()
+    ctx.print(f"queued test text #{queued.id} to {queued.recipient_name} "
+              f"({mask_phone(queued.recipient_phone)})")
+    backend = build_backend(settings)
+    try:
+        with _logging(settings.log_format, settings.secrets(), ctx.err):
+            Engine(db, backend, ctx.clock, instance_id=settings.instance_id).tick()
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+    with db.reader() as uow:
+        result = get_notification(uow, queued.id)
+    detail = f" ({result.error_message})" if result.error_message else ""
+    ctx.print(f"test text #{result.id}: {result.status}{detail}")
+    if result.status in ("sent", "simulated", "delivered"):
+        return EXIT_OK
+    if result.status in ("queued", "sending"):
+        ctx.print("it will be retried by the running service; watch it in the app")
+    return EXIT_FAIL
+
+
+def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
+    import os
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(ctx.url)
+    dest = Path(args.file)
+    if parsed.get_backend_name() == "postgresql":
+        shown = parsed.set(drivername="postgresql").render_as_string(hide_password=True)
+        ctx.print("PostgreSQL is backed up with its own tool (consistent while the service runs):")
+        ctx.print(f"  pg_dump --format=custom --no-owner --file={dest} '{shown}'")
+        ctx.print("Give the password through ~/.pgpass or PGPASSWORD, never on the command line.")
+        ctx.print(f"Restore into an empty database: pg_restore --no-owner --dbname=URL {dest}")
+        return EXIT_OK
+    source = parsed.database or ""
+    if not source or source == ":memory:" or not Path(source).exists():
+        raise CliError(f"there is no SQLite database file at {source or '(none)'}")
+    if dest.exists() and not args.force:
+        raise CliError(f"{dest} already exists (add --force to overwrite it)")
+    try:
+        fd = os.open(dest, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.close(fd)
+        os.chmod(dest, 0o600)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(dest)
+            try:
+                src.backup(dst)  # the online backup API: a consistent copy while others write
+                check = dst.execute("PRAGMA integrity_check").fetchone()
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise CliError(f"backup to {dest} failed: {exc}") from None
+    os.chmod(dest, 0o600)
+    if not check or check[0] != "ok":
+        raise CliError(f"the copy at {dest} failed its integrity check: {check}")
+    size = dest.stat().st_size
+    ctx.print(f"backed up {source} to {dest} ({size} bytes, integrity ok, mode 0600)")
+    return EXIT_OK
+
+
+def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run", help="run the service: send texts at shift starts (the systemd unit runs this)",
+        description="Run the notification service until SIGTERM. Configuration comes from "
+        "environment variables (WHOSEONFIRST_*, TWILIO_*; secrets also from *_FILE).",
+    )
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser(
+        "tick", help="do one pass of due work now, then exit",
+        description="One pass of due work (plan, send, poll, alert), then exit. --now pretends "
+        "it is another instant, for drills; it is refused against the real Twilio API.",
+    )
+    p.add_argument("--now", metavar="ISO", help="the instant to pretend, with its UTC offset "
+                   "(e.g. 2026-03-02T08:00:30-06:00)")
+    p.set_defaults(handler=cmd_tick)
+
+    p = sub.add_parser(
+        "simulate", help="list every text the service would send in a window (sends nothing)",
+        description="Every text the service would send in [FROM 00:00, FROM+DAYS 00:00) local "
+        "if it ran throughout. Sends nothing and writes nothing.",
+    )
+    p.add_argument("--from", dest="start", type=_parse_day, required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD (local)")
+    p.add_argument("--days", type=_parse_days, default=7, help="number of days (default 7)")
+    p.add_argument("--json", action="store_true", help='print {"messages": [...]} as JSON')
+    p.set_defaults(handler=cmd_simulate)
+
+    p = sub.add_parser(
+        "check", help="check the configuration, the database and the Twilio credentials",
+        description="Check config, database and Twilio (a harmless account fetch); exit 0 when "
+        "all are fine, 1 otherwise.",
+    )
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser(
+        "send-test", help="send one test text through the real path (outbox, claim, Twilio)",
+    )
+    p.add_argument("--to", required=True, metavar="PHONE_OR_MEMBER",
+                   help="a phone number, or a member's name (a unique prefix will do)")
+    p.add_argument("--body", help="message text (default: a standard test text)")
+    p.set_defaults(handler=cmd_send_test)
+
+    p = sub.add_parser(
+        "backup", help="copy the database consistently while it is in use",
+        description="SQLite: an online copy with the SQLite backup API (mode 0600). "
+        "PostgreSQL: prints the pg_dump command to use.",
+    )
+    p.add_argument("file", help="where to write the copy")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(handler=cmd_backup)
+
+
+EXTRA_COMMANDS.append(_add_service_commands)

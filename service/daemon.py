@@ -1,0 +1,267 @@
+"""``whoseonfirst-service run``: the scheduler loop around the engine (SPEC §5).
+
+- APScheduler 3 ``BackgroundScheduler`` with one worker thread: an interval job ticks every
+  30 s, and a date job wakes the engine at the exact next due instant (re-planned after every
+  tick). Both jobs: ``coalesce=True``, ``max_instances=1`` and an explicit
+  ``misfire_grace_time``. No persistent job store: the database is the schedule.
+- A tick that fails (database unreachable, a bug) is logged, /healthz turns 503, and the loop
+  keeps going; the next tick catches up because due work is computed from the database.
+- SIGTERM / SIGINT: the engine finishes the text it is sending, the tick ends early, the
+  scheduler shuts down, and ``run`` returns 0.
+- Under systemd (``NOTIFY_SOCKET``): ``READY=1`` once serving, ``WATCHDOG=1`` while the loop is
+  alive (``WATCHDOG_USEC``), ``STOPPING=1`` on the way out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from whoseonfirst_core.clock import Clock
+
+from .engine import Engine, TickSummary
+from .http import HealthServer, HealthState, ServiceMetrics, check_health
+from .logging_setup import mask_phones
+
+_log = logging.getLogger(__name__)
+
+TICK_INTERVAL = timedelta(seconds=30)
+#: A late interval run still happens within this many seconds (else the next one does it).
+INTERVAL_MISFIRE_GRACE = 25
+#: A late exact-instant wake-up still runs within this many seconds.
+DUE_MISFIRE_GRACE = 300
+#: Without WATCHDOG_USEC the main loop still wakes this often to check on itself.
+DEFAULT_LOOP_WAKE = timedelta(seconds=10)
+#: A tick running longer than this counts as hung: the watchdog pings stop, systemd restarts us.
+HUNG_TICK_AFTER = timedelta(minutes=10)
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database cannot be reached" (retry later) rather than a bug
+    (an integrity or SQL error, which is logged with its traceback)."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class SystemdNotifier:
+    """``sd_notify`` over the ``NOTIFY_SOCKET`` datagram socket; silent without one."""
+
+    def __init__(self, address: str | None, watchdog: timedelta | None = None) -> None:
+        self.address = address
+        self.watchdog = watchdog
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SystemdNotifier:
+        env = os.environ if environ is None else environ
+        watchdog: timedelta | None = None
+        usec = env.get("WATCHDOG_USEC", "")
+        pid = env.get("WATCHDOG_PID", "")
+        if usec.isdigit() and int(usec) > 0 and (not pid or pid == str(os.getpid())):
+            watchdog = timedelta(microseconds=int(usec))
+        return cls(env.get("NOTIFY_SOCKET") or None, watchdog)
+
+    def notify(self, *states: str) -> bool:
+        """Send ``READY=1``-style lines; True when a socket took them."""
+        if not self.address:
+            return False
+        address = "\0" + self.address[1:] if self.address.startswith("@") else self.address
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                sock.connect(address)
+                sock.sendall("\n".join(states).encode())
+        except OSError as exc:
+            _log.warning("could not notify systemd (%s)", exc.strerror or type(exc).__name__)
+            return False
+        return True
+
+
+class Daemon:
+    """The long-running service: scheduler, health endpoint, signals, systemd.
+
+    ``run_tick`` is one guarded tick (what the scheduler jobs call); tests drive it directly.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        http_bind: tuple[str, int] | None = None,
+        notifier: SystemdNotifier | None = None,
+        metrics: ServiceMetrics | None = None,
+        interval: timedelta = TICK_INTERVAL,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.interval = interval
+        self.metrics = metrics or ServiceMetrics()
+        self.state = HealthState(backend_name=engine.backend.name)
+        self.notifier = notifier or SystemdNotifier(None)
+        self._http_bind = http_bind
+        self.http: HealthServer | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._tick_lock = threading.Lock()
+        self._tick_started: float | None = None  # time.monotonic() of the running tick
+
+    # -- one guarded tick --------------------------------------------------------------------
+
+    def run_tick(self) -> TickSummary | None:
+        """Tick once; never raises. Records health and metrics, re-plans the exact wake-up."""
+        if not self._tick_lock.acquire(blocking=False):
+            return None  # the other job is ticking right now; it does the same work
+        self._tick_started = time.monotonic()
+        try:
+            summary = self.engine.tick()
+        except Exception as exc:  # noqa: BLE001 - keep the loop alive whatever happened
+            self._tick_failed(exc, database=_is_outage(exc))
+            return None
+        finally:
+            self._tick_started = None
+            self._tick_lock.release()
+        if not summary.stopped_early:
+            self.engine.last_error = None
+            self.state.tick_ok(summary.started_at)
+            self.metrics.record_tick(summary)
+            self._plan_wakeup(summary.next_due_at)
+        return summary
+
+    def _tick_failed(self, exc: BaseException, *, database: bool) -> None:
+        self.metrics.record_failure()
+        if database:
+            orig = getattr(exc, "orig", None)
+            detail = str(orig if orig is not None else exc).strip().splitlines()
+            message = f"database unreachable: {detail[0] if detail else type(exc).__name__}"
+            self.metrics.database_up.set(0)
+            _log.error("%s; will retry on the next tick", mask_phones(message),
+                       extra={"event": "tick_failed", "database": True})
+        else:
+            message = f"tick failed: {type(exc).__name__}"
+            _log.exception("tick failed unexpectedly (this is a bug); will retry on the next tick",
+                           extra={"event": "tick_failed", "database": False})
+        self.state.tick_failed(message, database=database)
+        self.engine.last_error = message
+
+    def _plan_wakeup(self, next_due: datetime | None) -> None:
+        """(Re)schedule the exact-instant job for ``next_due`` (UTC), if a scheduler runs."""
+        scheduler = self.scheduler
+        if scheduler is None or not scheduler.running or self._stop.is_set():
+            return
+        if next_due is None or next_due <= self.clock.now():
+            return
+        scheduler.add_job(
+            self.run_tick,
+            DateTrigger(run_date=next_due.astimezone(UTC)),
+            id="tick-due",
+            name="tick at the next due instant",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=DUE_MISFIRE_GRACE,
+        )
+        _log.debug("next wake-up at %s", next_due.isoformat())
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the HTTP endpoint and the scheduler."""
+        self.start_http()
+        self.start_scheduler()
+
+    def start_http(self) -> None:
+        """Serve /healthz and /metrics (when a bind address was given)."""
+        if self._http_bind is not None and self.http is None:
+            self.http = HealthServer(self._http_bind, self.health, self.metrics.render)
+            self.http.start()
+            _log.info("serving /healthz and /metrics on %s", self.http.url)
+
+    def start_scheduler(self, *, tick_now: bool = True) -> None:
+        """Start ticking every ``interval`` (the first tick at once unless ``tick_now`` is
+        False) and at exact due instants."""
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        # next_run_time=None would add the job paused; leave it out to start after one interval.
+        first_run: dict[str, Any] = {"next_run_time": datetime.now(UTC)} if tick_now else {}
+        self.scheduler.add_job(
+            self.run_tick,
+            IntervalTrigger(seconds=self.interval.total_seconds(), timezone=UTC),
+            id="tick-interval",
+            name="tick every 30 s",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=INTERVAL_MISFIRE_GRACE,
+            **first_run,
+        )
+        self.scheduler.start()
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        return check_health(self.engine.db, self.state, self.clock, self.metrics)
+
+    def request_stop(self) -> None:
+        """Ask the loop to end: the current send finishes, then ``run`` returns."""
+        self.engine.request_stop()
+        self._stop.set()
+
+    def run(self, *, install_signals: bool = True) -> int:
+        """Serve until SIGTERM/SIGINT (or :meth:`request_stop`); returns the exit status 0."""
+        if install_signals:
+            self._install_signal_handlers()
+        self.start()
+        status = "serving"
+        if self.http is not None:
+            status += f" /healthz on {self.http.url}"
+        self.notifier.notify("READY=1", f"STATUS={status}")
+        _log.info("WhoseOnFirst service started (%s backend, instance %s)",
+                  self.engine.backend.name, self.engine.instance_id,
+                  extra={"event": "started"})
+        wake = self.notifier.watchdog / 2 if self.notifier.watchdog else DEFAULT_LOOP_WAKE
+        while not self._stop.wait(wake.total_seconds()):
+            if self.notifier.watchdog and self._alive():
+                self.notifier.notify("WATCHDOG=1")
+        self.notifier.notify("STOPPING=1")
+        _log.info("stopping: finishing the text being sent", extra={"event": "stopping"})
+        self.shutdown()
+        _log.info("stopped", extra={"event": "stopped"})
+        return 0
+
+    def shutdown(self) -> None:
+        """Stop the scheduler (waiting for a running tick) and the HTTP endpoint."""
+        self.engine.request_stop()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self.http is not None:
+            self.http.stop()
+            self.http = None
+
+    def _alive(self) -> bool:
+        """Whether to tell the watchdog we are fine: the scheduler runs and no tick hangs."""
+        if self.scheduler is None or not self.scheduler.running:
+            return False
+        started = self._tick_started
+        return started is None or time.monotonic() - started < HUNG_TICK_AFTER.total_seconds()
+
+    def _install_signal_handlers(self) -> None:
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            _log.info("received %s", signal.Signals(signum).name)
+            self.request_stop()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)

@@ -1,0 +1,245 @@
+"""``GET /healthz`` and ``GET /metrics`` on a small stdlib HTTP server (SPEC §5).
+
+``/healthz`` runs real checks on every request — ``SELECT 1`` on the database, the age of the
+last successful tick, the SMS backend, pending and problem counts — and answers 200 when the
+service can do its job, 503 when it cannot (JSON either way). ``/metrics`` is Prometheus text
+from the service's own registry (no global state).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+
+from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.db.session import Database
+
+from . import outbox
+from .engine import TickSummary
+from .logging_setup import mask_phones
+
+_log = logging.getLogger(__name__)
+
+#: /healthz fails when the last successful tick is older than this.
+MAX_TICK_AGE = timedelta(minutes=2)
+
+#: TickSummary counters exported as ``whoseonfirst_texts_total{outcome=…}``.
+TEXT_OUTCOMES = (
+    "queued", "missed", "expired", "sent", "simulated", "reconciled", "retried", "failed",
+    "delivered", "undelivered", "alerts",
+)
+
+
+class ServiceMetrics:
+    """The Prometheus metrics of one service process, in a private registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.ticks = Counter(
+            "whoseonfirst_ticks", "Ticks run, by result (ok or error)", ["result"], registry=r
+        )
+        self.texts = Counter(
+            "whoseonfirst_texts", "Texts by what happened to them in a tick", ["outcome"],
+            registry=r,
+        )
+        self.last_tick = Gauge(
+            "whoseonfirst_last_tick_timestamp_seconds",
+            "Unix time of the last successful tick", registry=r,
+        )
+        self.next_due = Gauge(
+            "whoseonfirst_next_due_timestamp_seconds",
+            "Unix time the next text is due (0: none scheduled)", registry=r,
+        )
+        self.pending = Gauge(
+            "whoseonfirst_pending_texts", "Texts queued or being sent", registry=r
+        )
+        self.problems = Gauge(
+            "whoseonfirst_problem_texts",
+            "Failed, undelivered, missed or expired texts due in the last 24 hours", registry=r,
+        )
+        self.database_up = Gauge(
+            "whoseonfirst_database_up", "1 when the last database check succeeded", registry=r
+        )
+        for result in ("ok", "error"):
+            self.ticks.labels(result)
+        for outcome in TEXT_OUTCOMES:
+            self.texts.labels(outcome)
+
+    def record_tick(self, summary: TickSummary) -> None:
+        self.ticks.labels("ok").inc()
+        self.last_tick.set(summary.started_at.timestamp())
+        self.next_due.set(summary.next_due_at.timestamp() if summary.next_due_at else 0)
+        counts = summary.counts()
+        for outcome in TEXT_OUTCOMES:
+            if counts.get(outcome):
+                self.texts.labels(outcome).inc(counts[outcome])
+
+    def record_failure(self) -> None:
+        self.ticks.labels("error").inc()
+
+    def render(self) -> bytes:
+        return bytes(generate_latest(self.registry))
+
+
+@dataclass
+class HealthState:
+    """What the daemon knows about its own progress (shared with the HTTP thread).
+
+    Instants are UTC from the service clock.
+    """
+
+    backend_name: str
+    last_ok_tick_at: datetime | None = None
+    last_error: str | None = None
+    database_ok: bool | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def tick_ok(self, at: datetime) -> None:
+        with self.lock:
+            self.last_ok_tick_at = at
+            self.last_error = None
+            self.database_ok = True
+
+    def tick_failed(self, error: str, *, database: bool) -> None:
+        with self.lock:
+            self.last_error = error
+            if database:
+                self.database_ok = False
+
+
+def check_health(
+    db: Database, state: HealthState, clock: Clock, metrics: ServiceMetrics | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Run the checks; returns (HTTP status, JSON body). Never raises."""
+    now = clock.now()
+    checks: dict[str, Any] = {}
+    healthy = True
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        with db.reader() as uow:
+            counts = outbox.outbox_counts(uow.session, now)
+        checks["database"] = {"ok": True}
+        checks["pending"] = counts.pending
+        checks["problems_24h"] = counts.problems
+        if metrics is not None:
+            metrics.database_up.set(1)
+            metrics.pending.set(counts.pending)
+            metrics.problems.set(counts.problems)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the database is "unhealthy"
+        healthy = False
+        checks["database"] = {"ok": False, "error": _one_line(exc)}
+        if metrics is not None:
+            metrics.database_up.set(0)
+    with state.lock:
+        last_ok, last_error = state.last_ok_tick_at, state.last_error
+    age = (now - last_ok).total_seconds() if last_ok is not None else None
+    tick_ok = age is not None and age < MAX_TICK_AGE.total_seconds()
+    healthy = healthy and tick_ok
+    checks["last_tick"] = {
+        "ok": tick_ok,
+        "at": last_ok.isoformat() if last_ok else None,
+        "age_seconds": round(age, 1) if age is not None else None,
+        "max_age_seconds": MAX_TICK_AGE.total_seconds(),
+    }
+    if last_error:
+        checks["last_error"] = last_error
+    checks["sms_backend"] = state.backend_name
+    body = {"status": "ok" if healthy else "unhealthy", "checks": checks}
+    return (200 if healthy else 503), body
+
+
+def _one_line(exc: BaseException) -> str:
+    """A short, masked description of a database error (no SQL, no parameters)."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig if orig is not None else exc).strip().splitlines()
+    first = detail[0] if detail else ""
+    return mask_phones(f"{type(orig or exc).__name__}: {first}"[:300])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz":
+            status, body = self.server.health()
+            self._send(status, json.dumps(body).encode(), "application/json")
+        elif path == "/metrics":
+            self._send(200, self.server.metrics(), CONTENT_TYPE_LATEST)
+        else:
+            self._send(404, b'{"error": "not found; try /healthz or /metrics"}',
+                       "application/json")
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        _log.debug("http %s", format % args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        bind: tuple[str, int],
+        health: Callable[[], tuple[int, dict[str, Any]]],
+        metrics: Callable[[], bytes],
+    ) -> None:
+        super().__init__(bind, _Handler)
+        self.health = health
+        self.metrics = metrics
+
+
+class HealthServer:
+    """Serves /healthz and /metrics from a daemon thread until :meth:`stop`."""
+
+    def __init__(
+        self,
+        bind: tuple[str, int],
+        health: Callable[[], tuple[int, dict[str, Any]]],
+        metrics: Callable[[], bytes],
+    ) -> None:
+        self._server = _Server(bind, health, metrics)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+            name="whoseonfirst-http", daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()

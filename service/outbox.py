@@ -1,0 +1,629 @@
+"""The outbox in the database: the engine's only persistence adapter (SPEC §4 delivery contract).
+
+Every function takes a SQLAlchemy ``Session`` that belongs to the caller's unit of work (the
+caller commits) and returns plain values or frozen DTOs, so no ORM object leaves this module.
+All instants are timezone-aware UTC.
+
+The atomic claim (point 2): ``UPDATE notifications SET status='sending', claimed_by=…, … WHERE
+id=… AND (status='queued' AND next_attempt_at <= now  OR  status='sending' AND claimed_at <=
+stale)`` and a check that exactly one row changed. On PostgreSQL a concurrent claimer blocks on
+the row lock and then re-checks the ``WHERE`` against the committed row, so exactly one wins; on
+SQLite write transactions are serialised by ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from whoseonfirst_core.db.models import (
+    EscalationContact,
+    Member,
+    Meta,
+    Notification,
+    NotificationAttempt,
+    ServiceHeartbeat,
+    TeamSettings,
+)
+from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
+from whoseonfirst_core.usecases.errors import NotFoundError
+
+from .planning import SHIFT_START, PlannedText, Recipient, TeamSnapshot
+
+FIRST_TICK_KEY = "service_first_tick_at"
+LAST_TICK_KEY = "service_last_tick_at"
+
+#: Statuses in which a text may still be handed to Twilio or is in Twilio's hands.
+PENDING_STATUSES = ("queued", "sending", "sent")
+#: Final statuses of a shift_start that did not reach its phone.
+BAD_STATUSES = ("failed", "undelivered", "expired", "missed")
+#: Attempt outcomes after which Twilio may hold the message: list before any retry.
+MAYBE_SENT_OUTCOMES = ("ambiguous", "interrupted")
+
+
+# --- dialect helpers --------------------------------------------------------------------------
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's ``insert`` (both have ``on_conflict_do_nothing/do_update``).
+
+    Used on tables (``Model.__table__``), not ORM entities. Whether a row was inserted is
+    read from ``RETURNING``: psycopg reports no ``rowcount`` for these statements.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- team snapshot ----------------------------------------------------------------------------
+
+
+def load_team(session: Session) -> TeamSnapshot:
+    """The settings, members and escalation contacts as one frozen snapshot."""
+    settings = session.get(TeamSettings, 1)
+    if settings is None:
+        raise NotFoundError(
+            "this database has no team yet: create one, load the demo team, or import a roster"
+        )
+    members = {
+        m.id: Recipient(
+            m.id, m.name, (m.phone,) + ((m.secondary_phone,) if m.secondary_phone else ())
+        )
+        for m in session.scalars(select(Member))
+    }
+    contacts = list(session.scalars(select(EscalationContact).order_by(EscalationContact.id)))
+    return TeamSnapshot(
+        team_name=settings.name,
+        tz=zone(settings.timezone),
+        shift_start_template=settings.shift_start_template,
+        weekly_summary_enabled=settings.weekly_summary_enabled,
+        weekly_summary_day=settings.weekly_summary_day,
+        weekly_summary_time=parse_hhmm(settings.weekly_summary_time),
+        reminder_minutes=settings.reminder_minutes,
+        members=members,
+        summary_contacts=tuple(
+            Recipient(c.id, c.name, (c.phone,)) for c in contacts if c.weekly_summary
+        ),
+        alert_contacts=tuple(
+            Recipient(c.id, c.name, (c.phone,)) for c in contacts if c.failure_alerts
+        ),
+    )
+
+
+# --- tick marks (Meta) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TickMarks:
+    """When the service first and last completed a tick on this database (UTC)."""
+
+    first: datetime | None
+    last: datetime | None
+
+
+def read_tick_marks(session: Session) -> TickMarks:
+    rows = dict(
+        session.execute(
+            select(Meta.key, Meta.value).where(Meta.key.in_((FIRST_TICK_KEY, LAST_TICK_KEY)))
+        ).tuples().all()
+    )
+
+    def parse(key: str) -> datetime | None:
+        value = rows.get(key)
+        return datetime.fromisoformat(value) if value else None
+
+    return TickMarks(parse(FIRST_TICK_KEY), parse(LAST_TICK_KEY))
+
+
+def _put_meta(session: Session, key: str, value: datetime, *, keep: str) -> None:
+    """Store ``value`` under ``key`` unless the stored instant is already ``keep`` (min/max)."""
+    text = value.isoformat()
+    insert = _insert(session)
+    session.execute(
+        insert(Meta.__table__)
+        .values(key=key, value=text)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    current = session.scalar(select(Meta.value).where(Meta.key == key))
+    stored = datetime.fromisoformat(current) if current else None
+    if stored is None or (value < stored if keep == "min" else value > stored):
+        session.execute(update(Meta).where(Meta.key == key).values(value=text))
+
+
+def mark_first_tick(session: Session, now: datetime) -> None:
+    """Remember the earliest instant the service ticked on this database."""
+    _put_meta(session, FIRST_TICK_KEY, now, keep="min")
+
+
+def mark_last_tick(session: Session, now: datetime) -> None:
+    """Remember the latest instant a tick completed on this database."""
+    _put_meta(session, LAST_TICK_KEY, now, keep="max")
+
+
+# --- planning support ------------------------------------------------------------------------
+
+
+def spans_with_texts(
+    session: Session, pairs: Iterable[tuple[datetime, int]]
+) -> set[tuple[datetime, int]]:
+    """Which ``(span_start, member_id)`` pairs already have a shift_start row (any phone)."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    starts = {start for start, _ in wanted}
+    rows = session.execute(
+        select(Notification.span_start, Notification.member_id).where(
+            Notification.kind == SHIFT_START, Notification.span_start.in_(starts)
+        )
+    ).tuples()
+    return {(start, member) for start, member in rows if start is not None and member is not None}
+
+
+def insert_planned(
+    session: Session, text: PlannedText, *, status: str, now: datetime, actor: str,
+    error_message: str | None = None, related_id: int | None = None,
+) -> bool:
+    """Insert ``text`` unless a row with its idempotency key exists; True when inserted.
+
+    ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` on both dialects: a concurrent
+    inserter of the same key waits for the first to commit and then inserts nothing.
+    """
+    insert = _insert(session)
+    values: dict[str, Any] = {
+        "idempotency_key": text.key,
+        "kind": text.kind,
+        "status": status,
+        "member_id": text.member_id,
+        "recipient_name": text.recipient_name[:100],
+        "recipient_phone": text.recipient_phone,
+        "body": text.body,
+        "due_at": text.due_at,
+        "expires_at": text.expires_at,
+        "span_start": text.span_start,
+        "span_end": text.span_end,
+        "shift_name": text.shift_name,
+        "related_id": related_id,
+        "attempts": 0,
+        "next_attempt_at": text.due_at if status == "queued" else None,
+        "created_at": now,
+        "failed_at": now if status == "missed" else None,
+        "error_message": error_message,
+        "triggered_by": actor,
+        "alerted": False,
+    }
+    table = Notification.__table__
+    inserted = session.execute(
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    ).first()
+    return inserted is not None
+
+
+# --- expiry, claim, record --------------------------------------------------------------------
+
+
+def expire_overdue(session: Session, now: datetime) -> list[int]:
+    """Queued rows whose validity ran out become ``expired``; returns their ids."""
+    ids = list(
+        session.scalars(
+            select(Notification.id).where(
+                Notification.status == "queued",
+                Notification.expires_at.is_not(None),
+                Notification.expires_at <= now,
+            )
+        )
+    )
+    expired: list[int] = []
+    for notification_id in ids:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.status == "queued")
+            .values(
+                status="expired",
+                failed_at=now,
+                error_message=func.coalesce(
+                    Notification.error_message, "it could not be sent before it expired"
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result):
+            expired.append(notification_id)
+    return expired
+
+
+def _claimable(now: datetime, stale_before: datetime) -> Any:
+    queued = and_(
+        Notification.status == "queued",
+        Notification.due_at <= now,
+        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+    )
+    # 'sending' with a retry time: an ambiguous attempt waiting to be reconciled. Without one:
+    # a claim whose process may have died; only taken over once it is clearly stale.
+    waiting = and_(
+        Notification.status == "sending",
+        Notification.next_attempt_at.is_not(None),
+        Notification.next_attempt_at <= now,
+    )
+    stale = and_(
+        Notification.status == "sending",
+        Notification.next_attempt_at.is_(None),
+        Notification.claimed_at <= stale_before,
+    )
+    return or_(queued, waiting, stale)
+
+
+def claimable_ids(
+    session: Session, now: datetime, stale_before: datetime, limit: int,
+    kinds: Sequence[str] | None = None,
+) -> list[int]:
+    """Rows that may be claimed now: queued and due (and past their backoff); ``sending`` after
+    an ambiguous attempt, once its retry time has come; or stuck in ``sending`` since before
+    ``stale_before`` (a process died mid-send). Oldest due first."""
+    stmt = select(Notification.id).where(_claimable(now, stale_before))
+    if kinds:
+        stmt = stmt.where(Notification.kind.in_(kinds))
+    return list(session.scalars(stmt.order_by(Notification.due_at, Notification.id).limit(limit)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedText:
+    """A row this process now owns, with what the send needs. Instants UTC.
+
+    ``reconcile_since`` is set when an earlier attempt may have reached Twilio (ambiguous reply,
+    or a process that died after claiming): the start of the earliest such attempt.
+    """
+
+    id: int
+    kind: str
+    to: str
+    recipient_name: str
+    body: str
+    expires_at: datetime | None
+    claimed_at: datetime
+    attempt_id: int
+    attempt_number: int
+    reconcile_since: datetime | None
+    #: True when the row was taken over from a process that died after claiming it.
+    was_stale: bool
+
+
+def claim(
+    session: Session, notification_id: int, *, now: datetime, token: str, stale_before: datetime
+) -> ClaimedText | None:
+    """Claim one row atomically for ``token`` and write the attempt before anything is sent.
+
+    Returns None when another process got it first (or it is no longer claimable).
+    """
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, _claimable(now, stale_before))
+        .values(
+            status="sending",
+            claimed_by=token,
+            claimed_at=now,
+            sending_at=now,
+            attempts=Notification.attempts + 1,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(result) != 1:
+        return None
+    # An attempt still marked "sending" belongs to a process that died before recording.
+    interrupted = session.execute(
+        update(NotificationAttempt)
+        .where(
+            NotificationAttempt.notification_id == notification_id,
+            NotificationAttempt.outcome == "sending",
+        )
+        .values(
+            outcome="interrupted",
+            finished_at=now,
+            error_message="the sending process stopped before it recorded a result",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(
+        select(
+            Notification.kind, Notification.recipient_phone, Notification.recipient_name,
+            Notification.body, Notification.expires_at, Notification.attempts,
+        ).where(Notification.id == notification_id)
+    ).one()
+    since = session.scalar(
+        select(func.min(NotificationAttempt.started_at)).where(
+            NotificationAttempt.notification_id == notification_id,
+            NotificationAttempt.outcome.in_(MAYBE_SENT_OUTCOMES),
+        )
+    )
+    attempt = NotificationAttempt(
+        notification_id=notification_id,
+        number=int(row.attempts),
+        started_at=now,
+        outcome="sending",
+        instance_id=token[:100],
+    )
+    session.add(attempt)
+    session.flush()
+    return ClaimedText(
+        id=notification_id,
+        kind=row.kind,
+        to=row.recipient_phone,
+        recipient_name=row.recipient_name,
+        body=row.body,
+        expires_at=row.expires_at,
+        claimed_at=now,
+        attempt_id=attempt.id,
+        attempt_number=int(row.attempts),
+        reconcile_since=since,
+        was_stale=_rowcount(interrupted) > 0,
+    )
+
+
+def finish(
+    session: Session,
+    claimed: ClaimedText,
+    *,
+    token: str,
+    now: datetime,
+    status: str,
+    outcome: str,
+    error_code: int | None = None,
+    error_message: str | None = None,
+    **values: Any,
+) -> bool:
+    """Record the result of ``claimed``'s attempt and move the row to ``status``.
+
+    The row only changes while this process still owns the claim; False means another process
+    took the row over as stale (it will reconcile by listing, so nothing is sent twice).
+    """
+    row_values: dict[str, Any] = {"status": status, **values}
+    if error_code is not None or error_message is not None or status in ("sent", "simulated"):
+        row_values.setdefault("error_code", error_code)
+        row_values.setdefault("error_message", error_message)
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == claimed.id,
+            Notification.status == "sending",
+            Notification.claimed_by == token,
+            Notification.claimed_at == claimed.claimed_at,
+        )
+        .values(**row_values)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(NotificationAttempt)
+        .where(NotificationAttempt.id == claimed.attempt_id)
+        .values(
+            finished_at=now, outcome=outcome, error_code=error_code,
+            error_message=error_message,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+# --- status polling ---------------------------------------------------------------------------
+
+
+def poll_candidates(
+    session: Session, now: datetime, interval: timedelta, horizon: timedelta, limit: int
+) -> list[tuple[int, str]]:
+    """``(id, twilio_sid)`` of ``sent`` rows due for a status check (not polled within
+    ``interval``, sent less than ``horizon`` ago)."""
+    rows = session.execute(
+        select(Notification.id, Notification.twilio_sid)
+        .where(
+            Notification.status == "sent",
+            Notification.twilio_sid.is_not(None),
+            Notification.sent_at >= now - horizon,
+            or_(
+                Notification.last_polled_at.is_(None),
+                Notification.last_polled_at <= now - interval,
+            ),
+        )
+        .order_by(Notification.sent_at)
+        .limit(limit)
+    ).tuples()
+    return [(i, str(sid)) for i, sid in rows]
+
+
+def record_poll(
+    session: Session,
+    notification_id: int,
+    *,
+    now: datetime,
+    status: str | None,
+    error_code: int | None = None,
+    error_message: str | None = None,
+) -> bool:
+    """Store a status check; ``status`` None means "still on its way". True if it changed."""
+    values: dict[str, Any] = {"last_polled_at": now}
+    if status == "delivered":
+        values.update(status="delivered", delivered_at=now)
+    elif status is not None:
+        values.update(
+            status=status, failed_at=now, error_code=error_code, error_message=error_message
+        )
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "sent")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return status is not None and _rowcount(result) == 1
+
+
+# --- failure alerts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftStartRow:
+    """A shift_start row as the alert logic sees it."""
+
+    id: int
+    status: str
+    phone: str
+    member_id: int
+    recipient_name: str
+    span_start: datetime
+    span_end: datetime | None
+    shift_name: str
+    created_at: datetime
+    error_code: int | None
+    error_message: str | None
+
+
+def unalerted_problem_spans(
+    session: Session, now: datetime, deadline: timedelta, lookback: timedelta
+) -> list[tuple[datetime, int]]:
+    """``(span_start, member_id)`` of spans with a shift_start row that failed, or is still
+    undelivered ``deadline`` after it was created, and that has not been alerted yet."""
+    rows = session.execute(
+        select(Notification.span_start, Notification.member_id)
+        .where(
+            Notification.kind == SHIFT_START,
+            Notification.alerted.is_(False),
+            Notification.created_at >= now - lookback,
+            Notification.member_id.is_not(None),
+            Notification.span_start.is_not(None),
+            or_(
+                Notification.status.in_(BAD_STATUSES),
+                and_(
+                    Notification.status.in_(PENDING_STATUSES),
+                    Notification.created_at <= now - deadline,
+                ),
+            ),
+        )
+        .distinct()
+    ).tuples()
+    return [(s, m) for s, m in rows if s is not None and m is not None]
+
+
+def shift_start_rows(session: Session, span_start: datetime, member_id: int) -> list[ShiftStartRow]:
+    rows = session.scalars(
+        select(Notification)
+        .where(
+            Notification.kind == SHIFT_START,
+            Notification.span_start == span_start,
+            Notification.member_id == member_id,
+        )
+        .order_by(Notification.id)
+    )
+    return [
+        ShiftStartRow(
+            n.id, n.status, n.recipient_phone, member_id, n.recipient_name, span_start,
+            n.span_end, n.shift_name or "", n.created_at, n.error_code, n.error_message,
+        )
+        for n in rows
+    ]
+
+
+def mark_alerted(session: Session, ids: Sequence[int]) -> None:
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(list(ids)))
+            .values(alerted=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- heartbeat, counts, next due --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    instance_id: str
+    host: str
+    version: str
+    sms_backend: str
+    started_at: datetime
+    last_tick_at: datetime
+    next_due_at: datetime | None
+    last_error: str | None
+
+
+def write_heartbeat(session: Session, beat: Heartbeat, *, prune_before: datetime) -> None:
+    """Upsert this instance's heartbeat row; drop rows of instances silent since
+    ``prune_before``."""
+    insert = _insert(session)
+    values = {
+        "instance_id": beat.instance_id[:100],
+        "host": beat.host[:200],
+        "version": beat.version[:40],
+        "sms_backend": beat.sms_backend[:40],
+        "started_at": beat.started_at,
+        "last_tick_at": beat.last_tick_at,
+        "next_due_at": beat.next_due_at,
+        "last_error": beat.last_error,
+    }
+    stmt = insert(ServiceHeartbeat.__table__).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["instance_id"],
+        set_={k: stmt.excluded[k] for k in values if k != "instance_id"},
+    )
+    session.execute(stmt)
+    session.execute(
+        delete(ServiceHeartbeat)
+        .where(ServiceHeartbeat.last_tick_at < prune_before)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    """``pending``: queued or sending now; ``problems``: failed/undelivered/missed/expired
+    texts due in the last 24 hours."""
+
+    pending: int
+    problems: int
+
+
+def outbox_counts(session: Session, now: datetime) -> OutboxCounts:
+    pending = session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.status.in_(("queued", "sending"))
+        )
+    )
+    problems = session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.status.in_(BAD_STATUSES),
+            Notification.due_at >= now - timedelta(hours=24),
+        )
+    )
+    return OutboxCounts(int(pending or 0), int(problems or 0))
+
+
+def next_retry_at(session: Session, now: datetime) -> datetime | None:
+    """The earliest future instant a queued row becomes sendable (backoff or future due)."""
+    candidates = [
+        session.scalar(
+            select(func.min(Notification.next_attempt_at)).where(
+                Notification.status == "queued", Notification.next_attempt_at > now
+            )
+        ),
+        session.scalar(
+            select(func.min(Notification.due_at)).where(
+                Notification.status == "queued", Notification.due_at > now
+            )
+        ),
+    ]
+    found = [c for c in candidates if c is not None]
+    return min(found) if found else None

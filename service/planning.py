@@ -1,0 +1,313 @@
+"""Which texts the schedule calls for, to whom, with what body and validity (pure functions).
+
+Nothing here touches the database or a clock: the engine loads a :class:`TeamSnapshot` and the
+resolved spans, and these functions turn them into :class:`PlannedText` values. ``simulate`` uses
+the same functions, so what it prints is what the service would send.
+
+All instants are timezone-aware UTC; wall-clock values (the summary day and time, the text's
+``Tue 08:00 CST``) are in the team's zone ``TeamSnapshot.tz``.
+
+Idempotency keys (SPEC §4 delivery contract point 1) — unique in the outbox, so a restart, a
+rerun or a second instance can never create a second copy:
+
+- ``shift_start:<span start UTC ISO>:m<member id>:<phone>:<local date of the span start>``
+- ``reminder:<span start UTC ISO>:m<member id>:<phone>:<local date>``
+- ``weekly_summary:<first local day of the week>:c<contact id>:<phone>``
+- ``failure_alert:<span start UTC ISO>:m<member id>:c<contact id>:<phone>``
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from whoseonfirst_core.domain.masking import mask_phone
+from whoseonfirst_core.domain.resolution import ResolvedSpan
+from whoseonfirst_core.domain.templates import (
+    DEFAULT_SHIFT_START_TEMPLATE,
+    SummaryPerson,
+    TemplateError,
+    render,
+    shift_start_values,
+    summary_week_start,
+    weekly_summary_text,
+)
+from whoseonfirst_core.domain.timeutil import fmt_local, local_date, local_instant
+
+_log = logging.getLogger(__name__)
+
+SHIFT_START = "shift_start"
+REMINDER = "reminder"
+WEEKLY_SUMMARY = "weekly_summary"
+FAILURE_ALERT = "failure_alert"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A member or an escalation contact: id, name and the phones to text (E.164)."""
+
+    id: int
+    name: str
+    phones: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSnapshot:
+    """The settings and people the planner needs, read once per tick."""
+
+    team_name: str
+    tz: ZoneInfo
+    shift_start_template: str
+    weekly_summary_enabled: bool
+    weekly_summary_day: int  # 0 = Monday, local
+    weekly_summary_time: time  # local wall clock
+    reminder_minutes: int | None
+    members: Mapping[int, Recipient]
+    summary_contacts: tuple[Recipient, ...]
+    alert_contacts: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedText:
+    """One text the schedule calls for. ``due_at``/``expires_at``/``span_*`` are UTC.
+
+    ``expires_at`` is the validity: the text is never handed to Twilio at or after it (for a
+    shift_start, the end of the span).
+    """
+
+    key: str
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+    member_id: int | None
+    recipient_name: str
+    recipient_phone: str
+    body: str
+    span_start: datetime | None = None
+    span_end: datetime | None = None
+    shift_name: str | None = None
+
+
+def _utc_iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def shift_start_key(span_start: datetime, member_id: int, phone: str, tz: ZoneInfo) -> str:
+    """The idempotency key of the shift_start text to ``phone`` for a span starting at
+    ``span_start`` (UTC)."""
+    return (
+        f"{SHIFT_START}:{_utc_iso(span_start)}:m{member_id}:{phone}:"
+        f"{local_date(span_start, tz).isoformat()}"
+    )
+
+
+def shift_start_body(span: ResolvedSpan, member_name: str, team: TeamSnapshot) -> str:
+    """The team's template filled in for ``span`` (``{start}`` like ``Tue 08:00 CST``).
+
+    A template that no longer validates (edited outside the app) falls back to the default
+    text rather than leaving the on-call person without one.
+    """
+    values = shift_start_values(
+        name=member_name,
+        start=span.start,
+        end=span.end,
+        shift=span.shift_name,
+        team=team.team_name,
+        tz=team.tz,
+    )
+    try:
+        return render(team.shift_start_template, values)
+    except TemplateError as exc:
+        _log.error("the shift-start template is invalid (%s); using the default text", exc)
+        return render(DEFAULT_SHIFT_START_TEMPLATE, values)
+
+
+def shift_start_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[PlannedText]:
+    """One shift_start text per phone for every span that starts a shift or an override
+    (``notify``), due at the span's start and valid until its end."""
+    out: list[PlannedText] = []
+    for span in spans:
+        if not span.notify:
+            continue
+        member = team.members.get(span.member_id)
+        if member is None:
+            continue
+        body = shift_start_body(span, member.name, team)
+        for phone in member.phones:
+            out.append(
+                PlannedText(
+                    key=shift_start_key(span.start, member.id, phone, team.tz),
+                    kind=SHIFT_START,
+                    due_at=span.start,
+                    expires_at=span.end,
+                    member_id=member.id,
+                    recipient_name=member.name,
+                    recipient_phone=phone,
+                    body=body,
+                    span_start=span.start,
+                    span_end=span.end,
+                    shift_name=span.shift_name,
+                )
+            )
+    return out
+
+
+def reminder_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[PlannedText]:
+    """Optional reminders ``reminder_minutes`` before each notified span; valid until it starts.
+
+    Empty when reminders are off (the default).
+    """
+    if not team.reminder_minutes:
+        return []
+    lead = timedelta(minutes=team.reminder_minutes)
+    out: list[PlannedText] = []
+    for span in spans:
+        member = team.members.get(span.member_id)
+        if not span.notify or member is None:
+            continue
+        body = (
+            f"WhoseOnFirst reminder: Hi {member.name}, your on-call shift ({span.shift_name}) "
+            f"starts {fmt_local(span.start, team.tz)}."
+        )
+        for phone in member.phones:
+            out.append(
+                PlannedText(
+                    key=(
+                        f"{REMINDER}:{_utc_iso(span.start)}:m{member.id}:{phone}:"
+                        f"{local_date(span.start, team.tz).isoformat()}"
+                    ),
+                    kind=REMINDER,
+                    due_at=span.start - lead,
+                    expires_at=span.start,
+                    member_id=member.id,
+                    recipient_name=member.name,
+                    recipient_phone=phone,
+                    body=body,
+                    span_start=span.start,
+                    span_end=span.end,
+                    shift_name=span.shift_name,
+                )
+            )
+    return out
+
+
+def weekly_summary_due_instants(
+    team: TeamSnapshot, start: datetime, end: datetime
+) -> list[datetime]:
+    """The instants (UTC) in ``[start, end)`` at which the weekly summary is due: the configured
+    local weekday and wall-clock time, DST-aware. Empty when the summary is disabled."""
+    if not team.weekly_summary_enabled or end <= start:
+        return []
+    first = local_date(start, team.tz) - timedelta(days=1)
+    last = local_date(end, team.tz) + timedelta(days=1)
+    out: list[datetime] = []
+    day = first
+    while day <= last:
+        if day.weekday() == team.weekly_summary_day:
+            due = local_instant(day, team.weekly_summary_time, team.tz)
+            if start <= due < end:
+                out.append(due)
+        day += timedelta(days=1)
+    return out
+
+
+def summary_week(due_at: datetime, team: TeamSnapshot) -> tuple[date, datetime, datetime]:
+    """The week a summary sent at ``due_at`` covers: its first local day, and that week's
+    ``[start, end)`` in UTC (local midnights). At exactly 08:00 Monday it is the current week."""
+    first_day = summary_week_start(due_at, team.tz)
+    start = local_instant(first_day, time(0, 0), team.tz)
+    end = local_instant(first_day + timedelta(days=7), time(0, 0), team.tz)
+    return first_day, start, end
+
+
+def weekly_summary_texts(
+    due_at: datetime,
+    validity: timedelta,
+    week_spans: Sequence[ResolvedSpan],
+    team: TeamSnapshot,
+) -> list[PlannedText]:
+    """The summary due at ``due_at`` to each opted-in contact (one text per contact and week).
+
+    ``week_spans`` are the resolved spans overlapping the week (unclipped, so a 48 h shift keeps
+    its real length).
+    """
+    first_day, _, _ = summary_week(due_at, team)
+    people = {
+        m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "")
+        for m in team.members.values()
+    }
+    body = weekly_summary_text(first_day, week_spans, people, team.tz)
+    return [
+        PlannedText(
+            key=f"{WEEKLY_SUMMARY}:{first_day.isoformat()}:c{contact.id}:{phone}",
+            kind=WEEKLY_SUMMARY,
+            due_at=due_at,
+            expires_at=due_at + validity,
+            member_id=None,
+            recipient_name=contact.name,
+            recipient_phone=phone,
+            body=body,
+        )
+        for contact in team.summary_contacts
+        for phone in contact.phones[:1]
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class FailedPhone:
+    """Why the shift_start text to one phone did not get through (reason is plain English)."""
+
+    phone: str
+    reason: str
+
+
+def failure_alert_body(
+    member_name: str,
+    shift_name: str,
+    span_start: datetime,
+    failures: Sequence[FailedPhone],
+    tz: ZoneInfo,
+) -> str:
+    """``WhoseOnFirst ALERT: could not reach Ann Archer for the Monday shift starting Mon 08:00
+    CST. +1312555XXXX: <reason>.`` — phones masked: contacts need the reason, not the number."""
+    reasons = "; ".join(f"{mask_phone(f.phone)}: {f.reason.rstrip('.')}" for f in failures)
+    return (
+        f"WhoseOnFirst ALERT: could not reach {member_name} for the {shift_name} shift "
+        f"starting {fmt_local(span_start, tz)}. {reasons}."
+    )
+
+
+def failure_alert_texts(
+    *,
+    member_id: int,
+    member_name: str,
+    shift_name: str,
+    span_start: datetime,
+    span_end: datetime | None,
+    failures: Sequence[FailedPhone],
+    now: datetime,
+    validity: timedelta,
+    team: TeamSnapshot,
+) -> list[PlannedText]:
+    """One failure alert per opted-in escalation contact about one span's member."""
+    body = failure_alert_body(member_name, shift_name, span_start, failures, team.tz)
+    return [
+        PlannedText(
+            key=f"{FAILURE_ALERT}:{_utc_iso(span_start)}:m{member_id}:c{contact.id}:{phone}",
+            kind=FAILURE_ALERT,
+            due_at=now,
+            expires_at=now + validity,
+            member_id=None,
+            recipient_name=contact.name,
+            recipient_phone=phone,
+            body=body,
+            span_start=span_start,
+            span_end=span_end,
+            shift_name=shift_name,
+        )
+        for contact in team.alert_contacts
+        for phone in contact.phones[:1]
+    ]

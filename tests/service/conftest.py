@@ -1,0 +1,141 @@
+"""Fixtures for the service tests: a demo team, the fake Twilio server, an engine factory.
+
+The engine talks to :class:`FakeTwilio` through the real ``twilio`` SDK (``TwilioBackend`` with
+``api_url``), and the fake stamps messages with the same :class:`FixedClock` the engine uses, so
+reconciliation by listing sees consistent times. Time only moves when a test moves the clock.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from whoseonfirst_service.engine import Engine, EngineSettings
+from whoseonfirst_service.twilio_sms import SmsBackend, TwilioBackend
+
+from tests.fakes.fake_twilio import FakeTwilio
+from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt
+from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.usecases.setup import create_demo_team
+
+FROM_NUMBER = "+13125550100"
+ANCHOR = date(2026, 3, 2)  # a Monday: the demo rotation starts with Ann on Monday 08:00 CST
+LEAD_PHONE = "+13125550199"  # the demo team's escalation contact (summary + alerts)
+
+MakeEngine = Callable[..., Engine]
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.fixture
+def team(db: Database, clock: FixedClock) -> Database:
+    """The demo team (7 members, default pattern, one escalation contact) from Mon 2026-03-02."""
+    with db.uow("test") as uow:
+        create_demo_team(uow, clock.now(), ANCHOR)
+        uow.commit()
+    return db
+
+
+@pytest.fixture
+def fake(clock: FixedClock) -> Iterator[FakeTwilio]:
+    before = set(threading.enumerate())
+    with FakeTwilio(clock=clock.now) as server:
+        server.set_status_script(["delivered"])  # the first status check finds it delivered
+        yield server
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leaked, f"threads left running: {leaked}"
+
+
+@pytest.fixture
+def make_backend(fake: FakeTwilio) -> Iterator[Callable[..., TwilioBackend]]:
+    made: list[TwilioBackend] = []
+
+    def make(timeout: float = 5.0) -> TwilioBackend:
+        backend = TwilioBackend(
+            fake.account_sid, fake.auth_token, from_number=FROM_NUMBER,
+            api_url=fake.base_url, timeout=timeout,
+        )
+        made.append(backend)
+        return backend
+
+    yield make
+    for backend in made:
+        backend.close()
+
+
+@pytest.fixture
+def backend(make_backend: Callable[..., TwilioBackend]) -> TwilioBackend:
+    return make_backend()
+
+
+@pytest.fixture
+def make_engine(db: Database, clock: FixedClock, backend: TwilioBackend) -> MakeEngine:
+    """``make_engine(**overrides)``: an engine on the test database, clock and fake Twilio."""
+
+    def make(**kwargs: Any) -> Engine:
+        kwargs.setdefault("rng", random.Random(1234))
+        kwargs.setdefault("instance_id", "test-instance")
+        kwargs.setdefault("settings", EngineSettings())
+        sms: SmsBackend = kwargs.pop("sms", backend)
+        return Engine(db, sms, clock, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def engine(team: Database, make_engine: MakeEngine) -> Engine:
+    return make_engine()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def notifications(db: Database, kind: str | None = None) -> list[Notification]:
+    """All outbox rows (detached snapshots), oldest first, optionally of one kind."""
+    with db.reader() as uow:
+        stmt = select(Notification).order_by(Notification.id)
+        if kind:
+            stmt = stmt.where(Notification.kind == kind)
+        rows = list(uow.session.scalars(stmt))
+        uow.session.expunge_all()
+    return rows
+
+
+def attempts(db: Database, notification_id: int) -> list[NotificationAttempt]:
+    with db.reader() as uow:
+        rows = list(
+            uow.session.scalars(
+                select(NotificationAttempt)
+                .where(NotificationAttempt.notification_id == notification_id)
+                .order_by(NotificationAttempt.number)
+            )
+        )
+        uow.session.expunge_all()
+    return rows
+
+
+def member(db: Database, name_prefix: str) -> Member:
+    with db.reader() as uow:
+        m = uow.session.scalars(select(Member).where(Member.name.like(f"{name_prefix}%"))).one()
+        uow.session.expunge(m)
+    return m
+
+
+def set_secondary_phone(db: Database, name_prefix: str, phone: str) -> None:
+    with db.uow("test") as uow:
+        m = uow.session.scalars(select(Member).where(Member.name.like(f"{name_prefix}%"))).one()
+        m.secondary_phone = phone
+        uow.commit()
+
+
+def sent_to(fake: FakeTwilio) -> list[str]:
+    """The ``To`` of every create request the fake received, in order."""
+    return [r.form.get("To", "") for r in fake.create_requests]
