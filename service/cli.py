@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TextIO
 
 from whoseonfirst_core.actor import local_actor
 from whoseonfirst_core.clock import Clock, SystemClock
@@ -51,7 +52,7 @@ class CliError(Exception):
 class Context:
     """What a subcommand needs: the database URL, a clock, and the output streams."""
 
-    def __init__(self, url: str, clock: Clock, out: object, err: object) -> None:
+    def __init__(self, url: str, clock: Clock, out: TextIO, err: TextIO) -> None:
         self.url = url
         self.clock = clock
         self.out = out
@@ -74,7 +75,7 @@ class Context:
         return db
 
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)  # type: ignore[call-overload]
+        print(text, file=self.out)
 
     def close(self) -> None:
         if self._db is not None:
@@ -144,7 +145,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         except OSError as exc:
             raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
     else:
-        ctx.out.write(text)  # type: ignore[attr-defined]
+        ctx.out.write(text)
     return EXIT_OK
 
 
@@ -280,8 +281,8 @@ def main(
     argv: Sequence[str] | None = None,
     *,
     clock: Clock | None = None,
-    out: object = None,
-    err: object = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -293,17 +294,17 @@ def main(
     try:
         url = database_url_from_env()  # honours WHOSEONFIRST_DATABASE_URL_FILE too
     except ConfigError as exc:
-        print(f"error: invalid configuration: {exc}", file=err)  # type: ignore[arg-type]
+        print(f"error: invalid configuration: {exc}", file=err)
         return EXIT_USAGE
     ctx = Context(url, clock or SystemClock(), out, err)
     try:
         handler: Handler = args.handler
         return handler(args, ctx)
     except CliError as exc:
-        print(f"error: {exc}", file=err)  # type: ignore[call-overload]
+        print(f"error: {exc}", file=err)
         return exc.code
     except UseCaseError as exc:
-        print(f"error: {exc}", file=err)  # type: ignore[call-overload]
+        print(f"error: {exc}", file=err)
         return EXIT_FAIL
     except Exception as exc:
         from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -319,7 +320,7 @@ def main(
 
             logging.getLogger("whoseonfirst").exception("unexpected error")
             msg = f"unexpected {type(exc).__name__}: {exc} (this is a bug; please report it)"
-        print(f"error: {msg.splitlines()[0] if msg else type(exc).__name__}", file=err)  # type: ignore[call-overload]
+        print(f"error: {msg.splitlines()[0] if msg else type(exc).__name__}", file=err)
         return EXIT_FAIL
     finally:
         ctx.close()

@@ -37,13 +37,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import (  # type: ignore[import-untyped]
+from twilio.base.exceptions import (
     TwilioException,
     TwilioRestException,
     TwilioServiceException,
 )
-from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
-from twilio.rest import Client  # type: ignore[import-untyped]
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
@@ -75,7 +75,7 @@ MAX_VALIDITY_SECONDS = 36_000
 _RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
 """How much earlier than ``since`` a message may be stamped by Twilio's clock and still match."""
 _RECONCILE_PAGE_SIZE = 50
-"""Messages per list request when reconciling; one page is plenty for one recipient's recent texts."""
+"""Messages per list request when reconciling (one page covers a recipient's recent texts)."""
 
 _PERMANENT_REASONS: dict[int, str] = {
     20003: "Twilio refused the account SID and auth token "

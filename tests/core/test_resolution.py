@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -58,7 +59,7 @@ def test_resolution_matches_brute_force_at_every_hour(
 ) -> None:
     entries, overrides = data
     spans = resolve_on_call(entries, overrides)
-    for a, b in zip(spans, spans[1:], strict=False):
+    for a, b in itertools.pairwise(spans):
         assert a.end <= b.start, "spans never overlap"
     end = max([e.end for e in entries] + [o.end for o in overrides] + [T0])
     h = 0
