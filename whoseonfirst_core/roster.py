@@ -513,12 +513,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
             )
     uow.session.flush()
     effective = earliest_change_date(uow, now)
-    if tz_changed:
-        from whoseonfirst_core.usecases.config import _force_new_epoch
-
-        _force_new_epoch(uow, now, effective)
-    else:
-        start_new_epoch(uow, effective, now)
+    start_new_epoch(uow, effective, now, force=tz_changed)
     counts = {
         "members": len(roster.members),
         "shifts": len(roster.shifts),

@@ -245,3 +245,33 @@ def test_archived_member_keeps_history_and_frees_the_phone(db: Database) -> None
         ).all()
     assert ("Ann", True) in names and ("Ann", False) in names
     assert kept, "the archived member's past entries are kept"
+
+
+def test_changing_the_time_zone_moves_future_starts_to_the_new_wall_clock(db: Database) -> None:
+    from whoseonfirst_core.usecases.config import SettingsChange, update_settings
+
+    load(db, roster(4))
+    with db.uow("t") as uow:
+        update_settings(uow, NOW, SettingsChange(timezone="America/Denver"), expected_version=None)
+        uow.commit()
+    denver = zone("America/Denver")
+    with db.reader() as uow:
+        view = schedule.preview(uow, d("2026-03-10"), 7)
+    starts = {s.start.astimezone(denver).strftime("%H:%M") for s in view.spans}
+    assert starts == {"08:00"}
+    assert view.timezone == "America/Denver"
+
+
+def test_history_counts_every_row(db: Database) -> None:
+    from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page, queue_text
+
+    load(db, roster(2))
+    with db.uow("t") as uow:
+        for _ in range(3):
+            queue_text(uow, NOW, to="+13125550101")
+        uow.commit()
+    with db.reader() as uow:
+        rows, total = history_page(uow, HistoryFilter(), limit=2)
+        assert (len(rows), total) == (2, 3)
+        rows, total = history_page(uow, HistoryFilter(kinds=("manual",)))
+        assert (len(rows), total) == (0, 0)

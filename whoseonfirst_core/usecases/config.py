@@ -118,7 +118,7 @@ def update_settings(
         # Wall-clock shift times now mean other instants: regenerate the future.
         from whoseonfirst_core.usecases.schedule import earliest_change_date
 
-        _force_new_epoch(uow, now, earliest_change_date(uow, now))
+        start_new_epoch(uow, earliest_change_date(uow, now), now, force=True)
     else:
         extend_horizon(uow, now)
     after = _settings_snapshot(row)
@@ -134,16 +134,6 @@ def update_settings(
         after,
     )
     return settings_dto(row)
-
-
-def _force_new_epoch(uow: UnitOfWork, now: datetime, effective_from: date) -> None:
-    from whoseonfirst_core.usecases.schedule import epochs
-
-    for r in epochs(uow):
-        if r.effective_from >= effective_from:
-            uow.session.delete(r)
-    uow.session.flush()
-    start_new_epoch(uow, effective_from, now)
 
 
 def _settings_snapshot(row: object) -> dict[str, object]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
@@ -20,6 +21,8 @@ from whoseonfirst_core.domain.templates import segment_info
 from whoseonfirst_core.usecases.common import record_audit, settings_row
 from whoseonfirst_core.usecases.dto import AttemptDTO, HeartbeatDTO, NotificationDTO
 from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
+
+_T = TypeVar("_T", bound=tuple[Any, ...])
 
 #: How long a queued test or manual text stays sendable.
 MANUAL_VALIDITY = timedelta(hours=1)
@@ -143,7 +146,7 @@ class HistoryFilter:
     text: str = ""
 
 
-def _filtered(stmt: Select[tuple[Notification]], f: HistoryFilter) -> Select[tuple[Notification]]:
+def _filtered(stmt: Select[_T], f: HistoryFilter) -> Select[_T]:
     if f.kinds:
         stmt = stmt.where(Notification.kind.in_(f.kinds))
     if f.statuses:
@@ -178,7 +181,7 @@ def history_page(
         .offset(max(0, offset))
         .limit(limit)
     )
-    total_stmt = _filtered(select(Notification), f).with_only_columns(func.count()).order_by(None)
+    total_stmt = select(func.count()).select_from(_filtered(select(Notification.id), f).subquery())
     total = uow.session.scalar(total_stmt) or 0
     return [notification_dto(n) for n in rows], int(total)
 

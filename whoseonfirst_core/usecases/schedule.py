@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from whoseonfirst_core.db.models import (
     Member,
@@ -46,6 +46,8 @@ from whoseonfirst_core.usecases.errors import UseCaseError
 
 #: The horizon extends itself when fewer than this many weeks of schedule remain.
 EXTEND_WHEN_WEEKS_LEFT = 4
+#: PostgreSQL advisory lock that makes generators of schedule entries take turns ("WOF" 1).
+GENERATION_LOCK_KEY = 0x574F4601
 
 
 def epoch_of(row: RotationEpoch) -> Epoch:
@@ -101,13 +103,11 @@ def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> in
     """
     settings = settings_row(uow)
     tz = ZoneInfo(settings.timezone)
-    last_start = uow.session.scalar(select(func.max(ScheduleEntry.start_at)))
-    if (
-        not force
-        and last_start is not None
-        and last_start >= now + timedelta(weeks=EXTEND_WHEN_WEEKS_LEFT)
-    ):
+    if not force and not _horizon_is_short(uow, now):
         return 0
+    _take_generation_lock(uow)
+    if not force and not _horizon_is_short(uow, now):
+        return 0  # another transaction extended it while this one waited for the lock
     until = now + timedelta(weeks=settings.horizon_weeks)
     rows = epochs(uow)
     max_seq: dict[int, int] = {
@@ -151,16 +151,39 @@ def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> in
     return added
 
 
+def _horizon_is_short(uow: UnitOfWork, now: datetime) -> bool:
+    last_start = uow.session.scalar(select(func.max(ScheduleEntry.start_at)))
+    return last_start is None or last_start < now + timedelta(weeks=EXTEND_WHEN_WEEKS_LEFT)
+
+
+def _take_generation_lock(uow: UnitOfWork) -> None:
+    """Let one transaction at a time generate entries, so two service instances (or the service
+    and the app) extending the horizon together cannot both insert the same entries (a unique
+    violation that failed the second one's whole tick).
+
+    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback; every
+    statement after it sees what the previous holder committed. SQLite needs nothing: its write
+    transactions start with ``BEGIN IMMEDIATE`` and so already take turns.
+    """
+    if uow.session.get_bind().dialect.name == "postgresql":
+        uow.session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": GENERATION_LOCK_KEY}
+        )
+
+
 def horizon_end(uow: UnitOfWork) -> datetime | None:
     return uow.session.scalar(select(func.max(ScheduleEntry.end_at)))
 
 
-def start_new_epoch(uow: UnitOfWork, effective_from: date, now: datetime) -> RotationEpoch | None:
+def start_new_epoch(
+    uow: UnitOfWork, effective_from: date, now: datetime, *, force: bool = False
+) -> RotationEpoch | None:
     """Make the current team order and pattern take effect from ``effective_from`` (local).
 
     Entries starting on or after that date are regenerated; earlier ones stay as they are.
     Planned epochs after that date are replaced, since the current team already includes them.
-    Returns the new epoch, or None when nothing would change.
+    Returns the new epoch, or None when nothing would change. ``force`` regenerates even when
+    the team and pattern are unchanged (a new time zone moves every wall-clock start).
     """
     earliest = earliest_change_date(uow, now)
     if effective_from < earliest:
@@ -177,7 +200,7 @@ def start_new_epoch(uow: UnitOfWork, effective_from: date, now: datetime) -> Rot
     if prev is not None:
         same = tuple(prev.member_ids) == members and pattern_from_json(prev.pattern) == pattern
         later = [r for r in rows if r.effective_from >= effective_from]
-        if same and not later:
+        if same and not later and not force:
             return None
     start_index = next_epoch_start_index(epoch_of(prev), tz, effective_from, members) if prev else 0
     first_local = day_start(effective_from, tz)
@@ -278,11 +301,16 @@ def resolve_window(
     """Resolved spans overlapping ``[start, end)`` (UTC); with ``clip`` cut to the window."""
     entries = scheduled_entries(uow, start, end)
     ovs = effective_overrides(uow, start, end)
-    # Entries that overlap an override but not the window still matter for who is scheduled.
-    lo = min([start] + [o.start_at for o in ovs])
-    hi = max([end] + [o.end_at for o in ovs])
+    # A span overlapping the window is cut at every boundary inside the entry (or override) it
+    # belongs to, even beyond the window: an override starting after ``end`` still ends the span
+    # running at ``end``. Resolve over the hull of everything overlapping the window, so
+    # unclipped spans come out whole (their end is a text's validity) and entries that overlap
+    # an override but not the window still say who is scheduled.
+    lo = min([start] + [e.start_at for e in entries] + [o.start_at for o in ovs])
+    hi = max([end] + [e.end_at for e in entries] + [o.end_at for o in ovs])
     if lo < start or hi > end:
         entries = scheduled_entries(uow, lo, hi)
+        ovs = effective_overrides(uow, lo, hi)
     spans = resolve_on_call(
         [ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id) for e in entries],
         [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in ovs],

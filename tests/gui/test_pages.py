@@ -1,0 +1,295 @@
+"""Dashboard, Shifts, Texts, Settings and Audit pages against the demo team."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import update
+
+from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.models import Notification, NotificationAttempt
+from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.domain.rotation import ShiftDef
+from whoseonfirst_core.usecases.config import get_pattern, get_settings, list_contacts
+from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page, queue_text
+from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.audit import AuditPage
+from whoseonfirst_gui.pages.dashboard import DashboardPage
+from whoseonfirst_gui.pages.notifications import PAGE_SIZE, NotificationsPage
+from whoseonfirst_gui.pages.settings import SettingsPage
+from whoseonfirst_gui.pages.shifts import ShiftsPage
+from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
+
+NEXT_MON = date(2026, 3, 9)
+
+
+def loaded(qtbot: Any, page: Any) -> Any:
+    qtbot.addWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.loaded, timeout=5000)
+    page.ctx.runner.wait_idle()
+    return page
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+def test_dashboard_now_next_week_and_attention(qtbot: Any, ctx: AppContext,
+                                               clock: FixedClock) -> None:
+    clock.advance(timedelta(hours=2))  # Mon 09:00 CST: Ann is on call
+    page = loaded(qtbot, DashboardPage(ctx))
+    data = page.data
+    assert data is not None and data.current is not None
+    assert data.current.member_name == "Ann Archer"
+    assert "Ann&nbsp;Archer" in page.now_label.text() and "+1 312-555-0101" in page.now_label.text()
+    assert [s.member_name for s in data.upcoming] == ["Ben Brooks", "Cal Chen", "Dee Diaz"]
+    chips = [c[0][0] + c[0][2] for c in (cell.chips for cell in data.week)]
+    assert chips == ["Ann Archer", "Ben Brooks (48h)", "Ben Brooks (continues)", "Cal Chen",
+                     "Dee Diaz", "Eve Evans", "Fay Fisher"]
+    assert any("never run" in a.text for a in data.attention)  # no service yet
+
+
+def test_dashboard_empty_database_says_what_to_do(qtbot: Any, make_ctx: Any,
+                                                  sqlite_db: Database,
+                                                  clock: FixedClock) -> None:
+    page = loaded(qtbot, DashboardPage(make_ctx(sqlite_db, clock)))
+    assert page.stack.currentWidget() is page.empty
+    assert "No team yet" in page.empty.label.text()
+
+
+# --- shifts --------------------------------------------------------------------------------
+
+
+def test_shift_editor_validates_live(qtbot: Any, ctx: AppContext) -> None:
+    page = loaded(qtbot, ShiftsPage(ctx))
+    assert "covers the whole week" in page.problems_label.text()
+    assert not page.save_button.isEnabled()  # nothing changed yet
+    model = page.model
+    model.setData(model.index(0, PatternModel.DURATION), 30)  # Monday 30 h overlaps Tuesday
+    assert "overlaps" in page.problems_label.text()
+    assert not page.save_button.isEnabled()
+    assert ctx.dirty_count == 1
+    model.setData(model.index(0, PatternModel.DURATION), 12)  # a gap is fine, but reported
+    assert "coverage gap" in page.problems_label.text()
+    assert page.save_button.isEnabled()
+    page.revert()
+    ctx.runner.wait_idle()
+    assert ctx.dirty_count == 0
+
+
+def test_save_pattern_from_a_date(qtbot: Any, ctx: AppContext, demo_db: Database) -> None:
+    page = loaded(qtbot, ShiftsPage(ctx))
+    model = page.model
+    model.setData(model.index(0, PatternModel.NAME), "Monday (primary)")
+    assert page.save_button.isEnabled()
+    page.save_button.click()
+    dialog = page.impact_dialog
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.preview_ready, timeout=5000):
+        dialog.set_effective_from(NEXT_MON)
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: _pattern(demo_db)[0].name == "Monday (primary)", timeout=5000)
+    ctx.runner.wait_idle()
+    assert ctx.dirty_count == 0
+
+
+def test_pattern_conflict_is_caught(qtbot: Any, ctx: AppContext, demo_db: Database,
+                                   clock: FixedClock) -> None:
+    from whoseonfirst_core.usecases.config import set_pattern
+
+    page = loaded(qtbot, ShiftsPage(ctx))
+    page.model.setData(page.model.index(5, PatternModel.NAME), "Weekend Sunday")
+    with demo_db.uow("alice") as uow:  # someone else changes the pattern meanwhile
+        shifts = list(get_pattern(uow))
+        shifts[4] = ShiftDef("Sat", 5, time(8), 24)
+        set_pattern(uow, clock.now(), shifts, NEXT_MON)
+        uow.commit()
+    ctx.messages.choices.append("theirs")
+    page.save_button.click()
+    dialog = page.impact_dialog
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.preview_ready, timeout=5000):
+        dialog.set_effective_from(NEXT_MON)
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: "Changed by someone else" in ctx.messages.asked, timeout=5000)
+    ctx.runner.wait_idle()
+    names = [s.name for s in _pattern(demo_db)]
+    assert "Sat" in names and "Weekend Sunday" not in names
+    qtbot.waitUntil(lambda: [r.name for r in page.model.shift_rows()] == names, timeout=5000)
+
+
+def _pattern(db: Database) -> tuple[ShiftDef, ...]:
+    with db.reader() as uow:
+        return tuple(get_pattern(uow))
+
+
+# --- texts ---------------------------------------------------------------------------------
+
+
+def add_texts(db: Database, clock: FixedClock, n: int) -> list[int]:
+    ids = []
+    with db.uow("t") as uow:
+        for i in range(n):
+            ids.append(queue_text(uow, clock.now() + timedelta(minutes=i),
+                                  to="+13125550101" if i % 2 else "+13125550102").id)
+        uow.commit()
+    return ids
+
+
+def test_texts_filters_paging_details_and_resend(qtbot: Any, ctx: AppContext,
+                                                 demo_db: Database, clock: FixedClock) -> None:
+    ids = add_texts(demo_db, clock, PAGE_SIZE + 5)
+    with demo_db.uow("service") as uow:
+        uow.session.execute(update(Notification).where(Notification.id == ids[0]).values(
+            status="failed", error_code=21211, error_message="invalid 'To' number",
+            attempts=1))
+        uow.session.add(NotificationAttempt(
+            notification_id=ids[0], number=1, started_at=clock.now(), finished_at=clock.now(),
+            outcome="failed", error_code=21211, error_message="invalid 'To' number",
+            instance_id="vm1"))
+        uow.commit()
+    page = loaded(qtbot, NotificationsPage(ctx))
+    page.kind_combo.setCurrentIndex(page.kind_combo.findData("test"))
+    qtbot.waitUntil(lambda: page.page_label.text() == f"1–{PAGE_SIZE} of {PAGE_SIZE + 5}")
+    assert page.model.rowCount() == PAGE_SIZE
+    assert page.older_button.isEnabled() and not page.newer_button.isEnabled()
+    page.older_button.click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5)
+    assert page.page_label.text() == f"{PAGE_SIZE + 1}–{PAGE_SIZE + 5} of {PAGE_SIZE + 5}"
+    page.kind_combo.setCurrentIndex(0)
+
+    page.show_problems()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert page.offset == 0
+    failed = page.model.notification_at(0)
+    assert failed is not None and failed.status == "failed"
+    page.view.selectRow(0)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.notification.id == ids[0])
+    html = page.details.toPlainText()
+    assert "21211" in html and "#1" in html and "Ben Brooks" in html
+
+    ctx.messages.answers.append(QMessageBox.StandardButton.Yes)
+    page.resend_button.click()
+    ctx.runner.wait_idle()
+    with demo_db.reader() as uow:
+        manual, _ = history_page(uow, HistoryFilter(kinds=("manual",)))
+    assert [(m.recipient_name, m.status) for m in manual] == [("Ben Brooks", "queued")]
+
+
+def test_unfiltered_history_total(qtbot: Any, ctx: AppContext, demo_db: Database,
+                                  clock: FixedClock) -> None:
+    add_texts(demo_db, clock, PAGE_SIZE + 5)
+    page = loaded(qtbot, NotificationsPage(ctx))
+    assert page.page_label.text() == f"1–{PAGE_SIZE} of {PAGE_SIZE + 5}"
+    assert page.older_button.isEnabled()
+
+
+def test_texts_text_search(qtbot: Any, ctx: AppContext, demo_db: Database,
+                           clock: FixedClock) -> None:
+    add_texts(demo_db, clock, 4)
+    page = loaded(qtbot, NotificationsPage(ctx))
+    page.search.setText("555-0101")
+    page._go(0)  # what the debounce timer does
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    page.search.setText("")
+    page.kind_combo.setCurrentIndex(page.kind_combo.findData("shift_start"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0)
+    assert page.page_label.text() == "No texts match."
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def test_template_preview_segments_and_problems(qtbot: Any, ctx: AppContext) -> None:
+    page = loaded(qtbot, SettingsPage(ctx))
+    assert page.preview.text() == (
+        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST "
+        "(24h).")
+    assert page.segments.text().startswith(f"{len(page.preview.text())} characters, 1 segment "
+                                           "(GSM-7)")
+    page.template.setPlainText("Hi {name} ☎ {when}")
+    qtbot.waitUntil(lambda: "{when}" in page.template_problems.text())
+    assert not page.save_button.isEnabled()
+    page.template.setPlainText("Hi {name} ☎ on call from {start}")
+    qtbot.waitUntil(page.save_button.isEnabled)
+    assert "UCS-2" in page.segments.text()
+    assert page.preview.text() == "Hi Ann Archer ☎ on call from Mon 08:00 CST"
+
+
+def test_time_zone_search_and_save(qtbot: Any, ctx: AppContext, demo_db: Database) -> None:
+    page = loaded(qtbot, SettingsPage(ctx))
+    completer = page.timezone.completer()
+    completer.setCompletionPrefix("denver")
+    assert completer.currentCompletion() == "America/Denver"
+    page.timezone.setCurrentText("Mars/Olympus")
+    qtbot.waitUntil(lambda: "time zone" in page.problems.text())
+    assert not page.save_button.isEnabled()
+    page.timezone.setCurrentText("America/Chicago")
+    page.summary_day.setCurrentIndex(4)
+    page.horizon.setValue(16)
+    qtbot.waitUntil(page.save_button.isEnabled)
+    assert ctx.dirty_count == 2
+    page.save_button.click()
+    qtbot.waitUntil(lambda: _settings(demo_db).weekly_summary_day == 4, timeout=5000)
+    assert _settings(demo_db).horizon_weeks == 16
+    ctx.runner.wait_idle()
+    assert ctx.dirty_count == 0
+
+
+def test_time_zone_change_saves(qtbot: Any, ctx: AppContext, demo_db: Database) -> None:
+    page = loaded(qtbot, SettingsPage(ctx))
+    page.timezone.setCurrentText("America/Denver")
+    qtbot.waitUntil(page.save_button.isEnabled)
+    page.save_button.click()
+    ctx.runner.wait_idle()
+    failures = [m for m in ctx.messages.sink if m.title == "Something went wrong"]
+    assert not failures
+    assert _settings(demo_db).timezone == "America/Denver"
+
+
+def test_contact_opt_in_toggle_saves(qtbot: Any, ctx: AppContext, demo_db: Database) -> None:
+    from PySide6.QtCore import Qt
+
+    page = loaded(qtbot, SettingsPage(ctx))
+    model = page.contacts_model
+    index = model.index(0, model.ALERTS)
+    assert model.setData(index, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    qtbot.waitUntil(lambda: not _contacts(demo_db)[0].failure_alerts, timeout=5000)
+    assert _contacts(demo_db)[0].weekly_summary
+
+
+def _settings(db: Database) -> Any:
+    with db.reader() as uow:
+        return get_settings(uow)
+
+
+def _contacts(db: Database) -> Any:
+    with db.reader() as uow:
+        return list_contacts(uow)
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+def test_audit_lists_changes_with_before_and_after(qtbot: Any, ctx: AppContext,
+                                                   demo_db: Database,
+                                                   clock: FixedClock) -> None:
+    from whoseonfirst_core.usecases.config import SettingsChange, update_settings
+
+    with demo_db.uow("alice@ws1") as uow:
+        update_settings(uow, clock.now(), SettingsChange(horizon_weeks=16),
+                        expected_version=None)
+        uow.commit()
+    page = loaded(qtbot, AuditPage(ctx))
+    assert page.model.rowCount() >= 3
+    first = page.model.entry_at(0)
+    assert first is not None and first.actor == "alice@ws1"
+    page.view.selectRow(0)
+    text = page.details.toPlainText()
+    assert "horizon_weeks" in text and "12" in text and "16" in text
+    page.search.setText("alice")
+    page._go(0)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)

@@ -1,0 +1,280 @@
+"""The composition root: ``whoseonfirst`` (the admin app).
+
+Builds the one database, clock, runner and message channel, opens the main window, and owns
+switching databases. Nothing else in the GUI constructs those.
+
+``whoseonfirst --screenshots DIR`` renders every page of the current database to ``DIR/<page>.png``
+offscreen and exits 0 (for docs and review); ``--database URL`` opens another database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from whoseonfirst_core.actor import local_actor
+from whoseonfirst_core.clock import Clock, SystemClock
+from whoseonfirst_core.db.session import redact_url
+from whoseonfirst_core.domain.timeutil import local_date, zone
+from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
+from whoseonfirst_gui import first_paint
+from whoseonfirst_gui.connections import (
+    EMBEDDED,
+    ConnectionProfile,
+    FirstRunDialog,
+    OpenedDatabase,
+    OpenError,
+    ProfileDialog,
+    ProfileStore,
+    SecretStore,
+    create_new_team,
+    embedded_url,
+    load_demo_team,
+    open_database,
+)
+from whoseonfirst_gui.context import make_context
+from whoseonfirst_gui.main_window import MainWindow
+from whoseonfirst_gui.messages import MessageChannel
+
+log = logging.getLogger("whoseonfirst")
+
+ORGANIZATION = "WhoseOnFirst"
+APPLICATION = "WhoseOnFirst"
+SCREENSHOT_SIZE = (1280, 800)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="whoseonfirst",
+        description="WhoseOnFirst: the on-call rotation admin app.",
+    )
+    p.add_argument("--database", metavar="URL",
+                   help="database URL (default: WHOSEONFIRST_DATABASE_URL, else the last "
+                        "connection used, else the embedded SQLite file)")
+    p.add_argument("--screenshots", metavar="DIR", type=Path,
+                   help="render every page to DIR/<page>.png offscreen and exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.screenshots is not None:
+        # Read when the QApplication is created: set it first.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(
+        [sys.argv[0] if sys.argv else "whoseonfirst"])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    controller = AppController(SystemClock(), local_actor())
+    if args.screenshots is not None:
+        return controller.screenshots(args.database, args.screenshots)
+    if not controller.start(args.database):
+        return 1
+    return app.exec()
+
+
+class AppController:
+    """Opens databases and main windows; one window at a time."""
+
+    def __init__(self, clock: Clock, actor: str) -> None:
+        self.clock = clock
+        self.actor = actor
+        self.store = ProfileStore()
+        self.secrets = SecretStore()
+        self.messages = MessageChannel()  # for messages before a window exists
+        self.window: MainWindow | None = None
+
+    # --- choosing and opening ------------------------------------------------------------
+
+    def initial_url(self, explicit: str | None) -> str | None:
+        if explicit:
+            return explicit
+        env = os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip()
+        if env:
+            return env
+        last = self.store.last_used()
+        profile = self.store.get(last) if last != EMBEDDED else None
+        if profile is None:
+            return embedded_url()
+        password = self.secrets.get(profile)
+        if password is None:
+            return self.ask_connection(profile)  # asks for the password
+        return profile.url(password)
+
+    def ask_connection(self, profile: ConnectionProfile | None = None) -> str | None:
+        """The connection dialog; returns a URL, or None when cancelled."""
+        dialog = ProfileDialog(self.store, self.secrets, profile, self.window)
+        result = dialog.exec()
+        if result == ProfileDialog.USE_EMBEDDED:
+            self.store.set_last_used(EMBEDDED)
+            return embedded_url()
+        if result != ProfileDialog.DialogCode.Accepted:
+            return None
+        url = dialog.remember(self.messages)
+        self.store.set_last_used(dialog.profile().name)
+        return url
+
+    def open(self, url: str, *, interactive: bool = True) -> OpenedDatabase | None:
+        try:
+            return open_database(url, self.messages)
+        except OpenError as exc:
+            if interactive:
+                self.messages.error("Could not open the database", str(exc))
+            else:
+                print(f"whoseonfirst: {exc}", file=sys.stderr)
+            return None
+
+    def start(self, explicit_url: str | None) -> bool:
+        url = self.initial_url(explicit_url)
+        while True:
+            if url is None:
+                return False
+            opened = self.open(url)
+            if opened is not None:
+                break
+            url = self.ask_connection()
+        if not opened.has_team and not opened.read_only:
+            url_after = self.first_run(opened)
+            if url_after is not None:  # "connect to a shared database" was chosen
+                opened.db.dispose()
+                return self.start(url_after)
+        self.show_window(opened)
+        return True
+
+    def first_run(self, opened: OpenedDatabase) -> str | None:
+        """The first-run chooser; returns a URL when the user chose to connect elsewhere."""
+        dialog = FirstRunDialog(self.window)
+        dialog.set_today(local_date(self.clock.now(), zone(DEFAULT_TIMEZONE)))
+        if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+            return None
+        try:
+            if dialog.choice == FirstRunDialog.NEW:
+                name, tz, anchor = dialog.new_team()
+                create_new_team(opened.db, self.clock, self.actor, name=name, timezone=tz,
+                                anchor=anchor)
+            elif dialog.choice == FirstRunDialog.DEMO:
+                load_demo_team(opened.db, self.clock, self.actor)
+            elif dialog.choice == FirstRunDialog.CONNECT:
+                return self.ask_connection()
+        except Exception as exc:  # noqa: BLE001 - shown through the channel
+            self.messages.exception(exc)
+            return None
+        opened.has_team = True
+        return None
+
+    def show_window(self, opened: OpenedDatabase) -> None:
+        ctx = make_context(opened.db, self.clock, self.actor, read_only=opened.read_only)
+        window = MainWindow(ctx)
+        window.connect_requested.connect(self.reconnect)
+        window.new_team_requested.connect(lambda: self._new_team(window, opened))
+        self.window = window
+        for note in opened.notes:
+            window.statusBar().showMessage(note.capitalize() + ".", 8000)
+        log.info("opened %s%s", redact_url(opened.db.url),
+                 " (read-only)" if opened.read_only else "")
+        first_paint.install(window)  # WHOSEONFIRST_EXIT_AFTER_FIRST_PAINT=1: start-up benchmark
+        window.show()
+        window.refresh_all()
+
+    def _new_team(self, window: MainWindow, opened: OpenedDatabase) -> None:
+        url = self.first_run(opened)
+        if url is not None:
+            self._switch(url)
+        else:
+            window.ctx.after_save()
+
+    def reconnect(self) -> None:
+        url = self.ask_connection()
+        if url is not None:
+            self._switch(url)
+
+    def _switch(self, url: str) -> None:
+        opened = self.open(url)
+        if opened is None:
+            return
+        old = self.window
+        if old is not None:
+            if not old.close():  # unsaved edits and the user said Cancel
+                opened.db.dispose()
+                return
+            old.ctx.db.dispose()
+            old.deleteLater()
+        self.window = None
+        if not opened.has_team and not opened.read_only:
+            other = self.first_run(opened)
+            if other is not None:
+                opened.db.dispose()
+                self._switch(other)
+                return
+        self.show_window(opened)
+
+    # --- screenshots ---------------------------------------------------------------------
+
+    def screenshots(self, explicit_url: str | None, directory: Path) -> int:
+        url = explicit_url or os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip() \
+            or embedded_url()
+        opened = self.open(url, interactive=False)
+        if opened is None:
+            return 1
+        try:
+            written = render_screenshots(opened, self.clock, self.actor, directory)
+        finally:
+            opened.db.dispose()
+        for path in written:
+            print(path)
+        return 0
+
+
+def render_screenshots(
+    opened: OpenedDatabase, clock: Clock, actor: str, directory: Path
+) -> list[Path]:
+    """Render every page with the database's current content to ``directory/<slug>.png``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ctx = make_context(opened.db, clock, actor, interactive=False, read_only=opened.read_only)
+    # A throwaway settings file: screenshots must not depend on (or change) the user's layout.
+    settings = QSettings(str(directory / ".screenshots.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ctx, settings=settings, poll=False)
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    window.poller.poll_now()
+    window.refresh_all()
+    ctx.runner.wait_idle(30_000)
+    written: list[Path] = []
+    try:
+        for slug in window.slugs:
+            window.show_page(slug)
+            refresh = getattr(window.page(slug), "refresh", None)
+            if callable(refresh):
+                refresh()
+            ctx.runner.wait_idle(30_000)
+            for _ in range(3):
+                QCoreApplication.processEvents()
+            path = directory / f"{slug}.png"
+            if not window.grab().save(str(path)):
+                raise OSError(f"could not write {path}")
+            written.append(path)
+    finally:
+        window.shutdown()
+        window.deleteLater()
+        settings_file = directory / ".screenshots.ini"
+        settings.sync()
+        if settings_file.exists():
+            settings_file.unlink()
+        for m in ctx.messages.sink:
+            log.warning("while rendering: %s — %s", m.title, m.text)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Saving over someone else's newer change: ask, never overwrite silently (SPEC §6).
+
+Every save in the app goes through :func:`save_with_conflict_check`. The save callable takes one
+flag, ``force``: ``False`` is the normal save with the versions (or expected members) the user saw;
+``True`` is "keep mine" — the same edit without those expectations, so it wins. When the first
+attempt raises :class:`~whoseonfirst_core.usecases.errors.ConflictError` the user chooses:
+
+* **Keep mine** — save again with ``force=True``;
+* **Take theirs** — drop the local edit (``take_theirs()``) and reload;
+* **Review** — keep the local edit, reload what is in the database, and let the user decide
+  (``review()``; the default just reloads and keeps the edit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_gui.context import AppContext
+
+T = TypeVar("T")
+
+
+class ConflictChoice(Enum):
+    KEEP_MINE = "mine"
+    TAKE_THEIRS = "theirs"
+    REVIEW = "review"
+
+
+def ask_conflict(
+    ctx: AppContext,
+    error: ConflictError,
+    *,
+    subject: str,
+    can_keep_mine: bool = True,
+) -> ConflictChoice:
+    """Show the conflict dialog about ``subject`` ("the settings", "Ann Archer"); return the choice.
+
+    Tests answer it by appending ``"mine"``, ``"theirs"`` or ``"review"`` to
+    ``ctx.messages.choices`` (with a non-interactive message channel). Closing the dialog means
+    Review: nothing is lost.
+    """
+    options = []
+    if can_keep_mine:
+        options.append((ConflictChoice.KEEP_MINE.value, "Keep mine"))
+    options += [
+        (ConflictChoice.TAKE_THEIRS.value, "Take theirs"),
+        (ConflictChoice.REVIEW.value, "Review"),
+    ]
+    text = (
+        f"Someone else changed {subject} after you started editing: {error}.\n\n"
+        "Keep mine: save your version over theirs.\n"
+        "Take theirs: discard your edit and load their version.\n"
+        "Review: load their version next to your unsaved edit, then decide."
+    )
+    details = "\n".join(error.conflicts) if error.conflicts else None
+    key = ctx.messages.choose(
+        "Changed by someone else", text, options, ConflictChoice.REVIEW.value, details=details
+    )
+    try:
+        choice = ConflictChoice(key)
+    except ValueError:
+        choice = ConflictChoice.REVIEW
+    if choice is ConflictChoice.KEEP_MINE and not can_keep_mine:
+        choice = ConflictChoice.REVIEW
+    return choice
+
+
+def save_with_conflict_check(
+    ctx: AppContext,
+    save: Callable[[bool], T],
+    on_saved: Callable[[T], None],
+    *,
+    subject: str,
+    take_theirs: Callable[[], None] | None = None,
+    review: Callable[[ConflictError], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    busy: QWidget | None = None,
+    can_keep_mine: bool = True,
+) -> None:
+    """Run ``save(False)`` on the runner; on a conflict ask the user and act on the answer.
+
+    ``save`` runs on a pool thread and must open (and commit) its own unit of work.
+    ``on_saved(result)`` runs on the GUI thread after a successful save; ``ctx.after_save()`` is
+    called for you. Other errors go to ``on_error`` or the message channel.
+    """
+
+    def done(result: T) -> None:
+        on_saved(result)
+        ctx.after_save()
+
+    def failed(exc: BaseException, *, forced: bool) -> None:
+        if isinstance(exc, ConflictError) and not forced:
+            choice = ask_conflict(ctx, exc, subject=subject, can_keep_mine=can_keep_mine)
+            if choice is ConflictChoice.KEEP_MINE:
+                ctx.runner.submit(
+                    lambda: save(True), done, lambda e: failed(e, forced=True), busy=busy
+                )
+            elif choice is ConflictChoice.TAKE_THEIRS:
+                if take_theirs is not None:
+                    take_theirs()
+                ctx.events.data_changed.emit()
+            else:
+                if review is not None:
+                    review(exc)
+                ctx.events.data_changed.emit()
+            return
+        if on_error is not None:
+            on_error(exc)
+        else:
+            ctx.messages.exception(exc)
+
+    ctx.runner.submit(lambda: save(False), done, lambda e: failed(e, forced=False), busy=busy)

@@ -1,0 +1,545 @@
+"""Where the app's data lives: the embedded SQLite file, or a saved PostgreSQL profile.
+
+* Profiles (host, port, database, user — never the password) are kept in ``QSettings`` under
+  ``connections/``; the last one used opens next time.
+* Passwords live only in the OS keyring (``keyring``, service name ``whoseonfirst``). When no
+  secure keyring exists (the ``fail`` backend, or a chainer with nothing to chain, or a plaintext
+  file backend) the app says so and refuses to store the password: it asks for it each time.
+* Opening applies pending migrations to SQLite (it is ours), and offers them for PostgreSQL (a
+  shared database may be upgraded by its operator instead).
+* Read-only mode: a PostgreSQL role without INSERT on ``members``, or a SQLite file the user
+  cannot write, opens read-only; every editing action is disabled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QCommandLinkButton,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+
+from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.db.session import (
+    Database,
+    current_revision,
+    default_sqlite_path,
+    head_revision,
+    needs_upgrade,
+    redact_url,
+    upgrade,
+)
+from whoseonfirst_core.domain.timeutil import all_zone_names, local_date, zone
+from whoseonfirst_core.usecases.common import has_team
+from whoseonfirst_core.usecases.setup import (
+    DEFAULT_TIMEZONE,
+    create_demo_team,
+    create_team,
+    open_first_epoch,
+)
+from whoseonfirst_gui.messages import MessageChannel
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "whoseonfirst"
+SETTINGS_GROUP = "connections"
+EMBEDDED = "Embedded (this computer)"
+
+
+class OpenError(Exception):
+    """Opening failed in a way the user can act on; the message says how."""
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionProfile:
+    """A saved PostgreSQL connection, without its password."""
+
+    name: str
+    host: str = "localhost"
+    port: int = 5432
+    database: str = "whoseonfirst"
+    user: str = ""
+    sslmode: str = "prefer"
+
+    @property
+    def keyring_username(self) -> str:
+        """The keyring entry's user name: identifies the account, not just the profile name."""
+        return f"{self.user}@{self.host}:{self.port}/{self.database}"
+
+    def url(self, password: str | None) -> str:
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.user or None,
+            password=password or None,
+            host=self.host,
+            port=self.port,
+            database=self.database,
+            query={"sslmode": self.sslmode} if self.sslmode else {},
+        ).render_as_string(hide_password=False)
+
+    @classmethod
+    def from_url(cls, name: str, url: str) -> tuple[ConnectionProfile, str | None]:
+        """Split a PostgreSQL URL into a profile and its password."""
+        parsed = make_url(url)
+        sslmode = parsed.query.get("sslmode", "prefer")
+        return cls(
+            name=name,
+            host=parsed.host or "localhost",
+            port=parsed.port or 5432,
+            database=parsed.database or "",
+            user=parsed.username or "",
+            sslmode=sslmode if isinstance(sslmode, str) else "prefer",
+        ), parsed.password
+
+
+class ProfileStore:
+    """Connection profiles in QSettings (no secrets)."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.settings = settings or QSettings()
+
+    def profiles(self) -> list[ConnectionProfile]:
+        s = self.settings
+        s.beginGroup(SETTINGS_GROUP)
+        names = [n for n in s.childGroups()]
+        out = []
+        for n in sorted(names):
+            s.beginGroup(n)
+            out.append(ConnectionProfile(
+                name=str(s.value("name", n)),
+                host=str(s.value("host", "localhost")),
+                port=int(str(s.value("port", 5432))),
+                database=str(s.value("database", "")),
+                user=str(s.value("user", "")),
+                sslmode=str(s.value("sslmode", "prefer")),
+            ))
+            s.endGroup()
+        s.endGroup()
+        return out
+
+    def get(self, name: str) -> ConnectionProfile | None:
+        return next((p for p in self.profiles() if p.name == name), None)
+
+    def save(self, profile: ConnectionProfile) -> None:
+        s = self.settings
+        s.beginGroup(f"{SETTINGS_GROUP}/{_key(profile.name)}")
+        for k, v in (("name", profile.name), ("host", profile.host), ("port", profile.port),
+                     ("database", profile.database), ("user", profile.user),
+                     ("sslmode", profile.sslmode)):
+            s.setValue(k, v)
+        s.endGroup()
+        s.sync()
+
+    def delete(self, name: str) -> None:
+        self.settings.remove(f"{SETTINGS_GROUP}/{_key(name)}")
+        self.settings.sync()
+
+    def last_used(self) -> str:
+        """The profile name used last, or ``EMBEDDED``."""
+        return str(self.settings.value("last_connection", EMBEDDED))
+
+    def set_last_used(self, name: str) -> None:
+        self.settings.setValue("last_connection", name)
+        self.settings.sync()
+
+
+def _key(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "profile"
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+
+class InsecureKeyringError(Exception):
+    """There is no secure place to keep a password on this computer."""
+
+
+def keyring_status() -> tuple[bool, str]:
+    """(secure?, explanation). Plaintext or absent backends are not secure."""
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - a broken keyring setup is "no keyring"
+        return False, f"the system keyring could not be loaded ({exc})"
+    return _backend_secure(backend)
+
+
+def _backend_secure(backend: Any) -> tuple[bool, str]:
+    from keyring.backends import chainer, fail
+
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if isinstance(backend, fail.Keyring):
+        return False, "no system keyring is available (for example no Secret Service running)"
+    if isinstance(backend, chainer.ChainerBackend):
+        inner = [b for b in backend.backends if _backend_secure(b)[0]]
+        if not inner:
+            return False, "no system keyring is available to the keyring chainer"
+        return True, ", ".join(type(b).__name__ for b in inner)
+    if "plaintext" in name.lower() or name.startswith("keyrings.alt.file"):
+        return False, f"the configured keyring ({name}) stores passwords in a plain file"
+    priority = getattr(backend, "priority", 1)
+    if isinstance(priority, int | float) and priority < 1:
+        return False, f"the configured keyring ({name}) is not considered secure"
+    return True, name
+
+
+class SecretStore:
+    """Passwords for profiles, in the OS keyring only."""
+
+    def __init__(self, service: str = KEYRING_SERVICE) -> None:
+        self.service = service
+
+    def is_secure(self) -> tuple[bool, str]:
+        return keyring_status()
+
+    def get(self, profile: ConnectionProfile) -> str | None:
+        if not self.is_secure()[0]:
+            return None
+        try:
+            return keyring.get_password(self.service, profile.keyring_username)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keyring read failed: %s", exc)
+            return None
+
+    def set(self, profile: ConnectionProfile, password: str) -> None:
+        secure, why = self.is_secure()
+        if not secure:
+            raise InsecureKeyringError(
+                f"The password was not saved: {why}. WhoseOnFirst never writes passwords to a "
+                "file, so it will ask for it each time you connect. Install or unlock a system "
+                "keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager) "
+                "to have it remembered.")
+        keyring.set_password(self.service, profile.keyring_username, password)
+
+    def delete(self, profile: ConnectionProfile) -> None:
+        try:
+            keyring.delete_password(self.service, profile.keyring_username)
+        except keyring.errors.PasswordDeleteError:
+            pass
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+def embedded_url() -> str:
+    return f"sqlite:///{default_sqlite_path()}"
+
+
+@dataclass
+class OpenedDatabase:
+    db: Database
+    read_only: bool
+    has_team: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def can_write(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def sqlite_read_only_url(url: str) -> str | None:
+    """For a SQLite file this user cannot write, a URL that opens it read-only; else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    if path.exists() and not can_write(path):
+        return f"sqlite:///file:{path}?mode=ro&uri=true"
+    return None
+
+
+def detect_read_only(db: Database) -> bool:
+    """True when this database refuses writes for us."""
+    if db.is_sqlite:
+        return "mode=ro" in db.url
+    with db.engine.connect() as conn:
+        allowed = conn.execute(
+            text("SELECT has_table_privilege(current_user, 'members', 'INSERT')")).scalar()
+        return not allowed
+
+
+def open_database(
+    url: str,
+    messages: MessageChannel,
+    *,
+    ask_to_migrate: Callable[[str, str | None, str], bool] | None = None,
+) -> OpenedDatabase:
+    """Open ``url``: migrations (applied for SQLite, offered for PostgreSQL), read-only check.
+
+    Raises :class:`OpenError` with a message that says what to do.
+    """
+    ro_url = sqlite_read_only_url(url)
+    db = Database(ro_url or url)
+    try:
+        try:
+            pending = needs_upgrade(db)
+        except Exception as exc:
+            first = (str(exc).splitlines()[0] if str(exc) else type(exc).__name__).rstrip(".")
+            raise OpenError(
+                f"Could not open {redact_url(url)}: {first}."
+                " Check the address, the user and the password, and that the server is running."
+            ) from exc
+        notes: list[str] = []
+        if pending:
+            before = current_revision(db.engine)
+            if ro_url is not None:
+                raise OpenError(
+                    f"{redact_url(url)} is read-only for you and needs a schema upgrade first. "
+                    "Ask its owner to run `whoseonfirst-service db upgrade`.")
+            if db.is_sqlite:
+                upgrade(db)
+                notes.append("database schema created" if before is None else
+                             f"database upgraded from {before} to {head_revision()}")
+            else:
+                ask = ask_to_migrate or (lambda u, b, h: messages.confirm(
+                    "Upgrade the shared database?",
+                    f"The database {u} is at schema version {b or 'none'}; this app needs "
+                    f"{h}.\n\nUpgrade it now? Make sure the service and every other admin's app "
+                    "are on this version too. (An operator can also run `whoseonfirst-service db "
+                    "upgrade`.)"))
+                if not ask(redact_url(url), before, head_revision()):
+                    raise OpenError(
+                        f"{redact_url(url)} needs a schema upgrade before this app can use it. "
+                        "Nothing was changed.")
+                upgrade(db)
+                notes.append(f"database upgraded from {before or 'empty'} to {head_revision()}")
+        read_only = ro_url is not None or detect_read_only(db)
+        with db.reader() as uow:
+            team = has_team(uow)
+        return OpenedDatabase(db, read_only, team, notes)
+    except BaseException:
+        db.dispose()
+        raise
+
+
+def create_new_team(db: Database, clock: Clock, actor: str, *, name: str, timezone: str,
+                    anchor: date) -> None:
+    with db.uow(actor) as uow:
+        now = clock.now()
+        create_team(uow, now, name=name, timezone=timezone, anchor_date=anchor)
+        open_first_epoch(uow, now, anchor)
+        uow.commit()
+
+
+def load_demo_team(db: Database, clock: Clock, actor: str) -> None:
+    """The demo team, rotating from this week's Monday."""
+    now = clock.now()
+    today = local_date(now, zone(DEFAULT_TIMEZONE))
+    with db.uow(actor) as uow:
+        create_demo_team(uow, now, today - timedelta(days=today.weekday()))
+        uow.commit()
+
+
+# --- dialogs --------------------------------------------------------------------------------
+
+
+class ProfileDialog(QDialog):
+    """Connect to a shared PostgreSQL database; saves the profile and (securely) the password.
+
+    ``exec()`` returns Accepted (connect with :meth:`remember`), Rejected, or ``USE_EMBEDDED``.
+    """
+
+    USE_EMBEDDED = 2
+
+    def __init__(self, store: ProfileStore, secrets: SecretStore,
+                 profile: ConnectionProfile | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.secrets = store, secrets
+        self.setWindowTitle("Connect to a shared database")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.saved = QComboBox()
+        self.saved.addItem("New connection", None)
+        for p in store.profiles():
+            self.saved.addItem(p.name, p.name)
+        self.saved.setAccessibleName("Saved connections")
+        self.name = QLineEdit(profile.name if profile else "Shared database")
+        self.host = QLineEdit(profile.host if profile else "localhost")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(profile.port if profile else 5432)
+        self.database = QLineEdit(profile.database if profile else "whoseonfirst")
+        self.user = QLineEdit(profile.user if profile else os.environ.get("USER", ""))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sslmode = QComboBox()
+        self.sslmode.addItems(["prefer", "require", "verify-full", "disable"])
+        for label, w in (("&Saved:", self.saved), ("&Name:", self.name), ("&Host:", self.host),
+                         ("&Port:", self.port), ("&Database:", self.database),
+                         ("&User:", self.user), ("Pass&word:", self.password),
+                         ("&TLS:", self.sslmode)):
+            w.setAccessibleName(label.replace("&", "").rstrip(":"))
+            form.addRow(label, w)
+        layout.addLayout(form)
+        secure, why = secrets.is_secure()
+        self.keyring_note = QLabel(
+            "The password is kept in the system keyring." if secure else
+            f"⚠ The password will not be saved: {why}. You will be asked for it each time.")
+        self.keyring_note.setWordWrap(True)
+        layout.addWidget(self.keyring_note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                   QDialogButtonBox.StandardButton.Cancel)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setText("Connect")
+        embedded = buttons.addButton("Use this computer's database",
+                                     QDialogButtonBox.ButtonRole.ResetRole)
+        embedded.setToolTip(f"The embedded SQLite file {default_sqlite_path()}")
+        embedded.clicked.connect(lambda: self.done(self.USE_EMBEDDED))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.saved.currentIndexChanged.connect(self._load_saved)
+
+    def _load_saved(self) -> None:
+        name = self.saved.currentData()
+        p = self.store.get(name) if name else None
+        if p is None:
+            return
+        self.name.setText(p.name)
+        self.host.setText(p.host)
+        self.port.setValue(p.port)
+        self.database.setText(p.database)
+        self.user.setText(p.user)
+        self.sslmode.setCurrentText(p.sslmode)
+        self.password.setText(self.secrets.get(p) or "")
+
+    def profile(self) -> ConnectionProfile:
+        return ConnectionProfile(self.name.text().strip() or "Shared database",
+                                 self.host.text().strip(), self.port.value(),
+                                 self.database.text().strip(), self.user.text().strip(),
+                                 self.sslmode.currentText())
+
+    def remember(self, messages: MessageChannel) -> str:
+        """Save the profile (and the password if a secure keyring exists); returns the URL."""
+        profile = self.profile()
+        self.store.save(profile)
+        password = self.password.text()
+        if password:
+            try:
+                self.secrets.set(profile, password)
+            except InsecureKeyringError as exc:
+                messages.warning("Password not saved", str(exc))
+        return profile.url(password)
+
+
+class FirstRunDialog(QDialog):
+    """New team / demo team / connect to a shared database."""
+
+    NEW, DEMO, CONNECT = "new", "demo", "connect"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.choice = ""
+        self.setWindowTitle("Welcome to WhoseOnFirst")
+        self.setMinimumWidth(520)
+        self.pages = QStackedWidget()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+
+        start = QWidget()
+        v = QVBoxLayout(start)
+        intro = QLabel("This database has no team yet. How would you like to start?")
+        intro.setWordWrap(True)
+        v.addWidget(intro)
+        group = QButtonGroup(self)
+        for key, title, desc in (
+            (self.NEW, "Create a new team",
+             "Name your team and pick its time zone; add people on the Team page."),
+            (self.DEMO, "Load the demo team",
+             "Seven people on the default pattern, to try things out (you can start over)."),
+            (self.CONNECT, "Connect to a shared database…",
+             "Use the PostgreSQL database your team already shares with the service."),
+        ):
+            b = QCommandLinkButton(title, desc)
+            b.setAccessibleName(title)
+            group.addButton(b)
+            b.clicked.connect(lambda _=False, k=key: self._chosen(k))
+            v.addWidget(b)
+        self.pages.addWidget(start)
+
+        new = QWidget()
+        form = QFormLayout(new)
+        self.team_name = QLineEdit("Support")
+        self.team_name.setAccessibleName("Team name")
+        self.tz = QComboBox()
+        self.tz.setEditable(True)
+        self.tz.addItems(all_zone_names())
+        self.tz.setCurrentText(DEFAULT_TIMEZONE)
+        self.tz.setAccessibleName("Time zone")
+        self.anchor = QDateEdit()
+        self.anchor.setCalendarPopup(True)
+        self.anchor.setAccessibleName("Rotation starts on")
+        form.addRow("Team &name:", self.team_name)
+        form.addRow("&Time zone:", self.tz)
+        form.addRow("Rotation &starts:", self.anchor)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(lambda: self.pages.setCurrentIndex(0))
+        form.addRow(buttons)
+        self.pages.addWidget(new)
+
+    def set_today(self, today: date) -> None:
+        from PySide6.QtCore import QDate
+
+        self.anchor.setDate(QDate(today.year, today.month, today.day))
+
+    def _chosen(self, key: str) -> None:
+        self.choice = key
+        if key == self.NEW:
+            self.pages.setCurrentIndex(1)
+            self.team_name.setFocus()
+        else:
+            self.accept()
+
+    def new_team(self) -> tuple[str, str, date]:
+        d = self.anchor.date()
+        return self.team_name.text(), self.tz.currentText().strip(), date(d.year(), d.month(),
+                                                                          d.day())
+
+
+__all__ = [
+    "EMBEDDED",
+    "ConnectionProfile",
+    "FirstRunDialog",
+    "InsecureKeyringError",
+    "OpenError",
+    "OpenedDatabase",
+    "ProfileDialog",
+    "ProfileStore",
+    "SecretStore",
+    "create_new_team",
+    "embedded_url",
+    "keyring_status",
+    "load_demo_team",
+    "open_database",
+]

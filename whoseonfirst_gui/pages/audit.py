@@ -1,0 +1,174 @@
+"""Audit: every change by anyone, newest first, with before/after."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.timeutil import zone
+from whoseonfirst_core.usecases.audit import audit_page
+from whoseonfirst_core.usecases.config import get_settings
+from whoseonfirst_core.usecases.dto import AuditDTO
+from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.qtmodels.audit_model import AuditModel
+
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class AuditData:
+    rows: tuple[AuditDTO, ...]
+    total: int
+    offset: int
+    tz_name: str
+
+
+def load_audit(uow: UnitOfWork, text: str, offset: int) -> AuditData:
+    tz_name = get_settings(uow).timezone
+    rows, total = audit_page(uow, text=text, offset=offset, limit=PAGE_SIZE)
+    return AuditData(tuple(rows), total, offset, tz_name)
+
+
+class AuditPage(Page):
+    title = "Audit"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.data: AuditData | None = None
+        self.offset = 0
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(page_title("Audit"))
+        top.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by who, action or change  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Filter the audit log")
+        self.search.setMinimumWidth(320)
+        top.addWidget(self.search)
+        layout.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.model = AuditModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Audit log")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
+        split.addWidget(self.view)
+        self.details = QTextBrowser()
+        self.details.setAccessibleName("Change details")
+        self.details.setPlaceholderText("Select a change to see what it was before and after.")
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
+
+        paging = QHBoxLayout()
+        self.newer_button = QPushButton("◀ &Newer")
+        self.older_button = QPushButton("&Older ▶")
+        self.newer_button.setAccessibleName("Newer changes")
+        self.older_button.setAccessibleName("Older changes")
+        self.page_label = QLabel()
+        paging.addWidget(self.newer_button)
+        paging.addWidget(self.page_label)
+        paging.addWidget(self.older_button)
+        paging.addStretch(1)
+        layout.addLayout(paging)
+        self.newer_button.clicked.connect(lambda: self._go(self.offset - PAGE_SIZE))
+        self.older_button.clicked.connect(lambda: self._go(self.offset + PAGE_SIZE))
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(lambda: self._go(0))
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self._update_paging()
+
+    def _go(self, offset: int) -> None:
+        self.offset = max(0, offset)
+        self.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        text, offset = self.search.text(), self.offset
+        self.read(lambda uow: load_audit(uow, text, offset), self._show, on_no_team=self._no_team)
+
+    def _no_team(self) -> None:
+        self.page_label.setText(NO_TEAM_TEXT)
+
+    def _show(self, data: AuditData) -> None:
+        selected = self.model.entry_at(self.view.currentIndex().row())
+        self.data = data
+        self.model.set_rows(data.rows, zone(data.tz_name))
+        rows = [i for i, a in enumerate(data.rows) if selected and a.id == selected.id]
+        if rows or data.rows:
+            self.view.selectRow(rows[0] if rows else 0)  # the newest change, not an empty pane
+        if data.total == 0:
+            self.page_label.setText("No changes match." if self.search.text().strip()
+                                    else "No changes recorded yet.")
+        else:
+            self.page_label.setText(
+                f"{data.offset + 1}–{data.offset + len(data.rows)} of {data.total}")
+        self._update_paging()
+
+    def _update_paging(self) -> None:
+        d = self.data
+        self.newer_button.setEnabled(self.offset > 0)
+        self.older_button.setEnabled(d is not None and d.offset + len(d.rows) < d.total)
+
+    def _show_detail(self) -> None:
+        index = self.view.currentIndex()
+        a = self.model.entry_at(index.row()) if index.isValid() else None
+        if a is None or self.data is None:
+            self.details.clear()
+            return
+        keys = sorted(set(a.before or {}) | set(a.after or {}))
+        rows = []
+        for k in keys:
+            b = (a.before or {}).get(k, "")
+            af = (a.after or {}).get(k, "")
+            changed = b != af
+            style = ' style="font-weight:bold"' if changed and a.before and a.after else ""
+            rows.append(f"<tr{style}><td>{fmt.escape(k)}</td><td>{fmt.escape(_show(b))}</td>"
+                        f"<td>{fmt.escape(_show(af))}</td></tr>")
+        table = ("<table cellpadding=3><tr><th align=left>Field</th><th align=left>Before</th>"
+                 "<th align=left>After</th></tr>" + "".join(rows) + "</table>") if rows else ""
+        self.details.setHtml(
+            f"<p><b>{fmt.escape(a.summary)}</b><br>{fmt.when(a.at, zone(self.data.tz_name))} · "
+            f"{fmt.escape(a.actor)} · {fmt.escape(a.action)}"
+            f"{' · ' + fmt.escape(a.entity) + ' ' + fmt.escape(a.entity_id or '')}</p>{table}")
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

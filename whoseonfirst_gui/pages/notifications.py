@@ -1,0 +1,396 @@
+"""Texts: the notification history with filters, paging, status colours, details and Resend."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from whoseonfirst_core.db.models import NOTIFICATION_KINDS, NOTIFICATION_STATUSES
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.timeutil import day_start, zone
+from whoseonfirst_core.usecases.config import get_settings
+from whoseonfirst_core.usecases.dto import AttemptDTO, NotificationDTO, SpanDTO
+from whoseonfirst_core.usecases.notifications import (
+    HistoryFilter,
+    attempts_of,
+    history_page,
+    problem_notifications,
+    resend,
+)
+from whoseonfirst_core.usecases.schedule import schedule_view
+from whoseonfirst_core.usecases.team import list_members
+from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.qtmodels.history_model import HistoryModel, StatusPillDelegate
+
+PAGE_SIZE = 100
+PHONE_LIKE = re.compile(r"\+?[\d\s().-]+")
+ANY_DATE = QDate(2000, 1, 1)  # the date edits' "any" value
+
+
+@dataclass(frozen=True)
+class HistoryData:
+    rows: tuple[NotificationDTO, ...]
+    total: int
+    offset: int
+    tz_name: str
+    members: tuple[tuple[int, str], ...]
+    problems: int
+
+
+@dataclass(frozen=True)
+class DetailData:
+    notification: NotificationDTO
+    attempts: tuple[AttemptDTO, ...]
+    on_call: SpanDTO | None
+
+
+def load_history(uow: UnitOfWork, f: HistoryFilter, offset: int, now: datetime) -> HistoryData:
+    settings = get_settings(uow)
+    rows, total = history_page(uow, f, offset=offset, limit=PAGE_SIZE)
+    members = tuple((m.id, m.name) for m in list_members(uow))
+    problems = len(problem_notifications(uow, now - timedelta(days=7)))
+    return HistoryData(tuple(rows), total, offset, settings.timezone, members, problems)
+
+
+def load_detail(uow: UnitOfWork, n: NotificationDTO) -> DetailData:
+    attempts = tuple(attempts_of(uow, n.id))
+    view = schedule_view(uow, n.due_at, n.due_at + timedelta(seconds=1))
+    on_call = next((s for s in view.spans if s.start <= n.due_at < s.end), None)
+    return DetailData(n, attempts, on_call)
+
+
+class NotificationsPage(Page):
+    title = "Texts"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.data: HistoryData | None = None
+        self.detail: DetailData | None = None
+        self.offset = 0
+        self._tz = zone("UTC")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Texts"))
+
+        filters = QHBoxLayout()
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItem("All kinds", None)
+        for k in NOTIFICATION_KINDS:
+            self.kind_combo.addItem(fmt.KIND_LABELS.get(k, k), k)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem("All statuses", None)
+        self.status_combo.addItem("Problems (failed, undelivered, missed)", "problems")
+        for s in NOTIFICATION_STATUSES:
+            self.status_combo.addItem(s, s)
+        self.member_combo = QComboBox()
+        self.member_combo.addItem("Everyone", None)
+        self.from_edit = self._date_edit("From date")
+        self.to_edit = self._date_edit("To date")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, number, text, SID  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        for w, name in ((self.kind_combo, "Kind filter"), (self.status_combo, "Status filter"),
+                        (self.member_combo, "Member filter"), (self.search, "Search texts")):
+            w.setAccessibleName(name)
+        filters.addWidget(self.kind_combo)
+        filters.addWidget(self.status_combo)
+        filters.addWidget(self.member_combo)
+        filters.addWidget(QLabel("From"))
+        filters.addWidget(self.from_edit)
+        filters.addWidget(QLabel("to"))
+        filters.addWidget(self.to_edit)
+        filters.addWidget(self.search, 1)
+        layout.addLayout(filters)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.model = HistoryModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(HistoryModel.STATUS, StatusPillDelegate(self.view))
+        self.view.setAccessibleName("Text history")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        metrics = self.view.fontMetrics()
+        for col, sample in ((HistoryModel.DUE, "Wed 12/30 08:00 CDT"),
+                            (HistoryModel.SENT, "08:00:00"), (HistoryModel.KIND, "Shift start"),
+                            (HistoryModel.TO, "Fay Fisher (+1 312-555-0106)"),
+                            (HistoryModel.STATUS, "undelivered"),
+                            (HistoryModel.ATTEMPTS, "Attempts"),
+                            (HistoryModel.SID, "SM0123456789")):
+            header.resizeSection(col, metrics.horizontalAdvance(sample) + 24)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._load_detail())
+        split.addWidget(self.view)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        self.details = QTextBrowser()
+        self.details.setAccessibleName("Text details")
+        self.details.setOpenLinks(False)
+        self.details.setPlaceholderText("Select a text for its details.")
+        side_layout.addWidget(self.details, 1)
+        side_buttons = QHBoxLayout()
+        self.resend_button = QPushButton("&Resend")
+        self.resend_button.setAccessibleName("Resend the selected text")
+        self.resend_button.setToolTip("Queue a copy of this text to the same recipient now")
+        self.resend_button.clicked.connect(self.resend_selected)
+        self.test_button = QPushButton("Send &test text…")
+        self.test_button.setAccessibleName("Send test text")
+        self.test_button.clicked.connect(lambda: self.navigate_requested.emit("Test send"))
+        side_buttons.addWidget(self.resend_button)
+        side_buttons.addWidget(self.test_button)
+        side_buttons.addStretch(1)
+        side_layout.addLayout(side_buttons)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([420, 260])
+        layout.addWidget(split, 1)
+
+        paging = QHBoxLayout()
+        self.newer_button = QPushButton("◀ &Newer")
+        self.older_button = QPushButton("&Older ▶")
+        self.newer_button.setAccessibleName("Newer page")
+        self.older_button.setAccessibleName("Older page")
+        self.page_label = QLabel()
+        self.page_label.setAccessibleName("Page")
+        paging.addWidget(self.newer_button)
+        paging.addWidget(self.page_label)
+        paging.addWidget(self.older_button)
+        paging.addStretch(1)
+        layout.addLayout(paging)
+        self.newer_button.clicked.connect(lambda: self._go(self.offset - PAGE_SIZE))
+        self.older_button.clicked.connect(lambda: self._go(self.offset + PAGE_SIZE))
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(lambda: self._go(0))
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.kind_combo, self.status_combo, self.member_combo):
+            combo.currentIndexChanged.connect(lambda _i: self._go(0))
+        for edit in (self.from_edit, self.to_edit):
+            edit.dateChanged.connect(lambda _d: self._go(0))
+        self._update_buttons()
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setMinimumDate(ANY_DATE)
+        edit.setSpecialValueText("any")
+        edit.setDate(ANY_DATE)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setAccessibleName(name)
+        return edit
+
+    # --- filters -------------------------------------------------------------------------
+
+    def current_filter(self) -> HistoryFilter:
+        kind = self.kind_combo.currentData()
+        status = self.status_combo.currentData()
+        statuses: tuple[str, ...] = ()
+        if status == "problems":
+            statuses = ("failed", "undelivered", "missed")
+        elif status:
+            statuses = (status,)
+        since = until = None
+        if self.from_edit.date() != ANY_DATE:
+            since = day_start(_pydate(self.from_edit.date()), self._tz)
+        if self.to_edit.date() != ANY_DATE:
+            until = day_start(_pydate(self.to_edit.date()) + timedelta(days=1), self._tz)
+        return HistoryFilter(
+            kinds=(kind,) if kind else (),
+            statuses=statuses,
+            member_id=self.member_combo.currentData(),
+            since=since,
+            until=until,
+            text=search_text(self.search.text()),
+        )
+
+    def show_problems(self) -> None:
+        """Select the "Problems" filter (the dashboard's Details… buttons lead here)."""
+        self.status_combo.setCurrentIndex(self.status_combo.findData("problems"))
+
+    def _go(self, offset: int) -> None:
+        self.offset = max(0, offset)
+        self.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # --- loading -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        f, offset, now = self.current_filter(), self.offset, self.now()
+        self.read(lambda uow: load_history(uow, f, offset, now), self._show,
+                  on_no_team=self._no_team)
+
+    def _no_team(self) -> None:
+        self.model.set_rows([], self._tz)
+        self.page_label.setText(NO_TEAM_TEXT)
+
+    def _show(self, data: HistoryData) -> None:
+        selected = self.selected()
+        # The total can never be below what is on screen (guards a miscount from the query).
+        total = max(data.total, data.offset + len(data.rows))
+        data = HistoryData(data.rows, total, data.offset, data.tz_name, data.members,
+                           data.problems)
+        self.data = data
+        self._tz = zone(data.tz_name)
+        self.model.set_rows(data.rows, self._tz)
+        self._fill_members(data.members)
+        if data.total == 0:
+            self.page_label.setText("No texts match." if self._filtered() else
+                                    "No texts yet — they appear here as the service sends them. "
+                                    "Try Send test text….")
+        else:
+            self.page_label.setText(
+                f"{data.offset + 1}–{data.offset + len(data.rows)} of {data.total}")
+        row = self.model.row_of(selected.id) if selected is not None else -1
+        if row < 0 and self.model.rowCount():
+            row = 0  # show the newest text's details rather than an empty pane
+        if row >= 0:
+            self.view.selectRow(row)
+        self._update_buttons()
+        self.badge_changed.emit(str(data.problems) if data.problems else "")
+
+    def _filtered(self) -> bool:
+        f = self.current_filter()
+        return bool(f.kinds or f.statuses or f.member_id or f.since or f.until or f.text.strip())
+
+    def _fill_members(self, members: tuple[tuple[int, str], ...]) -> None:
+        current = self.member_combo.currentData()
+        existing = tuple((self.member_combo.itemData(i), self.member_combo.itemText(i))
+                         for i in range(1, self.member_combo.count()))
+        if existing == members:
+            return
+        self.member_combo.blockSignals(True)
+        self.member_combo.clear()
+        self.member_combo.addItem("Everyone", None)
+        for mid, name in members:
+            self.member_combo.addItem(name, mid)
+        index = self.member_combo.findData(current)
+        self.member_combo.setCurrentIndex(max(0, index))
+        self.member_combo.blockSignals(False)
+
+    def selected(self) -> NotificationDTO | None:
+        index = self.view.currentIndex()
+        return self.model.notification_at(index.row()) if index.isValid() else None
+
+    def _update_buttons(self) -> None:
+        data = self.data
+        self.newer_button.setEnabled(self.offset > 0)
+        self.older_button.setEnabled(data is not None and data.offset + len(data.rows) < data.total)
+        self.resend_button.setEnabled(self.selected() is not None and not self.ctx.read_only)
+        self.test_button.setEnabled(not self.ctx.read_only)
+
+    def apply_read_only(self, read_only: bool) -> None:
+        self._update_buttons()
+
+    # --- details -------------------------------------------------------------------------
+
+    def _load_detail(self) -> None:
+        n = self.selected()
+        self._update_buttons()
+        if n is None:
+            self.details.clear()
+            return
+        self.read(lambda uow: load_detail(uow, n), self._show_detail, key="texts.detail")
+
+    def _show_detail(self, d: DetailData) -> None:
+        self.detail = d
+        n, tz = d.notification, self._tz
+        color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
+        rows = [
+            ("Status", f'<b style="color:{color}">{n.status}</b>'),
+            ("Kind", fmt.KIND_LABELS.get(n.kind, n.kind) + (f" · {n.shift_name}"
+                                                             if n.shift_name else "")),
+            ("To", f"{fmt.escape(n.recipient_name)} {fmt.escape(fmt.phone(n.recipient_phone))}"),
+            ("Due", fmt.when(n.due_at, tz)),
+            ("Valid until", fmt.when(n.expires_at, tz)),
+            ("Sent", fmt.when(n.sent_at, tz)),
+            ("Delivered", fmt.when(n.delivered_at, tz)),
+            ("Failed", fmt.when(n.failed_at, tz)),
+            ("Twilio SID", n.twilio_sid or ""),
+            ("Error", fmt.escape(f"{n.error_code or ''} {n.error_message or ''}".strip())),
+            ("Triggered by", fmt.escape(n.triggered_by)),
+        ]
+        table = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
+                        for k, v in rows if v)
+        body = fmt.escape(n.body).replace("\n", "<br>")
+        attempts = "".join(
+            f"<li>#{a.number} {fmt.when(a.started_at, tz)}: <b>{fmt.escape(a.outcome)}</b>"
+            + (f" — {a.error_code or ''} {fmt.escape(a.error_message or '')}"
+               if a.error_code or a.error_message else "")
+            + "</li>"
+            for a in d.attempts) or "<li>none yet</li>"
+        if d.on_call is None:
+            resolution = "Nobody was on call at that instant."
+        else:
+            s = d.on_call
+            resolution = f"{fmt.escape(s.member_name)} ({fmt.escape(s.shift_name)}, " \
+                f"{fmt.when_short(s.start, tz)} → {fmt.when_short(s.end, tz)})"
+            if s.is_override and s.scheduled_member_name:
+                resolution += f", covering for {fmt.escape(s.scheduled_member_name)}"
+        # Two columns, so the whole story fits the pane without scrolling.
+        self.details.setHtml(
+            f'<table width="100%" cellspacing="0"><tr>'
+            f'<td valign="top" width="45%"><table>{table}</table></td>'
+            f'<td valign="top" style="padding-left:16px"><b>Text</b><p>{body}</p>'
+            f"<b>Attempts</b><ul>{attempts}</ul>"
+            f"<b>On call at that time</b><p>{resolution}</p></td></tr></table>")
+
+    # --- resend --------------------------------------------------------------------------
+
+    def resend_selected(self) -> None:
+        n = self.selected()
+        if n is None or self.ctx.read_only:
+            return
+        if not self.ctx.messages.confirm(
+                "Resend text", f"Queue a copy of this text to {n.recipient_name} "
+                f"({fmt.phone(n.recipient_phone)}) now?"):
+            return
+        self.write(lambda uow: resend(uow, self.now(), n.id),
+                   lambda dto: self.ctx.messages.flash(
+                       f"Queued a copy to {dto.recipient_name}; the service sends it."),
+                   busy=self.resend_button)
+
+
+def search_text(typed: str) -> str:
+    """What to search for: a typed phone number ("555-0101", "(312) 555-0101") becomes its
+    digits, so it matches the stored E.164 form; anything else is searched as typed."""
+    text = typed.strip()
+    if PHONE_LIKE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 4:
+        return "".join(ch for ch in text if ch.isdigit())
+    return text
+
+
+def _pydate(d: QDate) -> date:
+    return date(d.year(), d.month(), d.day())

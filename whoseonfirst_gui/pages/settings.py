@@ -1,0 +1,591 @@
+"""Settings: team and time zone, the shift-start text, the weekly summary, escalation contacts,
+and the schedule horizon. The form saves in one go (with the settings' version); contacts save
+one by one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+from whoseonfirst_core.domain.templates import (
+    SummaryPerson,
+    render,
+    segment_info,
+    shift_start_values,
+    template_problems,
+    weekly_summary_text,
+)
+from whoseonfirst_core.domain.timeutil import WEEKDAYS, all_zone_names, day_start, local_date, zone
+from whoseonfirst_core.usecases.config import (
+    MAX_HORIZON_WEEKS,
+    MIN_HORIZON_WEEKS,
+    SettingsChange,
+    delete_contact,
+    get_settings,
+    list_contacts,
+    save_contact,
+    settings_problems,
+    update_settings,
+)
+from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO, SpanDTO
+from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_core.usecases.schedule import horizon_end, resolve_window, schedule_view
+from whoseonfirst_core.usecases.team import list_members
+from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.conflict import save_with_conflict_check
+from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.qtmodels.contacts_model import ContactsModel
+
+#: Used for the template preview when no real shift is coming up.
+SAMPLE_SPAN_HOURS = 24
+
+
+@dataclass(frozen=True)
+class SettingsData:
+    settings: SettingsDTO
+    contacts: tuple[ContactDTO, ...]
+    next_span: SpanDTO | None
+    horizon_end: datetime | None
+    summary_preview: str
+
+
+def next_summary_start(now: datetime, tz_name: str, day: int, at: time) -> datetime:
+    """The next instant the weekly summary goes out (for the preview)."""
+    tz = zone(tz_name)
+    today = local_date(now, tz)
+    for i in range(8):
+        d = today + timedelta(days=i)
+        if d.weekday() == day:
+            instant = datetime.combine(d, at, tzinfo=tz)
+            if instant >= now:
+                return instant
+    return datetime.combine(today + timedelta(days=7), at, tzinfo=tz)
+
+
+def load_settings(uow: UnitOfWork, now: datetime) -> SettingsData:
+    s = get_settings(uow)
+    tz = zone(s.timezone)
+    view = schedule_view(uow, now, now + timedelta(days=14))
+    next_span = next((x for x in sorted(view.spans, key=lambda x: x.start) if x.start >= now), None)
+    when = next_summary_start(now, s.timezone, s.weekly_summary_day, s.weekly_summary_time)
+    week_start = local_date(when, tz)
+    # Unclipped, like the real summary: a shift that began before the week is "continues".
+    spans = resolve_window(uow, day_start(week_start, tz),
+                           day_start(week_start + timedelta(days=7), tz), clip=False)
+    people = {m.id: SummaryPerson(m.name, m.phone) for m in list_members(uow)}
+    summary = weekly_summary_text(week_start, spans, people, tz)
+    return SettingsData(s, tuple(list_contacts(uow)), next_span, horizon_end(uow), summary)
+
+
+class ContactDialog(QDialog):
+    """Add or edit an escalation contact (live phone validation)."""
+
+    def __init__(self, contact: ContactDTO | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.contact = contact
+        self.setWindowTitle("Edit contact" if contact else "Add escalation contact")
+        form = QFormLayout(self)
+        self.name_edit = QLineEdit(contact.name if contact else "")
+        self.name_edit.setAccessibleName("Contact name")
+        self.phone_edit = QLineEdit(fmt.phone(contact.phone) if contact else "")
+        self.phone_edit.setAccessibleName("Contact phone")
+        self.phone_error = QLabel()
+        self.phone_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.weekly = QCheckBox("Weekly schedule summary")
+        self.weekly.setChecked(contact.weekly_summary if contact else True)
+        self.alerts = QCheckBox("Failure alerts")
+        self.alerts.setChecked(contact.failure_alerts if contact else True)
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("&Phone:", self.phone_edit)
+        form.addRow("", self.phone_error)
+        form.addRow("Receives:", self.weekly)
+        form.addRow("", self.alerts)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.name_edit.textChanged.connect(self._validate)
+        self.phone_edit.textChanged.connect(self._validate)
+        self._validate()
+
+    def _validate(self) -> None:
+        problem = ""
+        try:
+            normalize_phone(self.phone_edit.text())
+        except PhoneError as exc:
+            problem = str(exc)[:1].upper() + str(exc)[1:]
+        if not self.phone_edit.text().strip():
+            problem = ""
+        self.phone_error.setText(problem)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert ok is not None
+        ok.setEnabled(bool(self.name_edit.text().strip()) and bool(self.phone_edit.text().strip())
+                      and not problem)
+
+
+class SettingsPage(Page):
+    title = "Settings"
+    form_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.data: SettingsData | None = None
+        self.theirs: SettingsData | None = None
+        self.contact_dialog: ContactDialog | None = None
+        self._loading = False
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(page_title("Settings"))
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setStyleSheet(f"color: {fmt.WARNING_COLOR};")
+        outer.addWidget(self.banner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        columns = QHBoxLayout(body)
+        left = QVBoxLayout()
+        right = QVBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+
+        # Team
+        team_box = QGroupBox("Team")
+        team_form = QFormLayout(team_box)
+        self.team_name = QLineEdit()
+        self.team_name.setAccessibleName("Team name")
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItems(all_zone_names())
+        self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = QCompleter(all_zone_names(), self.timezone)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.timezone.setCompleter(completer)
+        self.timezone.setAccessibleName("Time zone (type to search)")
+        self.timezone.setToolTip("Type part of a zone name, e.g. Chicago, to search")
+        team_form.addRow("Team &name:", self.team_name)
+        team_form.addRow("&Time zone:", self.timezone)
+        left.addWidget(team_box)
+
+        # Texts
+        text_box = QGroupBox("Shift-start text")
+        text_layout = QVBoxLayout(text_box)
+        self.template = QPlainTextEdit()
+        self.template.setAccessibleName("Shift-start text template")
+        self.template.setFixedHeight(80)
+        self.template.setTabChangesFocus(True)
+        placeholders = QLabel("Placeholders: {name} {start} {end} {duration} {shift} {team}")
+        placeholders.setWordWrap(True)
+        text_layout.addWidget(placeholders)
+        text_layout.addWidget(self.template)
+        self.template_problems = QLabel()
+        self.template_problems.setWordWrap(True)
+        self.template_problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.template_problems.setAccessibleName("Template problems")
+        text_layout.addWidget(self.template_problems)
+        text_layout.addWidget(QLabel("Preview of the next real text:"))
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview.setFrameShape(QLabel.Shape.StyledPanel)
+        self.preview.setMargin(6)
+        self.preview.setAccessibleName("Text preview")
+        text_layout.addWidget(self.preview)
+        self.segments = QLabel()
+        self.segments.setAccessibleName("Segment count and encoding")
+        text_layout.addWidget(self.segments)
+        reminder_row = QHBoxLayout()
+        self.reminder_on = QCheckBox("Also send a &reminder")
+        self.reminder_on.setAccessibleName("Send a reminder before each shift")
+        self.reminder_minutes = QSpinBox()
+        self.reminder_minutes.setRange(5, 24 * 60)
+        self.reminder_minutes.setSuffix(" min before the shift")
+        self.reminder_minutes.setAccessibleName("Reminder lead time in minutes")
+        reminder_row.addWidget(self.reminder_on)
+        reminder_row.addWidget(self.reminder_minutes)
+        reminder_row.addStretch(1)
+        text_layout.addLayout(reminder_row)
+        left.addWidget(text_box)
+
+        # Horizon
+        horizon_box = QGroupBox("Schedule horizon")
+        horizon_form = QFormLayout(horizon_box)
+        self.horizon = QSpinBox()
+        self.horizon.setRange(MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS)
+        self.horizon.setSuffix(" weeks ahead")
+        self.horizon.setAccessibleName("Schedule horizon in weeks")
+        self.horizon_note = QLabel()
+        self.horizon_note.setWordWrap(True)
+        horizon_form.addRow("&Generate:", self.horizon)
+        horizon_form.addRow("", self.horizon_note)
+        left.addWidget(horizon_box)
+        left.addStretch(1)
+
+        # Weekly summary
+        summary_box = QGroupBox("Weekly summary")
+        summary_form = QFormLayout(summary_box)
+        self.summary_on = QCheckBox("Send the weekly schedule to opted-in contacts")
+        self.summary_on.setAccessibleName("Send the weekly summary")
+        self.summary_day = QComboBox()
+        self.summary_day.addItems([d.capitalize() for d in WEEKDAYS])
+        self.summary_day.setAccessibleName("Weekly summary day")
+        self.summary_time = QTimeEdit()
+        self.summary_time.setDisplayFormat("HH:mm")
+        self.summary_time.setAccessibleName("Weekly summary time")
+        self.summary_preview = QPlainTextEdit()
+        self.summary_preview.setReadOnly(True)
+        self.summary_preview.setAccessibleName("Weekly summary preview")
+        self.summary_preview.setFixedHeight(150)
+        summary_form.addRow(self.summary_on)
+        summary_form.addRow("&Day:", self.summary_day)
+        summary_form.addRow("T&ime:", self.summary_time)
+        summary_form.addRow("Next summary:", self.summary_preview)
+        right.addWidget(summary_box)
+
+        # Contacts
+        contacts_box = QGroupBox("Escalation contacts")
+        contacts_layout = QVBoxLayout(contacts_box)
+        self.contacts_model = ContactsModel(self)
+        self.contacts_model.opt_in_toggled.connect(self._toggle_opt_in)
+        self.contacts_view = QTableView()
+        self.contacts_view.setModel(self.contacts_model)
+        self.contacts_view.setAccessibleName("Escalation contacts")
+        self.contacts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.contacts_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.contacts_view.verticalHeader().setVisible(False)
+        self.contacts_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.contacts_view.horizontalHeader().setStretchLastSection(True)
+        self.contacts_view.setMinimumHeight(120)
+        self.contacts_view.doubleClicked.connect(lambda _i: self.edit_contact())
+        contacts_layout.addWidget(self.contacts_view)
+        row = QHBoxLayout()
+        self.add_contact_button = QPushButton("Add &contact…")
+        self.edit_contact_button = QPushButton("&Edit…")
+        self.remove_contact_button = QPushButton("Re&move")
+        for b in (self.add_contact_button, self.edit_contact_button, self.remove_contact_button):
+            b.setAccessibleName(b.text().replace("&", "").rstrip("…") + " (contact)")
+            row.addWidget(b)
+        row.addStretch(1)
+        contacts_layout.addLayout(row)
+        self.add_contact_button.clicked.connect(lambda: self._open_contact(None))
+        self.edit_contact_button.clicked.connect(self.edit_contact)
+        self.remove_contact_button.clicked.connect(self.remove_contact)
+        right.addWidget(contacts_box)
+        right.addStretch(1)
+
+        # Save row
+        bottom = QHBoxLayout()
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.problems.setAccessibleName("Settings problems")
+        bottom.addWidget(self.problems, 1)
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.setAccessibleName("Revert settings")
+        self.save_button = QPushButton("&Save settings")
+        self.save_button.setAccessibleName("Save settings")
+        self.save_button.setDefault(True)
+        bottom.addWidget(self.revert_button)
+        bottom.addWidget(self.save_button)
+        outer.addLayout(bottom)
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button.clicked.connect(self.save)
+
+        self._recheck = QTimer(self)
+        self._recheck.setSingleShot(True)
+        self._recheck.setInterval(0)
+        self._recheck.timeout.connect(self._form_edited)
+        for signal in (self.team_name.textChanged, self.timezone.currentTextChanged,
+                       self.template.textChanged, self.reminder_on.toggled,
+                       self.reminder_minutes.valueChanged, self.horizon.valueChanged,
+                       self.summary_on.toggled, self.summary_day.currentIndexChanged,
+                       self.summary_time.timeChanged):
+            signal.connect(lambda *_: self._recheck.start())
+        self._set_enabled(False)
+
+    # --- loading -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        now = self.now()
+        self.read(lambda uow: load_settings(uow, now), self._loaded, on_no_team=self._no_team)
+
+    def _no_team(self) -> None:
+        self.data = None
+        self.problems.setText(NO_TEAM_TEXT)
+        self._set_enabled(False)
+
+    def _loaded(self, data: SettingsData) -> None:
+        self.contacts_model.set_contacts(data.contacts)
+        if self.is_dirty() and self.data is not None:
+            if data.settings.version != self.data.settings.version:
+                self.theirs = data
+                self.banner.setText("Someone else changed the settings while you were editing. "
+                                    "Your edits are kept; saving will ask whose version wins "
+                                    "(Revert loads theirs).")
+                self.banner.setVisible(True)
+            return
+        self.data = data
+        self.theirs = None
+        self.banner.setVisible(False)
+        self._fill(data)
+        self._set_enabled(True)
+
+    def _fill(self, data: SettingsData) -> None:
+        s = data.settings
+        self._loading = True
+        self.team_name.setText(s.team_name)
+        self.timezone.setCurrentText(s.timezone)
+        if self.template.toPlainText() != s.shift_start_template:
+            self.template.setPlainText(s.shift_start_template)
+        self.reminder_on.setChecked(s.reminder_minutes is not None)
+        self.reminder_minutes.setValue(s.reminder_minutes or 60)
+        self.horizon.setValue(s.horizon_weeks)
+        self.summary_on.setChecked(s.weekly_summary_enabled)
+        self.summary_day.setCurrentIndex(s.weekly_summary_day)
+        self.summary_time.setTime(QTime(s.weekly_summary_time.hour, s.weekly_summary_time.minute))
+        self.summary_preview.setPlainText(data.summary_preview)
+        tz = zone(s.timezone)
+        self.horizon_note.setText(
+            f"Generated until {fmt.when(data.horizon_end, tz)}; the service extends it when "
+            "fewer than 4 weeks remain." if data.horizon_end else "Nothing generated yet.")
+        self._loading = False
+        self._form_edited()
+
+    def revert(self) -> None:
+        latest = self.theirs or self.data
+        self.theirs = None
+        self.banner.setVisible(False)
+        if latest is not None:
+            self.data = latest
+            self._fill(latest)
+        self.refresh()
+
+    def _set_enabled(self, enabled: bool) -> None:
+        writable = enabled and not self.ctx.read_only
+        for w in (self.team_name, self.timezone, self.template, self.reminder_on,
+                  self.reminder_minutes, self.horizon, self.summary_on, self.summary_day,
+                  self.summary_time, self.add_contact_button, self.edit_contact_button,
+                  self.remove_contact_button):
+            w.setEnabled(writable)
+        self.contacts_model.read_only = not writable
+        self._form_edited()
+
+    def apply_read_only(self, read_only: bool) -> None:
+        self._set_enabled(self.data is not None)
+
+    # --- the form ------------------------------------------------------------------------
+
+    def change(self) -> SettingsChange:
+        """The form as a change against the loaded settings (only fields that differ)."""
+        assert self.data is not None
+        s = self.data.settings
+        name = self.team_name.text()
+        tz = self.timezone.currentText().strip()
+        template = self.template.toPlainText()
+        summary_time = self.summary_time.time().toString("HH:mm")
+        reminder = self.reminder_minutes.value() if self.reminder_on.isChecked() else None
+        return SettingsChange(
+            team_name=name if name != s.team_name else None,
+            timezone=tz if tz != s.timezone else None,
+            shift_start_template=template if template != s.shift_start_template else None,
+            weekly_summary_enabled=self.summary_on.isChecked()
+            if self.summary_on.isChecked() != s.weekly_summary_enabled else None,
+            weekly_summary_day=self.summary_day.currentIndex()
+            if self.summary_day.currentIndex() != s.weekly_summary_day else None,
+            weekly_summary_time=summary_time
+            if summary_time != f"{s.weekly_summary_time:%H:%M}" else None,
+            horizon_weeks=self.horizon.value() if self.horizon.value() != s.horizon_weeks
+            else None,
+            reminder_minutes=reminder if reminder is not None and reminder != s.reminder_minutes
+            else None,
+            clear_reminder=reminder is None and s.reminder_minutes is not None,
+        )
+
+    def is_dirty(self) -> bool:
+        if self.data is None:
+            return False
+        return self.change() != SettingsChange()
+
+    def dirty_count(self) -> int:
+        if self.data is None:
+            return 0
+        c = self.change()
+        return sum(1 for v in (c.team_name, c.timezone, c.shift_start_template,
+                               c.weekly_summary_enabled, c.weekly_summary_day,
+                               c.weekly_summary_time, c.horizon_weeks, c.reminder_minutes)
+                   if v is not None) + (1 if c.clear_reminder else 0)
+
+    def _form_edited(self) -> None:
+        if self._loading:
+            return
+        self._update_template_preview()
+        if self.data is None:
+            self.save_button.setEnabled(False)
+            self.revert_button.setEnabled(False)
+            return
+        problems = settings_problems(self.change())
+        self.problems.setText("; ".join(problems))
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(dirty and not problems and not self.ctx.read_only)
+        self.revert_button.setEnabled(dirty)
+        self.ctx.report_dirty("settings", self.dirty_count())
+        self.form_changed.emit()
+
+    def _update_template_preview(self) -> None:
+        template = self.template.toPlainText()
+        problems = template_problems(template)
+        self.template_problems.setText("; ".join(p[:1].upper() + p[1:] for p in problems))
+        if problems or self.data is None:
+            self.preview.setText("—")
+            self.segments.setText("")
+            return
+        s = self.data.settings
+        tz_name = self.timezone.currentText().strip()
+        try:
+            tz = zone(tz_name)
+        except ValueError:
+            tz = zone(s.timezone)
+        span = self.data.next_span
+        now = self.now()
+        if span is not None:
+            start, end, name, shift = span.start, span.end, span.member_name, span.shift_name
+        else:
+            start = now
+            end = now + timedelta(hours=SAMPLE_SPAN_HOURS)
+            name, shift = "Ann", "Monday"
+        text = render(template, shift_start_values(
+            name=name, start=start, end=end, shift=shift,
+            team=self.team_name.text().strip() or s.team_name, tz=tz))
+        self.preview.setText(text)
+        info = segment_info(text)
+        warn = " — Unicode characters make every segment shorter" if info.encoding == "UCS-2" \
+            else ""
+        self.segments.setText(f"{info.describe()}; {info.per_segment} characters per "
+                              f"segment{warn}")
+
+    # --- saving --------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if self.data is None or not self.save_button.isEnabled():
+            return
+        change = self.change()
+        version = self.data.settings.version
+        db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
+
+        def do_save(force: bool) -> SettingsDTO:
+            with db.uow(actor) as uow:
+                result = update_settings(uow, clock.now(), change,
+                                         expected_version=None if force else version)
+                uow.commit()
+                return result
+
+        def saved(_result: SettingsDTO) -> None:
+            self.data = None  # take the next load as the new baseline
+            self.theirs = None
+            self.banner.setVisible(False)
+            self.ctx.report_dirty("settings", 0)
+            self.ctx.messages.flash("Settings saved.")
+
+        def review(_exc: ConflictError) -> None:
+            self.banner.setText("Someone else changed the settings. Your edits are still in the "
+                                "form; Revert loads theirs, Save and Keep mine keeps yours.")
+            self.banner.setVisible(True)
+
+        save_with_conflict_check(self.ctx, do_save, saved, subject="the settings",
+                                 take_theirs=self.revert, review=review, busy=self.save_button)
+
+    # --- contacts ------------------------------------------------------------------------
+
+    def selected_contact(self) -> ContactDTO | None:
+        index = self.contacts_view.currentIndex()
+        return self.contacts_model.contact_at(index.row()) if index.isValid() else None
+
+    def edit_contact(self) -> None:
+        c = self.selected_contact()
+        if c is not None:
+            self._open_contact(c)
+
+    def _open_contact(self, contact: ContactDTO | None) -> None:
+        if self.ctx.read_only:
+            return
+        dialog = ContactDialog(contact, self)
+        self.contact_dialog = dialog
+
+        def accepted() -> None:
+            name, phone = dialog.name_edit.text(), dialog.phone_edit.text()
+            weekly, alerts = dialog.weekly.isChecked(), dialog.alerts.isChecked()
+            self._save_contact(contact, name, phone, weekly, alerts)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _r: setattr(self, "contact_dialog", None))
+        dialog.open()
+
+    def _toggle_opt_in(self, c: ContactDTO, field: str, value: bool) -> None:
+        weekly = value if field == "weekly_summary" else c.weekly_summary
+        alerts = value if field == "failure_alerts" else c.failure_alerts
+        self._save_contact(c, c.name, c.phone, weekly, alerts)
+
+    def _save_contact(self, c: ContactDTO | None, name: str, phone: str, weekly: bool,
+                      alerts: bool) -> None:
+        db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
+
+        def do_save(force: bool) -> ContactDTO:
+            with db.uow(actor) as uow:
+                result = save_contact(
+                    uow, clock.now(), contact_id=c.id if c else None, name=name, phone=phone,
+                    weekly_summary=weekly, failure_alerts=alerts,
+                    expected_version=None if force or c is None else c.version)
+                uow.commit()
+                return result
+
+        def failed(exc: BaseException) -> None:
+            self.ctx.messages.exception(exc)
+            self.refresh()
+
+        save_with_conflict_check(
+            self.ctx, do_save, lambda dto: self.ctx.messages.flash(f"Saved contact {dto.name}."),
+            subject=f"contact {c.name}" if c else "the contacts", on_error=failed)
+
+    def remove_contact(self) -> None:
+        c = self.selected_contact()
+        if c is None or self.ctx.read_only:
+            return
+        if not self.ctx.messages.confirm(
+                "Remove contact", f"Remove {c.name} from the escalation contacts?"):
+            return
+        self.write(lambda uow: delete_contact(uow, self.now(), c.id),
+                   lambda _r: self.ctx.messages.flash(f"Removed {c.name}."))

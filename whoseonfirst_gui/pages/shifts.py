@@ -1,0 +1,322 @@
+"""Shifts: edit the weekly pattern with a week bar and live validation; save from a chosen date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, QTime
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.rotation import (
+    MAX_SHIFT_HOURS,
+    ShiftDef,
+    default_pattern,
+    pattern_gaps,
+)
+from whoseonfirst_core.domain.timeutil import WEEKDAYS
+from whoseonfirst_core.usecases.config import (
+    get_pattern,
+    get_settings,
+    preview_pattern,
+    set_pattern,
+)
+from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_core.usecases.schedule import earliest_change_date
+from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.conflict import save_with_conflict_check
+from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
+from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
+from whoseonfirst_gui.week_bar import WeekBar
+
+
+@dataclass(frozen=True)
+class PatternData:
+    shifts: tuple[ShiftDef, ...]
+    tz_name: str
+    earliest: date
+
+
+def load_pattern(uow: UnitOfWork, now: datetime) -> PatternData:
+    settings = get_settings(uow)
+    return PatternData(tuple(get_pattern(uow)), settings.timezone, earliest_change_date(uow, now))
+
+
+class ShiftDelegate(QStyledItemDelegate):
+    """Weekday combo box, HH:MM time edit and hour spin box as editors."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        col = index.column()
+        if col == PatternModel.DAY:
+            combo = QComboBox(parent)
+            combo.addItems([d.capitalize() for d in WEEKDAYS])
+            combo.setAccessibleName("Start day")
+            return combo
+        if col == PatternModel.START:
+            edit = QTimeEdit(parent)
+            edit.setDisplayFormat("HH:mm")
+            edit.setAccessibleName("Start time")
+            return edit
+        if col == PatternModel.DURATION:
+            spin = QSpinBox(parent)
+            spin.setRange(1, MAX_SHIFT_HOURS)
+            spin.setSuffix(" h")
+            spin.setAccessibleName("Duration in hours")
+            return spin
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(int(value))
+        elif isinstance(editor, QTimeEdit):
+            t = QTime.fromString(str(value), "HH:mm")
+            editor.setTime(t if t.isValid() else QTime(8, 0))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
+                     index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentIndex())
+        elif isinstance(editor, QTimeEdit):
+            model.setData(index, editor.time().toString("HH:mm"))
+        elif isinstance(editor, QSpinBox):
+            model.setData(index, editor.value())
+        else:
+            super().setModelData(editor, model, index)
+
+
+class ShiftsPage(Page):
+    title = "Shifts"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.data: PatternData | None = None
+        self.theirs: PatternData | None = None  # newer pattern seen while we had edits
+        self.impact_dialog: ImpactDialog | None = None
+        self.model = PatternModel(self)
+        self.model.edited.connect(self._edited)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Shifts"))
+        intro = QLabel("The weekly pattern the rotation fills. Durations are wall-clock: a 24 h "
+                       "shift from 08:00 ends at 08:00 the next day, also across a DST change. "
+                       "Gaps are allowed and shown hatched; overlaps are not.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.week_bar = WeekBar()
+        layout.addWidget(self.week_bar)
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setAccessibleName("Pattern problems")
+        layout.addWidget(self.problems_label)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setStyleSheet(f"color: {fmt.WARNING_COLOR};")
+        layout.addWidget(self.banner)
+
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(ShiftDelegate(self.view))
+        self.view.setAccessibleName("Shifts of the weekly pattern")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.view.verticalHeader().setVisible(False)
+        layout.addWidget(self.view, 1)
+
+        row = QHBoxLayout()
+        self.add_button = QPushButton("&Add shift")
+        self.remove_button = QPushButton("&Remove shift")
+        self.default_button = QPushButton("Use the &default pattern")
+        self.revert_button = QPushButton("Re&vert")
+        self.save_button = QPushButton("&Save pattern…")
+        for b in (self.add_button, self.remove_button, self.default_button, self.revert_button):
+            b.setAccessibleName(b.text().replace("&", "").rstrip("…"))
+            row.addWidget(b)
+        row.addStretch(1)
+        self.save_button.setAccessibleName("Save pattern")
+        self.save_button.setDefault(True)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        self.add_button.clicked.connect(self._add)
+        self.remove_button.clicked.connect(self._remove)
+        self.default_button.clicked.connect(lambda: self.model.set_pattern(default_pattern()))
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button.clicked.connect(self.save)
+        self._edited()
+
+    # --- loading -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        now = self.now()
+        self.read(lambda uow: load_pattern(uow, now), self._loaded, on_no_team=self._no_team)
+
+    def _no_team(self) -> None:
+        self.data = None
+        self.model.set_pattern([])
+        self.problems_label.setText(NO_TEAM_TEXT)
+
+    def _loaded(self, data: PatternData) -> None:
+        if self.is_dirty() and self.data is not None:
+            if data.shifts != self.data.shifts:
+                # Keep the admin's edits; saving will raise the conflict dialog.
+                self.theirs = data
+                self.banner.setText("Someone else changed the pattern while you were editing. "
+                                    "Your edits are kept; saving will ask whose version wins "
+                                    "(Revert loads theirs).")
+                self.banner.setVisible(True)
+            self.data = PatternData(self.data.shifts, data.tz_name, data.earliest)
+            return
+        self.data = data
+        self.theirs = None
+        self.banner.setVisible(False)
+        self.model.set_pattern(data.shifts)
+
+    def revert(self) -> None:
+        """Drop the edits and show what the database holds."""
+        latest = self.theirs or self.data
+        self.theirs = None
+        self.banner.setVisible(False)
+        if latest is not None:
+            self.data = latest
+            self.model.set_pattern(latest.shifts)
+        self.refresh()
+
+    # --- editing -------------------------------------------------------------------------
+
+    def is_dirty(self) -> bool:
+        if self.data is None:
+            return False
+        rows = self.model.shift_rows()
+        try:
+            return tuple(r.to_shift() for r in rows) != self.data.shifts
+        except ValueError:
+            return True
+
+    def dirty_count(self) -> int:
+        return 1 if self.is_dirty() else 0
+
+    def _add(self) -> None:
+        row = self.model.add_shift()
+        self.view.setCurrentIndex(self.model.index(row, PatternModel.NAME))
+        self.view.edit(self.model.index(row, PatternModel.NAME))
+
+    def _remove(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.model.remove_shift(index.row())
+
+    def _edited(self) -> None:
+        problems = self.model.problems()
+        if problems:
+            self.problems_label.setText(
+                f'<span style="color:{fmt.ERROR_COLOR}">'
+                + "<br>".join("✗ " + fmt.escape(p) for p in problems) + "</span>")
+            self.week_bar.set_blocks(self._blocks(), overlap=any("overlap" in p for p in problems))
+        else:
+            gaps = pattern_gaps(self.model.shifts())
+            if gaps:
+                hours = sum(n for _s, n in gaps) // 60
+                self.problems_label.setText(
+                    f'<span style="color:{fmt.WARNING_COLOR}">⚠ {len(gaps)} coverage gap(s), '
+                    f"{hours} h a week with nobody on call.</span>")
+            else:
+                self.problems_label.setText("✓ The pattern covers the whole week.")
+            self.week_bar.set_blocks(self._blocks())
+        dirty = self.is_dirty()
+        writable = not self.ctx.read_only and self.data is not None
+        self.save_button.setEnabled(writable and dirty and not problems)
+        self.save_button.setToolTip("Fix the problems above first" if problems else "")
+        self.revert_button.setEnabled(dirty)
+        for b in (self.add_button, self.remove_button, self.default_button):
+            b.setEnabled(writable)
+        self.ctx.report_dirty("shifts", 1 if dirty else 0)
+
+    def _blocks(self) -> list[tuple[str, int, int]]:
+        blocks = []
+        for r in self.model.shift_rows():
+            try:
+                s = r.to_shift()
+            except ValueError:
+                continue
+            if 1 <= s.duration_hours <= MAX_SHIFT_HOURS:
+                blocks.append((s.name, s.week_offset_minutes, s.duration_hours * 60))
+        return blocks
+
+    def apply_read_only(self, read_only: bool) -> None:
+        self.model.read_only = read_only
+        self._edited()
+
+    # --- saving --------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if self.data is None or not self.save_button.isEnabled():
+            return
+        shifts = self.model.shifts()
+        expected = self.data.shifts
+        now = self.now()
+
+        def preview(uow: UnitOfWork, day: date):  # type: ignore[no-untyped-def]
+            return preview_pattern(uow, now, shifts, day)
+
+        dialog = ImpactDialog(
+            self.ctx, title="Change the shift pattern",
+            description="The new pattern applies from the date you choose; shifts before it "
+                        "stay as they are.",
+            preview=preview, earliest=self.data.earliest, tz_name=self.data.tz_name,
+            apply_label="Save pattern", parent=self)
+        dialog.apply_requested.connect(lambda day: self._write(shifts, expected, day))
+        dialog.finished.connect(lambda _r: setattr(self, "impact_dialog", None))
+        self.impact_dialog = dialog
+        dialog.open()
+
+    def _write(self, shifts: tuple[ShiftDef, ...], expected: tuple[ShiftDef, ...],
+               day: date) -> None:
+        db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
+
+        def do_save(force: bool) -> tuple[ShiftDef, ...]:
+            with db.uow(actor) as uow:
+                result = set_pattern(uow, clock.now(), shifts, day,
+                                     expected=None if force else expected)
+                uow.commit()
+                return result
+
+        def saved(result: tuple[ShiftDef, ...]) -> None:
+            assert self.data is not None
+            self.data = PatternData(result, self.data.tz_name, self.data.earliest)
+            self.theirs = None
+            self.banner.setVisible(False)
+            self.model.set_pattern(result)
+            self.ctx.messages.flash(f"Shift pattern saved; it applies from {day:%a %Y-%m-%d}.")
+
+        def review(_exc: ConflictError) -> None:
+            self.banner.setText("Someone else changed the pattern. Your edits are still here; "
+                                "Revert loads theirs; Save and Keep mine keeps yours.")
+            self.banner.setVisible(True)
+
+        save_with_conflict_check(self.ctx, do_save, saved, subject="the shift pattern",
+                                 take_theirs=self.revert, review=review,
+                                 busy=self.save_button)

@@ -1,0 +1,149 @@
+"""One page of the text history (newest first), with status colours per UX.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from whoseonfirst_core.usecases.dto import NotificationDTO
+from whoseonfirst_gui import format as fmt
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractTableModel):
+    DUE, SENT, KIND, TO, STATUS, ATTEMPTS, SID, ERROR = range(8)
+    HEADERS = ("Due", "Sent", "Kind", "To", "Status", "Attempts", "Twilio SID", "Error")
+    StatusRole = Qt.ItemDataRole.UserRole + 1
+    IdRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[NotificationDTO] = []
+        self._tz = ZoneInfo("UTC")
+
+    def set_rows(self, rows: Sequence[NotificationDTO], tz: ZoneInfo) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._tz = tz
+        self.endResetModel()
+
+    def notification_at(self, row: int) -> NotificationDTO | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, notification_id: int) -> int:
+        return next((i for i, n in enumerate(self._rows) if n.id == notification_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        n = self._rows[index.row()]
+        col = index.column()
+        if role == self.StatusRole:
+            return n.status
+        if role == self.IdRole:
+            return n.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.DUE:
+                return fmt.when_compact(n.due_at, self._tz)
+            if col == self.SENT:
+                if n.sent_at is None:
+                    return ""
+                sent = n.sent_at.astimezone(self._tz)
+                if sent.date() == n.due_at.astimezone(self._tz).date():
+                    return f"{sent:%H:%M:%S}"  # the usual case: same day as due
+                return fmt.when_compact(n.sent_at, self._tz)
+            if col == self.KIND:
+                return fmt.KIND_LABELS.get(n.kind, n.kind)
+            if col == self.TO:
+                return f"{n.recipient_name} ({fmt.phone(n.recipient_phone)})" \
+                    if n.recipient_name != n.recipient_phone else fmt.phone(n.recipient_phone)
+            if col == self.STATUS:
+                return n.status
+            if col == self.ATTEMPTS:
+                return str(n.attempts)
+            if col == self.SID:
+                return n.twilio_sid or ""
+            if col == self.ERROR:
+                if n.error_code is None and not n.error_message:
+                    return ""
+                return f"{n.error_code or ''} {n.error_message or ''}".strip()
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATUS:
+            return QBrush(QColor(fmt.STATUS_COLORS.get(n.status, "#6B7280")))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.DUE:
+                return fmt.when(n.due_at, self._tz)
+            if col == self.SENT and n.sent_at is not None:
+                return fmt.when(n.sent_at, self._tz)
+            if col == self.ERROR and n.error_message:
+                return n.error_message
+            if col == self.TO:
+                return n.body
+            return None
+        if role == Qt.ItemDataRole.AccessibleTextRole and col == self.STATUS:
+            return f"status {n.status}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.ATTEMPTS, self.STATUS):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class StatusPillDelegate(QStyledItemDelegate):
+    """Draws a status as a coloured pill (white text), or an outline for ``missed``."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        status = index.data(HistoryModel.StatusRole)
+        if not isinstance(status, str):
+            super().paint(painter, option, index)
+            return
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            # The cell background and selection as the platform draws them, without the text.
+            opt = QStyleOptionViewItem(option)
+            self.initStyleOption(opt, index)
+            opt.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        color = QColor(fmt.STATUS_COLORS.get(status, "#6B7280"))
+        rect: QRect = option.rect
+        metrics = option.fontMetrics
+        width = min(rect.width() - 8, metrics.horizontalAdvance(status) + 18)
+        height = min(rect.height() - 6, metrics.height() + 4)
+        pill = QRect(rect.center().x() - width // 2, rect.center().y() - height // 2,
+                     width, height)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if status in fmt.OUTLINE_STATUSES:
+            painter.setPen(QPen(color, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(pill, height / 2, height / 2)
+            painter.setPen(color)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(pill, height / 2, height / 2)
+            painter.setPen(QColor("#FFFFFF"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, status)
+        painter.restore()
