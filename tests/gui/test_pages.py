@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import update
 
