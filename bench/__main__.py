@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures: list[Figure] = []
     errors: list[str] = []
+    ran: dict[str, dict[str, float]] = {}
+    started = time.perf_counter()
     for name in args.only or BENCHMARKS:
         try:
             module = importlib.import_module(f"bench.{name}")
@@ -41,12 +43,15 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             raise
         t = time.perf_counter()
+        before = len(figures)
         try:
             figures.extend(module.run(quick=args.quick))
         except Exception as exc:  # noqa: BLE001 - report and go on with the next benchmark
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             traceback.print_exc()
-        print(f"[{name}] {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        seconds = time.perf_counter() - t
+        ran[name] = {"seconds": round(seconds, 1), "figures": len(figures) - before}
+        print(f"[{name}] {seconds:.1f} s", file=sys.stderr)
     print_table(figures)
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -56,13 +61,16 @@ def main(argv: list[str] | None = None) -> int:
                 "when": datetime.now(UTC).isoformat(timespec="seconds"),
                 "machine": f"{platform.node()} {platform.machine()} {platform.python_version()}",
                 "quick": args.quick,
+                "seconds": round(time.perf_counter() - started, 1),
+                "benchmarks": ran,
                 "figures": [f.as_dict() for f in figures],
                 "errors": errors,
             },
             indent=2,
         )
     )
-    print(f"\nJSON written to {out}")
+    elapsed = time.perf_counter() - started
+    print(f"\n{len(figures)} figures in {elapsed:.0f} s; JSON written to {out}")
     for e in errors:
         print(f"ERROR {e}")
     return 1 if errors else 0
@@ -71,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 def fmt(value: float | None) -> str:
     if value is None:
         return "-"
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
     if value >= 100:
         return f"{value:.0f}"
     return f"{value:.3g}" if value < 10 else f"{value:.1f}"

@@ -85,18 +85,45 @@ def fresh_sqlite(prefix: str = "wof-bench-") -> Iterator[Database]:
 
 
 class StatementCounter:
-    """Counts SQL statements an engine executes (a SQLAlchemy event hook)."""
+    """Counts the SQL statements an engine executes (a SQLAlchemy event hook).
 
-    def __init__(self, db: Database) -> None:
+    ``count``: the statements the application sends (queries and writes). Transaction control
+    (``BEGIN``, ``COMMIT``, ``ROLLBACK``, savepoints) is not counted there: SQLite's ``BEGIN``
+    goes through the hook while PostgreSQL's is sent by the driver out of its sight, and a
+    figure must mean the same on both. ``transactions`` counts the transactions begun (the
+    engine's ``begin`` event, on both backends). With ``keep=True`` the statements are kept in
+    ``statements``, to see what a page asks.
+    """
+
+    _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+    def __init__(self, db: Database, *, keep: bool = False) -> None:
         self.count = 0
+        self.transactions = 0
+        self.keep = keep
+        self.statements: list[str] = []
         self._engine = db.engine
         event.listen(self._engine, "before_cursor_execute", self._hook)
+        event.listen(self._engine, "begin", self._begin)
 
-    def _hook(self, *args: Any) -> None:
+    def reset(self) -> None:
+        self.count = 0
+        self.transactions = 0
+        self.statements = []
+
+    def _hook(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip()[:9].upper().startswith(self._CONTROL):
+            return
         self.count += 1
+        if self.keep:
+            self.statements.append(" ".join(statement.split()))
+
+    def _begin(self, conn: Any) -> None:
+        self.transactions += 1
 
     def close(self) -> None:
         event.remove(self._engine, "before_cursor_execute", self._hook)
+        event.remove(self._engine, "begin", self._begin)
 
 
 def big_roster(members: int, anchor: str = "2026-03-02") -> dict[str, Any]:

@@ -412,6 +412,34 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                 close()
 
 
+#: Drill hook, for ``python -m chaos`` only: ``WHOSEONFIRST_CRASH_AT=<point>`` makes ``tick --now``
+#: kill its own process with SIGKILL the first time the engine reaches ``<point>`` (see the
+#: ``Engine`` hooks). Unset — always, outside drills — it does nothing; ``run`` never reads it.
+CRASH_AT_ENV = "WHOSEONFIRST_CRASH_AT"
+CRASH_POINTS = ("before_claim", "after_claim", "after_send", "before_record_commit")
+
+
+def _drill_crash_hook(now_given: bool) -> dict[str, Callable[[int], None]]:
+    """``{point: kill-this-process}`` when ``WHOSEONFIRST_CRASH_AT`` is set, else ``{}``."""
+    import os
+
+    point = os.environ.get(CRASH_AT_ENV, "").strip()
+    if not point:
+        return {}
+    if point not in CRASH_POINTS or not now_given:
+        raise CliError(
+            f"{CRASH_AT_ENV} is a drill hook: use it with tick --now and one of "
+            f"{', '.join(CRASH_POINTS)}", EXIT_USAGE,
+        )
+
+    def crash(_notification_id: int) -> None:
+        import signal
+
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+    return {point: crash}
+
+
 def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
     from whoseonfirst_core.clock import FixedClock
     from whoseonfirst_core.domain.timeutil import parse_instant
@@ -419,8 +447,11 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
     from .engine import Engine
 
     settings = _service_settings()
+    # ``is not None``: an empty --now (an unset shell variable) is a mistake to report, not a
+    # request for a real-time tick.
+    crash_hook = _drill_crash_hook(args.now is not None)
     clock: Clock = ctx.clock
-    if args.now:
+    if args.now is not None:
         if settings.talks_to_real_twilio:
             raise CliError(
                 "refusing --now while texts would go to the real Twilio API: pretending another "
@@ -437,7 +468,13 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
         db = ctx.migrated_db()
         backend = build_backend(settings)
         try:
-            summary = Engine(db, backend, clock, instance_id=settings.instance_id).tick()
+            summary = Engine(
+                db, backend, clock, instance_id=settings.instance_id,
+                before_claim=crash_hook.get("before_claim"),
+                after_claim=crash_hook.get("after_claim"),
+                after_send=crash_hook.get("after_send"),
+                before_record_commit=crash_hook.get("before_record_commit"),
+            ).tick()
         finally:
             close = getattr(backend, "close", None)
             if close is not None:

@@ -32,8 +32,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from whoseonfirst_core.db.session import default_database_url
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
@@ -83,10 +90,13 @@ def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     return _from_file_variant(env, "WHOSEONFIRST_DATABASE_URL") or default_database_url()
 
 
-class ServiceSettings(BaseSettings):
-    """The validated settings; build with :func:`load_settings`."""
+class ServiceSettings(BaseModel):
+    """The validated settings; build with :func:`load_settings`, which reads the environment
+    itself (to resolve ``*_FILE`` first) and passes every value in: no hidden second reading of
+    ``os.environ`` or a ``.env`` file. A plain pydantic model, not pydantic-settings'
+    ``BaseSettings``: that would read nothing more here and costs the service about 5 MB."""
 
-    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
 
     # repr=False: a PostgreSQL URL may carry a password.
     database_url: str | None = Field(
@@ -105,19 +115,6 @@ class ServiceSettings(BaseSettings):
     http: str = Field(DEFAULT_HTTP, validation_alias="WHOSEONFIRST_HTTP")
     log_format: Literal["json", "text"] = Field("json", validation_alias="WHOSEONFIRST_LOG_FORMAT")
     instance_id: str | None = Field(None, validation_alias="WHOSEONFIRST_INSTANCE_ID")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # load_settings reads the environment itself (to resolve *_FILE first), so the only
-        # source is what it passes in: no hidden second reading of os.environ or a .env file.
-        return (init_settings,)
 
     @field_validator("database_url")
     @classmethod

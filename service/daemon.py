@@ -5,7 +5,12 @@
   tick). Both jobs: ``coalesce=True``, ``max_instances=1`` and an explicit
   ``misfire_grace_time``. No persistent job store: the database is the schedule.
 - A tick that fails (database unreachable, a bug) is logged, /healthz turns 503, and the loop
-  keeps going; the next tick catches up because due work is computed from the database.
+  keeps going; the next tick catches up because due work is computed from the database. While
+  the database is unreachable the daemon retries every ``DATABASE_RETRY`` (5 s).
+- Changes made elsewhere (a test text queued in the app, an override that starts now) are
+  noticed within about a second: the main loop reads the database revision every
+  ``REVISION_WATCH`` and asks for a tick at once when it moved, so nobody waits for the next
+  30 s tick. The tick itself still decides what is due, from the database.
 - SIGTERM / SIGINT: the engine finishes the text it is sending, the tick ends early, the
   scheduler shuts down, and ``run`` returns 0.
 - Under systemd (``NOTIFY_SOCKET``): ``READY=1`` once serving, ``WATCHDOG=1`` while the loop is
@@ -32,6 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.db.session import read_revision
 
 from .engine import Engine, TickSummary
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
@@ -48,6 +54,12 @@ DUE_MISFIRE_GRACE = 300
 DEFAULT_LOOP_WAKE = timedelta(seconds=10)
 #: A tick running longer than this counts as hung: the watchdog pings stop, systemd restarts us.
 HUNG_TICK_AFTER = timedelta(minutes=10)
+#: After a tick failed because the database was unreachable, the next try comes this soon
+#: rather than a whole interval later, so texts that fell due during an outage go out within
+#: seconds of the database's return (not up to 30 s after it).
+DATABASE_RETRY = timedelta(seconds=5)
+#: How often the main loop checks the database revision for changes made elsewhere.
+REVISION_WATCH = timedelta(seconds=1)
 
 
 def _is_outage(exc: BaseException) -> bool:
@@ -118,6 +130,8 @@ class Daemon:
         self._stop = threading.Event()
         self._tick_lock = threading.Lock()
         self._tick_started: float | None = None  # time.monotonic() of the running tick
+        #: The database revision when the last tick started; None until known.
+        self._seen_revision: int | None = None
 
     # -- one guarded tick --------------------------------------------------------------------
 
@@ -127,6 +141,9 @@ class Daemon:
             return None  # the other job is ticking right now; it does the same work
         self._tick_started = time.monotonic()
         try:
+            # Before the tick reads anything: a change committed from here on moves the revision
+            # past this value, so the watch asks for another tick.
+            self._seen_revision = self._read_revision()
             summary = self.engine.tick()
         except Exception as exc:  # noqa: BLE001 - keep the loop alive whatever happened
             self._tick_failed(exc, database=_is_outage(exc))
@@ -156,6 +173,57 @@ class Daemon:
                            extra={"event": "tick_failed", "database": False})
         self.state.tick_failed(message, database=database)
         self.engine.last_error = message
+        if database:
+            self._plan_retry()
+
+    def _plan_retry(self) -> None:
+        """Tick again ``DATABASE_RETRY`` from now (wall clock, like the scheduler itself)."""
+        scheduler = self.scheduler
+        if scheduler is None or not scheduler.running or self._stop.is_set():
+            return
+        scheduler.add_job(
+            self.run_tick,
+            DateTrigger(run_date=datetime.now(UTC) + DATABASE_RETRY),
+            id="tick-retry",
+            name="retry after a database outage",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=INTERVAL_MISFIRE_GRACE,
+        )
+
+    def _read_revision(self) -> int:
+        with self.engine.db.reader() as uow:
+            return read_revision(uow.session)
+
+    def watch_revision(self) -> bool:
+        """Ask for a tick now if the database changed since the last tick started (called by
+        the main loop every ``REVISION_WATCH``); True when a tick was asked for."""
+        scheduler = self.scheduler
+        if (scheduler is None or not scheduler.running or self._stop.is_set()
+                or self._tick_lock.locked()):
+            return False  # a running tick re-reads the revision when it starts the next one
+        try:
+            revision = self._read_revision()
+        except Exception:  # noqa: BLE001 - an outage is reported by the ticks themselves
+            return False
+        if self._seen_revision is None:
+            self._seen_revision = revision
+            return False
+        if revision == self._seen_revision:
+            return False
+        self._seen_revision = revision
+        scheduler.add_job(
+            self.run_tick,
+            DateTrigger(run_date=datetime.now(UTC)),
+            id="tick-changed",
+            name="tick after a change made elsewhere",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=DUE_MISFIRE_GRACE,
+        )
+        return True
 
     def _plan_wakeup(self, next_due: datetime | None) -> None:
         """(Re)schedule the exact-instant job for ``next_due`` (UTC), if a scheduler runs."""
@@ -233,9 +301,14 @@ class Daemon:
                   self.engine.backend.name, self.engine.instance_id,
                   extra={"event": "started"})
         wake = self.notifier.watchdog / 2 if self.notifier.watchdog else DEFAULT_LOOP_WAKE
-        while not self._stop.wait(wake.total_seconds()):
-            if self.notifier.watchdog and self._alive():
-                self.notifier.notify("WATCHDOG=1")
+        step = min(wake, REVISION_WATCH).total_seconds()
+        next_ping = time.monotonic() + wake.total_seconds()
+        while not self._stop.wait(step):
+            if time.monotonic() >= next_ping:
+                next_ping = time.monotonic() + wake.total_seconds()
+                if self.notifier.watchdog and self._alive():
+                    self.notifier.notify("WATCHDOG=1")
+            self.watch_revision()
         self.notifier.notify("STOPPING=1")
         _log.info("stopping: finishing the text being sent", extra={"event": "stopping"})
         self.shutdown()

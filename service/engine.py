@@ -164,10 +164,12 @@ class Engine:
     """Plans, sends and tracks texts; one :meth:`tick` at a time (not re-entrant).
 
     ``instance_id`` names this service instance in heartbeats (default: the host name).
-    ``rng`` gives the backoff jitter (tests pass a seeded ``random.Random``). ``after_claim`` and
-    ``after_send`` are test hooks called with the notification id right after the claim was
-    committed and right after Twilio accepted the text (before it is recorded): a hook that
-    raises simulates a process killed at that point.
+    ``rng`` gives the backoff jitter (tests pass a seeded ``random.Random``). ``before_claim``,
+    ``after_claim``, ``after_send`` and ``before_record_commit`` are test and drill hooks called
+    with the notification id just before the claim, right after the claim was committed, right
+    after Twilio accepted the text (before it is recorded), and once the result is written but
+    not yet committed: a hook that raises (or kills the process, as the chaos drills do through
+    ``WHOSEONFIRST_CRASH_AT``) simulates a process stopped at that point. All default to None.
     """
 
     def __init__(
@@ -182,6 +184,8 @@ class Engine:
         version: str | None = None,
         after_claim: Callable[[int], None] | None = None,
         after_send: Callable[[int], None] | None = None,
+        before_claim: Callable[[int], None] | None = None,
+        before_record_commit: Callable[[int], None] | None = None,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -198,6 +202,8 @@ class Engine:
         self.last_error: str | None = None
         self._after_claim = after_claim
         self._after_send = after_send
+        self._before_claim = before_claim
+        self._before_record_commit = before_record_commit
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -395,6 +401,8 @@ class Engine:
                 return  # nothing (more) is due, or other instances took it all
 
     def _claim(self, notification_id: int) -> outbox.ClaimedText | None:
+        if self._before_claim is not None:
+            self._before_claim(notification_id)
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
             claimed = outbox.claim(
@@ -547,6 +555,8 @@ class Engine:
                 uow.session, claimed, token=self.token, now=self.clock.now(), status=status,
                 outcome=outcome, **values,
             )
+            if self._before_record_commit is not None:
+                self._before_record_commit(claimed.id)
             uow.commit()
         if not owned:
             _log.warning(

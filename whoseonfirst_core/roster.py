@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +31,7 @@ from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import (
     DEFAULT_SHIFT_START_TEMPLATE,
+    control_characters,
     template_problems,
 )
 from whoseonfirst_core.domain.timeutil import (
@@ -63,7 +65,14 @@ class RosterError(UseCaseError):
         super().__init__("the roster file is invalid:\n  " + "\n  ".join(problems))
 
 
-Name = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+def _printable(v: str) -> str:
+    if bad := control_characters(v):
+        raise ValueError(f"contains control characters ({', '.join(bad)})")
+    return v
+
+
+Printable = AfterValidator(_printable)
+Name = Annotated[StrictStr, Field(min_length=1, max_length=100), Printable]
 
 
 class _Strict(BaseModel):
@@ -128,7 +137,7 @@ class MemberIn(_Strict):
 
 
 class ShiftIn(_Strict):
-    name: Annotated[StrictStr, Field(min_length=1, max_length=60)]
+    name: Annotated[StrictStr, Field(min_length=1, max_length=60), Printable]
     start_day: StrictStr
     start_time: StrictStr
     duration_hours: Annotated[StrictInt, Field(ge=1, le=168)]
@@ -172,7 +181,7 @@ class OverrideIn(_Strict):
     member: Name
     start: StrictStr
     end: StrictStr
-    reason: Annotated[StrictStr, Field(max_length=500)] = ""
+    reason: Annotated[StrictStr, Field(max_length=500), Printable] = ""
 
     @field_validator("start", "end")
     @classmethod
@@ -252,6 +261,14 @@ class RosterIn(_Strict):
     overrides: list[OverrideIn] = Field(default_factory=list, max_length=100_000)
     escalation_contacts: list[ContactIn] = Field(default_factory=list, max_length=100)
     settings: SettingsIn = Field(default_factory=SettingsIn)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_the_number_1(cls, v: object) -> object:
+        # Literal[1] alone lets true and 1.0 through: they equal 1 in Python.
+        if type(v) is not int:
+            raise ValueError("must be the number 1")
+        return v
 
     @model_validator(mode="after")
     def _cross(self) -> RosterIn:

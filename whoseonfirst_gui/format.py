@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -58,6 +59,7 @@ def when_short(at: datetime | None, tz: tzinfo) -> str:
     return fmt_local(at, tz) if at is not None else ""
 
 
+@lru_cache(maxsize=4096)  # tables ask for every visible cell on each repaint and resize
 def phone(e164: str | None) -> str:
     return display_phone(e164) if e164 else ""
 
@@ -79,6 +81,7 @@ def span_length(delta: timedelta) -> str:
     return f"{hours}h" if hours < 48 or hours % 24 else f"{hours // 24} days"
 
 
+@lru_cache(maxsize=256)  # one icon per colour, shared by every row that shows it
 def swatch_icon(color: str, size: int = 12) -> QIcon:
     """A small rounded square in ``color`` (member colours in tables and lists)."""
     pix = QPixmap(QSize(size, size))

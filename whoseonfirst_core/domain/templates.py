@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -27,12 +28,25 @@ class TemplateError(ValueError):
     """A template that cannot be used; the message names the problem."""
 
 
+def control_characters(text: str) -> list[str]:
+    """The control characters in ``text`` other than tab and line breaks, as ``U+0000``.
+
+    None belongs in a name or a text message, and PostgreSQL cannot store NUL at all: a value
+    SQLite took would fail there (or in ``db copy``) as an unexplained database error.
+    """
+    return sorted(
+        {f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
+    )
+
+
 def template_problems(template: str) -> list[str]:
     """What is wrong with ``template``: unknown placeholders, bad braces, empty text."""
     if not isinstance(template, str) or not template.strip():
         return ["the template is empty"]
     if len(template) > MAX_TEMPLATE_LENGTH:
         return [f"the template is longer than {MAX_TEMPLATE_LENGTH} characters"]
+    if bad := control_characters(template):
+        return [f"the template contains control characters ({', '.join(bad)})"]
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:

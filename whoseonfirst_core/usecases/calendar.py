@@ -12,7 +12,7 @@ from whoseonfirst_core.db.models import Member, Override, ScheduleEntry
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.resolution import on_call_at
 from whoseonfirst_core.domain.timeutil import fmt_local_long, to_utc
-from whoseonfirst_core.usecases.common import override_dto, record_audit, team_zone
+from whoseonfirst_core.usecases.common import check_text, override_dto, record_audit, team_zone
 from whoseonfirst_core.usecases.dto import OverrideDTO
 from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
 from whoseonfirst_core.usecases.schedule import member_names, resolve_window
@@ -60,6 +60,7 @@ def _validate_cover(uow: UnitOfWork, now: datetime, c: Cover) -> tuple[Member, d
         raise UseCaseError("that time is already over: past shifts cannot be changed")
     if len(c.reason) > MAX_REASON:
         raise UseCaseError(f"reason: longer than {MAX_REASON} characters")
+    check_text(c.reason, "reason")
     m = uow.session.get(Member, c.member_id)
     if m is None:
         raise NotFoundError("that member no longer exists (refresh)")

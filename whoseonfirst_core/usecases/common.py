@@ -18,6 +18,7 @@ from whoseonfirst_core.db.models import (
 )
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.rotation import ShiftDef
+from whoseonfirst_core.domain.templates import control_characters
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
 from whoseonfirst_core.usecases.dto import ContactDTO, MemberDTO, OverrideDTO, SettingsDTO
 from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
@@ -45,7 +46,7 @@ ARCHIVED_COLOR = "#8A8A8A"
 
 
 def settings_row(uow: UnitOfWork) -> TeamSettings:
-    row = uow.session.get(TeamSettings, 1)
+    row = _team_row(uow)
     if row is None:
         raise NotFoundError(
             "this database has no team yet: create one, load the demo team, or import a roster"
@@ -54,7 +55,17 @@ def settings_row(uow: UnitOfWork) -> TeamSettings:
 
 
 def has_team(uow: UnitOfWork) -> bool:
-    return uow.session.get(TeamSettings, 1) is not None
+    return _team_row(uow) is not None
+
+
+def _team_row(uow: UnitOfWork) -> TeamSettings | None:
+    row = uow.session.get(TeamSettings, 1)
+    if row is not None:
+        # The session's identity map holds rows weakly, so once a caller dropped the row the
+        # next get() asked the database again. Keeping it for the unit of work makes the several
+        # use cases one page load calls (time zone, settings, schedule) read it once.
+        uow.session.info["team_settings"] = row
+    return row
 
 
 def team_zone(uow: UnitOfWork) -> ZoneInfo:
@@ -208,4 +219,13 @@ def clean_name(raw: str, what: str = "name", limit: int = 100) -> str:
         raise UseCaseError(f"{what} is empty")
     if len(name) > limit:
         raise UseCaseError(f"{what} is longer than {limit} characters")
+    check_text(name, what, separator=" ")
     return name
+
+
+def check_text(text: str, what: str, *, separator: str = ": ") -> str:
+    """``text`` unchanged, or a UseCaseError naming ``what`` when it holds control characters
+    (see :func:`~whoseonfirst_core.domain.templates.control_characters`)."""
+    if bad := control_characters(text):
+        raise UseCaseError(f"{what}{separator}contains control characters ({', '.join(bad)})")
+    return text

@@ -171,9 +171,13 @@ def _filtered(stmt: Select[_T], f: HistoryFilter) -> Select[_T]:
 
 
 def history_page(
-    uow: UnitOfWork, f: HistoryFilter, *, offset: int = 0, limit: int = 100
+    uow: UnitOfWork, f: HistoryFilter, *, offset: int = 0, limit: int = 100, count: bool = True
 ) -> tuple[list[NotificationDTO], int]:
-    """One page of the history, newest first, and the total count matching the filter."""
+    """One page of the history, newest first, and the total count matching the filter.
+
+    ``count=False`` skips counting (the total comes back as -1): for callers that need only
+    the rows, or that count with :func:`history_counts`.
+    """
     limit = max(1, min(limit, 1000))
     rows = uow.session.scalars(
         _filtered(select(Notification), f)
@@ -181,9 +185,40 @@ def history_page(
         .offset(max(0, offset))
         .limit(limit)
     )
-    total_stmt = select(func.count()).select_from(_filtered(select(Notification.id), f).subquery())
-    total = uow.session.scalar(total_stmt) or 0
-    return [notification_dto(n) for n in rows], int(total)
+    page = [notification_dto(n) for n in rows]
+    if not count:
+        return page, -1
+    return page, int(uow.session.scalar(_total_query(f)) or 0)
+
+
+def _total_query(f: HistoryFilter) -> Select[tuple[int]]:
+    return select(func.count()).select_from(_filtered(select(Notification.id), f).subquery())
+
+
+PROBLEM_STATUSES = ("failed", "undelivered", "missed")
+#: Problem texts are listed (and counted) up to this many.
+PROBLEMS_LIMIT = 50
+
+
+def _problems_query(since: datetime) -> Select[tuple[Notification]]:
+    return (
+        select(Notification)
+        .where(Notification.status.in_(PROBLEM_STATUSES), Notification.due_at >= since)
+        .order_by(Notification.due_at.desc())
+        .limit(PROBLEMS_LIMIT)
+    )
+
+
+def history_counts(uow: UnitOfWork, f: HistoryFilter, problems_since: datetime) -> tuple[int, int]:
+    """The number of texts matching ``f``, and of problem texts since ``problems_since`` (as
+    :func:`problem_notifications` lists them, at most ``PROBLEMS_LIMIT``) — one query."""
+    problems = select(func.count()).select_from(
+        _problems_query(problems_since).with_only_columns(Notification.id).subquery()
+    )
+    total, problem_count = uow.session.execute(
+        select(_total_query(f).scalar_subquery(), problems.scalar_subquery())
+    ).one()
+    return int(total or 0), int(problem_count or 0)
 
 
 def get_notification(uow: UnitOfWork, notification_id: int) -> NotificationDTO:
@@ -229,14 +264,6 @@ def service_is_alive(beats: list[HeartbeatDTO], now: datetime) -> bool:
 
 
 def problem_notifications(uow: UnitOfWork, since: datetime) -> list[NotificationDTO]:
-    """Failed, undelivered and missed texts since ``since`` (dashboard warnings)."""
-    rows = uow.session.scalars(
-        select(Notification)
-        .where(
-            Notification.status.in_(("failed", "undelivered", "missed")),
-            Notification.due_at >= since,
-        )
-        .order_by(Notification.due_at.desc())
-        .limit(50)
-    )
-    return [notification_dto(n) for n in rows]
+    """Failed, undelivered and missed texts since ``since`` (dashboard warnings), newest
+    first, at most ``PROBLEMS_LIMIT``."""
+    return [notification_dto(n) for n in uow.session.scalars(_problems_query(since))]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, text
@@ -41,8 +43,16 @@ from whoseonfirst_core.usecases.common import (
     settings_row,
     team_zone,
 )
-from whoseonfirst_core.usecases.dto import EntryDTO, PersonDiff, ScheduleView, SpanDTO
+from whoseonfirst_core.usecases.dto import (
+    EntryDTO,
+    MemberDTO,
+    PersonDiff,
+    ScheduleView,
+    SpanDTO,
+)
 from whoseonfirst_core.usecases.errors import UseCaseError
+
+_Row = TypeVar("_Row", ScheduleEntry, Override)
 
 #: The horizon extends itself when fewer than this many weeks of schedule remain.
 EXTEND_WHEN_WEEKS_LEFT = 4
@@ -295,26 +305,68 @@ def effective_overrides(uow: UnitOfWork, start: datetime, end: datetime) -> list
     )
 
 
+#: How far around a window its rows are read in the first go. A generated entry lasts at most
+#: 168 h, so the hull of what overlaps a window (see :func:`_window_rows`) nearly always lies
+#: within this margin and resolving costs two queries, not four.
+READ_MARGIN = timedelta(days=8)
+
+
+@dataclass(frozen=True, slots=True)
+class _WindowRows:
+    entries: list[ScheduleEntry]  # overlapping the window
+    overrides: list[Override]  # overlapping the window, not cancelled
+    hull_entries: list[ScheduleEntry]  # overlapping the hull (what resolution needs)
+    hull_overrides: list[Override]
+
+
+def _overlapping(rows: list[_Row], start: datetime, end: datetime) -> list[_Row]:
+    return [r for r in rows if r.end_at > start and r.start_at < end]
+
+
+def _window_rows(uow: UnitOfWork, start: datetime, end: datetime) -> _WindowRows:
+    """The entries and overrides overlapping ``[start, end)``, and those overlapping its hull.
+
+    A span overlapping the window is cut at every boundary inside the entry (or override) it
+    belongs to, even beyond the window: an override starting after ``end`` still ends the span
+    running at ``end``. So resolution runs over the hull of everything overlapping the window:
+    unclipped spans come out whole (their end is a text's validity) and entries that overlap an
+    override but not the window still say who is scheduled. Rows are read once for the window
+    widened by :data:`READ_MARGIN` and filtered here; only a hull reaching past that (a very
+    long override) is read again.
+    """
+    lo_read, hi_read = start - READ_MARGIN, end + READ_MARGIN
+    near_entries = scheduled_entries(uow, lo_read, hi_read)
+    near_overrides = effective_overrides(uow, lo_read, hi_read)
+    entries = _overlapping(near_entries, start, end)
+    ovs = _overlapping(near_overrides, start, end)
+    lo = min([start] + [e.start_at for e in entries] + [o.start_at for o in ovs])
+    hi = max([end] + [e.end_at for e in entries] + [o.end_at for o in ovs])
+    if lo == start and hi == end:
+        return _WindowRows(entries, ovs, entries, ovs)
+    if lo >= lo_read and hi <= hi_read:
+        return _WindowRows(
+            entries, ovs, _overlapping(near_entries, lo, hi), _overlapping(near_overrides, lo, hi)
+        )
+    return _WindowRows(
+        entries, ovs, scheduled_entries(uow, lo, hi), effective_overrides(uow, lo, hi)
+    )
+
+
+def _resolve_rows(rows: _WindowRows) -> list[ResolvedSpan]:
+    return resolve_on_call(
+        [
+            ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id)
+            for e in rows.hull_entries
+        ],
+        [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in rows.hull_overrides],
+    )
+
+
 def resolve_window(
     uow: UnitOfWork, start: datetime, end: datetime, *, clip: bool = True
 ) -> list[ResolvedSpan]:
     """Resolved spans overlapping ``[start, end)`` (UTC); with ``clip`` cut to the window."""
-    entries = scheduled_entries(uow, start, end)
-    ovs = effective_overrides(uow, start, end)
-    # A span overlapping the window is cut at every boundary inside the entry (or override) it
-    # belongs to, even beyond the window: an override starting after ``end`` still ends the span
-    # running at ``end``. Resolve over the hull of everything overlapping the window, so
-    # unclipped spans come out whole (their end is a text's validity) and entries that overlap
-    # an override but not the window still say who is scheduled.
-    lo = min([start] + [e.start_at for e in entries] + [o.start_at for o in ovs])
-    hi = max([end] + [e.end_at for e in entries] + [o.end_at for o in ovs])
-    if lo < start or hi > end:
-        entries = scheduled_entries(uow, lo, hi)
-        ovs = effective_overrides(uow, lo, hi)
-    spans = resolve_on_call(
-        [ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id) for e in entries],
-        [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in ovs],
-    )
+    spans = _resolve_rows(_window_rows(uow, start, end))
     if not clip:
         return [s for s in spans if s.end > start and s.start < end]
     return resolve_on_call_clip(spans, start, end)
@@ -344,51 +396,65 @@ def resolve_on_call_clip(
     return out
 
 
+def _span_dto(
+    s: ResolvedSpan, by_id: dict[int, MemberDTO], override_reason: dict[int, str]
+) -> SpanDTO:
+    member = by_id.get(s.member_id)
+    scheduled = by_id.get(s.scheduled_member_id) if s.scheduled_member_id is not None else None
+    return SpanDTO(
+        start=s.start,
+        end=s.end,
+        shift_name=s.shift_name,
+        member_id=s.member_id,
+        member_name=member.name if member else "?",
+        member_color=member.color if member else "#888",
+        entry_id=s.entry_id,
+        scheduled_member_id=s.scheduled_member_id,
+        scheduled_member_name=scheduled.name if scheduled else None,
+        override_id=s.override_id,
+        override_reason=override_reason.get(s.override_id) if s.override_id else None,
+        notify=s.notify,
+    )
+
+
 def schedule_view(uow: UnitOfWork, start: datetime, end: datetime) -> ScheduleView:
     """Spans (unclipped, so a 48 h chip keeps its real ends), entries, overrides and gaps."""
     settings = settings_row(uow)
-    members = all_members(uow)
+    members = tuple(member_dto(m) for m in all_members(uow))
     by_id = {m.id: m for m in members}
     names = {m.id: m.name for m in members}
-    entries = scheduled_entries(uow, start, end)
-    ovs = effective_overrides(uow, start, end)
-    spans = resolve_window(uow, start, end, clip=False)
-    override_reason = {o.id: o.reason for o in ovs}
-    span_dtos = tuple(
-        SpanDTO(
-            start=s.start,
-            end=s.end,
-            shift_name=s.shift_name,
-            member_id=s.member_id,
-            member_name=names.get(s.member_id, "?"),
-            member_color=member_dto(by_id[s.member_id]).color if s.member_id in by_id else "#888",
-            entry_id=s.entry_id,
-            scheduled_member_id=s.scheduled_member_id,
-            scheduled_member_name=(
-                names.get(s.scheduled_member_id) if s.scheduled_member_id is not None else None
-            ),
-            override_id=s.override_id,
-            override_reason=override_reason.get(s.override_id) if s.override_id else None,
-            notify=s.notify,
-        )
-        for s in spans
-    )
+    rows = _window_rows(uow, start, end)
+    spans = [s for s in _resolve_rows(rows) if s.end > start and s.start < end]
+    override_reason = {o.id: o.reason for o in rows.hull_overrides}
     gaps = tuple((g.start, g.end) for g in coverage_gaps(spans, start, end))
     return ScheduleView(
         start=start,
         end=end,
         timezone=settings.timezone,
-        spans=span_dtos,
+        spans=tuple(_span_dto(s, by_id, override_reason) for s in spans),
         entries=tuple(
             EntryDTO(
                 e.id, e.shift_name, e.start_at, e.end_at, e.member_id, names.get(e.member_id, "?")
             )
-            for e in entries
+            for e in rows.entries
         ),
-        overrides=tuple(override_dto(o, names) for o in ovs),
+        overrides=tuple(override_dto(o, names) for o in rows.overrides),
         gaps=gaps,
-        members=tuple(member_dto(m) for m in members),
+        members=members,
     )
+
+
+def span_at(
+    uow: UnitOfWork, at: datetime, members: Sequence[MemberDTO] | None = None
+) -> SpanDTO | None:
+    """The resolved span (unclipped, with names) running at instant ``at``, or None when
+    nobody was on call. ``members`` saves reading them when the caller already has them."""
+    rows = _window_rows(uow, at, at + timedelta(microseconds=1))
+    span = next((s for s in _resolve_rows(rows) if s.start <= at < s.end), None)
+    if span is None:
+        return None
+    listed = members if members is not None else [member_dto(m) for m in all_members(uow)]
+    return _span_dto(span, {m.id: m for m in listed}, {o.id: o.reason for o in rows.hull_overrides})
 
 
 def preview(uow: UnitOfWork, first_day: date, days: int) -> ScheduleView:

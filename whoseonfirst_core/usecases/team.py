@@ -13,6 +13,7 @@ from whoseonfirst_core.domain.phones import PhoneError, display_phone, normalize
 from whoseonfirst_core.usecases.common import (
     PALETTE,
     all_members,
+    check_text,
     clean_name,
     member_dto,
     member_snapshot,
@@ -109,6 +110,7 @@ def add_member(
     )
     if len(notes) > MAX_NOTES:
         raise UseCaseError(f"notes: longer than {MAX_NOTES} characters")
+    check_text(notes, "notes")
     members = all_members(uow)
     position = max((m.position for m in members), default=-1) + 1
     used = {m.color for m in members if not m.archived}
@@ -160,6 +162,7 @@ def edit_member(
     )
     if len(notes) > MAX_NOTES:
         raise UseCaseError(f"notes: longer than {MAX_NOTES} characters")
+    check_text(notes, "notes")
     before = member_snapshot(m)
     m.name, m.phone, m.secondary_phone, m.notes, m.updated_at = (
         clean,

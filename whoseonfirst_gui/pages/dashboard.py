@@ -91,6 +91,7 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardData:
             uow,
             HistoryFilter(kinds=("shift_start",), member_id=current.member_id, since=current.start),
             limit=1,
+            count=False,
         )
         current_text = texts[0] if texts else None
 

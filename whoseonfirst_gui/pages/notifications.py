@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -27,15 +28,15 @@ from whoseonfirst_core.db.models import NOTIFICATION_KINDS, NOTIFICATION_STATUSE
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.timeutil import day_start, zone
 from whoseonfirst_core.usecases.config import get_settings
-from whoseonfirst_core.usecases.dto import AttemptDTO, NotificationDTO, SpanDTO
+from whoseonfirst_core.usecases.dto import AttemptDTO, MemberDTO, NotificationDTO, SpanDTO
 from whoseonfirst_core.usecases.notifications import (
     HistoryFilter,
     attempts_of,
+    history_counts,
     history_page,
-    problem_notifications,
     resend,
 )
-from whoseonfirst_core.usecases.schedule import schedule_view
+from whoseonfirst_core.usecases.schedule import span_at
 from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
@@ -48,6 +49,13 @@ ANY_DATE = QDate(2000, 1, 1)  # the date edits' "any" value
 
 
 @dataclass(frozen=True)
+class DetailData:
+    notification: NotificationDTO
+    attempts: tuple[AttemptDTO, ...]
+    on_call: SpanDTO | None
+
+
+@dataclass(frozen=True)
 class HistoryData:
     rows: tuple[NotificationDTO, ...]
     total: int
@@ -55,28 +63,30 @@ class HistoryData:
     tz_name: str
     members: tuple[tuple[int, str], ...]
     problems: int
+    #: The details of the text the page shows selected, read with the page (one trip to the
+    #: database instead of two: it matters on a distant shared database).
+    detail: DetailData | None = None
 
 
-@dataclass(frozen=True)
-class DetailData:
-    notification: NotificationDTO
-    attempts: tuple[AttemptDTO, ...]
-    on_call: SpanDTO | None
-
-
-def load_history(uow: UnitOfWork, f: HistoryFilter, offset: int, now: datetime) -> HistoryData:
+def load_history(
+    uow: UnitOfWork, f: HistoryFilter, offset: int, now: datetime,
+    selected_id: int | None = None,
+) -> HistoryData:
     settings = get_settings(uow)
-    rows, total = history_page(uow, f, offset=offset, limit=PAGE_SIZE)
-    members = tuple((m.id, m.name) for m in list_members(uow))
-    problems = len(problem_notifications(uow, now - timedelta(days=7)))
-    return HistoryData(tuple(rows), total, offset, settings.timezone, members, problems)
+    rows, _ = history_page(uow, f, offset=offset, limit=PAGE_SIZE, count=False)
+    total, problems = history_counts(uow, f, now - timedelta(days=7))
+    members = list_members(uow)
+    shown = next((n for n in rows if n.id == selected_id), rows[0] if rows else None)
+    detail = load_detail(uow, shown, members) if shown is not None else None
+    return HistoryData(tuple(rows), total, offset, settings.timezone,
+                       tuple((m.id, m.name) for m in members), problems, detail)
 
 
-def load_detail(uow: UnitOfWork, n: NotificationDTO) -> DetailData:
+def load_detail(
+    uow: UnitOfWork, n: NotificationDTO, members: Sequence[MemberDTO] | None = None
+) -> DetailData:
     attempts = tuple(attempts_of(uow, n.id))
-    view = schedule_view(uow, n.due_at, n.due_at + timedelta(seconds=1))
-    on_call = next((s for s in view.spans if s.start <= n.due_at < s.end), None)
-    return DetailData(n, attempts, on_call)
+    return DetailData(n, attempts, span_at(uow, n.due_at, members))
 
 
 class NotificationsPage(Page):
@@ -86,6 +96,7 @@ class NotificationsPage(Page):
         super().__init__(ctx, parent)
         self.data: HistoryData | None = None
         self.detail: DetailData | None = None
+        self._prefetched: DetailData | None = None  # read with the page, shown on selection
         self.offset = 0
         self._tz = zone("UTC")
 
@@ -249,7 +260,9 @@ class NotificationsPage(Page):
 
     def refresh(self) -> None:
         f, offset, now = self.current_filter(), self.offset, self.now()
-        self.read(lambda uow: load_history(uow, f, offset, now), self._show,
+        current = self.selected()
+        selected_id = current.id if current is not None else None
+        self.read(lambda uow: load_history(uow, f, offset, now, selected_id), self._show,
                   on_no_team=self._no_team)
 
     def _no_team(self) -> None:
@@ -260,10 +273,10 @@ class NotificationsPage(Page):
         selected = self.selected()
         # The total can never be below what is on screen (guards a miscount from the query).
         total = max(data.total, data.offset + len(data.rows))
-        data = HistoryData(data.rows, total, data.offset, data.tz_name, data.members,
-                           data.problems)
+        data = replace(data, total=total)
         self.data = data
         self._tz = zone(data.tz_name)
+        self._prefetched = data.detail
         self.model.set_rows(data.rows, self._tz)
         self._fill_members(data.members)
         if data.total == 0:
@@ -278,6 +291,12 @@ class NotificationsPage(Page):
             row = 0  # show the newest text's details rather than an empty pane
         if row >= 0:
             self.view.selectRow(row)
+        # Selecting normally showed the prefetched details already; if the selection did not
+        # move (so no signal came), show them here.
+        pre, self._prefetched = self._prefetched, None
+        now_selected = self.selected()
+        if pre is not None and now_selected is not None and pre.notification.id == now_selected.id:
+            self._show_detail(pre)
         self._update_buttons()
         self.badge_changed.emit(str(data.problems) if data.problems else "")
 
@@ -321,6 +340,10 @@ class NotificationsPage(Page):
         self._update_buttons()
         if n is None:
             self.details.clear()
+            return
+        pre, self._prefetched = self._prefetched, None
+        if pre is not None and pre.notification.id == n.id:
+            self._show_detail(pre)  # read with the page a moment ago
             return
         self.read(lambda uow: load_detail(uow, n), self._show_detail, key="texts.detail")
 

@@ -28,7 +28,6 @@ from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_core.usecases.schedule import earliest_change_date, schedule_view
 from whoseonfirst_core.usecases.team import (
     archive_member,
-    list_members,
     preview_member_change,
     reorder_members,
     restore_member,
@@ -53,8 +52,8 @@ class TeamData:
 
 def load_team(uow: UnitOfWork, now: datetime) -> TeamData:
     settings = get_settings(uow)
-    members = list_members(uow)
     view = schedule_view(uow, now - timedelta(weeks=RECENT_WEEKS), now + timedelta(weeks=8))
+    members = view.members  # every member, archived too, in rotation order (as list_members)
     next_shift: dict[int, tuple[datetime, str]] = {}
     recent: dict[int, int] = {}
     for s in sorted(view.spans, key=lambda s: s.start):
