@@ -323,10 +323,10 @@ def deliver_drop(widget: QWidget, pos: QPoint, data: QMimeData) -> tuple[bool, Q
     was accepted (the drop cursor) and the drop event.
     """
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(pos), COPY, data, buttons, mods)
+    enter = QDragEnterEvent(QPointF(pos).toPoint(), COPY, data, buttons, mods)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
-    move = QDragMoveEvent(QPointF(pos), COPY, data, buttons, mods)
+    move = QDragMoveEvent(QPointF(pos).toPoint(), COPY, data, buttons, mods)
     QApplication.sendEvent(widget, move)
     drop = QDropEvent(QPointF(pos), COPY, data, buttons, mods)
     QApplication.sendEvent(widget, drop)

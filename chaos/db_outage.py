@@ -1,0 +1,165 @@
+"""Database outage drill (issue 7, drill 3): PostgreSQL stops across a due instant.
+
+A daemon (``whoseonfirst-service run``) runs against a private PostgreSQL server of this drill's
+own. Cal's cover starts halfway through the outage. The drill stops the server (``pg_ctl stop
+-m fast``) for 60 s (10 s quick), polling ``/healthz`` every half second, then starts it again
+and measures how long the text takes to reach the fake Twilio server. Must hold: the daemon
+never exits, ``/healthz`` answers 503 throughout the outage and 200 again afterwards, and each
+of Cal's phones gets the text exactly once, within 30 s of the database's return.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from chaos.common import (
+    ChaosRun,
+    DrillResult,
+    TextKey,
+    apply_tally,
+    drill_twilio,
+    finish,
+    has_traceback,
+    import_roster,
+    parse_local,
+    roster,
+    service_env,
+    simulated_texts,
+    start_service,
+    tally,
+    wait_until,
+)
+from tests.pg_server import free_port
+
+TZ = ZoneInfo("America/Chicago")
+MAX_CATCH_UP_S = 30.0
+
+
+def _health(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            json.loads(response.read())
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0  # not answering at all
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode())
+    except OSError as exc:
+        return f"(could not fetch {url}: {exc})"
+
+
+class _HealthPoller:
+    """Polls /healthz every ``step`` s in a thread; ``samples`` is [(monotonic, status)]."""
+
+    def __init__(self, url: str, step: float = 0.5) -> None:
+        self.url = url
+        self.step = step
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="chaos-health", daemon=True)
+
+    def __enter__(self) -> _HealthPoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic(), _health(self.url)))
+            self._stop.wait(self.step)
+
+    def between(self, start: float, end: float) -> list[int]:
+        return [s for t, s in self.samples if start <= t <= end]
+
+
+def run(run: ChaosRun) -> DrillResult:
+    result = DrillResult("database outage (postgresql)")
+    outage = 10.0 if run.quick else 60.0
+    server = run.dedicated_pg_server()
+    url = run.new_database("postgresql", "db-outage", server=server)
+    now = datetime.now(UTC).replace(microsecond=0)
+    stop_at = now + timedelta(seconds=8)  # time for the daemon to start and tick once
+    due = stop_at + timedelta(seconds=outage / 2)
+    cover = {"member": "Cal Chen", "start": due.astimezone(TZ).isoformat(),
+             "end": (due + timedelta(minutes=30)).astimezone(TZ).isoformat(), "reason": "drill"}
+    today = now.astimezone(TZ).date()
+    import_roster(url, roster(anchor=today + timedelta(days=2), overrides=[cover]), now)
+    planned = [m for m in simulated_texts(url, now, today, 2)
+               if parse_local(m["send_at"]) == due]
+    expected: list[TextKey] = [(m["to"], m["body"]) for m in planned]
+    port = free_port()
+    health_url = f"http://127.0.0.1:{port}/healthz"
+    with drill_twilio(run) as fake:
+        proc = start_service(["run"], service_env(
+            run, url, fake, WHOSEONFIRST_HTTP=f"127.0.0.1:{port}",
+            WHOSEONFIRST_INSTANCE_ID="chaos-outage"))
+        back_at: datetime | None = None
+        try:
+            if not wait_until(lambda: _health(health_url) == 200, timeout=30, step=0.2):
+                result.error("the daemon never reported healthy before the outage")
+            with _HealthPoller(health_url) as poller:
+                wait_until(lambda: datetime.now(UTC) >= stop_at, timeout=30, step=0.05)
+                server.stop()
+                stopped = time.monotonic()
+                if datetime.now(UTC) >= due:
+                    result.error("the database stopped only after the due instant; "
+                                 "the drill proves nothing (machine too slow?)")
+                wait_until(lambda: datetime.now(UTC) >= stop_at + timedelta(seconds=outage),
+                           timeout=outage + 30, step=0.1)
+                if fake.created:
+                    result.error("a text was sent while the database was down")
+                restarting = time.monotonic()
+                server.start()
+                back_at = datetime.now(UTC)
+                wait_until(lambda: len(fake.created) >= len(expected) or proc.poll() is not None,
+                           timeout=MAX_CATCH_UP_S + 30, step=0.05)
+                healthy_again = wait_until(lambda: bool(poller.samples)
+                                           and poller.samples[-1][1] == 200,
+                                           timeout=45, step=0.2)
+                during = poller.between(stopped + 1.0, restarting)
+            if proc.poll() is not None:
+                result.error(f"the daemon exited (status {proc.returncode}) during the outage")
+            if not during or any(s != 503 for s in during):
+                result.error(f"/healthz during the outage answered {sorted(set(during))}, "
+                             "not 503 every time")
+            if not healthy_again:
+                result.error("/healthz did not report 200 again after the database returned")
+            for path in ("/healthz", "/metrics"):  # for the secrets drill's scan
+                run.evidence.add_log(f"db-outage GET {path}", _fetch(health_url.replace(
+                    "/healthz", path)))
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            code, out, err = finish(run, proc, "db-outage daemon", timeout=30)
+        if code != 0 or has_traceback(out + err):
+            result.error(f"the daemon exited {code} after SIGTERM or logged a traceback")
+        apply_tally(result, tally(expected, fake.received()))
+        arrivals = [r.received_at for r in fake.create_requests]
+    catch_up = ((max(arrivals) - back_at).total_seconds()
+                if arrivals and back_at is not None else None)
+    if catch_up is not None and catch_up > MAX_CATCH_UP_S:
+        result.error(f"the texts reached Twilio {catch_up:.1f} s after the database returned "
+                     f"(limit {MAX_CATCH_UP_S:.0f} s)")
+    failures = sum('"tick_failed"' in line for line in out.splitlines())
+    result.notes.append(
+        f"database down {outage:.0f} s across the due instant; /healthz 503 in "
+        f"{len(during)} of {len(during)} polls while down; {failures} failed ticks logged; "
+        f"texts sent {catch_up:.1f} s after the database returned" if catch_up is not None
+        else f"database down {outage:.0f} s; no text arrived"
+    )
+    return result
