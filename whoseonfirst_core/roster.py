@@ -72,7 +72,18 @@ def _printable(v: str) -> str:
 
 
 Printable = AfterValidator(_printable)
-Name = Annotated[StrictStr, Field(min_length=1, max_length=100), Printable]
+
+
+def _squash_spaces(v: str) -> str:
+    v = " ".join(v.split())
+    if not v:
+        raise ValueError("is empty")
+    return v
+
+
+Name = Annotated[
+    StrictStr, Field(min_length=1, max_length=100), Printable, AfterValidator(_squash_spaces)
+]
 
 
 class _Strict(BaseModel):
@@ -82,14 +93,6 @@ class _Strict(BaseModel):
 class TeamIn(_Strict):
     name: Name
     timezone: StrictStr = "America/Chicago"
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        v = " ".join(v.split())
-        if not v:
-            raise ValueError("is empty")
-        return v
 
     @field_validator("timezone")
     @classmethod
@@ -113,14 +116,6 @@ class MemberIn(_Strict):
     secondary_phone: StrictStr | None = None
     active: StrictBool = True
     position: StrictInt | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        v = " ".join(v.split())
-        if not v:
-            raise ValueError("is empty")
-        return v
 
     @field_validator("phone")
     @classmethod
