@@ -617,8 +617,13 @@ def _fuzzed_cli(run: ChaosRun, check: Checker, url: str, folder: Path, n: int) -
         if any(a in ("run", "tick", "send-test", "copy") for a in rest):
             return False
         if argv and argv[0] in ("export", "backup"):
-            paths = [a for a in argv[1:] if not a.startswith("-")]
-            return all(a in ("", "-") or a.startswith(str(folder)) for a in paths)
+            # argparse takes "-123" (a negative number) and "-" as file names: anything that is
+            # not a known option counts as a path and must stay in the scratch folder.
+            options = {"--from", "--days", "--json", "--now", "--to", "--body", "--replace",
+                       "--force", "--help", "-h", "--nope", "--", "-x"}
+            paths = [a for a in argv[1:] if a not in options]
+            allowed = ("",) if argv[0] == "backup" else ("", "-")
+            return all(a in allowed or a.startswith(str(folder)) for a in paths)
         return True
 
     random_argv = st.tuples(safe_commands, st.lists(token, max_size=6)).map(
