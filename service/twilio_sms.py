@@ -16,6 +16,11 @@ Each :meth:`TwilioBackend.send` is exactly one HTTP request: neither the SDK nor
 retries behind our back, because the retry policy (backoff, expiry, reconciliation) belongs to
 the engine, which records every attempt.
 
+Requests go through the SDK's :class:`~twilio.rest.Client` (authentication, its headers, edge
+and region handling) and its HTTP client, but not through the SDK's generated resource classes:
+the message resource alone imports about 95 modules (some 7 MB) into a service meant to stay
+under 80 MB, to make four requests whose JSON is read here (:class:`_Message`).
+
 Nothing this module logs or raises contains the auth token or an unmasked phone number. That is
 also why SDK exceptions are not chained onto :class:`SmsError`: their text holds request URLs
 (with ``To=`` for list calls) and Twilio's messages, which quote the number verbatim.
@@ -27,21 +32,16 @@ import http.client
 import json
 import logging
 import re
-import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal, Protocol
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import (
-    TwilioException,
-    TwilioRestException,
-    TwilioServiceException,
-)
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
@@ -224,10 +224,9 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
     """The SDK's HTTP client, adjusted for a service that keeps its own retry books.
 
     - No retries: ``requests`` adapters are mounted with ``Retry(total=0, read=False)`` for both
-      schemes, so one SDK call is one HTTP request and a read error is raised, not retried.
+      schemes, so one call is one HTTP request and a read error is raised, not retried.
     - Optionally sends every request to ``base_url`` instead of ``https://api.twilio.com``,
       keeping path and query (tests point it at a fake server; operators at an outbound proxy).
-    - Remembers the headers of the last response on this thread, for ``Retry-After``.
     - Logs method and path at DEBUG only; the SDK's own logging prints query strings, which
       hold phone numbers (``To=``) on list requests.
     """
@@ -238,7 +237,6 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
         for scheme in ("https://", "http://"):
             self.session.mount(scheme, HTTPAdapter(max_retries=no_retries))
         self._base = urlsplit(base_url) if base_url else None
-        self._last = threading.local()
 
     def request(
         self,
@@ -251,8 +249,7 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        self._last.headers = None
-        response = super().request(
+        return super().request(
             method,
             self._rewrite(url),
             params=params,
@@ -262,13 +259,6 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
             timeout=timeout,
             allow_redirects=allow_redirects,
         )
-        self._last.headers = response.headers
-        return response
-
-    def last_response_headers(self) -> Mapping[str, str] | None:
-        """Headers of the last HTTP response received on this thread (None if none arrived)."""
-        headers: Mapping[str, str] | None = getattr(self._last, "headers", None)
-        return headers
 
     def log_request(self, kwargs: dict[str, Any]) -> None:
         _log.debug("Twilio API request %s %s", kwargs["method"], urlsplit(kwargs["url"]).path)
@@ -295,11 +285,46 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
         )
 
 
-_T = TypeVar("_T")
+_TWILIO_API = "https://api.twilio.com/2010-04-01"
+
+
+@dataclass(frozen=True)
+class _Message:
+    """The fields of a Twilio Message resource this module reads."""
+
+    sid: str
+    status: str
+    body: str
+    error_code: int | None
+    error_message: str | None
+    date_created: datetime | None
+    date_sent: datetime | None
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> _Message:
+        """Read one message object of Twilio's JSON; raises ``_BadReply`` if it is not one."""
+        sid = payload.get("sid")
+        status = payload.get("status")
+        if not isinstance(sid, str) or not sid or not isinstance(status, str):
+            raise _BadReply("a message without a sid or status")
+        error_message = payload.get("error_message")
+        return cls(
+            sid=sid,
+            status=status,
+            body=str(payload.get("body") or ""),
+            error_code=_as_int(payload.get("error_code")),
+            error_message=str(error_message) if error_message else None,
+            date_created=_rfc2822(payload.get("date_created")),
+            date_sent=_rfc2822(payload.get("date_sent")),
+        )
+
+
+class _BadReply(Exception):
+    """Twilio answered 2xx with something that is not the JSON this module expects."""
 
 
 class TwilioBackend:
-    """Texts through Twilio's Programmable Messaging API with the official SDK.
+    """Texts through Twilio's Programmable Messaging API with the official SDK's client.
 
     Give exactly one sender: ``from_number`` (E.164) or ``messaging_service_sid`` (``MG…``).
     ``api_url`` (``WHOSEONFIRST_TWILIO_API_URL``, e.g. ``http://127.0.0.1:8123``) replaces the
@@ -344,7 +369,8 @@ class TwilioBackend:
         self._api_url = api_url
         self._timeout = timeout
         self._http = _TwilioHttp(timeout=timeout, base_url=api_url)
-        self._client: Any = Client(account_sid, auth_token, http_client=self._http)
+        self._client = Client(account_sid, auth_token, http_client=self._http)
+        self._account_url = f"{_TWILIO_API}/Accounts/{quote(account_sid, safe='')}"
 
     @property
     def is_real_twilio(self) -> bool:
@@ -353,26 +379,25 @@ class TwilioBackend:
 
     def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
         """Create one message at Twilio (one HTTP request); see :meth:`SmsBackend.send`."""
-        fields: dict[str, Any] = {"to": to, "body": body}
+        form: dict[str, object] = {"To": to, "Body": body}
         if self._from_number is not None:
-            fields["from_"] = self._from_number
+            form["From"] = self._from_number
         else:
-            fields["messaging_service_sid"] = self._messaging_service_sid
+            form["MessagingServiceSid"] = self._messaging_service_sid
         if validity_seconds is not None:
-            fields["validity_period"] = clamp_validity(validity_seconds)
+            form["ValidityPeriod"] = clamp_validity(validity_seconds)
         _log.debug("sending a text to %s through Twilio", mask_phone(to))
-        message = self._call(lambda: self._client.messages.create(**fields))
-        return SendResult(sid=str(message.sid), status=str(message.status))
+        message = self._message(self._call("POST", "/Messages.json", data=form))
+        return SendResult(sid=message.sid, status=message.status)
 
     def fetch_status(self, sid: str) -> MessageStatus:
         """Fetch message ``sid``; see :meth:`SmsBackend.fetch_status`."""
-        message = self._call(lambda: self._client.messages(sid).fetch())
-        error_message = message.error_message
+        message = self._message(self._call("GET", f"/Messages/{quote(sid, safe='')}.json"))
         return MessageStatus(
-            sid=str(message.sid),
-            status=str(message.status),
-            error_code=_as_int(message.error_code),
-            error_message=self._scrub(str(error_message)) if error_message else None,
+            sid=message.sid,
+            status=message.status,
+            error_code=message.error_code,
+            error_message=self._scrub(message.error_message) if message.error_message else None,
         )
 
     def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
@@ -387,44 +412,66 @@ class TwilioBackend:
             raise ValueError("find_recent needs a timezone-aware 'since'")
         earliest = since.astimezone(UTC) - _RECONCILE_CLOCK_SKEW
 
-        sent_recently = self._call(
-            lambda: self._client.messages.list(
-                to=to, date_sent_after=earliest, limit=_RECONCILE_PAGE_SIZE
-            )
+        found = _first_match(
+            self._list_messages(
+                {"To": to, "DateSent>": earliest.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            ),
+            body,
+            earliest,
         )
-        found = _first_match(sent_recently, body, earliest)
         if found is None:
-            newest = self._call(
-                lambda: self._client.messages.list(to=to, limit=_RECONCILE_PAGE_SIZE)
-            )
-            found = _first_match(newest, body, earliest)
+            found = _first_match(self._list_messages({"To": to}), body, earliest)
         if found is not None:
             _log.info("found an earlier attempt's text to %s at Twilio", mask_phone(to))
         return found
 
     def check(self) -> str:
         """Fetch the account (changes nothing); see :meth:`SmsBackend.check`."""
-        account = self._call(lambda: self._client.api.v2010.accounts(self._account_sid).fetch())
-        status = str(account.status)
+        account = self._call("GET", ".json")
+        status = str(account.get("status"))
         where = "the real Twilio API" if self._api_url is None else f"the API at {self._api_url}"
         if status != "active":
             raise SmsError("permanent", f"the Twilio account is {status}, not active ({where})")
-        return f"Twilio account {account.friendly_name!r} is active ({where})"
+        return f"Twilio account {account.get('friendly_name')!r} is active ({where})"
 
     def close(self) -> None:
         """Close pooled HTTP connections; the backend must not be used afterwards."""
         self._http.close()
 
-    def _call(self, request: Callable[[], _T]) -> _T:
-        """Run one SDK call, turning every way it can fail into an :class:`SmsError`."""
+    def _list_messages(self, filters: dict[str, object]) -> list[_Message]:
+        """The first page (newest first) of messages matching ``filters``."""
+        page = self._call(
+            "GET", "/Messages.json", params={**filters, "PageSize": _RECONCILE_PAGE_SIZE}
+        )
+        messages = page.get("messages")
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            raise SmsError("ambiguous", "unexpected reply from Twilio (a list without messages)")
+        return [self._message(message) for message in messages]
+
+    @staticmethod
+    def _message(payload: Mapping[str, Any]) -> _Message:
         try:
-            return request()
-        except (TwilioRestException, TwilioServiceException) as exc:
-            error = self._from_error_reply(exc)
-        except TwilioException as exc:
-            error = SmsError("ambiguous", f"unexpected reply from Twilio ({type(exc).__name__})")
-        except json.JSONDecodeError:
-            error = SmsError("ambiguous", "Twilio's reply was not valid JSON")
+            return _Message.from_json(payload)
+        except _BadReply as exc:
+            raise SmsError("ambiguous", f"unexpected reply from Twilio ({exc})") from None
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+    ) -> dict[str, Any]:
+        """Make one request under the account and return Twilio's JSON object.
+
+        Every way it can fail becomes an :class:`SmsError`.
+        """
+        error: SmsError
+        try:
+            response = self._client.request(
+                method, self._account_url + path, params=params, data=data, timeout=self._timeout
+            )
         except requests.RequestException as exc:
             error = _from_transport_failure(exc, self._timeout)
         except http.client.HTTPException as exc:
@@ -433,21 +480,40 @@ class TwilioBackend:
                 f"the connection to Twilio failed after the request was sent "
                 f"({type(exc).__name__}); the text may have been created",
             )
-        # Raised here rather than inside the except clauses so the SDK exception is not chained:
-        # its text may quote the unmasked number (see the module docstring).
+        else:
+            if not 200 <= response.status_code < 300:
+                raise self._from_error_reply(
+                    response.status_code, response.text, response.headers
+                )
+            try:
+                payload = json.loads(response.text)
+            except ValueError:
+                raise SmsError("ambiguous", "Twilio's reply was not valid JSON") from None
+            if not isinstance(payload, dict):
+                raise SmsError("ambiguous", "unexpected reply from Twilio (not a JSON object)")
+            return payload
+        # Raised here rather than inside the except clauses so the transport exception is not
+        # chained: its text may quote the request URL, with the number in it.
         raise error
 
-    def _from_error_reply(self, exc: Any) -> SmsError:
-        """Classify an HTTP error answer from Twilio (SDK exception ``exc``)."""
-        status = _as_int(exc.status) or 0
-        code = _as_int(exc.code)
-        message = str(
-            getattr(exc, "msg", None)  # TwilioRestException
-            or getattr(exc, "detail", None)  # TwilioServiceException (RFC 9457)
-            or getattr(exc, "title", None)
-            or ""
-        )
-        retry_after = _retry_after_seconds(self._http.last_response_headers())
+    def _from_error_reply(
+        self, status: int, text: str, headers: Mapping[str, str] | None
+    ) -> SmsError:
+        """Classify an HTTP error answer from Twilio.
+
+        Twilio's error JSON is ``{"code", "message", "more_info", "status"}``; newer APIs answer
+        RFC 9457 problem details (``type``, ``title``, ``status``, ``code``, ``detail``). A body
+        that is neither is classified by the HTTP status alone.
+        """
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            payload = {}
+        code = _as_int(payload.get("code"))
+        message = str(payload.get("message") or payload.get("detail") or payload.get("title") or "")
+        retry_after = _retry_after_seconds(headers)
         reported_code = code if code is not None else status
 
         if code in _TRANSIENT_REASONS:
@@ -480,18 +546,27 @@ class TwilioBackend:
         return _mask_phones_in(text.replace(self._auth_token, "[auth token]"))
 
 
-def _first_match(messages: Any, body: str, earliest: datetime) -> SendResult | None:
-    """The first (newest) SDK message with ``body`` created or sent at or after ``earliest``."""
+def _first_match(messages: list[_Message], body: str, earliest: datetime) -> SendResult | None:
+    """The first (newest) message with ``body`` created or sent at or after ``earliest``."""
     for message in messages:
-        if message.body != body and str(message.body or "").strip() != body.strip():
+        if message.body != body and message.body.strip() != body.strip():
             continue
-        created: datetime | None = message.date_created
-        sent: datetime | None = message.date_sent
-        stamps = [stamp for stamp in (created, sent) if isinstance(stamp, datetime)]
+        stamps = [stamp for stamp in (message.date_created, message.date_sent) if stamp]
         # No stamp at all means Twilio has not even dated it yet: it can only be brand new.
         if not stamps or max(stamps) >= earliest:
-            return SendResult(sid=str(message.sid), status=str(message.status))
+            return SendResult(sid=message.sid, status=message.status)
     return None
+
+
+def _rfc2822(value: object) -> datetime | None:
+    """An aware datetime from Twilio's RFC 2822 stamp (``Thu, 26 Nov 2026 14:00:05 +0000``)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        stamp = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
 
 
 def _as_int(value: object) -> int | None:

@@ -91,7 +91,8 @@ class Reply:
     any HTTP response. ``create`` says whether the message is recorded as created, before any
     delay or drop, so a later list finds it; ``None`` means "created when status is 201".
     ``message`` overrides the error text (``{to}`` is replaced by the unmasked number, as
-    Twilio itself quotes it).
+    Twilio itself quotes it). ``raw_body`` answers exactly those bytes with ``status`` instead
+    (nothing is created), for replies Twilio's usual JSON does not cover.
     """
 
     status: int = 201
@@ -101,6 +102,12 @@ class Reply:
     drop_connection: bool = False
     create: bool | None = None
     message: str | None = None
+    raw_body: str | None = None
+
+    @classmethod
+    def raw(cls, status: int, body: str) -> Reply:
+        """Answer ``body`` verbatim with HTTP ``status`` (and create nothing)."""
+        return cls(status=status, raw_body=body, create=False)
 
     @classmethod
     def error(cls, status: int, code: int | None = None, message: str | None = None) -> Reply:
@@ -378,6 +385,9 @@ class FakeTwilio:
         if reply.delay_seconds and self._stopping.wait(reply.delay_seconds):
             handler.close_connection = True  # shutting down; the client is long gone
             return
+        if reply.raw_body is not None:
+            _send_raw(handler, reply.status, reply.raw_body)
+            return
         if reply.status == 201 and message is not None:
             _send_json(handler, 201, _message_json(message, self.account_sid))
             return
@@ -615,6 +625,15 @@ def _send_json(
     handler.send_header("Content-Length", str(len(body)))
     for name, value in (headers or {}).items():
         handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def _send_raw(handler: _Handler, status: int, text: str) -> None:
+    body = text.encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -202,6 +205,87 @@ def test_server_errors_are_transient(fake: FakeTwilio, backend: TwilioBackend, s
 
     assert (error.kind, error.code) == ("transient", status)
     assert len(fake.requests) == 1
+
+
+def test_rfc_9457_problem_details_are_classified_by_their_code(
+    fake: FakeTwilio, backend: TwilioBackend
+) -> None:
+    problem = {
+        "type": "https://www.twilio.com/docs/errors/21610",
+        "title": "Attempt to send to unsubscribed recipient",
+        "status": 400,
+        "code": 21610,
+        "detail": f"The number {TO} has replied STOP.",
+    }
+    unknown = {**problem, "code": 21999, "detail": f"The number {TO} is not allowed here."}
+    fake.script_create([Reply.raw(400, json.dumps(problem)), Reply.raw(400, json.dumps(unknown))])
+
+    stop, other = _send_expecting_error(backend), _send_expecting_error(backend)
+
+    assert (stop.kind, stop.code) == ("permanent", 21610)
+    assert "replied STOP" in stop.reason
+    assert (other.kind, other.code) == ("permanent", 21999)
+    assert f"The number {TO_MASKED} is not allowed here." in other.reason
+    _assert_safe(other, fake.auth_token)
+
+
+def test_a_5xx_page_that_is_not_json_is_transient(fake: FakeTwilio, backend: TwilioBackend) -> None:
+    fake.script_create([Reply.raw(502, "<html><body>Bad Gateway</body></html>")])
+
+    error = _send_expecting_error(backend)
+
+    assert (error.kind, error.code) == ("transient", 502)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<html>OK</html>", "[]", json.dumps({"status": "queued"}), json.dumps({"sid": "SM1"})],
+    ids=["not-json", "not-an-object", "no-sid", "no-status"],
+)
+def test_an_accepted_reply_without_a_message_is_ambiguous(
+    fake: FakeTwilio, backend: TwilioBackend, body: str
+) -> None:
+    fake.script_create([Reply.raw(201, body)])
+
+    error = _send_expecting_error(backend)
+
+    # Twilio said yes but not what it created: the engine must look before it sends again.
+    assert error.kind == "ambiguous"
+    assert len(fake.create_requests) == 1
+
+
+def test_requests_carry_the_sdk_headers_and_the_account_credentials(
+    fake: FakeTwilio, backend: TwilioBackend
+) -> None:
+    backend.send(TO, BODY, validity_seconds=60)
+
+    request = fake.create_requests[0]
+    assert request.authorized
+    assert request.path == f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json"
+    assert request.form == {"To": TO, "From": FROM, "Body": BODY, "ValidityPeriod": "60"}
+
+
+def test_the_adapter_does_not_load_the_sdks_generated_resources(fake: FakeTwilio) -> None:
+    """The service stays small: sending, fetching, listing and the account check use the SDK's
+    client and HTTP layer, never its ~95 generated REST resource modules (about 7 MB)."""
+    script = f"""
+import sys
+from datetime import UTC, datetime
+from whoseonfirst_service.twilio_sms import TwilioBackend
+backend = TwilioBackend({fake.account_sid!r}, {fake.auth_token!r}, from_number={FROM!r},
+                        api_url={fake.base_url!r})
+sid = backend.send({TO!r}, "hello", validity_seconds=60).sid
+backend.fetch_status(sid)
+backend.find_recent({TO!r}, "hello", datetime.now(UTC))
+backend.check()
+print(sorted(name for name in sys.modules if name.startswith("twilio.rest.")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert done.stdout.strip() == "[]", done.stdout
+    assert len(fake.created) == 1
 
 
 def test_the_script_is_consumed_in_order_then_sends_succeed(
