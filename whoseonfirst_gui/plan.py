@@ -60,14 +60,19 @@ from whoseonfirst_core.usecases.common import team_zone
 from whoseonfirst_core.usecases.dto import (
     EntryDTO,
     MemberDTO,
+    NotificationDTO,
     OverrideDTO,
     ScheduleView,
 )
 from whoseonfirst_core.usecases.errors import UseCaseError
+from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_core.usecases.schedule import schedule_view
 
 #: Pending overrides get ids from here up: above every stored id, so they resolve as the newest.
 PENDING_ID_BASE = 10**15
+#: At most this many shift-start texts are read with a calendar window (a 6-week month view of
+#: a busy pattern with two phones each is a few hundred).
+SHIFT_TEXTS_LIMIT = 1000
 
 ViewMode = Literal["week", "month"]
 Range = tuple[datetime, datetime]
@@ -100,6 +105,9 @@ class PlannedSpan:
     is_override: bool
     #: Differs from the database because of a pending edit (drawn with a dashed outline).
     pending: bool
+    #: The service texts the person when this span starts (False when the same person simply
+    #: carries on from the span before).
+    notify: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -650,6 +658,7 @@ class CalendarPlan:
                     ),
                     is_override=s.override_id is not None,
                     pending=pending_override or uncovered,
+                    notify=s.notify,
                 )
             )
         gaps = tuple(
@@ -776,6 +785,8 @@ class LoadedCalendar:
     days: int
     focus_month: int | None
     today: date
+    #: Shift-start texts of the spans in view (for the chip tooltips), oldest first.
+    texts: tuple[NotificationDTO, ...] = ()
 
 
 def fetch_calendar(
@@ -795,7 +806,15 @@ def fetch_calendar(
     end = day_start(first_day + timedelta(days=days), tz)
     if extra is not None:
         start, end = min(start, extra[0]), max(end, extra[1])
-    return LoadedCalendar(schedule_view(uow, start, end), anchor, first_day, days, focus, today)
+    view = schedule_view(uow, start, end)
+    earliest = min((s.start for s in view.spans), default=start)
+    texts, _ = history_page(
+        uow,
+        HistoryFilter(kinds=("shift_start",), since=min(earliest, start), until=end),
+        limit=SHIFT_TEXTS_LIMIT,
+        count=False,
+    )
+    return LoadedCalendar(view, anchor, first_day, days, focus, today, tuple(reversed(texts)))
 
 
 @dataclass(frozen=True, slots=True)

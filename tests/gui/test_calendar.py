@@ -25,6 +25,7 @@ from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases import schedule
 from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, Swap, apply_calendar_plan
+from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_gui import mime
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.calendar import CalendarPage
@@ -659,3 +660,54 @@ def test_override_tooltip_names_scheduled_and_covering_member(page: CalendarPage
     assert "Unsaved edit" in tip
     day_tip = str(page.model.day_index(SUN).data(Qt.ItemDataRole.ToolTipRole))
     assert "Daylight saving time changes today (CST → CDT)" in day_tip
+
+
+def test_chip_tooltips_show_what_happened_to_the_shift_start_text(
+    qtbot: Any, make_ctx: ContextFactory, demo_db: Database, clock: FixedClock
+) -> None:
+    """UX.md: hovering a chip tells the text status of that shift — written by the real
+    service engine through the fake Twilio (tests may import the service; the GUI never does)."""
+    import random
+    from datetime import timedelta
+
+    import whoseonfirst_service.engine as engine_mod
+    import whoseonfirst_service.twilio_sms as sms_mod
+
+    from tests.fakes.fake_twilio import FakeTwilio, Reply
+
+    with FakeTwilio(clock=clock.now) as fake:
+        fake.set_status_script(["delivered"])
+        backend = sms_mod.TwilioBackend(fake.account_sid, fake.auth_token,
+                                        from_number="+13125550100", api_url=fake.base_url)
+        try:
+            engine = engine_mod.Engine(demo_db, backend, clock, rng=random.Random(1),
+                                       instance_id="gui-test",
+                                       settings=engine_mod.EngineSettings())
+            clock.set(datetime(2026, 3, 2, 14, 0, 1, tzinfo=UTC))  # Mon 08:00:01 CST
+            engine.tick()  # Ann's text (and the weekly summary) go out
+            clock.advance(timedelta(minutes=1))
+            engine.tick()  # polls: delivered
+            fake.script_create([Reply.error(400, 21614)])
+            clock.set(datetime(2026, 3, 3, 14, 0, 1, tzinfo=UTC))  # Tue 08:00:01 CST
+            engine.tick()  # Ben's text is refused: not a mobile number
+        finally:
+            backend.close()
+
+    page = _open_page(qtbot, make_ctx(demo_db, clock))
+
+    def tip(day: date) -> str:
+        return str(chip(page, day).data(Qt.ItemDataRole.ToolTipRole))
+
+    with demo_db.reader() as uow:
+        texts, _ = history_page(uow, HistoryFilter(kinds=("shift_start",)), count=False)
+    ann = next(t for t in texts if t.recipient_name.startswith("Ann"))
+    assert ann.status == "delivered" and ann.delivered_at is not None
+    assert f">delivered</b> Mon {ann.delivered_at.astimezone(CHI):%H:%M:%S} CST ✓" in tip(MON)
+    # Both slices of Ben's 48 h chip tell about the one text at its start.
+    for day in (TUE, WED):
+        assert ">failed</b> Tue 08:00:01 CST (21614 " in tip(day)
+        assert "not a mobile number" in tip(day)
+    assert "Text due Thu 08:00 CST" in tip(THU)
+    # Covering Friday: the new person's text does not exist until the edit is saved.
+    assert drop_member(page, "Gus", chip(page, FRI))
+    assert "Text: planned once the edit is saved" in tip(FRI)

@@ -123,6 +123,8 @@ class NotificationDTO:
     body: str
     due_at: datetime
     expires_at: datetime | None
+    #: Start of the on-call span a shift-start text or reminder is about (None for others).
+    span_start: datetime | None
     shift_name: str | None
     attempts: int
     created_at: datetime

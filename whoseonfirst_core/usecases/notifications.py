@@ -42,6 +42,7 @@ def notification_dto(n: Notification) -> NotificationDTO:
         body=n.body,
         due_at=n.due_at,
         expires_at=n.expires_at,
+        span_start=n.span_start,
         shift_name=n.shift_name,
         attempts=n.attempts,
         created_at=n.created_at,

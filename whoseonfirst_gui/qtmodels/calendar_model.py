@@ -40,13 +40,15 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QUndoStack
 
 from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, fmt_duration, fmt_local, to_utc
-from whoseonfirst_core.usecases.dto import MemberDTO
+from whoseonfirst_core.usecases.dto import MemberDTO, NotificationDTO
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui import mime
 from whoseonfirst_gui.plan import (
     CalendarPlan,
     ChipSegment,
     DayCell,
     PlanError,
+    PlannedSpan,
     Proposal,
     layout_days,
 )
@@ -106,6 +108,7 @@ class CalendarModel(QAbstractItemModel):
         self._day_count = 0
         self._focus_month: int | None = None
         self._read_only_reason: str | None = None
+        self._texts: dict[tuple[int, datetime], list[NotificationDTO]] = {}
         self._unsubscribe = plan.subscribe(self.rebuild)
 
     # --- configuration ---------------------------------------------------------------------
@@ -126,6 +129,18 @@ class CalendarModel(QAbstractItemModel):
     @property
     def day_count(self) -> int:
         return self._day_count
+
+    def set_texts(self, texts: Sequence[NotificationDTO]) -> None:
+        """The shift-start texts of the loaded window, shown in the chip tooltips. Call before
+        the plan gets its new view (that rebuilds the model)."""
+        self._texts = {}
+        for text in texts:
+            if text.member_id is not None and text.span_start is not None:
+                self._texts.setdefault((text.member_id, text.span_start), []).append(text)
+
+    def texts_for(self, span: PlannedSpan) -> list[NotificationDTO]:
+        """The shift-start texts sent (or queued) for ``span``'s person at its start."""
+        return list(self._texts.get((span.member_id, span.start), ()))
 
     def set_read_only(self, reason: str | None) -> None:
         """Refuse every drop with ``reason`` (read-only database, a save in flight), or allow."""
@@ -391,6 +406,7 @@ class CalendarModel(QAbstractItemModel):
             lines.append(f"Covering: {_html(span.member_name)} ⇄")
         if span.override_reason:
             lines.append(f"Reason: “{_html(span.override_reason)}”")
+        lines.extend(self._text_lines(span, seg.past or seg.running))
         if span.pending:
             lines.append("<i>Unsaved edit — Save to apply, Undo to drop</i>")
         if seg.past:
@@ -398,6 +414,34 @@ class CalendarModel(QAbstractItemModel):
         elif seg.running:
             lines.append("<i>On call now</i>")
         return "<br>".join(lines)
+
+    def _text_lines(self, span: PlannedSpan, started: bool) -> list[str]:
+        """What happened to the shift-start text of ``span`` (UX.md: the chip tooltip)."""
+        tz = self.plan.tz
+        texts = self.texts_for(span)
+        if not texts:
+            if span.pending:
+                return ["Text: planned once the edit is saved"]
+            if not span.notify:
+                return ["No text: the same person carries on from the shift before"]
+            if started:
+                return ["No text recorded for this shift"]
+            return [f"Text due {fmt_local(span.start, tz)}"]
+        lines = []
+        for text in texts:
+            color = fmt.STATUS_COLORS.get(text.status, "#6B7280")
+            stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
+            status = f'<b style="color:{color}">{_html(text.status)}</b>'
+            mark = " ✓" if text.status == "delivered" else ""
+            error = ""
+            if text.error_code or text.error_message:
+                code = f"{text.error_code} " if text.error_code else ""
+                error = f" ({_html(code + (text.error_message or '')).strip()})"
+            to = f" to {_html(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""
+            local = to_utc(stamp).astimezone(tz)
+            at = f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
+            lines.append(f"Text{to}: {status} {at}{mark}{error}")
+        return lines
 
     def _day_tooltip(self, cell: DayCell) -> str:
         lines = [f"{cell.day:%A %B} {cell.day.day}, {cell.day.year}"]
