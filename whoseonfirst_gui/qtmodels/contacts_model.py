@@ -10,15 +10,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 
 from whoseonfirst_core.usecases.dto import ContactDTO
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.qtmodels.rows import Index, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class ContactsModel(QAbstractTableModel):
+class ContactsModel(RowTableModel[ContactDTO]):
     NAME, PHONE, WEEKLY, ALERTS = range(4)
     HEADERS = ("Name", "Phone", "Weekly summary", "Failure alerts")
 
@@ -26,34 +25,15 @@ class ContactsModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[ContactDTO] = []
         self.read_only = False
 
     def set_contacts(self, contacts: Sequence[ContactDTO]) -> None:
-        self.beginResetModel()
-        self._rows = list(contacts)
-        self.endResetModel()
+        self._replace_rows(contacts)
 
     def contact_at(self, row: int) -> ContactDTO | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        c = self._rows[index.row()]
-        col = index.column()
+    def cell(self, c: ContactDTO, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.NAME:
                 return c.name
@@ -91,9 +71,7 @@ class ContactsModel(QAbstractTableModel):
         return True
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() in (self.WEEKLY, self.ALERTS) and not self.read_only:
+        flags = super().flags(index)
+        if index.isValid() and index.column() in (self.WEEKLY, self.ALERTS) and not self.read_only:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags

@@ -6,17 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from whoseonfirst_core.usecases.dto import NotificationDTO
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.qtmodels.rows import Index, RowTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowTableModel[NotificationDTO]):
     DUE, SENT, KIND, TO, STATUS, ATTEMPTS, SID, ERROR = range(8)
     HEADERS = ("Due", "Sent", "Kind", "To", "Status", "Attempts", "Twilio SID", "Error")
     StatusRole = Qt.ItemDataRole.UserRole + 1
@@ -24,38 +23,19 @@ class HistoryModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[NotificationDTO] = []
         self._tz = ZoneInfo("UTC")
 
     def set_rows(self, rows: Sequence[NotificationDTO], tz: ZoneInfo) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
         self._tz = tz
-        self.endResetModel()
+        self._replace_rows(rows)
 
     def notification_at(self, row: int) -> NotificationDTO | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def row_of(self, notification_id: int) -> int:
         return next((i for i, n in enumerate(self._rows) if n.id == notification_id), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        n = self._rows[index.row()]
-        col = index.column()
+    def cell(self, n: NotificationDTO, col: int, role: int) -> Any:
         if role == self.StatusRole:
             return n.status
         if role == self.IdRole:
@@ -103,11 +83,6 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.ATTEMPTS, self.STATUS):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class StatusPillDelegate(QStyledItemDelegate):

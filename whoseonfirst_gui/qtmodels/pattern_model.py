@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 
 from whoseonfirst_core.domain.rotation import MAX_SHIFT_HOURS, ShiftDef, validate_pattern
 from whoseonfirst_core.domain.timeutil import WEEKDAYS, parse_hhmm
-
-Index = QModelIndex | QPersistentModelIndex
+from whoseonfirst_gui.qtmodels.rows import Index, RowTableModel
 
 
 @dataclass(frozen=True)
@@ -34,15 +33,15 @@ class ShiftRow:
                         self.duration_hours)
 
 
-class PatternModel(QAbstractTableModel):
+class PatternModel(RowTableModel[ShiftRow]):
     NAME, DAY, START, DURATION = range(4)
     HEADERS = ("Shift name", "Starts on", "Start time", "Duration (hours)")
+    VERTICAL_NUMBERS = True
 
     edited = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[ShiftRow] = []
         self.read_only = False
 
     def set_pattern(self, shifts: Sequence[ShiftDef]) -> None:
@@ -96,27 +95,7 @@ class PatternModel(QAbstractTableModel):
 
     # --- table ---------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
+    def cell(self, r: ShiftRow, col: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == self.NAME:
                 return r.name
@@ -166,9 +145,7 @@ class PatternModel(QAbstractTableModel):
         return True
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if not self.read_only:
+        flags = super().flags(index)
+        if index.isValid() and not self.read_only:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags

@@ -16,23 +16,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QMimeData,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui import mime
+from whoseonfirst_gui.qtmodels.rows import Index, RowTableModel
 
 MEMBER_MIME_TYPE = mime.MEMBER_MIME
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def decode_member_id(data: QMimeData) -> int | None:
@@ -52,17 +44,17 @@ class TeamRow:
     recent_shifts: int = 0
 
 
-class TeamModel(QAbstractTableModel):
+class TeamModel(RowTableModel[TeamRow]):
     HANDLE, NAME, PHONE, SECONDARY, ACTIVE, NEXT, RECENT = range(7)
     HEADERS = ("", "Name", "Phone", "Secondary phone", "Active", "Next shift",
                "Shifts (last 12 weeks)")
+    VERTICAL_NUMBERS = True
     MemberRole = Qt.ItemDataRole.UserRole + 1
 
     reorder_requested = Signal(list)  # new rotation order: ids of non-archived members
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[TeamRow] = []
         self._saved_order: list[int] = []
         self._tz: ZoneInfo = ZoneInfo("UTC")
         self.read_only = False
@@ -81,7 +73,8 @@ class TeamModel(QAbstractTableModel):
         return list(self._rows)
 
     def member_at(self, row: int) -> MemberDTO | None:
-        return self._rows[row].member if 0 <= row < len(self._rows) else None
+        found = self.row_at(row)
+        return found.member if found is not None else None
 
     def row_of(self, member_id: int) -> int:
         for i, r in enumerate(self._rows):
@@ -120,29 +113,11 @@ class TeamModel(QAbstractTableModel):
 
     # --- table ---------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    def header_tooltip(self, section: int) -> str | None:
+        return "Drag a row to change the rotation order" if section == self.HANDLE else None
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.HEADERS[section]
-            if role == Qt.ItemDataRole.ToolTipRole and section == self.HANDLE:
-                return "Drag a row to change the rotation order"
-        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
-            return str(section + 1)
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
+    def cell(self, row: TeamRow, col: int, role: int) -> Any:
         m = row.member
-        col = index.column()
         if role == self.MemberRole:
             return m.id
         if role == Qt.ItemDataRole.DisplayRole:
