@@ -293,75 +293,22 @@ class CalendarModel(QAbstractItemModel):
         return None
 
     def _chip_data(self, seg: ChipSegment, role: int) -> Any:
-        span, tz = seg.span, self.plan.tz
-        R = Qt.ItemDataRole
-        if role in (R.DisplayRole, Roles.MEMBER_NAME):
-            return span.member_name
-        if role == R.DecorationRole:
-            return QColor(span.member_color)
-        if role == R.ToolTipRole:
-            return self._chip_tooltip(seg)
-        if role == R.AccessibleTextRole:
-            state = " (unsaved)" if span.pending else ""
-            return f"{span.member_name} on call {self._times(seg)}{state}"
-        if role == Roles.KIND:
-            return "chip"
-        if role == Roles.MEMBER_ID:
-            return span.member_id
-        if role == Roles.COLOR:
-            return span.member_color
-        if role == Roles.TIMES:
-            return self._times(seg)
-        if role == Roles.DETAIL:
-            return self._detail(seg)
-        if role == Roles.OVERRIDE:
-            return span.is_override
-        if role == Roles.PENDING:
-            return span.pending
-        if role == Roles.PAST:
-            return seg.past
-        if role == Roles.RUNNING:
-            return seg.running
-        if role == Roles.SCHEDULED_NAME:
-            return span.scheduled_member_name
-        if role == Roles.REASON:
-            return span.override_reason
-        if role == Roles.SLICE:
-            return (seg.index, seg.count)
-        if role == Roles.SEGMENT:
-            return seg
-        if role == Roles.ZONE:
-            return to_utc(seg.start).astimezone(tz).tzname()
-        return None
+        getter = _CHIP_ROLES.get(role)
+        return getter(self, seg) if getter is not None else None
 
     def _day_data(self, cell: DayCell, role: int) -> Any:
-        R = Qt.ItemDataRole
-        if role == R.DisplayRole:
-            return f"{WEEKDAY_ABBR[cell.day.weekday()]} {cell.day.month}/{cell.day.day}"
-        if role == R.ToolTipRole:
-            return self._day_tooltip(cell)
-        if role == R.AccessibleTextRole:
-            return f"{cell.day:%A %B} {cell.day.day}"
-        if role == Roles.KIND:
-            return "day"
-        if role == Roles.DATE:
-            return cell.day
-        if role == Roles.TODAY:
-            return cell.today
-        if role == Roles.PAST:
-            return cell.past
-        if role == Roles.DST:
-            return cell.dst_change
-        if role == Roles.GAPS:
-            return tuple(
-                "all day" if (a, b) == (cell.start, cell.end) else self._clock_range(a, b)
-                for a, b in cell.gaps
-            )
-        if role == Roles.IN_FOCUS:
-            return cell.in_focus
-        if role == Roles.DAY:
-            return cell
-        return None
+        getter = _DAY_ROLES.get(role)
+        return getter(self, cell) if getter is not None else None
+
+    def _accessible_chip(self, seg: ChipSegment) -> str:
+        state = " (unsaved)" if seg.span.pending else ""
+        return f"{seg.span.member_name} on call {self._times(seg)}{state}"
+
+    def _gap_texts(self, cell: DayCell) -> tuple[str, ...]:
+        return tuple(
+            "all day" if (a, b) == (cell.start, cell.end) else self._clock_range(a, b)
+            for a, b in cell.gaps
+        )
 
     def _times(self, seg: ChipSegment) -> str:
         tz = self.plan.tz
@@ -631,6 +578,47 @@ def _sentence(text: str) -> str:
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_R = Qt.ItemDataRole
+
+#: What a chip answers for each role (any other role: None).
+_CHIP_ROLES: dict[int, Callable[[CalendarModel, ChipSegment], Any]] = {
+    _R.DisplayRole: lambda m, seg: seg.span.member_name,
+    _R.DecorationRole: lambda m, seg: QColor(seg.span.member_color),
+    _R.ToolTipRole: CalendarModel._chip_tooltip,
+    _R.AccessibleTextRole: CalendarModel._accessible_chip,
+    Roles.KIND: lambda m, seg: "chip",
+    Roles.MEMBER_ID: lambda m, seg: seg.span.member_id,
+    Roles.MEMBER_NAME: lambda m, seg: seg.span.member_name,
+    Roles.COLOR: lambda m, seg: seg.span.member_color,
+    Roles.TIMES: CalendarModel._times,
+    Roles.DETAIL: CalendarModel._detail,
+    Roles.OVERRIDE: lambda m, seg: seg.span.is_override,
+    Roles.PENDING: lambda m, seg: seg.span.pending,
+    Roles.PAST: lambda m, seg: seg.past,
+    Roles.RUNNING: lambda m, seg: seg.running,
+    Roles.SCHEDULED_NAME: lambda m, seg: seg.span.scheduled_member_name,
+    Roles.REASON: lambda m, seg: seg.span.override_reason,
+    Roles.SLICE: lambda m, seg: (seg.index, seg.count),
+    Roles.SEGMENT: lambda m, seg: seg,
+    Roles.ZONE: lambda m, seg: to_utc(seg.start).astimezone(m.plan.tz).tzname(),
+}
+
+#: What a day answers for each role (any other role: None).
+_DAY_ROLES: dict[int, Callable[[CalendarModel, DayCell], Any]] = {
+    _R.DisplayRole: lambda m, c: f"{WEEKDAY_ABBR[c.day.weekday()]} {c.day.month}/{c.day.day}",
+    _R.ToolTipRole: CalendarModel._day_tooltip,
+    _R.AccessibleTextRole: lambda m, c: f"{c.day:%A %B} {c.day.day}",
+    Roles.KIND: lambda m, c: "day",
+    Roles.DATE: lambda m, c: c.day,
+    Roles.TODAY: lambda m, c: c.today,
+    Roles.PAST: lambda m, c: c.past,
+    Roles.DST: lambda m, c: c.dst_change,
+    Roles.GAPS: CalendarModel._gap_texts,
+    Roles.IN_FOCUS: lambda m, c: c.in_focus,
+    Roles.DAY: lambda m, c: c,
+}
 
 
 class MemberPaletteModel(QAbstractListModel):
