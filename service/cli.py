@@ -134,14 +134,14 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    from whoseonfirst_core.roster import dumps_roster, export_roster_data
+    from whoseonfirst_core.roster import dumps_roster, export_roster_data, write_roster_file
 
     db = ctx.migrated_db()
     with db.reader() as uow:
         text = dumps_roster(export_roster_data(uow))
     if args.file and args.file != "-":
         try:
-            Path(args.file).write_text(text, encoding="utf-8")
+            write_roster_file(args.file, text)
         except OSError as exc:
             raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
     else:
@@ -258,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("export", help="write the roster file (to FILE or standard output)")
-    p.add_argument("file", nargs="?", help="output file (default: standard output)")
+    p.add_argument(
+        "file", nargs="?", help="output file, written owner-only (0600); default: standard output"
+    )
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser(

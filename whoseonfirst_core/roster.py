@@ -7,8 +7,12 @@ empty database → export gives the same file.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -612,3 +616,21 @@ def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
 def dumps_roster(data: dict[str, Any]) -> str:
     """Stable bytes: the same team always serialises identically."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_roster_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write an exported roster to ``path``: readable by its owner only (it lists everyone's
+    phone numbers, like a backup), and atomically, so a failed write never leaves a
+    half-written file in place of a good one. Raises ``OSError``."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp creates it 0600
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

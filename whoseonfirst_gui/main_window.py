@@ -46,7 +46,12 @@ from PySide6.QtWidgets import (
 
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.timeutil import zone
-from whoseonfirst_core.roster import dumps_roster, export_roster_data, import_roster_data
+from whoseonfirst_core.roster import (
+    dumps_roster,
+    export_roster_data,
+    import_roster_data,
+    write_roster_file,
+)
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -578,7 +583,7 @@ class MainWindow(QMainWindow):
         def task() -> str:
             with db.reader() as uow:
                 text = dumps_roster(export_roster_data(uow))
-            Path(path).write_text(text, encoding="utf-8")
+            write_roster_file(path, text)
             return path
 
         self.ctx.runner.submit(task, lambda p: self.ctx.messages.flash(f"Exported to {p}."))

@@ -79,6 +79,44 @@ def test_export_import_export_gives_the_same_file(
     assert code == 0 and second == first
 
 
+def test_export_file_is_private_and_replaced_whole(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    """An export lists every phone number: owner-only like a backup, and never half-written."""
+    assert run(monkeypatch, sqlite_url, "import", write(tmp_path, full_roster()))[0] == 0
+    target = tmp_path / "out" / "roster.json"
+    target.parent.mkdir()
+    target.write_text("an older export\n")
+    target.chmod(0o644)
+
+    assert run(monkeypatch, sqlite_url, "export", str(target))[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert json.loads(target.read_text())["members"][0]["name"] == "Ann"
+
+    # A write that fails half-way leaves the previous export and no temporary file behind.
+    good = target.read_bytes()
+    import whoseonfirst_core.roster as roster_mod
+
+    def refuse(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(roster_mod.os, "replace", refuse)
+    code, _, err = run(monkeypatch, sqlite_url, "export", str(target))
+    assert code != 0 and "No space left on device" in err and str(target) in err
+    assert target.read_bytes() == good
+    assert [p.name for p in target.parent.iterdir()] == ["roster.json"]
+
+
+def test_export_to_a_missing_folder_says_so(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    assert run(monkeypatch, sqlite_url, "import", write(tmp_path, full_roster()))[0] == 0
+    missing = tmp_path / "nowhere" / "roster.json"
+    code, _, err = run(monkeypatch, sqlite_url, "export", str(missing))
+    assert code != 0 and f"cannot write {missing}" in err
+    assert not missing.parent.exists()
+
+
 BAD_FILES: list[tuple[str, Any, str]] = [
     ("bad phone", lambda d: d["members"][2].update(phone="555-12"), "members[2].phone"),
     (

@@ -83,6 +83,7 @@ def test_export_then_import_roster(qtbot: Any, ctx: AppContext, demo_db: Databas
     assert ctx.runner.wait_idle()
     data = json.loads(path.read_text())
     assert data["format"] == "whoseonfirst-roster" and len(data["members"]) == 7
+    assert path.stat().st_mode & 0o777 == 0o600  # every phone number is in it
 
     data["members"] = data["members"][:5]  # a smaller team, replacing the current one
     path.write_text(json.dumps(data))
