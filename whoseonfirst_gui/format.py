@@ -114,3 +114,10 @@ def escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
+
+
+def sentence(text: str, end: str = "") -> str:
+    """``text`` with its first letter capitalised (a core message shown on its own), and
+    ``end`` added unless it already ends with punctuation."""
+    closed = not end or text.endswith((".", "!", "?", ")"))
+    return text[:1].upper() + text[1:] + ("" if closed else end)

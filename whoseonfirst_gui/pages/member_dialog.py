@@ -131,11 +131,11 @@ class MemberDialog(QDialog):
         try:
             clean_name(self.name_edit.text(), "name")
         except UseCaseError as exc:
-            problems["name"] = _sentence(str(exc))
+            problems["name"] = fmt.sentence(str(exc))
         try:
             primary = normalize_phone(self.phone_edit.text())
         except PhoneError as exc:
-            problems["phone"] = _sentence(str(exc))
+            problems["phone"] = fmt.sentence(str(exc))
             primary = None
         if self.secondary_edit.text().strip():
             try:
@@ -143,7 +143,7 @@ class MemberDialog(QDialog):
                 if secondary == primary:
                     problems["secondary phone"] = "Same number as the primary phone"
             except PhoneError as exc:
-                problems["secondary phone"] = _sentence(str(exc))
+                problems["secondary phone"] = fmt.sentence(str(exc))
         if len(self.notes_edit.toPlainText()) > MAX_NOTES:
             problems["notes"] = f"Longer than {MAX_NOTES} characters"
         return problems
@@ -204,9 +204,9 @@ class MemberDialog(QDialog):
             return
         key, _, text = problem.partition(": ")
         if key in self.errors and text:
-            self._set_error(key, _sentence(text))
+            self._set_error(key, fmt.sentence(text))
         else:
-            self._set_error("name", _sentence(problem))
+            self._set_error("name", fmt.sentence(problem))
 
     # --- saving --------------------------------------------------------------------------
 
@@ -251,7 +251,4 @@ class MemberDialog(QDialog):
         self.saved.emit(member)
         self.accept()
 
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
 

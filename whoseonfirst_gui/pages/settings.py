@@ -42,6 +42,7 @@ from whoseonfirst_core.domain.templates import (
     weekly_summary_text,
 )
 from whoseonfirst_core.domain.timeutil import WEEKDAYS, all_zone_names, day_start, local_date, zone
+from whoseonfirst_core.usecases.common import clean_name
 from whoseonfirst_core.usecases.config import (
     MAX_HORIZON_WEEKS,
     MIN_HORIZON_WEEKS,
@@ -54,7 +55,7 @@ from whoseonfirst_core.usecases.config import (
     update_settings,
 )
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO, SpanDTO
-from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_core.usecases.errors import ConflictError, UseCaseError
 from whoseonfirst_core.usecases.schedule import horizon_end, resolve_window, schedule_view
 from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui import format as fmt
@@ -105,7 +106,8 @@ def load_settings(uow: UnitOfWork, now: datetime) -> SettingsData:
 
 
 class ContactDialog(QDialog):
-    """Add or edit an escalation contact (live phone validation)."""
+    """Add or edit an escalation contact, checking the name and phone as they are typed with
+    the same rules the save applies."""
 
     def __init__(self, contact: ContactDTO | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +118,9 @@ class ContactDialog(QDialog):
         self.name_edit.setAccessibleName("Contact name")
         self.phone_edit = QLineEdit(fmt.phone(contact.phone) if contact else "")
         self.phone_edit.setAccessibleName("Contact phone")
+        self.name_error = QLabel()
+        self.name_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.name_error.setWordWrap(True)
         self.phone_error = QLabel()
         self.phone_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
         self.weekly = QCheckBox("Weekly schedule summary")
@@ -123,6 +128,7 @@ class ContactDialog(QDialog):
         self.alerts = QCheckBox("Failure alerts")
         self.alerts.setChecked(contact.failure_alerts if contact else True)
         form.addRow("&Name:", self.name_edit)
+        form.addRow("", self.name_error)
         form.addRow("&Phone:", self.phone_edit)
         form.addRow("", self.phone_error)
         form.addRow("Receives:", self.weekly)
@@ -137,18 +143,25 @@ class ContactDialog(QDialog):
         self._validate()
 
     def _validate(self) -> None:
-        problem = ""
+        """Say what is wrong under each field (nothing for a field not typed in yet) and
+        enable OK only when both are right."""
+        name_problem = phone_problem = ""
+        try:
+            clean_name(self.name_edit.text(), "name")
+        except UseCaseError as exc:
+            name_problem = fmt.sentence(str(exc))
         try:
             normalize_phone(self.phone_edit.text())
         except PhoneError as exc:
-            problem = str(exc)[:1].upper() + str(exc)[1:]
-        if not self.phone_edit.text().strip():
-            problem = ""
-        self.phone_error.setText(problem)
+            phone_problem = fmt.sentence(str(exc))
+        name_typed = bool(self.name_edit.text().strip())
+        phone_typed = bool(self.phone_edit.text().strip())
+        self.name_error.setText(name_problem if name_typed else "")
+        self.name_error.setVisible(name_typed and bool(name_problem))
+        self.phone_error.setText(phone_problem if phone_typed else "")
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         assert ok is not None
-        ok.setEnabled(bool(self.name_edit.text().strip()) and bool(self.phone_edit.text().strip())
-                      and not problem)
+        ok.setEnabled(not name_problem and not phone_problem)
 
 
 class SettingsPage(Page):

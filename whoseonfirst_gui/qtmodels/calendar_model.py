@@ -341,18 +341,18 @@ class CalendarModel(QAbstractItemModel):
 
     def _chip_tooltip(self, seg: ChipSegment) -> str:
         span, tz = seg.span, self.plan.tz
-        lines = [f"<b>{_html(span.member_name)}</b> on call"]
+        lines = [f"<b>{fmt.escape(span.member_name)}</b> on call"]
         lines.append(f"{fmt_local(span.start, tz)} → {fmt_local(span.end, tz)}"
                      f" ({fmt_duration(span.start, span.end, tz)})")
         if seg.multi_day:
             lines.append(f"This day: {self._times(seg)}")
-        lines.append(f"Shift: {_html(span.shift_name)}")
+        lines.append(f"Shift: {fmt.escape(span.shift_name)}")
         if span.scheduled_member_name and span.scheduled_member_id != span.member_id:
-            lines.append(f"Scheduled: {_html(span.scheduled_member_name)}")
+            lines.append(f"Scheduled: {fmt.escape(span.scheduled_member_name)}")
         if span.is_override:
-            lines.append(f"Covering: {_html(span.member_name)} ⇄")
+            lines.append(f"Covering: {fmt.escape(span.member_name)} ⇄")
         if span.override_reason:
-            lines.append(f"Reason: “{_html(span.override_reason)}”")
+            lines.append(f"Reason: “{fmt.escape(span.override_reason)}”")
         lines.extend(self._text_lines(span, seg.past or seg.running))
         if span.pending:
             lines.append("<i>Unsaved edit — Save to apply, Undo to drop</i>")
@@ -378,13 +378,13 @@ class CalendarModel(QAbstractItemModel):
         for text in texts:
             color = fmt.STATUS_COLORS.get(text.status, "#6B7280")
             stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
-            status = f'<b style="color:{color}">{_html(text.status)}</b>'
+            status = f'<b style="color:{color}">{fmt.escape(text.status)}</b>'
             mark = " ✓" if text.status == "delivered" else ""
             error = ""
             if text.error_code or text.error_message:
                 code = f"{text.error_code} " if text.error_code else ""
-                error = f" ({_html(code + (text.error_message or '')).strip()})"
-            to = f" to {_html(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""
+                error = f" ({fmt.escape(code + (text.error_message or '')).strip()})"
+            to = f" to {fmt.escape(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""
             local = to_utc(stamp).astimezone(tz)
             at = f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
             lines.append(f"Text{to}: {status} {at}{mark}{error}")
@@ -456,7 +456,7 @@ class CalendarModel(QAbstractItemModel):
         try:
             proposal = self._proposal_for_drop(data, row, parent)
         except PlanError as exc:
-            self.drop_refused.emit(_sentence(str(exc)))
+            self.drop_refused.emit(fmt.sentence(str(exc), end="."))
             return False
         if proposal is None:
             return False
@@ -551,7 +551,7 @@ class CalendarModel(QAbstractItemModel):
             self._refuse_past(target)
             proposal = build(target)
         except PlanError as exc:
-            self.drop_refused.emit(_sentence(str(exc)))
+            self.drop_refused.emit(fmt.sentence(str(exc), end="."))
             return
         self.submit_proposal(proposal)
 
@@ -567,17 +567,11 @@ class CalendarModel(QAbstractItemModel):
         try:
             push_edit(self.undo_stack, self.plan, edit)
         except PlanError as exc:
-            self.drop_refused.emit(_sentence(str(exc)))
+            self.drop_refused.emit(fmt.sentence(str(exc), end="."))
             return False
         return True
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", ")")) else ".")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _R = Qt.ItemDataRole
