@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time, timedelta
 from typing import Any
 
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import Notification, NotificationAttempt
@@ -15,6 +19,7 @@ from whoseonfirst_core.domain.rotation import ShiftDef
 from whoseonfirst_core.usecases.config import get_pattern, get_settings, list_contacts
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page, queue_text
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages import audit
 from whoseonfirst_gui.pages.audit import AuditPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
 from whoseonfirst_gui.pages.notifications import PAGE_SIZE, NotificationsPage
@@ -190,13 +195,90 @@ def test_texts_text_search(qtbot: Any, ctx: AppContext, demo_db: Database,
                            clock: FixedClock) -> None:
     add_texts(demo_db, clock, 4)
     page = loaded(qtbot, NotificationsPage(ctx))
+    assert page.details.toPlainText()  # the newest text's details
     page.search.setText("555-0101")
-    page._go(0)  # what the debounce timer does
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)  # Enter searches without the pause
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
     page.search.setText("")
     page.kind_combo.setCurrentIndex(page.kind_combo.findData("shift_start"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 0)
     assert page.page_label.text() == "No texts match."
+    assert page.details.toPlainText() == "" and page.detail is None
+    assert not page.resend_button.isEnabled()
+
+
+def on_page_two(qtbot: Any, page: NotificationsPage) -> None:
+    """Move to the second (last) page of PAGE_SIZE + 5 texts."""
+    page.older_button.click()
+    qtbot.waitUntil(lambda: page.page_label.text() == f"{PAGE_SIZE + 1}–{PAGE_SIZE + 5} of "
+                                                      f"{PAGE_SIZE + 5}")
+
+
+def test_texts_paging_buttons_stop_at_either_end(qtbot: Any, ctx: AppContext,
+                                                 demo_db: Database, clock: FixedClock) -> None:
+    add_texts(demo_db, clock, PAGE_SIZE + 5)
+    page = loaded(qtbot, NotificationsPage(ctx))
+    newest = page.model.notification_at(0)
+    assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
+    on_page_two(qtbot, page)
+    assert page.offset == PAGE_SIZE and page.model.rowCount() == 5
+    assert page.newer_button.isEnabled() and not page.older_button.isEnabled()
+    page.newer_button.click()
+    qtbot.waitUntil(lambda: page.page_label.text() == f"1–{PAGE_SIZE} of {PAGE_SIZE + 5}")
+    assert page.model.notification_at(0) == newest
+    assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
+
+
+NEW_TEXT_FILTERS: dict[str, Callable[[Any, NotificationsPage], None]] = {
+    "typed search": lambda qtbot, p: qtbot.keyClicks(p.search, "312-555"),
+    "kind": lambda _q, p: p.kind_combo.setCurrentIndex(p.kind_combo.findData("test")),
+    "status": lambda _q, p: p.status_combo.setCurrentIndex(p.status_combo.findData("queued")),
+    "member": lambda _q, p: p.member_combo.setCurrentIndex(p.member_combo.findText("Ben Brooks")),
+    "from date": lambda _q, p: p.from_edit.setDate(QDate(2026, 3, 1)),
+    "to date": lambda _q, p: p.to_edit.setDate(QDate(2026, 3, 31)),
+}
+
+
+@pytest.mark.parametrize("change", NEW_TEXT_FILTERS.values(), ids=NEW_TEXT_FILTERS.keys())
+def test_texts_new_filter_starts_at_the_newest(
+        qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock,
+        change: Callable[[Any, NotificationsPage], None]) -> None:
+    add_texts(demo_db, clock, PAGE_SIZE + 5)
+    page = loaded(qtbot, NotificationsPage(ctx))
+    on_page_two(qtbot, page)
+    change(qtbot, page)
+    qtbot.waitUntil(lambda: page.page_label.text().startswith("1–"))
+    assert page.offset == 0 and not page.newer_button.isEnabled()
+    first = page.model.notification_at(0)
+    assert first is not None and first.due_at == clock.now() + timedelta(minutes=PAGE_SIZE + 4)
+
+
+def test_texts_page_that_emptied_shows_the_last_page(qtbot: Any, ctx: AppContext,
+                                                     demo_db: Database,
+                                                     clock: FixedClock) -> None:
+    ids = add_texts(demo_db, clock, PAGE_SIZE + 5)
+    page = loaded(qtbot, NotificationsPage(ctx))
+    on_page_two(qtbot, page)
+    with demo_db.uow("t") as uow:  # e.g. old texts purged while the page was open
+        uow.session.execute(delete(Notification).where(Notification.id.in_(ids[:5])))
+        uow.commit()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.page_label.text() == f"1–{PAGE_SIZE} of {PAGE_SIZE}")
+    assert page.offset == 0 and page.model.rowCount() == PAGE_SIZE
+    assert not page.newer_button.isEnabled() and not page.older_button.isEnabled()
+
+
+@pytest.mark.parametrize(("page_class", "newer", "older"), [
+    (NotificationsPage, "Newer page", "Older page"),
+    (AuditPage, "Newer changes", "Older changes"),
+])
+def test_paging_buttons_have_names_and_mnemonics(qtbot: Any, ctx: AppContext, page_class: Any,
+                                                 newer: str, older: str) -> None:
+    page = loaded(qtbot, page_class(ctx))
+    assert page.newer_button.accessibleName() == newer
+    assert page.older_button.accessibleName() == older
+    assert page.newer_button.shortcut() == QKeySequence("Alt+N")
+    assert page.older_button.shortcut() == QKeySequence("Alt+O")
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -290,5 +372,48 @@ def test_audit_lists_changes_with_before_and_after(qtbot: Any, ctx: AppContext,
     text = page.details.toPlainText()
     assert "horizon_weeks" in text and "12" in text and "16" in text
     page.search.setText("alice")
-    page._go(0)
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+
+
+def add_audit_entries(db: Database, clock: FixedClock, n: int) -> None:
+    from whoseonfirst_core.usecases.common import record_audit
+
+    with db.uow("bulk@ws2") as uow:
+        for i in range(n):
+            record_audit(uow, clock.now() + timedelta(minutes=i), "bulk", "member", i,
+                         f"bulk change {i}")
+        uow.commit()
+
+
+def test_audit_pages_through_the_log(qtbot: Any, ctx: AppContext, demo_db: Database,
+                                     clock: FixedClock) -> None:
+    size = audit.PAGE_SIZE
+    add_audit_entries(demo_db, clock, size + 5)
+    page = loaded(qtbot, AuditPage(ctx))
+    total = int(page.page_label.text().rpartition(" of ")[2].replace(",", ""))
+    assert total > size + 5  # the demo team's own changes come on top
+    assert page.page_label.text() == f"1–{size} of {total}"
+    assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
+    first = page.model.entry_at(0)
+    assert first is not None and first.summary == f"bulk change {size + 4}"  # newest first
+
+    page.older_button.click()
+    qtbot.waitUntil(lambda: page.page_label.text() == f"{size + 1}–{total} of {total}")
+    assert page.offset == size and page.model.rowCount() == total - size
+    assert page.newer_button.isEnabled() and not page.older_button.isEnabled()
+
+    qtbot.keyClicks(page.search, "bulk")  # a new filter starts again at the newest change
+    qtbot.waitUntil(lambda: page.page_label.text() == f"1–{size} of {size + 5}")
+    assert page.offset == 0
+    assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
+
+
+def test_audit_empty_search_says_so(qtbot: Any, ctx: AppContext) -> None:
+    page = loaded(qtbot, AuditPage(ctx))
+    assert page.details.toPlainText()  # the newest change's details
+    qtbot.keyClicks(page.search, "no such change")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.page_label.text() == "No changes match.")
+    assert page.model.rowCount() == 0 and page.details.toPlainText() == ""
+    assert not page.newer_button.isEnabled() and not page.older_button.isEnabled()

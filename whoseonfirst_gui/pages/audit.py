@@ -5,16 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -27,7 +22,8 @@ from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import AuditDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
+from whoseonfirst_gui.pages.paging import PagedListPage, list_table
 from whoseonfirst_gui.qtmodels.audit_model import AuditModel
 
 PAGE_SIZE = 200
@@ -47,37 +43,27 @@ def load_audit(uow: UnitOfWork, text: str, offset: int) -> AuditData:
     return AuditData(tuple(rows), total, offset, tz_name)
 
 
-class AuditPage(Page):
+class AuditPage(PagedListPage):
     title = "Audit"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent)
+        super().__init__(ctx, parent, page_size=PAGE_SIZE,
+                         search_placeholder="Filter by who, action or change  (Ctrl+F)",
+                         search_name="Filter the audit log",
+                         newer_name="Newer changes", older_name="Older changes")
         self.data: AuditData | None = None
-        self.offset = 0
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(page_title("Audit"))
         top.addStretch(1)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by who, action or change  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Filter the audit log")
         self.search.setMinimumWidth(320)
         top.addWidget(self.search)
         layout.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = AuditModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setAccessibleName("Audit log")
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.view = list_table(self.model, "Audit log")
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         split.addWidget(self.view)
         self.details = QTextBrowser()
@@ -88,40 +74,14 @@ class AuditPage(Page):
         split.setStretchFactor(1, 1)
         layout.addWidget(split, 1)
 
-        paging = QHBoxLayout()
-        self.newer_button = QPushButton("◀ &Newer")
-        self.older_button = QPushButton("&Older ▶")
-        self.newer_button.setAccessibleName("Newer changes")
-        self.older_button.setAccessibleName("Older changes")
-        self.page_label = QLabel()
-        paging.addWidget(self.newer_button)
-        paging.addWidget(self.page_label)
-        paging.addWidget(self.older_button)
-        paging.addStretch(1)
-        layout.addLayout(paging)
-        self.newer_button.clicked.connect(lambda: self._go(self.offset - PAGE_SIZE))
-        self.older_button.clicked.connect(lambda: self._go(self.offset + PAGE_SIZE))
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(300)
-        self._debounce.timeout.connect(lambda: self._go(0))
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self._update_paging()
-
-    def _go(self, offset: int) -> None:
-        self.offset = max(0, offset)
-        self.refresh()
-
-    def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
+        layout.addWidget(self.pager)
 
     def refresh(self) -> None:
         text, offset = self.search.text(), self.offset
         self.read(lambda uow: load_audit(uow, text, offset), self._show, on_no_team=self._no_team)
 
     def _no_team(self) -> None:
-        self.page_label.setText(NO_TEAM_TEXT)
+        self.pager.show_message(NO_TEAM_TEXT)
 
     def _show(self, data: AuditData) -> None:
         selected = self.model.entry_at(self.view.currentIndex().row())
@@ -130,18 +90,11 @@ class AuditPage(Page):
         rows = [i for i, a in enumerate(data.rows) if selected and a.id == selected.id]
         if rows or data.rows:
             self.view.selectRow(rows[0] if rows else 0)  # the newest change, not an empty pane
-        if data.total == 0:
-            self.page_label.setText("No changes match." if self.search.text().strip()
-                                    else "No changes recorded yet.")
         else:
-            self.page_label.setText(
-                f"{data.offset + 1}–{data.offset + len(data.rows)} of {data.total}")
-        self._update_paging()
-
-    def _update_paging(self) -> None:
-        d = self.data
-        self.newer_button.setEnabled(self.offset > 0)
-        self.older_button.setEnabled(d is not None and d.offset + len(d.rows) < d.total)
+            self.details.clear()  # not the details of a change the list no longer shows
+        self.pager.show_page(data.offset, len(data.rows), data.total,
+                             "No changes match." if self.search.text().strip()
+                             else "No changes recorded yet.")
 
     def _show_detail(self) -> None:
         index = self.view.currentIndex()

@@ -7,18 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -40,7 +37,8 @@ from whoseonfirst_core.usecases.schedule import span_at
 from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
+from whoseonfirst_gui.pages.paging import PagedListPage, list_table
 from whoseonfirst_gui.qtmodels.history_model import HistoryModel, StatusPillDelegate
 
 PAGE_SIZE = 100
@@ -89,15 +87,17 @@ def load_detail(
     return DetailData(n, attempts, span_at(uow, n.due_at, members))
 
 
-class NotificationsPage(Page):
+class NotificationsPage(PagedListPage):
     title = "Texts"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent)
+        super().__init__(ctx, parent, page_size=PAGE_SIZE,
+                         search_placeholder="Search name, number, text, SID  (Ctrl+F)",
+                         search_name="Search texts",
+                         newer_name="Newer page", older_name="Older page")
         self.data: HistoryData | None = None
         self.detail: DetailData | None = None
         self._prefetched: DetailData | None = None  # read with the page, shown on selection
-        self.offset = 0
         self._tz = zone("UTC")
 
         layout = QVBoxLayout(self)
@@ -117,11 +117,8 @@ class NotificationsPage(Page):
         self.member_combo.addItem("Everyone", None)
         self.from_edit = self._date_edit("From date")
         self.to_edit = self._date_edit("To date")
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, number, text, SID  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
         for w, name in ((self.kind_combo, "Kind filter"), (self.status_combo, "Status filter"),
-                        (self.member_combo, "Member filter"), (self.search, "Search texts")):
+                        (self.member_combo, "Member filter")):
             w.setAccessibleName(name)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)
@@ -135,18 +132,11 @@ class NotificationsPage(Page):
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = HistoryModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
+        self.view = list_table(self.model, "Text history")
         self.view.setItemDelegateForColumn(HistoryModel.STATUS, StatusPillDelegate(self.view))
-        self.view.setAccessibleName("Text history")
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
-        self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         metrics = self.view.fontMetrics()
         for col, sample in ((HistoryModel.DUE, "Wed 12/30 08:00 CDT"),
                             (HistoryModel.SENT, "08:00:00"), (HistoryModel.KIND, "Shift start"),
@@ -184,30 +174,12 @@ class NotificationsPage(Page):
         split.setSizes([420, 260])
         layout.addWidget(split, 1)
 
-        paging = QHBoxLayout()
-        self.newer_button = QPushButton("◀ &Newer")
-        self.older_button = QPushButton("&Older ▶")
-        self.newer_button.setAccessibleName("Newer page")
-        self.older_button.setAccessibleName("Older page")
-        self.page_label = QLabel()
-        self.page_label.setAccessibleName("Page")
-        paging.addWidget(self.newer_button)
-        paging.addWidget(self.page_label)
-        paging.addWidget(self.older_button)
-        paging.addStretch(1)
-        layout.addLayout(paging)
-        self.newer_button.clicked.connect(lambda: self._go(self.offset - PAGE_SIZE))
-        self.older_button.clicked.connect(lambda: self._go(self.offset + PAGE_SIZE))
-
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(300)
-        self._debounce.timeout.connect(lambda: self._go(0))
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        layout.addWidget(self.pager)
+        # A new filter starts again at the newest texts (the search box does so itself).
         for combo in (self.kind_combo, self.status_combo, self.member_combo):
-            combo.currentIndexChanged.connect(lambda _i: self._go(0))
+            combo.currentIndexChanged.connect(lambda _i: self.pager.first_page())
         for edit in (self.from_edit, self.to_edit):
-            edit.dateChanged.connect(lambda _d: self._go(0))
+            edit.dateChanged.connect(lambda _d: self.pager.first_page())
         self._update_buttons()
 
     def _date_edit(self, name: str) -> QDateEdit:
@@ -248,14 +220,6 @@ class NotificationsPage(Page):
         """Select the "Problems" filter (the dashboard's Details… buttons lead here)."""
         self.status_combo.setCurrentIndex(self.status_combo.findData("problems"))
 
-    def _go(self, offset: int) -> None:
-        self.offset = max(0, offset)
-        self.refresh()
-
-    def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
-
     # --- loading -------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -267,7 +231,7 @@ class NotificationsPage(Page):
 
     def _no_team(self) -> None:
         self.model.set_rows([], self._tz)
-        self.page_label.setText(NO_TEAM_TEXT)
+        self.pager.show_message(NO_TEAM_TEXT)
 
     def _show(self, data: HistoryData) -> None:
         selected = self.selected()
@@ -279,18 +243,18 @@ class NotificationsPage(Page):
         self._prefetched = data.detail
         self.model.set_rows(data.rows, self._tz)
         self._fill_members(data.members)
-        if data.total == 0:
-            self.page_label.setText("No texts match." if self._filtered() else
-                                    "No texts yet — they appear here as the service sends them. "
-                                    "Try Send test text….")
-        else:
-            self.page_label.setText(
-                f"{data.offset + 1}–{data.offset + len(data.rows)} of {data.total}")
+        self.pager.show_page(data.offset, len(data.rows), data.total,
+                             "No texts match." if self._filtered() else
+                             "No texts yet — they appear here as the service sends them. "
+                             "Try Send test text….")
         row = self.model.row_of(selected.id) if selected is not None else -1
         if row < 0 and self.model.rowCount():
             row = 0  # show the newest text's details rather than an empty pane
         if row >= 0:
             self.view.selectRow(row)
+        else:
+            self.detail = None  # not the details of a text the list no longer shows
+            self.details.clear()
         # Selecting normally showed the prefetched details already; if the selection did not
         # move (so no signal came), show them here.
         pre, self._prefetched = self._prefetched, None
@@ -324,9 +288,6 @@ class NotificationsPage(Page):
         return self.model.notification_at(index.row()) if index.isValid() else None
 
     def _update_buttons(self) -> None:
-        data = self.data
-        self.newer_button.setEnabled(self.offset > 0)
-        self.older_button.setEnabled(data is not None and data.offset + len(data.rows) < data.total)
         self.resend_button.setEnabled(self.selected() is not None and not self.ctx.read_only)
         self.test_button.setEnabled(not self.ctx.read_only)
 
