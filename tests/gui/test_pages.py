@@ -417,3 +417,25 @@ def test_audit_empty_search_says_so(qtbot: Any, ctx: AppContext) -> None:
     qtbot.waitUntil(lambda: page.page_label.text() == "No changes match.")
     assert page.model.rowCount() == 0 and page.details.toPlainText() == ""
     assert not page.newer_button.isEnabled() and not page.older_button.isEnabled()
+
+
+@pytest.mark.parametrize("page_class", [NotificationsPage, AuditPage], ids=["texts", "audit"])
+def test_a_database_without_a_team_leaves_nothing_stale(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock, page_class: Any
+) -> None:
+    """The team row disappears under the page (a restore of an empty database, say): the list
+    and the details empty out and the page says what to do, rather than keep old rows."""
+    from whoseonfirst_core.db.models import TeamSettings
+    from whoseonfirst_gui.pages.base import NO_TEAM_TEXT
+
+    add_texts(demo_db, clock, 3)
+    page = loaded(qtbot, page_class(ctx))
+    assert page.model.rowCount() > 0 and page.details.toPlainText()
+    with demo_db.uow("restore") as uow:
+        uow.session.execute(delete(TeamSettings))
+        uow.commit()
+
+    page.refresh()
+    qtbot.waitUntil(lambda: page.page_label.text() == NO_TEAM_TEXT)
+    assert page.model.rowCount() == 0 and page.details.toPlainText() == ""
+    assert not page.newer_button.isEnabled() and not page.older_button.isEnabled()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -81,6 +82,8 @@ class AuditPage(PagedListPage):
         self.read(lambda uow: load_audit(uow, text, offset), self._show, on_no_team=self._no_team)
 
     def _no_team(self) -> None:
+        self.model.set_rows([], ZoneInfo("UTC"))
+        self.details.clear()
         self.pager.show_message(NO_TEAM_TEXT)
 
     def _show(self, data: AuditData) -> None:

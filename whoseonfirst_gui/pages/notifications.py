@@ -231,7 +231,10 @@ class NotificationsPage(PagedListPage):
 
     def _no_team(self) -> None:
         self.model.set_rows([], self._tz)
+        self.detail = None
+        self.details.clear()
         self.pager.show_message(NO_TEAM_TEXT)
+        self._update_buttons()
 
     def _show(self, data: HistoryData) -> None:
         selected = self.selected()
