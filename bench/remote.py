@@ -13,7 +13,7 @@ from bench import pg
 from bench.common import Figure
 from bench.dataset import LARGE, QUICK
 from bench.gui import PAGE_TITLES, page_figures, run_pages
-from bench.netdelay import DelayProxy
+from tests.loopback_proxy import LoopbackProxy
 
 GROUP = "remote (PostgreSQL, +20 ms each way)"
 DELAY_S = 0.020
@@ -27,7 +27,7 @@ def run(quick: bool = False) -> list[Figure]:
         return [Figure(GROUP, f"{title}: open", None, "ms", 500, note=str(exc))
                 for title in PAGE_TITLES.values()]
     server = pg.server()
-    with DelayProxy(server.host, server.port, DELAY_S) as proxy:
+    with LoopbackProxy(server.host, server.port, delay=DELAY_S) as proxy:
         url = f"postgresql+psycopg://{server.user}@127.0.0.1:{proxy.port}/{name}"
         result = run_pages(url, 2 if quick else 5)
     figures = [

@@ -28,8 +28,8 @@ from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import DryRunBackend
 
 from tests.fakes.fake_twilio import FakeTwilio
+from tests.loopback_proxy import LoopbackProxy
 from tests.service.conftest import MakeEngine, notifications, sent_to, utc
-from tests.service.tcp_proxy import TcpProxy
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database, make_engine
 from whoseonfirst_core.usecases.setup import create_demo_team
@@ -103,7 +103,7 @@ def test_a_database_outage_turns_healthz_503_and_the_daemon_catches_up_after_it(
         uow.commit()
     fake.set_status_script(["delivered"])
     parsed = make_url(pg_url)
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
+    with LoopbackProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
         url = parsed.set(port=proxy.port).render_as_string(hide_password=False)
         db = Database(url, engine=make_engine(url, connect_args={"connect_timeout": 5}))
         daemon = Daemon(Engine(db, make_backend(), clock, instance_id="outage"), clock=clock,

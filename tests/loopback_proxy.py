@@ -1,11 +1,17 @@
-"""A loopback TCP proxy that adds a fixed one-way delay: a database "far away".
+"""A loopback TCP proxy for tests and benchmarks: a database far away, or one that goes away.
 
-Each direction of each connection has a reader thread (stamps every chunk with the instant it
-may leave) and a writer thread (sends it no earlier than that). So the delay is latency, not a
-bandwidth cap: a 20 ms proxy turns one round trip into ≥ 40 ms, however many bytes flow, and
-pipelined traffic stays pipelined. Every thread is a daemon and ``close()`` joins them.
+- ``delay``: every chunk leaves no earlier than ``delay`` seconds after it arrived, in each
+  direction. Latency, not a bandwidth cap: a 20 ms proxy turns one round trip into ≥ 40 ms however
+  many bytes flow, and pipelined traffic stays pipelined.
+- ``cut()`` stops listening and breaks every open connection (clients see resets, then refused
+  connections); ``restore()`` listens again on the same port. A database outage without
+  stopping the database server.
 
-    with DelayProxy("127.0.0.1", pg_port, delay=0.020) as proxy:
+Each direction of each connection has a reader thread (stamps every chunk with the instant it may
+leave) and a writer thread (sends it no earlier than that). ``close()`` (or leaving the ``with``
+block) joins every thread it started.
+
+    with LoopbackProxy("127.0.0.1", pg_port, delay=0.020) as proxy:
         url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/db"
 """
 
@@ -15,22 +21,25 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
+_Chunks = queue.Queue[tuple[float, bytes]]
 
-class DelayProxy:
-    def __init__(self, target_host: str, target_port: int, delay: float = 0.020) -> None:
+
+class LoopbackProxy:
+    def __init__(self, target_host: str, target_port: int, *, delay: float = 0.0) -> None:
         self.target = (target_host, target_port)
         self.delay = delay
         self.port = 0
+        self._lock = threading.Lock()
         self._listener: socket.socket | None = None
-        self._stop = threading.Event()
+        self._accepting = threading.Event()
         self._threads: list[threading.Thread] = []
         self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
 
-    def __enter__(self) -> DelayProxy:
-        self.start()
+    def __enter__(self) -> LoopbackProxy:
+        self.restore()
         return self
 
     def __exit__(
@@ -41,41 +50,52 @@ class DelayProxy:
     ) -> None:
         self.close()
 
-    def start(self) -> None:
+    def restore(self) -> None:
+        """Listen (the first time on a free port, later on the same one) and forward."""
+        if self._listener is not None:
+            return
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
+        listener.bind(("127.0.0.1", self.port))
         listener.listen(32)
-        listener.settimeout(0.1)
+        listener.settimeout(0.05)
         self.port = listener.getsockname()[1]
         self._listener = listener
+        self._accepting.set()
         self._spawn(self._accept, listener)
 
-    def close(self) -> None:
-        self._stop.set()
+    start = restore
+
+    def cut(self) -> None:
+        """Refuse new connections and break every open one."""
+        self._accepting.clear()
         with self._lock:
-            sockets = list(self._sockets)
+            sockets, self._sockets = self._sockets, []
+            threads, self._threads = self._threads, []
         for s in sockets:
             try:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             s.close()
+        for thread in threads:
+            thread.join(timeout=5)
         if self._listener is not None:
             self._listener.close()
-        for t in list(self._threads):
-            t.join(timeout=5)
+            self._listener = None
+
+    close = cut
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _spawn(self, target: object, *args: object) -> None:
-        t = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
         with self._lock:
-            self._threads.append(t)
-        t.start()
+            self._threads.append(thread)
+        thread.start()
 
     def _accept(self, listener: socket.socket) -> None:
-        while not self._stop.is_set():
+        while self._accepting.is_set():
             try:
                 client, _ = listener.accept()
             except TimeoutError:
@@ -91,13 +111,17 @@ class DelayProxy:
                 s.settimeout(None)
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
+                if not self._accepting.is_set():  # cut while connecting
+                    client.close()
+                    upstream.close()
+                    return
                 self._sockets += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
-                chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
+                chunks: _Chunks = queue.Queue()
                 self._spawn(self._read, src, chunks)
                 self._spawn(self._write, dst, chunks)
 
-    def _read(self, src: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
+    def _read(self, src: socket.socket, chunks: _Chunks) -> None:
         try:
             while True:
                 data = src.recv(65536)
@@ -108,7 +132,7 @@ class DelayProxy:
             pass
         chunks.put((time.monotonic() + self.delay, b""))  # end of stream, delayed too
 
-    def _write(self, dst: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
+    def _write(self, dst: socket.socket, chunks: _Chunks) -> None:
         try:
             while True:
                 due, data = chunks.get()
