@@ -95,11 +95,11 @@ def _utc_iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def shift_start_key(span_start: datetime, member_id: int, phone: str, tz: ZoneInfo) -> str:
-    """The idempotency key of the shift_start text to ``phone`` for a span starting at
-    ``span_start`` (UTC)."""
+def span_text_key(kind: str, span_start: datetime, member_id: int, phone: str, tz: ZoneInfo) -> str:
+    """The idempotency key of the ``kind`` text (shift_start or reminder) to ``phone`` about the
+    span starting at ``span_start`` (UTC): one text per span, member and phone, ever."""
     return (
-        f"{SHIFT_START}:{_utc_iso(span_start)}:m{member_id}:{phone}:"
+        f"{kind}:{_utc_iso(span_start)}:m{member_id}:{phone}:"
         f"{local_date(span_start, tz).isoformat()}"
     )
 
@@ -125,33 +125,52 @@ def shift_start_body(span: ResolvedSpan, member_name: str, team: TeamSnapshot) -
         return render(DEFAULT_SHIFT_START_TEMPLATE, values)
 
 
+def _per_phone(
+    kind: str,
+    span: ResolvedSpan,
+    member: Recipient,
+    body: str,
+    tz: ZoneInfo,
+    *,
+    due_at: datetime,
+    expires_at: datetime,
+) -> list[PlannedText]:
+    """One ``kind`` text about ``span`` to each of ``member``'s phones."""
+    return [
+        PlannedText(
+            key=span_text_key(kind, span.start, member.id, phone, tz),
+            kind=kind,
+            due_at=due_at,
+            expires_at=expires_at,
+            member_id=member.id,
+            recipient_name=member.name,
+            recipient_phone=phone,
+            body=body,
+            span_start=span.start,
+            span_end=span.end,
+            shift_name=span.shift_name,
+        )
+        for phone in member.phones
+    ]
+
+
 def shift_start_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[PlannedText]:
     """One shift_start text per phone for every span that starts a shift or an override
     (``notify``), due at the span's start and valid until its end."""
     out: list[PlannedText] = []
     for span in spans:
-        if not span.notify:
-            continue
         member = team.members.get(span.member_id)
-        if member is None:
+        if not span.notify or member is None:
             continue
-        body = shift_start_body(span, member.name, team)
-        for phone in member.phones:
-            out.append(
-                PlannedText(
-                    key=shift_start_key(span.start, member.id, phone, team.tz),
-                    kind=SHIFT_START,
-                    due_at=span.start,
-                    expires_at=span.end,
-                    member_id=member.id,
-                    recipient_name=member.name,
-                    recipient_phone=phone,
-                    body=body,
-                    span_start=span.start,
-                    span_end=span.end,
-                    shift_name=span.shift_name,
-                )
-            )
+        out += _per_phone(
+            SHIFT_START,
+            span,
+            member,
+            shift_start_body(span, member.name, team),
+            team.tz,
+            due_at=span.start,
+            expires_at=span.end,
+        )
     return out
 
 
@@ -172,25 +191,15 @@ def reminder_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[Pl
             f"WhoseOnFirst reminder: Hi {member.name}, your on-call shift ({span.shift_name}) "
             f"starts {fmt_local(span.start, team.tz)}."
         )
-        for phone in member.phones:
-            out.append(
-                PlannedText(
-                    key=(
-                        f"{REMINDER}:{_utc_iso(span.start)}:m{member.id}:{phone}:"
-                        f"{local_date(span.start, team.tz).isoformat()}"
-                    ),
-                    kind=REMINDER,
-                    due_at=span.start - lead,
-                    expires_at=span.start,
-                    member_id=member.id,
-                    recipient_name=member.name,
-                    recipient_phone=phone,
-                    body=body,
-                    span_start=span.start,
-                    span_end=span.end,
-                    shift_name=span.shift_name,
-                )
-            )
+        out += _per_phone(
+            REMINDER,
+            span,
+            member,
+            body,
+            team.tz,
+            due_at=span.start - lead,
+            expires_at=span.start,
+        )
     return out
 
 

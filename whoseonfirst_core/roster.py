@@ -90,6 +90,21 @@ Name = Annotated[
 ]
 
 
+def _weekday(v: str) -> str:
+    return WEEKDAYS[weekday_index(v)]
+
+
+def _clock_time(v: str) -> str:
+    parse_hhmm(v)
+    return v
+
+
+Weekday = Annotated[StrictStr, AfterValidator(_weekday)]
+"""``monday`` … ``sunday`` (any case in the file; written lower-case)."""
+ClockTime = Annotated[StrictStr, AfterValidator(_clock_time)]
+"""``HH:MM``, 24-hour."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -137,20 +152,9 @@ class MemberIn(_Strict):
 
 class ShiftIn(_Strict):
     name: Annotated[StrictStr, Field(min_length=1, max_length=60), Printable]
-    start_day: StrictStr
-    start_time: StrictStr
+    start_day: Weekday
+    start_time: ClockTime
     duration_hours: Annotated[StrictInt, Field(ge=1, le=168)]
-
-    @field_validator("start_day")
-    @classmethod
-    def _day(cls, v: str) -> str:
-        return WEEKDAYS[weekday_index(v)]
-
-    @field_validator("start_time")
-    @classmethod
-    def _time(cls, v: str) -> str:
-        parse_hhmm(v)
-        return v
 
     def to_def(self) -> ShiftDef:
         return ShiftDef(
@@ -212,8 +216,8 @@ class ContactIn(_Strict):
 
 class SettingsIn(_Strict):
     shift_start_template: StrictStr = DEFAULT_SHIFT_START_TEMPLATE
-    weekly_summary_day: StrictStr = "monday"
-    weekly_summary_time: StrictStr = "08:00"
+    weekly_summary_day: Weekday = "monday"
+    weekly_summary_time: ClockTime = "08:00"
     horizon_weeks: Annotated[StrictInt, Field(ge=4, le=104)] = 12
 
     @field_validator("shift_start_template")
@@ -222,17 +226,6 @@ class SettingsIn(_Strict):
         problems = template_problems(v)
         if problems:
             raise ValueError("; ".join(problems))
-        return v
-
-    @field_validator("weekly_summary_day")
-    @classmethod
-    def _day(cls, v: str) -> str:
-        return WEEKDAYS[weekday_index(v)]
-
-    @field_validator("weekly_summary_time")
-    @classmethod
-    def _time(cls, v: str) -> str:
-        parse_hhmm(v)
         return v
 
 

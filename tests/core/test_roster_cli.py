@@ -126,6 +126,19 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     ),
     ("unknown top key", lambda d: d.update(extra=1), "extra: unknown key"),
     (
+        "bad start day",
+        lambda d: d.update(
+            shifts=[{"name": "A", "start_day": "funday", "start_time": "08:00",
+                     "duration_hours": 24}]
+        ),
+        "shifts[0].start_day: day 'funday' is not a weekday name",
+    ),
+    (
+        "bad summary time",
+        lambda d: d.update(settings={"weekly_summary_time": "8am"}),
+        "settings.weekly_summary_time: time '8am' is not HH:MM",
+    ),
+    (
         "overlapping shifts",
         lambda d: d.update(
             shifts=[
