@@ -46,6 +46,7 @@ from whoseonfirst_core.domain.masking import mask_phone
 from whoseonfirst_core.domain.timeutil import fmt_local_long
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
+from whoseonfirst_core.usecases.dto import HeartbeatDTO
 from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
 
 from . import outbox
@@ -685,7 +686,7 @@ class Engine:
             outbox.mark_last_tick(uow.session, started)
             outbox.write_heartbeat(
                 uow.session,
-                outbox.Heartbeat(
+                HeartbeatDTO(
                     instance_id=self.instance_id, host=self.host, version=self.version,
                     sms_backend=self.backend.name, started_at=self.started_at,
                     last_tick_at=now, next_due_at=next_due, last_error=self.last_error,

@@ -31,6 +31,7 @@ from whoseonfirst_core.db.models import (
     TeamSettings,
 )
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
+from whoseonfirst_core.usecases.dto import HeartbeatDTO
 from whoseonfirst_core.usecases.errors import NotFoundError
 
 from .planning import SHIFT_START, PlannedText, Recipient, TeamSnapshot
@@ -548,19 +549,7 @@ def mark_alerted(session: Session, ids: Sequence[int]) -> None:
 # --- heartbeat, counts, next due --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
-    instance_id: str
-    host: str
-    version: str
-    sms_backend: str
-    started_at: datetime
-    last_tick_at: datetime
-    next_due_at: datetime | None
-    last_error: str | None
-
-
-def write_heartbeat(session: Session, beat: Heartbeat, *, prune_before: datetime) -> None:
+def write_heartbeat(session: Session, beat: HeartbeatDTO, *, prune_before: datetime) -> None:
     """Upsert this instance's heartbeat row; drop rows of instances silent since
     ``prune_before``."""
     insert = _insert(session)

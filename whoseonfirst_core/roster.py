@@ -348,6 +348,16 @@ def import_roster_data(
     return _fresh(uow, now, roster)
 
 
+def _counts(roster: RosterIn) -> dict[str, int]:
+    """What an import loaded, for its message and its audit entry."""
+    return {
+        "members": len(roster.members),
+        "shifts": len(roster.shifts),
+        "overrides": len(roster.overrides),
+        "escalation_contacts": len(roster.escalation_contacts),
+    }
+
+
 def _ordered_members(roster: RosterIn) -> list[MemberIn]:
     indexed = list(enumerate(roster.members))
     indexed.sort(key=lambda im: (im[1].position if im[1].position is not None else im[0], im[0]))
@@ -411,12 +421,7 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
         )
     uow.session.flush()
     open_first_epoch(uow, now, anchor)
-    counts = {
-        "members": len(roster.members),
-        "shifts": len(roster.shifts),
-        "overrides": len(roster.overrides),
-        "escalation_contacts": len(roster.escalation_contacts),
-    }
+    counts = _counts(roster)
     record_audit(
         uow,
         now,
@@ -523,12 +528,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     uow.session.flush()
     effective = earliest_change_date(uow, now)
     start_new_epoch(uow, effective, now, force=tz_changed)
-    counts = {
-        "members": len(roster.members),
-        "shifts": len(roster.shifts),
-        "overrides": len(roster.overrides),
-        "escalation_contacts": len(roster.escalation_contacts),
-    }
+    counts = _counts(roster)
     record_audit(
         uow,
         now,
