@@ -119,5 +119,14 @@ def escape(text: str) -> str:
 def sentence(text: str, end: str = "") -> str:
     """``text`` with its first letter capitalised (a core message shown on its own), and
     ``end`` added unless it already ends with punctuation."""
-    closed = not end or text.endswith((".", "!", "?", ")"))
+    closed = not text or not end or text.endswith((".", "!", "?", ")"))
     return text[:1].upper() + text[1:] + ("" if closed else end)
+
+
+def error_text(code: int | None, message: str | None) -> str:
+    """A failure as people read it: ``30003 Unreachable destination handset``, the code once
+    (the service's own reasons already end with it: ``… cannot receive texts (21614)``)."""
+    message = (message or "").strip()
+    if code is None or f"({code})" in message or message.startswith(str(code)):
+        return message
+    return f"{code} {message}".strip()

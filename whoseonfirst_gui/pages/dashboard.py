@@ -108,8 +108,8 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardData:
             f"The service has been silent since {fmt.when(beats[0].last_tick_at, tz)}: "
             "texts wait in the queue until it runs again.", None, "error"))
     for n in problem_notifications(uow, now - timedelta(days=7))[:5]:
-        reason = f" ({n.error_code} {n.error_message})" if n.error_code else (
-            f" ({n.error_message})" if n.error_message else "")
+        error = fmt.error_text(n.error_code, n.error_message)
+        reason = f" ({error})" if error else ""
         attention.append(Attention(
             f"{n.recipient_name}'s {fmt.KIND_LABELS.get(n.kind, n.kind).lower()} text "
             f"{fmt.when_compact(n.due_at, tz)} {n.status}{reason}", "Texts", "error"))

@@ -326,7 +326,7 @@ class NotificationsPage(PagedListPage):
             ("Delivered", fmt.when(n.delivered_at, tz)),
             ("Failed", fmt.when(n.failed_at, tz)),
             ("Twilio SID", n.twilio_sid or ""),
-            ("Error", fmt.escape(f"{n.error_code or ''} {n.error_message or ''}".strip())),
+            ("Error", fmt.escape(fmt.error_text(n.error_code, n.error_message))),
             ("Triggered by", fmt.escape(n.triggered_by)),
         ]
         table = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
@@ -334,7 +334,7 @@ class NotificationsPage(PagedListPage):
         body = fmt.escape(n.body).replace("\n", "<br>")
         attempts = "".join(
             f"<li>#{a.number} {fmt.when(a.started_at, tz)}: <b>{fmt.escape(a.outcome)}</b>"
-            + (f" — {a.error_code or ''} {fmt.escape(a.error_message or '')}"
+            + (f" — {fmt.escape(fmt.error_text(a.error_code, a.error_message))}"
                if a.error_code or a.error_message else "")
             + "</li>"
             for a in d.attempts) or "<li>none yet</li>"

@@ -214,7 +214,7 @@ class TestSendPage(Page):
         error = ""
         if n.error_code or n.error_message:
             error = (f'<br><span style="color:{fmt.ERROR_COLOR}">'
-                     f"{n.error_code or ''} {fmt.escape(n.error_message or '')}</span>")
+                     f"{fmt.escape(fmt.error_text(n.error_code, n.error_message))}</span>")
         self.status_label.setText(
             f"Text #{n.id} to {fmt.escape(n.recipient_name)} "
             f"({fmt.escape(fmt.phone(n.recipient_phone))}): "

@@ -380,10 +380,8 @@ class CalendarModel(QAbstractItemModel):
             stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
             status = f'<b style="color:{color}">{fmt.escape(text.status)}</b>'
             mark = " ✓" if text.status == "delivered" else ""
-            error = ""
-            if text.error_code or text.error_message:
-                code = f"{text.error_code} " if text.error_code else ""
-                error = f" ({fmt.escape(code + (text.error_message or '')).strip()})"
+            error = fmt.error_text(text.error_code, text.error_message)
+            error = f" ({fmt.escape(error)})" if error else ""
             to = f" to {fmt.escape(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""
             local = to_utc(stamp).astimezone(tz)
             at = f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"

@@ -62,9 +62,7 @@ class HistoryModel(RowTableModel[NotificationDTO]):
             if col == self.SID:
                 return n.twilio_sid or ""
             if col == self.ERROR:
-                if n.error_code is None and not n.error_message:
-                    return ""
-                return f"{n.error_code or ''} {n.error_message or ''}".strip()
+                return fmt.error_text(n.error_code, n.error_message)
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATUS:
             return QBrush(QColor(fmt.STATUS_COLORS.get(n.status, "#6B7280")))
