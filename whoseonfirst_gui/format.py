@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from whoseonfirst_core.domain.phones import display_phone
-from whoseonfirst_core.domain.timeutil import fmt_local, fmt_local_long, to_utc
+from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, fmt_local, fmt_local_long, to_utc
 
 #: UX.md: queued grey, sending/sent blue, delivered green, undelivered amber, failed red,
 #: missed red outline, simulated purple.
@@ -57,6 +57,14 @@ def when_compact(at: datetime | None, tz: tzinfo) -> str:
 def when_short(at: datetime | None, tz: tzinfo) -> str:
     """``Tue 08:00 CST`` or an empty string."""
     return fmt_local(at, tz) if at is not None else ""
+
+
+def when_exact(at: datetime | None, tz: tzinfo) -> str:
+    """``Tue 08:00:01 CST``: when something happened, to the second (a text sent, delivered)."""
+    if at is None:
+        return ""
+    local = to_utc(at).astimezone(tz)
+    return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
 
 
 @lru_cache(maxsize=4096)  # tables ask for every visible cell on each repaint and resize

@@ -439,3 +439,29 @@ def test_a_database_without_a_team_leaves_nothing_stale(
     qtbot.waitUntil(lambda: page.page_label.text() == NO_TEAM_TEXT)
     assert page.model.rowCount() == 0 and page.details.toPlainText() == ""
     assert not page.newer_button.isEnabled() and not page.older_button.isEnabled()
+
+
+def test_dashboard_shows_the_current_shifts_text_to_the_second(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
+    from datetime import UTC, datetime
+
+    from whoseonfirst_core.usecases.team import list_members
+
+    clock.advance(timedelta(hours=2))  # Mon 09:00 CST: Ann is on call since 08:00
+    page = loaded(qtbot, DashboardPage(ctx))
+    assert "no shift-start text recorded" in page.now_label.text()
+
+    start = datetime(2026, 3, 2, 14, tzinfo=UTC)
+    with demo_db.uow("service") as uow:
+        ann = next(m for m in list_members(uow) if m.name == "Ann Archer")
+        uow.session.add(Notification(
+            idempotency_key="shift_start:test", kind="shift_start", status="delivered",
+            member_id=ann.id, recipient_name=ann.name, recipient_phone=ann.phone,
+            body="on call", due_at=start, span_start=start, created_at=start,
+            sent_at=start + timedelta(seconds=1), delivered_at=start + timedelta(seconds=3),
+            triggered_by="service"))
+        uow.commit()
+    page.refresh()
+    qtbot.waitUntil(lambda: "delivered" in page.now_label.text())
+    assert "</span> Mon 08:00:03 CST ✓" in page.now_label.text()

@@ -280,7 +280,7 @@ class DashboardPage(Page):
                 mark = " ✓" if t.status == "delivered" else ""
                 lines.append(
                     f'text <span style="color:{color}"><b>{t.status}</b></span> '
-                    f"{fmt.escape(fmt.when_short(stamp, tz))}{mark}")
+                    f"{fmt.escape(fmt.when_exact(stamp, tz))}{mark}")
             else:
                 lines.append("no shift-start text recorded for this shift yet")
             self.now_label.setText("<br>".join(lines))

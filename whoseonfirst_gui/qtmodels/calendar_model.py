@@ -383,9 +383,7 @@ class CalendarModel(QAbstractItemModel):
             error = fmt.error_text(text.error_code, text.error_message)
             error = f" ({fmt.escape(error)})" if error else ""
             to = f" to {fmt.escape(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""
-            local = to_utc(stamp).astimezone(tz)
-            at = f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
-            lines.append(f"Text{to}: {status} {at}{mark}{error}")
+            lines.append(f"Text{to}: {status} {fmt.when_exact(stamp, tz)}{mark}{error}")
         return lines
 
     def _day_tooltip(self, cell: DayCell) -> str:
