@@ -58,6 +58,8 @@ HUNG_TICK_AFTER = timedelta(minutes=10)
 #: rather than a whole interval later, so texts that fell due during an outage go out within
 #: seconds of the database's return (not up to 30 s after it).
 DATABASE_RETRY = timedelta(seconds=5)
+#: Ticks in a row that ``run_tick`` makes while instants keep coming due during a tick.
+CATCH_UP_TICKS = 3
 #: How often the main loop checks the database revision for changes made elsewhere.
 REVISION_WATCH = timedelta(seconds=1)
 
@@ -136,7 +138,21 @@ class Daemon:
     # -- one guarded tick --------------------------------------------------------------------
 
     def run_tick(self) -> TickSummary | None:
-        """Tick once; never raises. Records health and metrics, re-plans the exact wake-up."""
+        """Tick, and tick again at once while an instant came due during the tick (at most
+        ``CATCH_UP_TICKS`` in all); never raises. Records health and metrics, re-plans the exact
+        wake-up. Returns the last tick's summary (None when it failed or another ran)."""
+        summary = self._tick_once()
+        for _ in range(CATCH_UP_TICKS - 1):
+            if (summary is None or summary.stopped_early or summary.next_due_at is None
+                    or summary.next_due_at > self.clock.now() or self._stop.is_set()):
+                break
+            _log.debug("an instant came due during the tick; ticking again at once")
+            summary = self._tick_once()
+        if summary is not None and not summary.stopped_early:
+            self._plan_wakeup(summary.next_due_at)
+        return summary
+
+    def _tick_once(self) -> TickSummary | None:
         if not self._tick_lock.acquire(blocking=False):
             return None  # the other job is ticking right now; it does the same work
         self._tick_started = time.monotonic()
@@ -155,7 +171,6 @@ class Daemon:
             self.engine.last_error = None
             self.state.tick_ok(summary.started_at)
             self.metrics.record_tick(summary)
-            self._plan_wakeup(summary.next_due_at)
         return summary
 
     def _tick_failed(self, exc: BaseException, *, database: bool) -> None:
@@ -226,15 +241,21 @@ class Daemon:
         return True
 
     def _plan_wakeup(self, next_due: datetime | None) -> None:
-        """(Re)schedule the exact-instant job for ``next_due`` (UTC), if a scheduler runs."""
+        """(Re)schedule the exact-instant job for ``next_due`` (UTC), if a scheduler runs.
+
+        An instant that already passed (it came due while the tick ran) means: tick again at
+        once, not at the next interval tick, which could be up to 30 s late.
+        """
         scheduler = self.scheduler
         if scheduler is None or not scheduler.running or self._stop.is_set():
             return
-        if next_due is None or next_due <= self.clock.now():
+        if next_due is None:
             return
+        # The scheduler runs on the wall clock; the engine's clock may be a drill's.
+        run_date = next_due.astimezone(UTC) if next_due > self.clock.now() else datetime.now(UTC)
         scheduler.add_job(
             self.run_tick,
-            DateTrigger(run_date=next_due.astimezone(UTC)),
+            DateTrigger(run_date=run_date),
             id="tick-due",
             name="tick at the next due instant",
             replace_existing=True,

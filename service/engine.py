@@ -239,7 +239,10 @@ class Engine:
             self._send_due(tally, kinds=(FAILURE_ALERT,))
         if self.stopping:
             return tally.summary(started_at=now, stopped_early=True)
-        next_due = self.next_due_at(self.clock.now()) if team_present else None
+        # From the tick's own instant, not the clock now: an instant that came due while this
+        # tick ran was not planned by it and must still be the next one (the daemon then ticks
+        # again at once).
+        next_due = self.next_due_at(now) if team_present else None
         self._finish_tick(now, next_due)
         summary = tally.summary(started_at=now, next_due_at=next_due)
         _log.info(

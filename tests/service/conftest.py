@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -139,3 +139,17 @@ def set_secondary_phone(db: Database, name_prefix: str, phone: str) -> None:
 def sent_to(fake: FakeTwilio) -> list[str]:
     """The ``To`` of every create request the fake received, in order."""
     return [r.form.get("To", "") for r in fake.create_requests]
+
+
+class SteppingClock(FixedClock):
+    """A clock that moves ``step`` forward after every reading: a tick that takes time, so an
+    instant can come due while it runs."""
+
+    def __init__(self, at: datetime, step: timedelta) -> None:
+        super().__init__(at)
+        self.step = step
+
+    def now(self) -> datetime:
+        at = super().now()
+        self.advance(self.step)
+        return at

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 from whoseonfirst_service.daemon import (
+    CATCH_UP_TICKS,
     DUE_MISFIRE_GRACE,
     INTERVAL_MISFIRE_GRACE,
     Daemon,
@@ -29,7 +30,7 @@ from whoseonfirst_service.twilio_sms import DryRunBackend
 
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.loopback_proxy import LoopbackProxy
-from tests.service.conftest import MakeEngine, notifications, sent_to, utc
+from tests.service.conftest import MakeEngine, SteppingClock, notifications, sent_to, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database, make_engine
 from whoseonfirst_core.usecases.setup import create_demo_team
@@ -168,6 +169,43 @@ def test_the_scheduler_ticks_every_30_s_and_at_the_exact_next_due_instant(
     finally:
         daemon.shutdown()
     assert daemon.scheduler is not None and not daemon.scheduler.running
+
+
+def test_a_tick_that_outlasts_a_due_instant_ticks_again_at_once(
+    team: Database, make_backend: Any, fake: FakeTwilio
+) -> None:
+    """08:00 comes due while the 07:59:59.9 tick runs: the texts go out from a second tick
+    straight away, not from the next 30 s interval tick (a cover shorter than that would be
+    missed)."""
+    clock = SteppingClock(utc(2026, 3, 2, 13, 59, 59) + timedelta(milliseconds=900),
+                          timedelta(milliseconds=20))
+    backend = make_backend()
+    daemon = Daemon(Engine(team, backend, clock, instance_id="slow"), clock=clock)
+
+    summary = daemon.run_tick()
+
+    assert summary is not None and summary.next_due_at is not None
+    assert summary.next_due_at > utc(2026, 3, 2, 14)  # the second tick handled 08:00
+    assert sorted(set(sent_to(fake))) == ["+13125550101", "+13125550199"]  # Ann, the summary
+    assert {r.status for r in notifications(team)} <= {"sent", "delivered"}
+
+
+def test_catching_up_stops_after_a_few_ticks(team: Database, clock: FixedClock) -> None:
+    """Instants that keep coming due during every tick (a clock far ahead of the schedule's
+    pace) do not keep one job ticking forever: the rest waits for the next wake-up."""
+    engine = Engine(team, DryRunBackend(), clock, instance_id="busy")
+    ticks: list[datetime] = []
+    real_tick = engine.tick
+
+    def slow_tick() -> Any:
+        summary = real_tick()
+        ticks.append(summary.started_at)
+        clock.advance(timedelta(days=1))  # each tick "takes" a day: the next shift came due
+        return summary
+
+    engine.tick = slow_tick  # type: ignore[method-assign]
+    Daemon(engine, clock=clock).run_tick()
+    assert len(ticks) == CATCH_UP_TICKS
 
 
 @pytest.fixture

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
-from whoseonfirst_service.engine import Engine
+from whoseonfirst_service.engine import Engine, EngineSettings
+from whoseonfirst_service.twilio_sms import TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.service.conftest import (
     LEAD_PHONE,
     MakeEngine,
+    SteppingClock,
     member,
     notifications,
     sent_to,
@@ -310,3 +312,22 @@ def test_the_horizon_is_extended_by_ticks(
     summary = engine.tick()
     assert summary.horizon_added > 0
     assert date(2026, 5, 11) < date(2026, 8, 1)
+
+
+def test_an_instant_that_comes_due_during_a_tick_is_the_next_due(
+    team: Database, backend: TwilioBackend, fake: FakeTwilio
+) -> None:
+    """A tick starting at 07:59:59.9 plans nothing for 08:00; if 08:00 passes before it ends,
+    08:00 must still be its next due instant (not Tuesday's), so the daemon ticks again."""
+    clock = SteppingClock(utc(2026, 3, 2, 13, 59, 59) + timedelta(milliseconds=900),
+                          timedelta(milliseconds=20))
+    engine = Engine(team, backend, clock, instance_id="slow", settings=EngineSettings())
+
+    summary = engine.tick()
+
+    assert clock.now() > utc(2026, 3, 2, 14)
+    assert summary.next_due_at == utc(2026, 3, 2, 14)
+    assert fake.create_requests == []
+    engine.tick()
+    assert _bodies_to(fake, ANN) and sum(
+        b.startswith("WhoseOnFirst schedule") for b in _bodies_to(fake, LEAD_PHONE)) == 1
