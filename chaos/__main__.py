@@ -4,7 +4,7 @@ Runs the reliability drills and prints one table (drill, texts expected, receive
 missed, errors, seconds) and the notes of each drill; exits 1 when any drill lost or duplicated
 a text or broke an invariant (2 on bad arguments). ``--quick`` uses small counts (about a
 minute; CI runs it through ``tests/e2e/test_chaos_quick.py``); the full run uses the issue's
-numbers (about 8 minutes on two cores). Drills that need PostgreSQL are skipped with a reason
+numbers (about 15 minutes on two cores). Drills that need PostgreSQL are skipped with a reason
 where no server binaries exist, unless ``WHOSEONFIRST_REQUIRE_POSTGRES=1`` (CI), which turns a
 skip into a failure. For drills without texts, "expected" counts the cases checked and
 "received" those that held.
@@ -33,6 +33,8 @@ from chaos.common import ChaosRun, DrillResult, DrillSkipped
 DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "kill-sqlite": ("kill", {"backend": "sqlite"}),
     "kill-postgresql": ("kill", {"backend": "postgresql"}),
+    "kill-daemon-sqlite": ("kill_daemon", {"backend": "sqlite"}),
+    "kill-daemon-postgresql": ("kill_daemon", {"backend": "postgresql"}),
     "two-daemons": ("daemons", {}),
     "db-outage": ("db_outage", {}),
     "twilio-outage": ("twilio_outage", {}),
@@ -45,7 +47,8 @@ DRILL_NAMES = tuple(DRILLS)
 #: Drills that drive separate processes and mostly wait on them: with ``--jobs`` > 1 they run
 #: side by side (each has its own database, fake Twilio server and ports). The others run in
 #: this process and touch process-wide state (environment, stdio, logging), so one at a time.
-CONCURRENT = ("kill-sqlite", "kill-postgresql", "two-daemons", "db-outage")
+CONCURRENT = ("kill-sqlite", "kill-postgresql", "kill-daemon-sqlite", "kill-daemon-postgresql",
+              "two-daemons", "db-outage")
 
 
 def _drill(name: str) -> Callable[[ChaosRun], DrillResult]:

@@ -30,7 +30,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -260,6 +260,21 @@ def _accepts(spec: str, value: Any) -> bool:
     return kind == spec.rstrip("?")
 
 
+def refused_by(
+    parse: Callable[[str], object], error: type[Exception] = ValueError
+) -> Callable[[str], bool]:
+    """A predicate for hypothesis filters: whether ``parse`` refuses a text (raises ``error``)."""
+
+    def refused(text: str) -> bool:
+        try:
+            parse(text)
+        except error:
+            return True
+        return False
+
+    return refused
+
+
 def strategies() -> Any:
     """The hypothesis strategy of broken roster files: ``(label, raw bytes, field it names)``."""
     from hypothesis import strategies as st
@@ -320,36 +335,21 @@ def strategies() -> Any:
                    dump(set_at(base, t[0], t[2] * (STRING_LIMITS[t[0]] // len(t[2]) + t[1]))),
                    t[0]))
 
-    def not_a_phone(text: str) -> bool:
-        try:
-            normalize_phone(text)
-        except PhoneError:
-            return True
-        return False
+    not_a_phone = refused_by(normalize_phone, PhoneError)
 
     phone_texts = nasty_text | st.from_regex(r"\+?[0-9 ()\-.]{0,20}", fullmatch=True)
     bad_phone = st.tuples(st.sampled_from(PHONES), phone_texts.filter(
         lambda t: t.strip() != "" and not_a_phone(t))).map(
         lambda t: (f"invalid phone at {t[0]}", dump(set_at(base, t[0], t[1])), t[0]))
 
-    def not_a_zone(text: str) -> bool:
-        try:
-            zone(text)
-        except ValueError:
-            return True
-        return False
+    not_a_zone = refused_by(zone)
 
     bad_zone = (nasty_text | st.sampled_from(["America/Chicag0", "UTC+5", "../etc/passwd",
                                               "America/", "/usr/share/zoneinfo/UTC"])).filter(
         not_a_zone).map(lambda z: ("invalid zone", dump(set_at(base, "team.timezone", z)),
                                    "team.timezone"))
 
-    def not_instant(text: str) -> bool:
-        try:
-            parse_instant(text)
-        except ValueError:
-            return True
-        return False
+    not_instant = refused_by(parse_instant)
 
     bad_instant = st.tuples(
         st.sampled_from(["overrides[0].start", "overrides[0].end"]),
@@ -363,14 +363,9 @@ def strategies() -> Any:
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")),
     ).map(lambda t: (f"invalid weekday at {t[0]}", dump(set_at(base, t[0], t[1])), t[0]))
 
-    def not_hhmm(text: str) -> bool:
-        from whoseonfirst_core.domain.timeutil import parse_hhmm
+    from whoseonfirst_core.domain.timeutil import parse_hhmm
 
-        try:
-            parse_hhmm(text)
-        except ValueError:
-            return True
-        return False
+    not_hhmm = refused_by(parse_hhmm)
 
     bad_time = st.tuples(
         st.sampled_from(["shifts[1].start_time", "settings.weekly_summary_time"]),
@@ -629,12 +624,7 @@ def _fuzzed_cli(run: ChaosRun, check: Checker, url: str, folder: Path, n: int) -
     random_argv = st.tuples(safe_commands, st.lists(token, max_size=6)).map(
         lambda t: [*t[0].split(), *t[1]]).filter(no_write)
 
-    def not_instant(value: str) -> bool:
-        try:
-            parse_instant(value)
-        except ValueError:
-            return True
-        return False
+    not_instant = refused_by(parse_instant)
 
     tick_argv = st.one_of(text, st.sampled_from(["2026-03-02T08:00:00", "now", "",
                                                  "2026-13-01T00:00:00Z"])).filter(

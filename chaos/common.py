@@ -19,12 +19,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
 from tests.pg_server import PgServer, remove_server, start_server
+from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import Database, upgrade
 
 #: The sender numbers of the drills' service processes (two, so the fake can tell them apart).
@@ -296,6 +300,44 @@ def simulated_texts(url: str, now: datetime, first_day: date, days: int) -> list
         db.dispose()
 
 
+def cover_members(run: ChaosRun, n: int) -> list[tuple[str, str, str | None]]:
+    """:data:`MEMBERS` and, past five, made-up members (one phone each) so that ``n`` covers can
+    each go to a different person: texts are told apart by recipient and body, and two covers of
+    one person within a minute would read the same ("from Wed 05:20 until Wed 05:20")."""
+    members = [*MEMBERS, *((f"Member {i:02d}", f"+1312555{120 + i:04d}", None)
+                           for i in range(max(0, n - len(MEMBERS))))]
+    run.evidence.phones.update(p for _, p, _ in members)
+    return members
+
+
+def import_covers(
+    url: str, now: datetime, covers: Sequence[tuple[str, datetime, datetime]], *,
+    members: Sequence[tuple[str, str, str | None]] = MEMBERS, timezone: str = "America/Chicago",
+) -> dict[TextKey, datetime]:
+    """Import a roster whose rotation starts the day after tomorrow, with ``covers`` (member
+    name, start, end) as its only overrides, as of ``now``; returns the texts the service's own
+    planner expects for them, ``(to, body) → due instant`` (UTC). The covers are then the only
+    texts of the next day — near-future shift starts for drills on the real clock.
+
+    ValueError if two of those texts read the same (a drill could not tell them apart).
+    """
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    overrides = [{"member": name, "start": start.astimezone(zone).isoformat(),
+                  "end": end.astimezone(zone).isoformat(), "reason": "drill"}
+                 for name, start, end in covers]
+    import_roster(url, roster(anchor=today + timedelta(days=2), overrides=overrides,
+                              members=members, timezone=timezone), now)
+    first = min(start for _, start, _ in covers)
+    last = max(start for _, start, _ in covers)
+    planned = [m for m in simulated_texts(url, now, today, 2)
+               if first <= parse_local(m["send_at"]) <= last]
+    due = {(m["to"], m["body"]): parse_local(m["send_at"]) for m in planned}
+    if len(due) != len(planned):
+        raise ValueError("two expected texts read the same: the drill could not tell them apart")
+    return due
+
+
 # --- the fake Twilio server -------------------------------------------------------------------
 
 
@@ -394,11 +436,43 @@ def service_env(
 SERVICE_CMD = (sys.executable, "-m", "whoseonfirst_service")
 
 
-def start_service(args: Sequence[str], env: Mapping[str, str]) -> subprocess.Popen[str]:
+def start_service(
+    args: Sequence[str], env: Mapping[str, str], log: IO[str] | None = None
+) -> subprocess.Popen[str]:
+    """Start ``whoseonfirst-service args``; its output is piped, or written to ``log`` (stdout
+    and stderr together) for a long-running process whose pipes nobody reads meanwhile."""
+    out: IO[str] | int = subprocess.PIPE if log is None else log
     return subprocess.Popen(
-        [*SERVICE_CMD, *args], env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [*SERVICE_CMD, *args], env=dict(env), stdout=out,
+        stderr=subprocess.PIPE if log is None else subprocess.STDOUT,
         text=True, stdin=subprocess.DEVNULL,
     )
+
+
+def start_daemon(
+    run: ChaosRun, url: str, fake: FakeTwilio, instance_id: str, *,
+    http: str = "127.0.0.1:0", log: IO[str] | None = None,
+) -> subprocess.Popen[str]:
+    """``whoseonfirst-service run`` (real clock) on ``url``, aimed at ``fake``."""
+    return start_service(["run"], service_env(
+        run, url, fake, WHOSEONFIRST_HTTP=http, WHOSEONFIRST_INSTANCE_ID=instance_id), log)
+
+
+def stop_daemon(
+    run: ChaosRun, proc: subprocess.Popen[str], source: str, result: DrillResult, what: str,
+    *, terminate: bool = True,
+) -> tuple[int, str, str]:
+    """SIGTERM ``proc`` (unless ``terminate`` is False: the caller sent it already) and wait
+    for it, keeping its output as evidence; it must exit 0 without a traceback, else an error
+    on ``result`` naming ``what``. One SIGTERM only, as systemd sends: a second one arriving
+    while the interpreter shuts down would kill it (status -15)."""
+    if terminate and proc.poll() is None:
+        proc.terminate()  # SIGTERM: finish the current send, exit 0
+    code, out, err = finish(run, proc, source, timeout=30)
+    if code != 0 or has_traceback(out + err):
+        result.error(f"{what} exited {code} after SIGTERM or logged a traceback: "
+                     f"{(err or out).strip().splitlines()[-1:]}")
+    return code, out, err
 
 
 def finish(
@@ -410,7 +484,8 @@ def finish(
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        err += f"\n[chaos] killed after {timeout:.0f} s: it did not finish"
+        err = (err or "") + f"\n[chaos] killed after {timeout:.0f} s: it did not finish"
+    out, err = out or "", err or ""  # None when the output went to a log file
     run.evidence.add_log(source, out, err)
     return proc.returncode, out, err
 
@@ -431,6 +506,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.01
         if time.monotonic() >= deadline:
             return False
         time.sleep(step)
+
+
+def sleep_until(at: datetime) -> None:
+    """Wait until the wall clock reads ``at`` (UTC; at once if it has passed): for a drill that
+    must act at a planned instant of the real clock, e.g. just before a due instant."""
+    time.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()))
 
 
 def has_traceback(text: str) -> bool:
@@ -483,6 +564,31 @@ def apply_tally(result: DrillResult, t: Tally, what: str = "") -> None:
         result.error(f"{prefix}unexpected text to {mask_phone(to)}: {body[:70]!r}")
     if len(t.unexpected) > 5:
         result.error(f"{prefix}… and {len(t.unexpected) - 5} more unexpected texts")
+
+
+def check_rows(url: str, result: DrillResult) -> None:
+    """Every row of the database at ``url`` delivered; a note counting the attempts' outcomes
+    (how the drill's kills were recovered)."""
+    db = Database(url)
+    try:
+        with db.reader() as uow:
+            statuses = dict(uow.session.execute(
+                select(Notification.status, func.count()).group_by(Notification.status)
+            ).tuples().all())
+            outcomes = dict(uow.session.execute(
+                select(NotificationAttempt.outcome, func.count())
+                .group_by(NotificationAttempt.outcome)
+            ).tuples().all())
+    finally:
+        db.dispose()
+    bad = {k: v for k, v in statuses.items() if k != "delivered"}
+    if bad:
+        result.error(f"rows not delivered at the end: {bad}")
+    result.notes.append(
+        "attempts: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        + " (interrupted = left by a killed process; reconciled = found at Twilio by listing, "
+        "not sent again)"
+    )
 
 
 def parse_local(text: str) -> datetime:

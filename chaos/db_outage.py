@@ -16,28 +16,21 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from chaos.common import (
     ChaosRun,
     DrillResult,
-    TextKey,
     apply_tally,
     drill_twilio,
-    finish,
-    has_traceback,
-    import_roster,
-    parse_local,
-    roster,
-    service_env,
-    simulated_texts,
-    start_service,
+    import_covers,
+    sleep_until,
+    start_daemon,
+    stop_daemon,
     tally,
     wait_until,
 )
 from tests.pg_server import free_port
 
-TZ = ZoneInfo("America/Chicago")
 MAX_CATCH_UP_S = 30.0
 
 
@@ -95,32 +88,23 @@ def run(run: ChaosRun) -> DrillResult:
     now = datetime.now(UTC).replace(microsecond=0)
     stop_at = now + timedelta(seconds=8)  # time for the daemon to start and tick once
     due = stop_at + timedelta(seconds=outage / 2)
-    cover = {"member": "Cal Chen", "start": due.astimezone(TZ).isoformat(),
-             "end": (due + timedelta(minutes=30)).astimezone(TZ).isoformat(), "reason": "drill"}
-    today = now.astimezone(TZ).date()
-    import_roster(url, roster(anchor=today + timedelta(days=2), overrides=[cover]), now)
-    planned = [m for m in simulated_texts(url, now, today, 2)
-               if parse_local(m["send_at"]) == due]
-    expected: list[TextKey] = [(m["to"], m["body"]) for m in planned]
+    expected = list(import_covers(url, now, [("Cal Chen", due, due + timedelta(minutes=30))]))
     port = free_port()
     health_url = f"http://127.0.0.1:{port}/healthz"
     with drill_twilio(run) as fake:
-        proc = start_service(["run"], service_env(
-            run, url, fake, WHOSEONFIRST_HTTP=f"127.0.0.1:{port}",
-            WHOSEONFIRST_INSTANCE_ID="chaos-outage"))
+        proc = start_daemon(run, url, fake, "chaos-outage", http=f"127.0.0.1:{port}")
         back_at: datetime | None = None
         try:
             if not wait_until(lambda: _health(health_url) == 200, timeout=30, step=0.2):
                 result.error("the daemon never reported healthy before the outage")
             with _HealthPoller(health_url) as poller:
-                wait_until(lambda: datetime.now(UTC) >= stop_at, timeout=30, step=0.05)
+                sleep_until(stop_at)
                 server.stop()
                 stopped = time.monotonic()
                 if datetime.now(UTC) >= due:
                     result.error("the database stopped only after the due instant; "
                                  "the drill proves nothing (machine too slow?)")
-                wait_until(lambda: datetime.now(UTC) >= stop_at + timedelta(seconds=outage),
-                           timeout=outage + 30, step=0.1)
+                sleep_until(stop_at + timedelta(seconds=outage))
                 if fake.created:
                     result.error("a text was sent while the database was down")
                 restarting = time.monotonic()
@@ -143,11 +127,7 @@ def run(run: ChaosRun) -> DrillResult:
                 run.evidence.add_log(f"db-outage GET {path}", _fetch(health_url.replace(
                     "/healthz", path)))
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-            code, out, err = finish(run, proc, "db-outage daemon", timeout=30)
-        if code != 0 or has_traceback(out + err):
-            result.error(f"the daemon exited {code} after SIGTERM or logged a traceback")
+            _code, out, _err = stop_daemon(run, proc, "db-outage daemon", result, "the daemon")
         apply_tally(result, tally(expected, fake.received()))
         arrivals = [r.received_at for r in fake.create_requests]
     catch_up = ((max(arrivals) - back_at).total_seconds()

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from chaos.common import (
     FROM_NUMBER,
     FROM_NUMBER_B,
@@ -41,6 +39,7 @@ from chaos.common import (
     DrillTwilio,
     TextKey,
     apply_tally,
+    check_rows,
     drill_twilio,
     finish,
     has_traceback,
@@ -56,8 +55,6 @@ from chaos.common import (
     wait_until,
 )
 from tests.fakes.fake_twilio import Reply
-from whoseonfirst_core.db.models import Notification, NotificationAttempt
-from whoseonfirst_core.db.session import Database
 
 POINTS = ("before_claim", "after_claim", "while_held", "after_send", "before_record_commit")
 TZ = "America/Chicago"
@@ -129,7 +126,7 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
             if (i + 1) % 25 == 0:
                 run.say(f"kill ({backend}): {i + 1}/{len(instants)} instants")
         apply_tally(result, tally(wanted, fake.received()))
-    _check_rows(url, result)
+    check_rows(url, result)
     result.notes.append(
         f"{len(instants)} due instants, {sum(s.two_processes for s in plan)} with two "
         f"processes; SIGKILL landed: "
@@ -188,26 +185,3 @@ def _crash(
     fake.reply_for = None
     return killed
 
-
-def _check_rows(url: str, result: DrillResult) -> None:
-    """Every row delivered; count how the drill's kills were recovered."""
-    db = Database(url)
-    try:
-        with db.reader() as uow:
-            statuses = dict(uow.session.execute(
-                select(Notification.status, func.count()).group_by(Notification.status)
-            ).tuples().all())
-            outcomes = dict(uow.session.execute(
-                select(NotificationAttempt.outcome, func.count())
-                .group_by(NotificationAttempt.outcome)
-            ).tuples().all())
-    finally:
-        db.dispose()
-    bad = {k: v for k, v in statuses.items() if k != "delivered"}
-    if bad:
-        result.error(f"rows not delivered at the end: {bad}")
-    result.notes.append(
-        "attempts: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
-        + " (interrupted = left by a killed process; reconciled = found at Twilio by listing, "
-        "not sent again)"
-    )
