@@ -4,10 +4,10 @@ Runs the reliability drills and prints one table (drill, texts expected, receive
 missed, errors, seconds) and the notes of each drill; exits 1 when any drill lost or duplicated
 a text or broke an invariant (2 on bad arguments). ``--quick`` uses small counts (about a
 minute; CI runs it through ``tests/e2e/test_chaos_quick.py``); the full run uses the issue's
-numbers (about 8 minutes on two cores, the drills side by side). Drills that need PostgreSQL are skipped with a reason
-where no server binaries exist, unless ``WHOSEONFIRST_REQUIRE_POSTGRES=1`` (CI), which turns a
-skip into a failure. For drills without texts, "expected" counts the cases checked and
-"received" those that held.
+numbers (about 8 minutes on two cores, the drills side by side). Drills that need PostgreSQL
+are skipped with a reason where no server binaries exist, unless
+``WHOSEONFIRST_REQUIRE_POSTGRES=1`` (CI), which turns a skip into a failure. For drills
+without texts, "expected" counts the cases checked and "received" those that held.
 """
 
 from __future__ import annotations
