@@ -241,8 +241,10 @@ def roster(
     contact: tuple[str, str] | None = CONTACT,
     horizon_weeks: int = 4,
     team: str = "Chaos drill",
+    weekly_summary: bool = True,
 ) -> dict[str, Any]:
-    """A roster file (SPEC §7) for the drills; the default pattern unless ``shifts``."""
+    """A roster file (SPEC §7) for the drills; the default pattern unless ``shifts``.
+    ``weekly_summary=False``: the contact gets failure alerts only."""
     data: dict[str, Any] = {
         "format": "whoseonfirst-roster",
         "version": 1,
@@ -254,7 +256,7 @@ def roster(
         "rotation": {"anchor_date": anchor.isoformat()},
         "overrides": [dict(o) for o in overrides],
         "escalation_contacts": (
-            [{"name": contact[0], "phone": contact[1], "weekly_summary": True,
+            [{"name": contact[0], "phone": contact[1], "weekly_summary": weekly_summary,
               "failure_alerts": True}] if contact else []
         ),
         "settings": {"horizon_weeks": horizon_weeks},
@@ -317,7 +319,9 @@ def import_covers(
     """Import a roster whose rotation starts the day after tomorrow, with ``covers`` (member
     name, start, end) as its only overrides, as of ``now``; returns the texts the service's own
     planner expects for them, ``(to, body) → due instant`` (UTC). The covers are then the only
-    texts of the next day — near-future shift starts for drills on the real clock.
+    texts of the next day — near-future shift starts for drills on the real clock. The contact
+    gets no weekly summary: on a Monday after its hour, a fresh database's first tick would send
+    one that no cover accounts for.
 
     ValueError if two of those texts read the same (a drill could not tell them apart).
     """
@@ -327,7 +331,7 @@ def import_covers(
                   "end": end.astimezone(zone).isoformat(), "reason": "drill"}
                  for name, start, end in covers]
     import_roster(url, roster(anchor=today + timedelta(days=2), overrides=overrides,
-                              members=members, timezone=timezone), now)
+                              members=members, timezone=timezone, weekly_summary=False), now)
     first = min(start for _, start, _ in covers)
     last = max(start for _, start, _ in covers)
     planned = [m for m in simulated_texts(url, now, today, 2)
