@@ -191,21 +191,28 @@ class Daemon:
         if database:
             self._plan_retry()
 
-    def _plan_retry(self) -> None:
-        """Tick again ``DATABASE_RETRY`` from now (wall clock, like the scheduler itself)."""
+    def _schedule_tick(self, job_id: str, name: str, run_date: datetime, grace: int) -> bool:
+        """One tick at ``run_date`` (wall clock, UTC), replacing the job ``job_id`` planned
+        earlier; False when no scheduler runs (tests, shutting down)."""
         scheduler = self.scheduler
         if scheduler is None or not scheduler.running or self._stop.is_set():
-            return
+            return False
         scheduler.add_job(
             self.run_tick,
-            DateTrigger(run_date=datetime.now(UTC) + DATABASE_RETRY),
-            id="tick-retry",
-            name="retry after a database outage",
+            DateTrigger(run_date=run_date),
+            id=job_id,
+            name=name,
             replace_existing=True,
             coalesce=True,
             max_instances=1,
-            misfire_grace_time=INTERVAL_MISFIRE_GRACE,
+            misfire_grace_time=grace,
         )
+        return True
+
+    def _plan_retry(self) -> None:
+        """Tick again ``DATABASE_RETRY`` from now (wall clock, like the scheduler itself)."""
+        self._schedule_tick("tick-retry", "retry after a database outage",
+                            datetime.now(UTC) + DATABASE_RETRY, INTERVAL_MISFIRE_GRACE)
 
     def _read_revision(self) -> int:
         with self.engine.db.reader() as uow:
@@ -228,17 +235,8 @@ class Daemon:
         if revision == self._seen_revision:
             return False
         self._seen_revision = revision
-        scheduler.add_job(
-            self.run_tick,
-            DateTrigger(run_date=datetime.now(UTC)),
-            id="tick-changed",
-            name="tick after a change made elsewhere",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=DUE_MISFIRE_GRACE,
-        )
-        return True
+        return self._schedule_tick("tick-changed", "tick after a change made elsewhere",
+                                   datetime.now(UTC), DUE_MISFIRE_GRACE)
 
     def _plan_wakeup(self, next_due: datetime | None) -> None:
         """(Re)schedule the exact-instant job for ``next_due`` (UTC), if a scheduler runs.
@@ -246,24 +244,13 @@ class Daemon:
         An instant that already passed (it came due while the tick ran) means: tick again at
         once, not at the next interval tick, which could be up to 30 s late.
         """
-        scheduler = self.scheduler
-        if scheduler is None or not scheduler.running or self._stop.is_set():
-            return
         if next_due is None:
             return
         # The scheduler runs on the wall clock; the engine's clock may be a drill's.
         run_date = next_due.astimezone(UTC) if next_due > self.clock.now() else datetime.now(UTC)
-        scheduler.add_job(
-            self.run_tick,
-            DateTrigger(run_date=run_date),
-            id="tick-due",
-            name="tick at the next due instant",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=DUE_MISFIRE_GRACE,
-        )
-        _log.debug("next wake-up at %s", next_due.isoformat())
+        if self._schedule_tick("tick-due", "tick at the next due instant", run_date,
+                               DUE_MISFIRE_GRACE):
+            _log.debug("next wake-up at %s", next_due.isoformat())
 
     # -- lifecycle ---------------------------------------------------------------------------
 
