@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,3 +131,16 @@ def sqlite_db(sqlite_url: str) -> Iterator[Database]:
 def clock() -> FixedClock:
     """Monday 2026-03-02 07:00 America/Chicago (13:00 UTC) unless a test moves it."""
     return FixedClock(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def notify_socket() -> Iterator[tuple[socket.socket, str]]:
+    """A systemd notify socket (``NOTIFY_SOCKET``) to read what the service tells systemd."""
+    folder = tempfile.mkdtemp(prefix="wof-", dir="/tmp")  # AF_UNIX paths must be short
+    path = str(Path(folder) / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(60)
+    yield sock, path
+    sock.close()
+    shutil.rmtree(folder)

@@ -11,15 +11,13 @@ import json
 import os
 import re
 import selectors
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,18 +36,6 @@ pytestmark = pytest.mark.slow
 CAL = "+13125550103"
 UNMASKED = re.compile(r"1312555\d{4}")
 LEAD_TIME = timedelta(seconds=6)  # the shift starts this long after the test sets it up
-
-
-@pytest.fixture
-def notify_socket() -> Iterator[tuple[socket.socket, str]]:
-    folder = tempfile.mkdtemp(prefix="wof-", dir="/tmp")  # AF_UNIX paths must be short
-    path = str(Path(folder) / "notify")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(path)
-    sock.settimeout(60)
-    yield sock, path
-    sock.close()
-    shutil.rmtree(folder)
 
 
 def read_json_lines_until(

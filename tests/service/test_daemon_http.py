@@ -5,15 +5,12 @@ the scheduler itself is under test."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import tempfile
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,18 +203,6 @@ def test_catching_up_stops_after_a_few_ticks(team: Database, clock: FixedClock) 
     engine.tick = slow_tick  # type: ignore[method-assign]
     Daemon(engine, clock=clock).run_tick()
     assert len(ticks) == CATCH_UP_TICKS
-
-
-@pytest.fixture
-def notify_socket() -> Iterator[tuple[socket.socket, str]]:
-    folder = tempfile.mkdtemp(prefix="wof-", dir="/tmp")  # AF_UNIX paths must be short
-    path = str(Path(folder) / "notify")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(path)
-    sock.settimeout(20)
-    yield sock, path
-    sock.close()
-    shutil.rmtree(folder)
 
 
 def test_sd_notify_ready_watchdog_and_stopping(
