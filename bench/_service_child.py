@@ -52,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     clock = FixedClock(datetime.fromisoformat(args.start))
     backend: SmsBackend
     if args.twilio:
-        backend = TwilioBackend(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"],
-                                from_number="+13125550100", api_url=args.twilio)
+        backend = TwilioBackend(
+            os.environ["TWILIO_ACCOUNT_SID"],
+            os.environ["TWILIO_AUTH_TOKEN"],
+            from_number="+13125550100",
+            api_url=args.twilio,
+        )
     else:
         backend = DryRunBackend()
     db = Database(args.database)
@@ -61,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("the database needs `whoseonfirst-service db upgrade`")
     log = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
     setup_logging("json", stream=log)
-    daemon = Daemon(Engine(db, backend, clock, instance_id="bench"), clock=clock,
-                    http_bind=("127.0.0.1", 0))
+    daemon = Daemon(
+        Engine(db, backend, clock, instance_id="bench"), clock=clock, http_bind=("127.0.0.1", 0)
+    )
     daemon.start_http()
     totals: dict[str, int] = {}
     after_first = 0.0

@@ -23,17 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "bundle-report.json"
 BUNDLE = ROOT / "build" / "dist" / "whoseonfirst"
 #: What goes into the bundle: a change to any of these makes the report stale.
-INPUTS = ("whoseonfirst_gui", "whoseonfirst_core", "resources", "installer/whoseonfirst.spec",
-          "installer/build_app.py", "pyproject.toml")
+INPUTS = (
+    "whoseonfirst_gui",
+    "whoseonfirst_core",
+    "resources",
+    "installer/whoseonfirst.spec",
+    "installer/build_app.py",
+    "pyproject.toml",
+)
 
 
 def newest_input() -> float:
     newest = 0.0
     for name in INPUTS:
         path = ROOT / name
-        files = [path] if path.is_file() else [
-            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        ]
+        files = (
+            [path]
+            if path.is_file()
+            else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        )
         for f in files:
             newest = max(newest, f.stat().st_mtime)
     return newest
@@ -66,8 +74,13 @@ def build() -> str | None:
     """Run the build script; None when it worked, else why not."""
     if importlib.util.find_spec("PyInstaller") is None:
         return "PyInstaller is not installed (pip install -e '.[dev]')"
-    proc = subprocess.run([sys.executable, str(ROOT / "installer" / "build_app.py")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "installer" / "build_app.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if proc.returncode != 0 and read_report() is None:
         tail = (proc.stdout + proc.stderr)[-800:]
         return f"the build failed (exit {proc.returncode}): {tail}"
@@ -83,8 +96,10 @@ def run(quick: bool = False) -> list[Figure]:
         fresh = is_fresh()
     report = read_report()
     if report is None:
-        why = problem or ("no bundle built yet; quick runs do not build (run "
-                          "installer/build_app.py or a full python -m bench)")
+        why = problem or (
+            "no bundle built yet; quick runs do not build (run "
+            "installer/build_app.py or a full python -m bench)"
+        )
         return [Figure(GROUP, name, None, "MB", 150, note=why)]
     size = folder_size_mb(BUNDLE)
     smoke = report.get("smoke_result", "?")

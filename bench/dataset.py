@@ -36,22 +36,26 @@ class Size:
     notifications: int
 
     def describe(self) -> str:
-        return (
-            f"{self.members} members, {self.years} y of schedule, "
-            f"{self.notifications:,} texts"
-        )
+        return f"{self.members} members, {self.years} y of schedule, {self.notifications:,} texts"
 
 
 LARGE = Size(members=200, years=5, notifications=100_000)
 QUICK = Size(members=50, years=1, notifications=5_000)
 
 _KINDS = (
-    ["shift_start"] * 80 + ["weekly_summary"] * 5 + ["test"] * 9 + ["manual"] * 4
+    ["shift_start"] * 80
+    + ["weekly_summary"] * 5
+    + ["test"] * 9
+    + ["manual"] * 4
     + ["failure_alert"] * 2
 )
 _STATUSES = (
-    ["delivered"] * 88 + ["undelivered"] * 3 + ["failed"] * 3 + ["missed"] * 2
-    + ["expired"] * 2 + ["simulated"] * 2
+    ["delivered"] * 88
+    + ["undelivered"] * 3
+    + ["failed"] * 3
+    + ["missed"] * 2
+    + ["expired"] * 2
+    + ["simulated"] * 2
 )
 _ERRORS = {
     "undelivered": (30003, "Twilio could not deliver it: the phone is unreachable (error 30003)"),
@@ -75,8 +79,9 @@ def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> di
         members = list(s.execute(select(Member.id, Member.name, Member.phone)).tuples())
         entries = list(
             s.execute(
-                select(ScheduleEntry.start_at, ScheduleEntry.end_at, ScheduleEntry.shift_name)
-                .order_by(ScheduleEntry.start_at)
+                select(
+                    ScheduleEntry.start_at, ScheduleEntry.end_at, ScheduleEntry.shift_name
+                ).order_by(ScheduleEntry.start_at)
             ).tuples()
         )
         # One override a week: somebody covers the first 12 hours of a shift.
@@ -133,7 +138,8 @@ def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> di
                     "sent_at": sent,
                     "delivered_at": due + timedelta(seconds=4) if status == "delivered" else None,
                     "failed_at": due + timedelta(seconds=2)
-                    if status in ("failed", "undelivered", "missed", "expired") else None,
+                    if status in ("failed", "undelivered", "missed", "expired")
+                    else None,
                     "last_polled_at": sent,
                     "twilio_sid": f"SM{i:032x}" if sent is not None else None,
                     "error_code": code,
@@ -149,7 +155,9 @@ def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> di
                 select(Notification.idempotency_key, Notification.id).where(
                     Notification.idempotency_key.like("bench:%")
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         attempts = [
             {

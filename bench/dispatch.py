@@ -40,18 +40,23 @@ TZ = "America/Chicago"
 
 def _daemon_env(url: str, fake: FakeTwilio) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("WHOSEONFIRST_", "TWILIO_", "NOTIFY_", "WATCHDOG_"))
     }
-    env.update({
-        "WHOSEONFIRST_DATABASE_URL": url,
-        "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token,
-        "TWILIO_FROM_NUMBER": "+13125550100",
-        "WHOSEONFIRST_TWILIO_API_URL": fake.base_url,
-        "WHOSEONFIRST_HTTP": "127.0.0.1:0",
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-    })
+    env.update(
+        {
+            "WHOSEONFIRST_DATABASE_URL": url,
+            "TWILIO_ACCOUNT_SID": fake.account_sid,
+            "TWILIO_AUTH_TOKEN": fake.auth_token,
+            "TWILIO_FROM_NUMBER": "+13125550100",
+            "WHOSEONFIRST_TWILIO_API_URL": fake.base_url,
+            "WHOSEONFIRST_HTTP": "127.0.0.1:0",
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
+    )
     return env
 
 
@@ -107,7 +112,10 @@ def run(quick: bool = False) -> list[Figure]:
             started = time.monotonic()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "whoseonfirst_service", "run"],
-                env=_daemon_env(url, fake), stdout=out, stderr=err, cwd=folder,
+                env=_daemon_env(url, fake),
+                stdout=out,
+                stderr=err,
+                cwd=folder,
             )
             first_tick_s: float | None = None
             daemon_rss: float | None = None
@@ -117,7 +125,8 @@ def run(quick: bool = False) -> list[Figure]:
                     if proc.poll() is not None:
                         raise RuntimeError(
                             f"the daemon exited with {proc.returncode}:\n"
-                            f"{stderr.read_text()[-2000:]}{stdout.read_text()[-2000:]}")
+                            f"{stderr.read_text()[-2000:]}{stdout.read_text()[-2000:]}"
+                        )
                     if first_tick_s is None and _first_tick_seen(stdout):
                         first_tick_s = time.monotonic() - started
                     got = {r.form.get("To") for r in fake.create_requests}
@@ -155,18 +164,47 @@ def run(quick: bool = False) -> list[Figure]:
 
     note = f"{n} shift_start texts {spacing:g} s apart, SQLite, real clock"
     figures = [
-        Figure(GROUP, "due → received, p50", percentile(delays, 50) if delays else None, "s",
-               None, note=note),
-        Figure(GROUP, "due → received, p95", percentile(delays, 95) if delays else None, "s",
-               2.0, note=note),
-        Figure(GROUP, "due → received, max", max(delays) if delays else None, "s", None,
-               note=note),
-        Figure(GROUP, "texts not received", missing, "texts", 0,
-               note="expired or still unsent when the next one was due"),
-        Figure(GROUP, "test text queued → received", test_delay, "s", 5.0,
-               note="the Test send page's path; n/a if it did not arrive within 45 s"),
+        Figure(
+            GROUP,
+            "due → received, p50",
+            percentile(delays, 50) if delays else None,
+            "s",
+            None,
+            note=note,
+        ),
+        Figure(
+            GROUP,
+            "due → received, p95",
+            percentile(delays, 95) if delays else None,
+            "s",
+            2.0,
+            note=note,
+        ),
+        Figure(GROUP, "due → received, max", max(delays) if delays else None, "s", None, note=note),
+        Figure(
+            GROUP,
+            "texts not received",
+            missing,
+            "texts",
+            0,
+            note="expired or still unsent when the next one was due",
+        ),
+        Figure(
+            GROUP,
+            "test text queued → received",
+            test_delay,
+            "s",
+            5.0,
+            note="the Test send page's path; n/a if it did not arrive within 45 s",
+        ),
         Figure(GROUP, "daemon start → first tick done", first_tick_s, "s", None),
-        Figure(GROUP, "daemon RSS at the end", daemon_rss, "MB", None,
-               note="the real process; bench.memory drives hundreds of ticks"),
+        Figure(
+            GROUP,
+            "daemon RSS at the end",
+            daemon_rss,
+            "MB",
+            None,
+            note="the real process; bench.memory drives hundreds of ticks",
+        ),
     ]
     return figures

@@ -73,8 +73,10 @@ def large_sqlite(size: Size) -> tuple[str, dict[str, float]]:
             info = build_large(db, BENCH_NOW, size)
         finally:
             db.dispose()
-        print(f"[gui] large database: {size.describe()} built in {info['seconds']:.1f} s",
-              file=sys.stderr)
+        print(
+            f"[gui] large database: {size.describe()} built in {info['seconds']:.1f} s",
+            file=sys.stderr,
+        )
         _large[size] = (url, info)
     return _large[size]
 
@@ -92,11 +94,21 @@ def run_pages(url: str, repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="wof-bench-gui-") as tmp:
         out = Path(tmp) / "pages.json"
         cmd = [
-            sys.executable, "-m", "bench._gui_child", "--database", url,
-            "--now", BENCH_NOW.isoformat(), "--repeat", str(repeat), "--out", str(out),
+            sys.executable,
+            "-m",
+            "bench._gui_child",
+            "--database",
+            url,
+            "--now",
+            BENCH_NOW.isoformat(),
+            "--repeat",
+            str(repeat),
+            "--out",
+            str(out),
         ]
-        proc = subprocess.run(cmd, env=child_env(Path(tmp)), cwd=ROOT, capture_output=True,
-                              text=True, timeout=900)
+        proc = subprocess.run(
+            cmd, env=child_env(Path(tmp)), cwd=ROOT, capture_output=True, text=True, timeout=900
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"the page benchmark failed:\n{proc.stderr[-3000:]}")
         result: dict[str, Any] = json.loads(out.read_text())
@@ -108,12 +120,26 @@ def page_figures(result: dict[str, Any], group: str, target_ms: float, note: str
     figures = []
     for slug, title in PAGE_TITLES.items():
         page = result["pages"][slug]
-        figures.append(Figure(group, f"{title}: open", page["median_ms"], "ms", target_ms,
-                              note=f"median of {page['runs']}, best {page['best_ms']:.0f} ms; "
-                                   + note))
-        figures.append(Figure(group, f"{title}: SQL statements", page["statements"],
-                              "statements", 10,
-                              note=f"in {page['transactions']} transaction(s)"))
+        figures.append(
+            Figure(
+                group,
+                f"{title}: open",
+                page["median_ms"],
+                "ms",
+                target_ms,
+                note=f"median of {page['runs']}, best {page['best_ms']:.0f} ms; " + note,
+            )
+        )
+        figures.append(
+            Figure(
+                group,
+                f"{title}: SQL statements",
+                page["statements"],
+                "statements",
+                10,
+                note=f"in {page['transactions']} transaction(s)",
+            )
+        )
     return figures
 
 
@@ -147,13 +173,20 @@ def first_paint_seconds(runs: int) -> list[float]:
         env["WHOSEONFIRST_EXIT_AFTER_FIRST_PAINT"] = "1"
         for _ in range(runs):
             t0 = time.time()
-            proc = subprocess.run([*app_command(), "--database", url], env=env, cwd=folder,
-                                  capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(
+                [*app_command(), "--database", url],
+                env=env,
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("first-paint ")]
             if proc.returncode != 0 or not lines:
                 raise RuntimeError(
                     f"the app did not report its first paint (exit {proc.returncode}):\n"
-                    f"{proc.stderr[-2000:]}")
+                    f"{proc.stderr[-2000:]}"
+                )
             samples.append(float(lines[0].split()[1]) - t0)
     return samples
 
@@ -166,15 +199,27 @@ def run(quick: bool = False) -> list[Figure]:
     runs = 1 if quick else 5
     samples = first_paint_seconds(runs)
     figures = [
-        Figure(GROUP, "start → first painted window (demo database)",
-               statistics.median(samples), "s", 1.5,
-               note=f"median of {runs} starts, best {min(samples):.2f} s")
+        Figure(
+            GROUP,
+            "start → first painted window (demo database)",
+            statistics.median(samples),
+            "s",
+            1.5,
+            note=f"median of {runs} starts, best {min(samples):.2f} s",
+        )
     ]
     size = QUICK if quick else LARGE
     url, _info = large_sqlite(size)
     result = run_pages(url, page_repeat(quick))
     figures += page_figures(result, GROUP, 200, f"SQLite, {size.describe()}")
-    figures.append(Figure(GROUP, "all pages loaded after opening (large database)",
-                          result["all_pages_loaded_ms"], "ms", None,
-                          note="every page's first load, in the background after start"))
+    figures.append(
+        Figure(
+            GROUP,
+            "all pages loaded after opening (large database)",
+            result["all_pages_loaded_ms"],
+            "ms",
+            None,
+            note="every page's first load, in the background after start",
+        )
+    )
     return figures

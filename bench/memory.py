@@ -46,8 +46,13 @@ def service_rss(ticks: int, url: str) -> dict[str, Any]:
             members = list(uow.session.scalars(select(Member).limit(50)))
             for k in range(ticks // 20 + 1):
                 start = BENCH_NOW + timedelta(minutes=10 * k + 1)
-                add_override(uow, BENCH_NOW, Cover(members[k % len(members)].id, start,
-                                                   start + timedelta(minutes=5), "bench"))
+                add_override(
+                    uow,
+                    BENCH_NOW,
+                    Cover(
+                        members[k % len(members)].id, start, start + timedelta(minutes=5), "bench"
+                    ),
+                )
             uow.commit()
     finally:
         db.dispose()
@@ -55,15 +60,35 @@ def service_rss(ticks: int, url: str) -> dict[str, Any]:
         out = Path(tmp) / "service.json"
         with FakeTwilio() as fake:
             fake.set_status_script(["sent", "delivered"])
-            env = {**os.environ, "TWILIO_ACCOUNT_SID": fake.account_sid,
-                   "TWILIO_AUTH_TOKEN": fake.auth_token,
-                   "PYTHONPATH": os.pathsep.join(
-                       p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+            env = {
+                **os.environ,
+                "TWILIO_ACCOUNT_SID": fake.account_sid,
+                "TWILIO_AUTH_TOKEN": fake.auth_token,
+                "PYTHONPATH": os.pathsep.join(
+                    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+                ),
+            }
             proc = subprocess.run(
-                [sys.executable, "-m", "bench._service_child", "--database", url,
-                 "--start", BENCH_NOW.isoformat(), "--ticks", str(ticks),
-                 "--twilio", fake.base_url, "--out", str(out)],
-                env=env, cwd=ROOT, capture_output=True, text=True, timeout=900,
+                [
+                    sys.executable,
+                    "-m",
+                    "bench._service_child",
+                    "--database",
+                    url,
+                    "--start",
+                    BENCH_NOW.isoformat(),
+                    "--ticks",
+                    str(ticks),
+                    "--twilio",
+                    fake.base_url,
+                    "--out",
+                    str(out),
+                ],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=900,
             )
         if proc.returncode != 0:
             raise RuntimeError(f"the service memory run failed:\n{proc.stderr[-3000:]}")
@@ -75,15 +100,31 @@ def _service_figures(label: str, ticks: int, svc: dict[str, Any], note: str) -> 
     totals = svc["totals"]
     hours = svc["simulated_hours"]
     return [
-        Figure(GROUP, f"service RSS after {ticks} ticks ({hours:.1f} h), {label}", svc["rss_mb"],
-               "MB", 80,
-               note=f"{totals.get('sent', 0)} texts sent, {totals.get('polled', 0)} status "
-                    f"polls; peak {svc['peak_rss_mb']:.0f} MB; {note}"),
-        Figure(GROUP, f"service RSS growth over the ticks, {label}",
-               svc["rss_mb"] - svc["rss_after_first_tick_mb"], "MB", None,
-               note="from the first tick to the last: a leak would show here"),
-        Figure(GROUP, f"service tick, mean, {label}", svc["seconds"] / ticks * 1000, "ms", None,
-               note=note),
+        Figure(
+            GROUP,
+            f"service RSS after {ticks} ticks ({hours:.1f} h), {label}",
+            svc["rss_mb"],
+            "MB",
+            80,
+            note=f"{totals.get('sent', 0)} texts sent, {totals.get('polled', 0)} status "
+            f"polls; peak {svc['peak_rss_mb']:.0f} MB; {note}",
+        ),
+        Figure(
+            GROUP,
+            f"service RSS growth over the ticks, {label}",
+            svc["rss_mb"] - svc["rss_after_first_tick_mb"],
+            "MB",
+            None,
+            note="from the first tick to the last: a leak would show here",
+        ),
+        Figure(
+            GROUP,
+            f"service tick, mean, {label}",
+            svc["seconds"] / ticks * 1000,
+            "ms",
+            None,
+            note=note,
+        ),
     ]
 
 
@@ -100,13 +141,24 @@ def run(quick: bool = False) -> list[Figure]:
     try:
         url = pg.clone(pg.large_database(size), "wof_bench_service")
     except pg.Unavailable as exc:
-        figures.append(Figure(GROUP, f"service RSS after {ticks} ticks, PostgreSQL", None, "MB",
-                              80, note=str(exc)))
+        figures.append(
+            Figure(
+                GROUP, f"service RSS after {ticks} ticks, PostgreSQL", None, "MB", 80, note=str(exc)
+            )
+        )
     else:
         svc = service_rss(ticks, url)
         figures += _service_figures("PostgreSQL", ticks, svc, size.describe())
     pages = run_pages(large_url, page_repeat(quick))
-    figures.append(Figure(GROUP, "app RSS with the large database", pages["rss_mb"], "MB", 250,
-                          note=f"every page loaded, then the page benchmark; peak "
-                               f"{pages['peak_rss_mb']:.0f} MB; SQLite, {size.describe()}"))
+    figures.append(
+        Figure(
+            GROUP,
+            "app RSS with the large database",
+            pages["rss_mb"],
+            "MB",
+            250,
+            note=f"every page loaded, then the page benchmark; peak "
+            f"{pages['peak_rss_mb']:.0f} MB; SQLite, {size.describe()}",
+        )
+    )
     return figures

@@ -42,8 +42,9 @@ def _admin(sql: str) -> None:
     import psycopg
 
     s = server()
-    with psycopg.connect(f"host={s.host} port={s.port} user={s.user} dbname=postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        f"host={s.host} port={s.port} user={s.user} dbname=postgres", autocommit=True
+    ) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
@@ -58,8 +59,10 @@ def large_database(size: Size) -> str:
             info = build_large(db, BENCH_NOW, size)
         finally:
             db.dispose()
-        print(f"[pg] large database: {size.describe()} built in {info['seconds']:.1f} s",
-              file=sys.stderr)
+        print(
+            f"[pg] large database: {size.describe()} built in {info['seconds']:.1f} s",
+            file=sys.stderr,
+        )
         _large[size] = name
     return _large[size]
 

@@ -24,18 +24,29 @@ def run(quick: bool = False) -> list[Figure]:
     try:
         name = pg.large_database(size)
     except pg.Unavailable as exc:
-        return [Figure(GROUP, f"{title}: open", None, "ms", 500, note=str(exc))
-                for title in PAGE_TITLES.values()]
+        return [
+            Figure(GROUP, f"{title}: open", None, "ms", 500, note=str(exc))
+            for title in PAGE_TITLES.values()
+        ]
     server = pg.server()
     with LoopbackProxy(server.host, server.port, delay=DELAY_S) as proxy:
         url = f"postgresql+psycopg://{server.user}@127.0.0.1:{proxy.port}/{name}"
         result = run_pages(url, 2 if quick else 5)
     figures = [
-        f for f in page_figures(result, GROUP, 500,
-                                f"PostgreSQL, {size.describe()}, 40 ms round trips")
+        f
+        for f in page_figures(
+            result, GROUP, 500, f"PostgreSQL, {size.describe()}, 40 ms round trips"
+        )
         if f.unit == "ms"
     ]
-    figures.append(Figure(GROUP, "all pages loaded after opening",
-                          result["all_pages_loaded_ms"], "ms", None,
-                          note="every page's first load, in the background"))
+    figures.append(
+        Figure(
+            GROUP,
+            "all pages loaded after opening",
+            result["all_pages_loaded_ms"],
+            "ms",
+            None,
+            note="every page's first load, in the background",
+        )
+    )
     return figures

@@ -47,8 +47,14 @@ DRILL_NAMES = tuple(DRILLS)
 #: Drills that drive separate processes and mostly wait on them: with ``--jobs`` > 1 they run
 #: side by side (each has its own database, fake Twilio server and ports). The others run in
 #: this process and touch process-wide state (environment, stdio, logging), so one at a time.
-CONCURRENT = ("kill-sqlite", "kill-postgresql", "kill-daemon-sqlite", "kill-daemon-postgresql",
-              "two-daemons", "db-outage")
+CONCURRENT = (
+    "kill-sqlite",
+    "kill-postgresql",
+    "kill-daemon-sqlite",
+    "kill-daemon-postgresql",
+    "two-daemons",
+    "db-outage",
+)
 
 
 def _drill(name: str) -> Callable[[ChaosRun], DrillResult]:
@@ -62,18 +68,35 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m chaos",
         description="Reliability drills: kills, outages, races, DST, bad input, secrets.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="small counts (about a minute; what CI runs)")
-    parser.add_argument("--only", nargs="+", choices=DRILL_NAMES, metavar="DRILL",
-                        help=f"run only these drills: {', '.join(DRILL_NAMES)}")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the drills' random choices (default: random, printed)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small counts (about a minute; what CI runs)"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=DRILL_NAMES,
+        metavar="DRILL",
+        help=f"run only these drills: {', '.join(DRILL_NAMES)}",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the drills' random choices (default: random, printed)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--jobs", type=int, default=4, metavar="N",
-                        help="run up to N process-driving drills at once (default 4; 1: one "
-                        "drill at a time)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the scratch folder (databases, rosters) for inspection")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=4,
+        metavar="N",
+        help="run up to N process-driving drills at once (default 4; 1: one drill at a time)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the scratch folder (databases, rosters) for inspection",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="more progress output")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
@@ -91,8 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         together = [n for n in names if n in CONCURRENT] if args.jobs > 1 else []
         if together:
             with ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="drill") as pool:
-                for name, result in zip(together, pool.map(
-                        lambda n: _run_one(n, run, require_pg), together), strict=True):
+                for name, result in zip(
+                    together,
+                    pool.map(lambda n: _run_one(n, run, require_pg), together),
+                    strict=True,
+                ):
                     by_name[name] = result
         for name in names:
             if name not in by_name:
@@ -107,11 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     total = time.monotonic() - started
     print_report(results, mode=mode, seed=seed, total=total)
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "mode": mode, "seed": seed, "seconds": round(total, 1),
-            "results": [r.as_dict() for r in results],
-        }, indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "mode": mode,
+                    "seed": seed,
+                    "seconds": round(total, 1),
+                    "results": [r.as_dict() for r in results],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     failed = [r for r in results if not r.ok and not (r.skipped and not r.errors)]
     return 1 if failed else 0
 
@@ -140,18 +175,38 @@ def _cell(value: int | None) -> str:
 
 
 def print_report(results: list[DrillResult], *, mode: str, seed: int, total: float) -> None:
-    header = ("drill", "expected", "received", "duplicates", "missed", "errors", "seconds",
-              "result")
+    header = (
+        "drill",
+        "expected",
+        "received",
+        "duplicates",
+        "missed",
+        "errors",
+        "seconds",
+        "result",
+    )
     rows = [header]
     for r in results:
         status = "SKIPPED" if r.skipped and not r.errors else ("pass" if r.ok else "FAIL")
-        rows.append((r.drill, _cell(r.expected), _cell(r.received), str(r.duplicates),
-                     str(r.missed), str(len(r.errors)), f"{r.seconds:.1f}", status))
+        rows.append(
+            (
+                r.drill,
+                _cell(r.expected),
+                _cell(r.received),
+                str(r.duplicates),
+                str(r.missed),
+                str(len(r.errors)),
+                f"{r.seconds:.1f}",
+                status,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     print(f"\nWhoseOnFirst chaos drills — {mode} run, seed {seed}, {total:.0f} s\n")
     for i, row in enumerate(rows):
-        cells = [c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in
-                 enumerate(zip(row, widths, strict=True))]
+        cells = [
+            c.ljust(w) if j == 0 else c.rjust(w)
+            for j, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         print("| " + " | ".join(cells) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -165,9 +220,15 @@ def print_report(results: list[DrillResult], *, mode: str, seed: int, total: flo
         if len(r.errors) > 20:
             print(f"  ERROR {r.drill}: … and {len(r.errors) - 20} more")
     ok = all(r.ok or (r.skipped and not r.errors) for r in results)
-    print(f"\n{'PASS' if ok else 'FAIL'}: {sum(r.ok for r in results)} of {len(results)} drills "
-          "passed" + (f", {sum(bool(r.skipped) for r in results)} skipped"
-                      if any(r.skipped for r in results) else ""))
+    print(
+        f"\n{'PASS' if ok else 'FAIL'}: {sum(r.ok for r in results)} of {len(results)} drills "
+        "passed"
+        + (
+            f", {sum(bool(r.skipped) for r in results)} skipped"
+            if any(r.skipped for r in results)
+            else ""
+        )
+    )
 
 
 if __name__ == "__main__":

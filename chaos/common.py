@@ -82,9 +82,15 @@ class DrillResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "drill": self.drill, "expected": self.expected, "received": self.received,
-            "duplicates": self.duplicates, "missed": self.missed, "errors": self.errors,
-            "notes": self.notes, "seconds": round(self.seconds, 1), "skipped": self.skipped,
+            "drill": self.drill,
+            "expected": self.expected,
+            "received": self.received,
+            "duplicates": self.duplicates,
+            "missed": self.missed,
+            "errors": self.errors,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 1),
+            "skipped": self.skipped,
             "ok": self.ok,
         }
 
@@ -256,8 +262,16 @@ def roster(
         "rotation": {"anchor_date": anchor.isoformat()},
         "overrides": [dict(o) for o in overrides],
         "escalation_contacts": (
-            [{"name": contact[0], "phone": contact[1], "weekly_summary": weekly_summary,
-              "failure_alerts": True}] if contact else []
+            [
+                {
+                    "name": contact[0],
+                    "phone": contact[1],
+                    "weekly_summary": weekly_summary,
+                    "failure_alerts": True,
+                }
+            ]
+            if contact
+            else []
         ),
         "settings": {"horizon_weeks": horizon_weeks},
     }
@@ -272,9 +286,14 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 def hourly_shifts() -> list[dict[str, Any]]:
     """168 one-hour shifts covering the week: a shift start (a due instant) every hour."""
     return [
-        {"name": f"{day[:3].title()} {hour:02d}h", "start_day": day,
-         "start_time": f"{hour:02d}:00", "duration_hours": 1}
-        for day in WEEKDAY_NAMES for hour in range(24)
+        {
+            "name": f"{day[:3].title()} {hour:02d}h",
+            "start_day": day,
+            "start_time": f"{hour:02d}:00",
+            "duration_hours": 1,
+        }
+        for day in WEEKDAY_NAMES
+        for hour in range(24)
     ]
 
 
@@ -306,15 +325,24 @@ def cover_members(run: ChaosRun, n: int) -> list[tuple[str, str, str | None]]:
     """:data:`MEMBERS` and, past five, made-up members (one phone each) so that ``n`` covers can
     each go to a different person: texts are told apart by recipient and body, and two covers of
     one person within a minute would read the same ("from Wed 05:20 until Wed 05:20")."""
-    members = [*MEMBERS, *((f"Member {i:02d}", f"+1312555{120 + i:04d}", None)
-                           for i in range(max(0, n - len(MEMBERS))))]
+    members = [
+        *MEMBERS,
+        *(
+            (f"Member {i:02d}", f"+1312555{120 + i:04d}", None)
+            for i in range(max(0, n - len(MEMBERS)))
+        ),
+    ]
     run.evidence.phones.update(p for _, p, _ in members)
     return members
 
 
 def import_covers(
-    url: str, now: datetime, covers: Sequence[tuple[str, datetime, datetime]], *,
-    members: Sequence[tuple[str, str, str | None]] = MEMBERS, timezone: str = "America/Chicago",
+    url: str,
+    now: datetime,
+    covers: Sequence[tuple[str, datetime, datetime]],
+    *,
+    members: Sequence[tuple[str, str, str | None]] = MEMBERS,
+    timezone: str = "America/Chicago",
 ) -> dict[TextKey, datetime]:
     """Import a roster whose rotation starts the day after tomorrow, with ``covers`` (member
     name, start, end) as its only overrides, as of ``now``; returns the texts the service's own
@@ -327,15 +355,31 @@ def import_covers(
     """
     zone = ZoneInfo(timezone)
     today = now.astimezone(zone).date()
-    overrides = [{"member": name, "start": start.astimezone(zone).isoformat(),
-                  "end": end.astimezone(zone).isoformat(), "reason": "drill"}
-                 for name, start, end in covers]
-    import_roster(url, roster(anchor=today + timedelta(days=2), overrides=overrides,
-                              members=members, timezone=timezone, weekly_summary=False), now)
+    overrides = [
+        {
+            "member": name,
+            "start": start.astimezone(zone).isoformat(),
+            "end": end.astimezone(zone).isoformat(),
+            "reason": "drill",
+        }
+        for name, start, end in covers
+    ]
+    import_roster(
+        url,
+        roster(
+            anchor=today + timedelta(days=2),
+            overrides=overrides,
+            members=members,
+            timezone=timezone,
+            weekly_summary=False,
+        ),
+        now,
+    )
     first = min(start for _, start, _ in covers)
     last = max(start for _, start, _ in covers)
-    planned = [m for m in simulated_texts(url, now, today, 2)
-               if first <= parse_local(m["send_at"]) <= last]
+    planned = [
+        m for m in simulated_texts(url, now, today, 2) if first <= parse_local(m["send_at"]) <= last
+    ]
     due = {(m["to"], m["body"]): parse_local(m["send_at"]) for m in planned}
     if len(due) != len(planned):
         raise ValueError("two expected texts read the same: the drill could not tell them apart")
@@ -378,9 +422,7 @@ class DrillTwilio(FakeTwilio):
     def __init__(self, run: ChaosRun, start: datetime | None = None) -> None:
         self._now = start or datetime.now(UTC)
         self._real_time = start is None
-        super().__init__(
-            account_sid=run.account_sid, auth_token=run.auth_token, clock=self.now
-        )
+        super().__init__(account_sid=run.account_sid, auth_token=run.auth_token, clock=self.now)
         self._script = _Script()
         self._create_script = self._script
         self.reply_for: Callable[[dict[str, str]], Reply | None] | None = None
@@ -418,21 +460,27 @@ def drill_twilio(run: ChaosRun, start: datetime | None = None) -> Iterator[Drill
 
 
 def service_env(
-    run: ChaosRun, url: str, fake: FakeTwilio, *, sender: str = FROM_NUMBER,
+    run: ChaosRun,
+    url: str,
+    fake: FakeTwilio,
+    *,
+    sender: str = FROM_NUMBER,
     **extra: str,
 ) -> dict[str, str]:
     """The environment of a ``whoseonfirst-service`` process aimed at ``fake``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED_PREFIXES)}
-    env.update({
-        "WHOSEONFIRST_DATABASE_URL": url,
-        "WHOSEONFIRST_SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": run.account_sid,
-        "TWILIO_AUTH_TOKEN": run.auth_token,
-        "TWILIO_FROM_NUMBER": sender,
-        "WHOSEONFIRST_TWILIO_API_URL": fake.base_url,
-        "WHOSEONFIRST_LOG_FORMAT": "json",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "WHOSEONFIRST_DATABASE_URL": url,
+            "WHOSEONFIRST_SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": run.account_sid,
+            "TWILIO_AUTH_TOKEN": run.auth_token,
+            "TWILIO_FROM_NUMBER": sender,
+            "WHOSEONFIRST_TWILIO_API_URL": fake.base_url,
+            "WHOSEONFIRST_LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -447,24 +495,40 @@ def start_service(
     and stderr together) for a long-running process whose pipes nobody reads meanwhile."""
     out: IO[str] | int = subprocess.PIPE if log is None else log
     return subprocess.Popen(
-        [*SERVICE_CMD, *args], env=dict(env), stdout=out,
+        [*SERVICE_CMD, *args],
+        env=dict(env),
+        stdout=out,
         stderr=subprocess.PIPE if log is None else subprocess.STDOUT,
-        text=True, stdin=subprocess.DEVNULL,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
 
 
 def start_daemon(
-    run: ChaosRun, url: str, fake: FakeTwilio, instance_id: str, *,
-    http: str = "127.0.0.1:0", log: IO[str] | None = None,
+    run: ChaosRun,
+    url: str,
+    fake: FakeTwilio,
+    instance_id: str,
+    *,
+    http: str = "127.0.0.1:0",
+    log: IO[str] | None = None,
 ) -> subprocess.Popen[str]:
     """``whoseonfirst-service run`` (real clock) on ``url``, aimed at ``fake``."""
-    return start_service(["run"], service_env(
-        run, url, fake, WHOSEONFIRST_HTTP=http, WHOSEONFIRST_INSTANCE_ID=instance_id), log)
+    return start_service(
+        ["run"],
+        service_env(run, url, fake, WHOSEONFIRST_HTTP=http, WHOSEONFIRST_INSTANCE_ID=instance_id),
+        log,
+    )
 
 
 def stop_daemon(
-    run: ChaosRun, proc: subprocess.Popen[str], source: str, result: DrillResult, what: str,
-    *, terminate: bool = True,
+    run: ChaosRun,
+    proc: subprocess.Popen[str],
+    source: str,
+    result: DrillResult,
+    what: str,
+    *,
+    terminate: bool = True,
 ) -> tuple[int, str, str]:
     """SIGTERM ``proc`` (unless ``terminate`` is False: the caller sent it already) and wait
     for it, keeping its output as evidence; it must exit 0 without a traceback, else an error
@@ -474,8 +538,10 @@ def stop_daemon(
         proc.terminate()  # SIGTERM: finish the current send, exit 0
     code, out, err = finish(run, proc, source, timeout=30)
     if code != 0 or has_traceback(out + err):
-        result.error(f"{what} exited {code} after SIGTERM or logged a traceback: "
-                     f"{(err or out).strip().splitlines()[-1:]}")
+        result.error(
+            f"{what} exited {code} after SIGTERM or logged a traceback: "
+            f"{(err or out).strip().splitlines()[-1:]}"
+        )
     return code, out, err
 
 
@@ -495,7 +561,10 @@ def finish(
 
 
 def run_service(
-    run: ChaosRun, args: Sequence[str], env: Mapping[str, str], source: str,
+    run: ChaosRun,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    source: str,
     timeout: float = 90,
 ) -> tuple[int, str, str]:
     return finish(run, start_service(args, env), source, timeout)
@@ -576,20 +645,30 @@ def check_rows(url: str, result: DrillResult) -> None:
     db = Database(url)
     try:
         with db.reader() as uow:
-            statuses = dict(uow.session.execute(
-                select(Notification.status, func.count()).group_by(Notification.status)
-            ).tuples().all())
-            outcomes = dict(uow.session.execute(
-                select(NotificationAttempt.outcome, func.count())
-                .group_by(NotificationAttempt.outcome)
-            ).tuples().all())
+            statuses = dict(
+                uow.session.execute(
+                    select(Notification.status, func.count()).group_by(Notification.status)
+                )
+                .tuples()
+                .all()
+            )
+            outcomes = dict(
+                uow.session.execute(
+                    select(NotificationAttempt.outcome, func.count()).group_by(
+                        NotificationAttempt.outcome
+                    )
+                )
+                .tuples()
+                .all()
+            )
     finally:
         db.dispose()
     bad = {k: v for k, v in statuses.items() if k != "delivered"}
     if bad:
         result.error(f"rows not delivered at the end: {bad}")
     result.notes.append(
-        "attempts: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        "attempts: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
         + " (interrupted = left by a killed process; reconciled = found at Twilio by listing, "
         "not sent again)"
     )

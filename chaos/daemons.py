@@ -40,15 +40,24 @@ def run(run: ChaosRun) -> DrillResult:
     first = now + timedelta(seconds=8)  # time for both daemons to start
     starts = [first + timedelta(seconds=gap * i) for i in range(covers)]
     members = cover_members(run, covers)
-    due = import_covers(url, now, [(members[i][0], s, s + timedelta(seconds=gap))
-                                   for i, s in enumerate(starts)], members=members)
+    due = import_covers(
+        url,
+        now,
+        [(members[i][0], s, s + timedelta(seconds=gap)) for i, s in enumerate(starts)],
+        members=members,
+    )
     expected = list(due)
     with drill_twilio(run) as fake:
         procs = [start_daemon(run, url, fake, f"chaos-daemon-{i}") for i in (1, 2)]
         try:
             deadline = (starts[-1] - datetime.now(UTC)).total_seconds() + 20
-            wait_until(lambda: len(fake.created) >= len(expected) or any(
-                p.poll() is not None for p in procs), timeout=max(deadline, 1), step=0.05)
+            wait_until(
+                lambda: (
+                    len(fake.created) >= len(expected) or any(p.poll() is not None for p in procs)
+                ),
+                timeout=max(deadline, 1),
+                step=0.05,
+            )
             time.sleep(2)  # a late duplicate would arrive now
             for i, p in enumerate(procs, 1):
                 if p.poll() is not None:
@@ -58,8 +67,9 @@ def run(run: ChaosRun) -> DrillResult:
                 if p.poll() is None:
                     p.terminate()  # both at once: each finishes its current send
             for i, p in enumerate(procs, 1):
-                stop_daemon(run, p, f"two-daemons daemon {i}", result, f"daemon {i}",
-                            terminate=False)
+                stop_daemon(
+                    run, p, f"two-daemons daemon {i}", result, f"daemon {i}", terminate=False
+                )
         apply_tally(result, tally(expected, fake.received()))
         latencies = []
         for r in fake.create_requests:
@@ -67,16 +77,20 @@ def run(run: ChaosRun) -> DrillResult:
             if key in due:
                 latencies.append((r.received_at - due[key]).total_seconds())
     if latencies and max(latencies) > MAX_LATENCY_S:
-        result.error(f"a text reached Twilio {max(latencies):.1f} s after its due instant "
-                     f"(limit {MAX_LATENCY_S:.0f} s)")
+        result.error(
+            f"a text reached Twilio {max(latencies):.1f} s after its due instant "
+            f"(limit {MAX_LATENCY_S:.0f} s)"
+        )
     db = Database(url)
     try:
         with db.reader() as uow:
             claimers = [c for (c,) in uow.session.query(Notification.claimed_by)]
     finally:
         db.dispose()
-    split = {f"daemon-{i}": sum(1 for c in claimers if c and c.startswith(f"chaos-daemon-{i}/"))
-             for i in (1, 2)}
+    split = {
+        f"daemon-{i}": sum(1 for c in claimers if c and c.startswith(f"chaos-daemon-{i}/"))
+        for i in (1, 2)
+    }
     result.notes.append(
         f"{covers} shift starts {gap} s apart; texts sent by daemon 1: {split['daemon-1']}, "
         f"daemon 2: {split['daemon-2']}; due → Twilio latency "

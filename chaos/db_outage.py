@@ -102,44 +102,57 @@ def run(run: ChaosRun) -> DrillResult:
                 server.stop()
                 stopped = time.monotonic()
                 if datetime.now(UTC) >= due:
-                    result.error("the database stopped only after the due instant; "
-                                 "the drill proves nothing (machine too slow?)")
+                    result.error(
+                        "the database stopped only after the due instant; "
+                        "the drill proves nothing (machine too slow?)"
+                    )
                 sleep_until(stop_at + timedelta(seconds=outage))
                 if fake.created:
                     result.error("a text was sent while the database was down")
                 restarting = time.monotonic()
                 server.start()
                 back_at = datetime.now(UTC)
-                wait_until(lambda: len(fake.created) >= len(expected) or proc.poll() is not None,
-                           timeout=MAX_CATCH_UP_S + 30, step=0.05)
-                healthy_again = wait_until(lambda: bool(poller.samples)
-                                           and poller.samples[-1][1] == 200,
-                                           timeout=45, step=0.2)
+                wait_until(
+                    lambda: len(fake.created) >= len(expected) or proc.poll() is not None,
+                    timeout=MAX_CATCH_UP_S + 30,
+                    step=0.05,
+                )
+                healthy_again = wait_until(
+                    lambda: bool(poller.samples) and poller.samples[-1][1] == 200,
+                    timeout=45,
+                    step=0.2,
+                )
                 during = poller.between(stopped + 1.0, restarting)
             if proc.poll() is not None:
                 result.error(f"the daemon exited (status {proc.returncode}) during the outage")
             if not during or any(s != 503 for s in during):
-                result.error(f"/healthz during the outage answered {sorted(set(during))}, "
-                             "not 503 every time")
+                result.error(
+                    f"/healthz during the outage answered {sorted(set(during))}, not 503 every time"
+                )
             if not healthy_again:
                 result.error("/healthz did not report 200 again after the database returned")
             for path in ("/healthz", "/metrics"):  # for the secrets drill's scan
-                run.evidence.add_log(f"db-outage GET {path}", _fetch(health_url.replace(
-                    "/healthz", path)))
+                run.evidence.add_log(
+                    f"db-outage GET {path}", _fetch(health_url.replace("/healthz", path))
+                )
         finally:
             _code, out, _err = stop_daemon(run, proc, "db-outage daemon", result, "the daemon")
         apply_tally(result, tally(expected, fake.received()))
         arrivals = [r.received_at for r in fake.create_requests]
-    catch_up = ((max(arrivals) - back_at).total_seconds()
-                if arrivals and back_at is not None else None)
+    catch_up = (
+        (max(arrivals) - back_at).total_seconds() if arrivals and back_at is not None else None
+    )
     if catch_up is not None and catch_up > MAX_CATCH_UP_S:
-        result.error(f"the texts reached Twilio {catch_up:.1f} s after the database returned "
-                     f"(limit {MAX_CATCH_UP_S:.0f} s)")
+        result.error(
+            f"the texts reached Twilio {catch_up:.1f} s after the database returned "
+            f"(limit {MAX_CATCH_UP_S:.0f} s)"
+        )
     failures = sum('"tick_failed"' in line for line in out.splitlines())
     result.notes.append(
         f"database down {outage:.0f} s across the due instant; /healthz 503 in "
         f"{len(during)} of {len(during)} polls while down; {failures} failed ticks logged; "
-        f"texts sent {catch_up:.1f} s after the database returned" if catch_up is not None
+        f"texts sent {catch_up:.1f} s after the database returned"
+        if catch_up is not None
         else f"database down {outage:.0f} s; no text arrived"
     )
     return result

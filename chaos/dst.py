@@ -26,8 +26,13 @@ from chaos.common import ChaosRun, DrillResult, import_roster, roster, simulated
 
 #: DST; none (two); southern hemisphere (two: Santiago changes at midnight, so its spring-forward
 #: day has no 00:00 at all).
-ZONES = ("America/Chicago", "Asia/Kolkata", "America/Phoenix", "Australia/Sydney",
-         "America/Santiago")
+ZONES = (
+    "America/Chicago",
+    "Asia/Kolkata",
+    "America/Phoenix",
+    "Australia/Sydney",
+    "America/Santiago",
+)
 EIGHT = time(8, 0)
 WEDNESDAY = 2
 
@@ -60,8 +65,11 @@ def _zone(run: ChaosRun, result: DrillResult, zone_name: str, first: date, days:
     window = (day_start(first, tz), day_start(last + timedelta(days=1), tz))
 
     # The oracle: 08:00 local on every day but Wednesday, by zoneinfo alone.
-    oracle = {datetime.combine(first + timedelta(days=i), EIGHT, tzinfo=tz)
-              for i in range(days) if (first + timedelta(days=i)).weekday() != WEDNESDAY}
+    oracle = {
+        datetime.combine(first + timedelta(days=i), EIGHT, tzinfo=tz)
+        for i in range(days)
+        if (first + timedelta(days=i)).weekday() != WEDNESDAY
+    }
 
     db = Database(url)
     try:
@@ -89,8 +97,9 @@ def _zone(run: ChaosRun, result: DrillResult, zone_name: str, first: date, days:
     if starts != oracle:  # aware datetimes compare (and hash) as instants
         missing = sorted(o for o in oracle if o not in starts)
         extra = sorted(s for s in starts if s not in oracle)
-        problems.append(f"span starts differ from the oracle: missing {missing[:3]}, "
-                        f"extra {extra[:3]}")
+        problems.append(
+            f"span starts differ from the oracle: missing {missing[:3]}, extra {extra[:3]}"
+        )
 
     # The planner's texts, as simulate prints them.
     messages = simulated_texts(url, created, first, days)
@@ -121,21 +130,29 @@ def _zone(run: ChaosRun, result: DrillResult, zone_name: str, first: date, days:
     for instant, n in per_instant.items():
         problems.append(f"{n} shift texts at {instant.isoformat()}, a time the oracle rejects")
     mondays = {o for o in oracle if o.weekday() == 0}
-    summaries = [datetime.fromisoformat(m["send_at"]) for m in messages
-                 if m["kind"] == "weekly_summary"]
+    summaries = [
+        datetime.fromisoformat(m["send_at"]) for m in messages if m["kind"] == "weekly_summary"
+    ]
     if sorted(summaries) != sorted(mondays):
-        problems.append(f"{len(summaries)} weekly summaries, expected one each of the "
-                        f"{len(mondays)} Mondays at 08:00")
+        problems.append(
+            f"{len(summaries)} weekly summaries, expected one each of the "
+            f"{len(mondays)} Mondays at 08:00"
+        )
     result.expected = (result.expected or 0) + expected_texts
     result.received = (result.received or 0) + received
     for p in problems[:10]:
         result.error(f"{zone_name}: {p}")
     if len(problems) > 10:
         result.error(f"{zone_name}: … {len(problems) - 10} more problems")
-    changes = sum(1 for a, b in itertools.pairwise(spans)
-                  if a.start.astimezone(tz).utcoffset() != b.start.astimezone(tz).utcoffset())
-    result.notes.append(f"{zone_name}: {len(spans)} spans, {expected_texts} shift texts, "
-                        f"{changes} UTC-offset changes crossed")
+    changes = sum(
+        1
+        for a, b in itertools.pairwise(spans)
+        if a.start.astimezone(tz).utcoffset() != b.start.astimezone(tz).utcoffset()
+    )
+    result.notes.append(
+        f"{zone_name}: {len(spans)} spans, {expected_texts} shift texts, "
+        f"{changes} UTC-offset changes crossed"
+    )
 
 
 def _phone_counts() -> dict[str, int]:

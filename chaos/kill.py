@@ -75,8 +75,10 @@ class Scenario:
 def scenarios(n: int, rng: random.Random) -> list[Scenario]:
     """``n`` scenarios cycling through every (moment, one/two processes) pair, shuffled."""
     pairs = list(itertools.product(POINTS, (False, True)))
-    out = [Scenario(p, two, rng.random() < 0.5) for p, two in itertools.islice(
-        itertools.cycle(pairs), n)]
+    out = [
+        Scenario(p, two, rng.random() < 0.5)
+        for p, two in itertools.islice(itertools.cycle(pairs), n)
+    ]
     rng.shuffle(out)
     return out
 
@@ -109,13 +111,16 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
             clean_at = due + CLEAN_OFFSET
             fake.set_now(clean_at)
             code, _out, err = run_service(
-                run, ["tick", "--now", clean_at.isoformat()],
+                run,
+                ["tick", "--now", clean_at.isoformat()],
                 service_env(run, url, fake, WHOSEONFIRST_INSTANCE_ID="chaos-clean"),
                 f"kill-{backend} clean tick {i}",
             )
             if code != 0 or has_traceback(err):
-                result.error(f"instant {i} ({scenario.point}): the clean tick failed "
-                             f"(exit {code}): {err.strip().splitlines()[-1:]}")
+                result.error(
+                    f"instant {i} ({scenario.point}): the clean tick failed "
+                    f"(exit {code}): {err.strip().splitlines()[-1:]}"
+                )
             received = fake.received()
             for key in by_instant[due]:
                 if received.get(key, 0) != 1:
@@ -131,15 +136,23 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
         f"{len(instants)} due instants, {sum(s.two_processes for s in plan)} with two "
         f"processes; SIGKILL landed: "
         + ", ".join(f"{p} {landed[p]}" for p in POINTS)
-        + (" (another process had taken every text first: "
-           + ", ".join(f"{p} {not_landed[p]}" for p in POINTS if not_landed[p]) + ")"
-           if sum(not_landed.values()) else "")
+        + (
+            " (another process had taken every text first: "
+            + ", ".join(f"{p} {not_landed[p]}" for p in POINTS if not_landed[p])
+            + ")"
+            if sum(not_landed.values())
+            else ""
+        )
     )
     return result
 
 
 def _crash(
-    run: ChaosRun, url: str, fake: DrillTwilio, due: datetime, scenario: Scenario,
+    run: ChaosRun,
+    url: str,
+    fake: DrillTwilio,
+    due: datetime,
+    scenario: Scenario,
     result: DrillResult,
 ) -> bool:
     """Run the instant's crash tick(s); returns whether the SIGKILL landed."""
@@ -164,14 +177,23 @@ def _crash(
         ("a", start_service(["tick", "--now", now], service_env(run, url, fake, **extra)))
     ]
     if scenario.two_processes:
-        procs.append(("b", start_service(
-            ["tick", "--now", now],
-            service_env(run, url, fake, sender=FROM_NUMBER_B, WHOSEONFIRST_INSTANCE_ID="chaos-b"),
-        )))
+        procs.append(
+            (
+                "b",
+                start_service(
+                    ["tick", "--now", now],
+                    service_env(
+                        run, url, fake, sender=FROM_NUMBER_B, WHOSEONFIRST_INSTANCE_ID="chaos-b"
+                    ),
+                ),
+            )
+        )
     a = procs[0][1]
     if scenario.point == "while_held":
-        wait_until(lambda: fake.creates_from(FROM_NUMBER) > creates_before or a.poll() is not None,
-                   timeout=60)
+        wait_until(
+            lambda: fake.creates_from(FROM_NUMBER) > creates_before or a.poll() is not None,
+            timeout=60,
+        )
         if a.poll() is None:
             a.send_signal(signal.SIGKILL)
     killed = False
@@ -180,8 +202,9 @@ def _crash(
         if name == "a" and code == -signal.SIGKILL:
             killed = True
         elif code != 0 or has_traceback(err):
-            result.error(f"{scenario.point}: tick process {name} at {now} exited {code}: "
-                         f"{err.strip().splitlines()[-1:]}")
+            result.error(
+                f"{scenario.point}: tick process {name} at {now} exited {code}: "
+                f"{err.strip().splitlines()[-1:]}"
+            )
     fake.reply_for = None
     return killed
-

@@ -108,8 +108,16 @@ class Supervisor:
     """The daemon as systemd runs it: one incarnation at a time, each with its own log file and
     instance id; :meth:`kill` SIGKILLs it and starts the next one ``restart`` s later."""
 
-    def __init__(self, run: ChaosRun, url: str, fake: DrillTwilio, folder: Path,
-                 name: str, restart: float, result: DrillResult) -> None:
+    def __init__(
+        self,
+        run: ChaosRun,
+        url: str,
+        fake: DrillTwilio,
+        folder: Path,
+        name: str,
+        restart: float,
+        result: DrillResult,
+    ) -> None:
         self.run, self.url, self.fake, self.folder = run, url, fake, folder
         self.name, self.restart, self.result = name, restart, result
         self.count = 0
@@ -135,8 +143,10 @@ class Supervisor:
         assert self.proc is not None
         killed = time.monotonic()
         if self.proc.poll() is not None:
-            self.result.error(f"daemon incarnation {self.count} exited by itself "
-                              f"(status {self.proc.returncode}) before the drill killed it")
+            self.result.error(
+                f"daemon incarnation {self.count} exited by itself "
+                f"(status {self.proc.returncode}) before the drill killed it"
+            )
         else:
             self.proc.send_signal(signal.SIGKILL)
             self.kills += 1
@@ -154,10 +164,16 @@ class Supervisor:
         proc = self.proc
         wait_until(lambda: self.logged("tick") or proc.poll() is not None, timeout=60)
         if self.proc.poll() is not None:
-            self.result.error(f"daemon incarnation {self.count} exited by itself "
-                              f"(status {self.proc.returncode})")
-        stop_daemon(self.run, self.proc, f"{self.name} daemon {self.count}", self.result,
-                    f"daemon incarnation {self.count}")
+            self.result.error(
+                f"daemon incarnation {self.count} exited by itself (status {self.proc.returncode})"
+            )
+        stop_daemon(
+            self.run,
+            self.proc,
+            f"{self.name} daemon {self.count}",
+            self.result,
+            f"daemon incarnation {self.count}",
+        )
         self._reap()
 
     def logged(self, event: str) -> bool:
@@ -181,8 +197,10 @@ class Supervisor:
         text = self.log_path(self.count).read_text(encoding="utf-8")
         self.run.evidence.add_log(f"{self.name} daemon {self.count}", text)
         if has_traceback(text):
-            self.result.error(f"daemon incarnation {self.count} logged a traceback: "
-                              f"{text.strip().splitlines()[-1:]}")
+            self.result.error(
+                f"daemon incarnation {self.count} logged a traceback: "
+                f"{text.strip().splitlines()[-1:]}"
+            )
 
 
 @dataclass
@@ -227,14 +245,19 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     starts = [first + timedelta(seconds=p.gap * i) for i in range(p.short_covers + 1)]
     # The last cover (Ann, two phones) is the long one; the short ones go to everyone else.
     members = cover_members(run, p.short_covers + 1)
-    order = [*members[1:p.short_covers + 1], members[0]]
+    order = [*members[1 : p.short_covers + 1], members[0]]
     ends = [*starts[1:], starts[-1] + LAST_COVER]
-    due = import_covers(url, now, [(m[0], s, e) for m, s, e in zip(order, starts, ends,
-                                                                      strict=True)],
-                        members=members)
+    due = import_covers(
+        url,
+        now,
+        [(m[0], s, e) for m, s, e in zip(order, starts, ends, strict=True)],
+        members=members,
+    )
     kinds = plan(p, run.quick, rng, [2 if m[2] else 1 for m in order[:-1]])
-    instants = [Instant(s, [k for k, d in due.items() if d == s], kind, [])
-                for s, kind in zip(starts, kinds, strict=True)]
+    instants = [
+        Instant(s, [k for k, d in due.items() if d == s], kind, [])
+        for s, kind in zip(starts, kinds, strict=True)
+    ]
     for i in instants:
         if not i.keys:
             result.error(f"the planner expects no text at {i.due.isoformat()}")
@@ -247,8 +270,10 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
                 for n, instant in enumerate(instants):
                     _one_instant(sup, db, fake, p, rng, instant, result)
                     if not _settled(db, instant, sup, timeout=p.gap + 30):
-                        result.error(f"instant {n} ({instant.kind}): its texts were not all "
-                                     f"out and recorded {p.gap + 30:.0f} s after it")
+                        result.error(
+                            f"instant {n} ({instant.kind}): its texts were not all "
+                            f"out and recorded {p.gap + 30:.0f} s after it"
+                        )
                     if (n + 1) % 4 == 0:
                         run.detail(f"kill daemon ({backend}): {n + 1}/{len(instants)} instants")
                 nudged = _recover_dead_claims(sup, db, p)
@@ -268,34 +293,49 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     result.notes.append(
         f"{len(instants)} due instants {p.gap:.0f} s apart (the last cover 30 min), restart "
         f"{p.restart:.0f} s after each of {sup.kills} SIGKILLs ({sup.count} daemon starts); "
-        "landed: " + ", ".join(f"{k} {v}" for k, v in sorted(landed.items()))
+        "landed: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(landed.items()))
         + (f"; restart timed to take over dead claims: {nudged}" if nudged else "")
     )
     result.notes.append(
         f"texts sent late by a restarted daemon: {sum(1 for s in late if s > 1.0)} of "
         f"{len(late)} (max {max(late, default=0):.1f} s after the due instant); dead claims "
         f"taken over after the {STALE_S:.0f} s stale-claim limit: {takeovers}"
-        + ("" if not run.quick else "; the quick run leaves out the kills that need it "
-           "(held create requests, after the create, during a catch-up tick)")
+        + (
+            ""
+            if not run.quick
+            else "; the quick run leaves out the kills that need it "
+            "(held create requests, after the create, during a catch-up tick)"
+        )
     )
     return result
 
 
-def _one_instant(sup: Supervisor, db: Database, fake: DrillTwilio, p: Params,
-                 rng: random.Random, instant: Instant, result: DrillResult) -> None:
+def _one_instant(
+    sup: Supervisor,
+    db: Database,
+    fake: DrillTwilio,
+    p: Params,
+    rng: random.Random,
+    instant: Instant,
+    result: DrillResult,
+) -> None:
     """Kill (and restart) the daemon around ``instant`` as its pattern says."""
     due = instant.due
     keys = set(instant.keys)
 
     def creates() -> int:
-        return sum(1 for r in fake.create_requests
-                   if (r.form.get("To"), r.form.get("Body")) in keys)
+        return sum(
+            1 for r in fake.create_requests if (r.form.get("To"), r.form.get("Body")) in keys
+        )
 
     kind = instant.kind
     if kind in ("idle", "just_before", "startup"):
-        lead = {"idle": rng.uniform(p.restart + 2.0, p.restart + 3.0),
-                "just_before": rng.uniform(0.15, 0.5),
-                "startup": rng.uniform(p.restart + 1.5, p.restart + 2.0)}[kind]
+        lead = {
+            "idle": rng.uniform(p.restart + 2.0, p.restart + 3.0),
+            "just_before": rng.uniform(0.15, 0.5),
+            "startup": rng.uniform(p.restart + 1.5, p.restart + 2.0),
+        }[kind]
         if _kill_before(sup, due, lead, db, instant, result):
             if kind != "startup":
                 instant.landed.append(kind)
@@ -312,16 +352,22 @@ def _one_instant(sup: Supervisor, db: Database, fake: DrillTwilio, p: Params,
     if kind in ("held_created", "after_create"):
         if kind == "held_created":
             _hold_next(fake, keys, create=True)
-        if wait_until(lambda: creates() > 0, timeout=(due - datetime.now(UTC)).total_seconds()
-                      + p.gap + 30, step=0.002):
+        if wait_until(
+            lambda: creates() > 0,
+            timeout=(due - datetime.now(UTC)).total_seconds() + p.gap + 30,
+            step=0.002,
+        ):
             _kill_after_due(sup, db, fake, instant, kind)
         fake.reply_for = None
         return
     # The last cover: the first create held with nothing created, then a random moment of the
     # restarted daemon's catch-up tick (it sends the other phone's text).
     _hold_next(fake, keys, create=False)
-    if wait_until(lambda: creates() > 0, timeout=(due - datetime.now(UTC)).total_seconds()
-                  + p.gap + 30, step=0.002):
+    if wait_until(
+        lambda: creates() > 0,
+        timeout=(due - datetime.now(UTC)).total_seconds() + p.gap + 30,
+        step=0.002,
+    ):
         _kill_after_due(sup, db, fake, instant, "held_lost", then=_no_hold(fake))
         wait_until(lambda: sup.logged("started"), timeout=60, step=0.002)
         time.sleep(rng.uniform(0.0, 0.05))  # a random moment, not a synchronisation
@@ -336,19 +382,29 @@ def _no_hold(fake: DrillTwilio) -> Callable[[], None]:
     return clear
 
 
-def _kill_after_due(sup: Supervisor, db: Database, fake: DrillTwilio, instant: Instant,
-                    kind: str, then: Callable[[], None] | None = None) -> None:
+def _kill_after_due(
+    sup: Supervisor,
+    db: Database,
+    fake: DrillTwilio,
+    instant: Instant,
+    kind: str,
+    then: Callable[[], None] | None = None,
+) -> None:
     """SIGKILL now (after the due instant) and note where the instant's texts were."""
     dead = sup.instance + "/"
 
     def note_stage() -> None:
         received = fake.received()
         rows = _rows(db, instant)
-        claimed = [(to, body) for s, c, to, body in rows
-                   if s == "sending" and (c or "").startswith(dead)]
+        claimed = [
+            (to, body) for s, c, to, body in rows if s == "sending" and (c or "").startswith(dead)
+        ]
         if claimed:
-            stage = ("sent, not recorded" if all(received.get(k) for k in claimed)
-                     else "claimed, not sent")
+            stage = (
+                "sent, not recorded"
+                if all(received.get(k) for k in claimed)
+                else "claimed, not sent"
+            )
         elif len(rows) < len(instant.keys):
             stage = "before planning"
         elif any(s == "queued" for s, *_ in rows):
@@ -362,19 +418,32 @@ def _kill_after_due(sup: Supervisor, db: Database, fake: DrillTwilio, instant: I
     sup.kill(then=note_stage)
 
 
-def _kill_before(sup: Supervisor, due: datetime, lead: float, db: Database, instant: Instant,
-                 result: DrillResult, *, after: float | None = None) -> bool:
+def _kill_before(
+    sup: Supervisor,
+    due: datetime,
+    lead: float,
+    db: Database,
+    instant: Instant,
+    result: DrillResult,
+    *,
+    after: float | None = None,
+) -> bool:
     """SIGKILL ``lead`` s before ``due`` (or ``after`` s from now), provided that is still at
     least ``GUARD_S`` before it; True when the kill landed."""
-    sleep_until(datetime.now(UTC) + timedelta(seconds=after) if after is not None
-                else due - timedelta(seconds=lead))
+    sleep_until(
+        datetime.now(UTC) + timedelta(seconds=after)
+        if after is not None
+        else due - timedelta(seconds=lead)
+    )
     if datetime.now(UTC) > due - timedelta(seconds=GUARD_S):
         return False
     dead = sup.instance
     sup.kill()
     if any(c and c.startswith(dead + "/") for _s, c, *_ in _rows(db, instant)):
-        result.error(f"a kill meant to land before {due.isoformat()} found a text of that "
-                     "instant claimed (machine too slow?)")
+        result.error(
+            f"a kill meant to land before {due.isoformat()} found a text of that "
+            "instant claimed (machine too slow?)"
+        )
     return True
 
 
@@ -394,11 +463,16 @@ def _hold_next(fake: DrillTwilio, keys: set[TextKey], *, create: bool) -> None:
 def _rows(db: Database, instant: Instant) -> list[tuple[str, str | None, str, str]]:
     """(status, claimed_by, to, body) of the instant's rows."""
     with db.reader() as uow:
-        return list(uow.session.execute(
-            select(Notification.status, Notification.claimed_by,
-                   Notification.recipient_phone, Notification.body)
-            .where(Notification.due_at == instant.due)
-        ).tuples())
+        return list(
+            uow.session.execute(
+                select(
+                    Notification.status,
+                    Notification.claimed_by,
+                    Notification.recipient_phone,
+                    Notification.body,
+                ).where(Notification.due_at == instant.due)
+            ).tuples()
+        )
 
 
 def _recorded(db: Database, instant: Instant) -> bool:
@@ -409,11 +483,14 @@ def _recorded(db: Database, instant: Instant) -> bool:
 def _settled(db: Database, instant: Instant, sup: Supervisor, timeout: float) -> bool:
     """Wait until every text of ``instant`` is recorded as sent, or left claimed by a killed
     incarnation (it waits for the stale-claim limit): none is queued, none is being sent."""
+
     def done() -> bool:
         rows = _rows(db, instant)
         return len(rows) == len(instant.keys) and all(
-            s in ("sent", "delivered") or (s == "sending" and not (c or "").startswith(
-                sup.instance + "/")) for s, c, *_ in rows)
+            s in ("sent", "delivered")
+            or (s == "sending" and not (c or "").startswith(sup.instance + "/"))
+            for s, c, *_ in rows
+        )
 
     return wait_until(done, timeout=timeout, step=0.01)
 
@@ -421,10 +498,15 @@ def _settled(db: Database, instant: Instant, sup: Supervisor, timeout: float) ->
 def _dead_claims(db: Database, live: str) -> list[datetime]:
     """When the rows left in ``sending`` by killed incarnations were claimed."""
     with db.reader() as uow:
-        rows = uow.session.execute(
-            select(Notification.claimed_at, Notification.claimed_by)
-            .where(Notification.status == "sending")
-        ).tuples().all()
+        rows = (
+            uow.session.execute(
+                select(Notification.claimed_at, Notification.claimed_by).where(
+                    Notification.status == "sending"
+                )
+            )
+            .tuples()
+            .all()
+        )
     return [at for at, by in rows if at is not None and not (by or "").startswith(live + "/")]
 
 
@@ -468,6 +550,9 @@ def _lateness(requests: list[RecordedRequest], due: dict[TextKey, datetime]) -> 
 def _takeovers(db: Database) -> int:
     """How many attempts a later incarnation found interrupted (dead claims taken over)."""
     with db.reader() as uow:
-        return sum(1 for _ in uow.session.scalars(
-            select(NotificationAttempt.id).where(NotificationAttempt.outcome == "interrupted")))
-
+        return sum(
+            1
+            for _ in uow.session.scalars(
+                select(NotificationAttempt.id).where(NotificationAttempt.outcome == "interrupted")
+            )
+        )

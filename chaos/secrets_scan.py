@@ -70,7 +70,7 @@ def run(run: ChaosRun) -> DrillResult:
                 shown = line.replace(secrets[0], "[TOKEN]").replace(secrets[1], "[TOKEN]")
                 leaks_token.append(f"{source}: {shown[:160]}")
             if kind == "log" and (m := phones.search(line)):
-                leaks_phone.append(f"{source}: …{line[max(0, m.start() - 60):m.end() + 20]}…")
+                leaks_phone.append(f"{source}: …{line[max(0, m.start() - 60) : m.end() + 20]}…")
     for leak in leaks_token[:5]:
         result.error(f"the auth token in output: {leak}")
     for leak in leaks_phone[:5]:
@@ -99,13 +99,19 @@ def _own_scenario(run: ChaosRun, result: DrillResult) -> None:
     """The default database location, refused numbers, a wrong token."""
     home = run.folder("secrets-home")
     data_home = home / "data"
-    env_default = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("WHOSEONFIRST_", "TWILIO_"))}
+    env_default = {
+        k: v for k, v in os.environ.items() if not k.startswith(("WHOSEONFIRST_", "TWILIO_"))
+    }
     env_default.update({"XDG_DATA_HOME": str(data_home), "HOME": str(home)})
     old_umask = os.umask(0o022)  # a typical login umask: files would be 0644 by default
     try:
-        code, _out, err = run_service(run, ["db", "upgrade"], env_default,
-                                      "secrets: db upgrade (default location)", timeout=120)
+        code, _out, err = run_service(
+            run,
+            ["db", "upgrade"],
+            env_default,
+            "secrets: db upgrade (default location)",
+            timeout=120,
+        )
     finally:
         os.umask(old_umask)
     default_db = data_home / "whoseonfirst" / "whoseonfirst.db"
@@ -124,14 +130,22 @@ def _own_scenario(run: ChaosRun, result: DrillResult) -> None:
         for minutes in (0, 1, 20):
             at = t0 + timedelta(minutes=minutes, seconds=30)
             fake.set_now(at)
-            run_service(run, ["tick", "--now", at.isoformat()],
-                        service_env(run, url, fake, WHOSEONFIRST_LOG_FORMAT="text"
-                                    if minutes == 1 else "json"),
-                        f"secrets: tick at +{minutes} min")
+            run_service(
+                run,
+                ["tick", "--now", at.isoformat()],
+                service_env(
+                    run, url, fake, WHOSEONFIRST_LOG_FORMAT="text" if minutes == 1 else "json"
+                ),
+                f"secrets: tick at +{minutes} min",
+            )
         wrong = service_env(run, url, fake, TWILIO_AUTH_TOKEN=run.auth_token[::-1])
         run_service(run, ["check"], wrong, "secrets: check with a wrong token")
-        run_service(run, ["send-test", "--to", "Ann Archer"], service_env(run, url, fake),
-                    "secrets: send-test")
+        run_service(
+            run,
+            ["send-test", "--to", "Ann Archer"],
+            service_env(run, url, fake),
+            "secrets: send-test",
+        )
         if not fake.create_requests:
             result.error("the scenario sent nothing: the scan would prove little")
     # WAL and shared-memory files exist only while a connection is open: check them now.

@@ -84,8 +84,11 @@ class _Outage:
     def __call__(self, form: dict[str, str]) -> Reply | None:
         if not self.down():
             return None
-        if (form.get("To") == CONTACT[1] and form.get("Body", "").startswith(
-                "WhoseOnFirst schedule") and not self.summary_dropped_after_create):
+        if (
+            form.get("To") == CONTACT[1]
+            and form.get("Body", "").startswith("WhoseOnFirst schedule")
+            and not self.summary_dropped_after_create
+        ):
             self.summary_dropped_after_create = True
             self.answers["dropped after creating"] += 1
             return Reply.drop(create=True)
@@ -132,8 +135,12 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
     from whoseonfirst_core.usecases.schedule import resolve_window
 
     url = run.new_database(backend, f"twilio-outage-{backend}")
-    cover = {"member": "Cal Chen", "start": (T0 + timedelta(minutes=1)).isoformat(),
-             "end": (T0 + timedelta(minutes=4)).isoformat(), "reason": "drill"}
+    cover = {
+        "member": "Cal Chen",
+        "start": (T0 + timedelta(minutes=1)).isoformat(),
+        "end": (T0 + timedelta(minutes=4)).isoformat(),
+        "reason": "drill",
+    }
     import_roster(url, roster(anchor=ANCHOR, overrides=[cover]), T0 - timedelta(days=1))
     outage_end = T0 + OUTAGE
     db = Database(url)
@@ -147,15 +154,26 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
             outage = _Outage(fake, outage_end)
             fake.outage = outage
             fake.reply_for = outage
-            backend_sms = TwilioBackend(run.account_sid, run.auth_token, from_number=FROM_NUMBER,
-                                        api_url=fake.base_url, timeout=2.0)
-            engine = Engine(db, backend_sms, clock, instance_id=f"chaos-outage-{backend}",
-                            rng=random.Random(f"{run.seed}-outage"))
+            backend_sms = TwilioBackend(
+                run.account_sid,
+                run.auth_token,
+                from_number=FROM_NUMBER,
+                api_url=fake.base_url,
+                timeout=2.0,
+            )
+            engine = Engine(
+                db,
+                backend_sms,
+                clock,
+                instance_id=f"chaos-outage-{backend}",
+                rng=random.Random(f"{run.seed}-outage"),
+            )
             # What the planner says is due: the spans starting in the outage, with validity.
             with db.reader() as uow:
                 team = outbox.load_team(uow.session)
-                spans = resolve_window(uow, T0 - timedelta(hours=1), T0 + timedelta(days=1),
-                                       clip=False)
+                spans = resolve_window(
+                    uow, T0 - timedelta(hours=1), T0 + timedelta(days=1), clip=False
+                )
             planned = [t for t in shift_start_texts(spans, team) if T0 <= t.due_at < outage_end]
             must_send = [t for t in planned if t.expires_at > outage_end]
             must_not = [t for t in planned if t.expires_at <= outage_end]
@@ -177,8 +195,13 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
 
 
 def _check(
-    result: DrillResult, backend: str, db: Database, fake: DrillTwilio,
-    received: collections.Counter[TextKey], must_send: list[Any], must_not: list[Any],
+    result: DrillResult,
+    backend: str,
+    db: Database,
+    fake: DrillTwilio,
+    received: collections.Counter[TextKey],
+    must_send: list[Any],
+    must_not: list[Any],
     outage: _Outage,
 ) -> None:
     from whoseonfirst_core.domain.masking import mask_phone
@@ -198,10 +221,15 @@ def _check(
     for text in must_not:
         key = (text.recipient_phone, text.body)
         if received.get(key):
-            result.error(f"{backend}: {mask_phone(text.recipient_phone)} was texted for a span "
-                         f"that ended during the outage")
-    by_key = {(r.form.get("To"), r.form.get("Body")): r for r in fake.create_requests
-              if r.received_at >= T0 + OUTAGE}
+            result.error(
+                f"{backend}: {mask_phone(text.recipient_phone)} was texted for a span "
+                f"that ended during the outage"
+            )
+    by_key = {
+        (r.form.get("To"), r.form.get("Body")): r
+        for r in fake.create_requests
+        if r.received_at >= T0 + OUTAGE
+    }
     for text in must_send:
         request = by_key.get((text.recipient_phone, text.body))
         if request is None:
@@ -211,21 +239,32 @@ def _check(
         validity = int(request.form.get("ValidityPeriod") or 0)
         left = (text.expires_at - request.received_at).total_seconds()
         if not 0 < validity <= min(left, 36_000):
-            result.error(f"{backend}: ValidityPeriod {validity} s does not fit the {left:.0f} s "
-                         "left of the span")
+            result.error(
+                f"{backend}: ValidityPeriod {validity} s does not fit the {left:.0f} s "
+                "left of the span"
+            )
     with db.reader() as uow:
         rows = list(uow.session.query(Notification).filter(Notification.kind == "shift_start"))
         uow.session.expunge_all()
-    lost_rows = [r for r in rows if any(
-        r.span_start == t.span_start and r.recipient_phone == t.recipient_phone
-        for t in must_not)]
+    lost_rows = [
+        r
+        for r in rows
+        if any(
+            r.span_start == t.span_start and r.recipient_phone == t.recipient_phone
+            for t in must_not
+        )
+    ]
     if len(lost_rows) != len(must_not):
-        result.error(f"{backend}: {len(lost_rows)} outbox rows for the {len(must_not)} texts "
-                     "whose span ended during the outage")
+        result.error(
+            f"{backend}: {len(lost_rows)} outbox rows for the {len(must_not)} texts "
+            "whose span ended during the outage"
+        )
     for r in lost_rows:
         if r.status not in ("expired", "missed") or not r.alerted:
-            result.error(f"{backend}: a text whose span ended is {r.status} "
-                         f"(alerted: {r.alerted}), not expired/missed and alerted")
+            result.error(
+                f"{backend}: a text whose span ended is {r.status} "
+                f"(alerted: {r.alerted}), not expired/missed and alerted"
+            )
     during = sum(1 for r in fake.create_requests if r.received_at < T0 + OUTAGE)
     answers = ", ".join(f"{k} {v}" for k, v in sorted(outage.answers.items()))
     result.notes.append(

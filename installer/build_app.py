@@ -81,8 +81,18 @@ def build() -> float:
             f"({sys.executable}); run: pip install -e '.[dev]'"
         ) from None
     cmd = [
-        sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
-        "--distpath", str(DIST), "--workpath", str(WORK), "--log-level", "WARN", str(SPEC),
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--clean",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(WORK),
+        "--log-level",
+        "WARN",
+        str(SPEC),
     ]
     log("building: " + " ".join(cmd))
     started = time.monotonic()
@@ -124,8 +134,12 @@ def demo_roster() -> bytes:
         ],
         "rotation": {"anchor_date": monday.isoformat()},
         "escalation_contacts": [
-            {"name": "Hal Hughes (lead)", "phone": "+13125550199",
-             "weekly_summary": True, "failure_alerts": True}
+            {
+                "name": "Hal Hughes (lead)",
+                "phone": "+13125550199",
+                "weekly_summary": True,
+                "failure_alerts": True,
+            }
         ],
     }
     return json.dumps(roster, indent=2).encode()
@@ -134,7 +148,8 @@ def demo_roster() -> bytes:
 def isolated_env(tmp: Path, url: str) -> dict[str, str]:
     """The user's environment minus anything Python or app related, with private user dirs."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("PYTHON", "WHOSEONFIRST_", "QT_", "VIRTUAL_ENV"))
     }
     home = tmp / "home"
@@ -162,8 +177,13 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     try:
         result = subprocess.run(
-            cmd, env=env, cwd=cwd, capture_output=True, text=True,
-            timeout=SMOKE_TIMEOUT_S, check=False,
+            cmd,
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=SMOKE_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:  # subprocess.run killed the child it started
         raise SmokeFailure(f"{what}: no exit within {SMOKE_TIMEOUT_S} s") from exc
@@ -188,8 +208,12 @@ def screenshots(tmp: Path, url: str, label: str) -> list[Path]:
     out = tmp / f"shots-{label}"
     out.mkdir()
     started = time.monotonic()
-    result = run([str(EXE), "--screenshots", str(out)], isolated_env(tmp, url), tmp,
-                 f"whoseonfirst --screenshots ({label})")
+    result = run(
+        [str(EXE), "--screenshots", str(out)],
+        isolated_env(tmp, url),
+        tmp,
+        f"whoseonfirst --screenshots ({label})",
+    )
     pngs = sorted(out.rglob("*.png"))
     if not pngs:
         raise SmokeFailure(
@@ -199,8 +223,10 @@ def screenshots(tmp: Path, url: str, label: str) -> list[Path]:
     bad = [p.name for p in pngs if p.read_bytes()[:8] != PNG_MAGIC or p.stat().st_size < 1000]
     if bad:
         raise SmokeFailure(f"--screenshots ({label}) wrote invalid or blank PNGs: {bad}")
-    log(f"  {label}: {len(pngs)} PNGs in {time.monotonic() - started:.1f} s "
-        f"({', '.join(p.stem for p in pngs)})")
+    log(
+        f"  {label}: {len(pngs)} PNGs in {time.monotonic() - started:.1f} s "
+        f"({', '.join(p.stem for p in pngs)})"
+    )
     return pngs
 
 
@@ -214,7 +240,7 @@ def smoke(keep: bool) -> dict[str, object]:
         env = isolated_env(tmp, f"sqlite:///{tmp / 'selftest.db'}")
         env["WHOSEONFIRST_BUNDLE_SELFTEST"] = "1"
         check = run([str(EXE)], env, tmp, "bundle self-check")
-        result["selfcheck"] = json.loads(check.stdout[check.stdout.index("{"):])
+        result["selfcheck"] = json.loads(check.stdout[check.stdout.index("{") :])
         for key, value in result["selfcheck"].items():  # type: ignore[union-attr]
             log(f"  {key}: {value}")
 
@@ -240,10 +266,16 @@ def smoke(keep: bool) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--skip-build", action="store_true",
-                        help="only smoke-test the existing bundle in build/dist/whoseonfirst")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the smoke-test folder (screenshots, databases) for a look")
+    parser.add_argument(
+        "--skip-build",
+        action="store_true",
+        help="only smoke-test the existing bundle in build/dist/whoseonfirst",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the smoke-test folder (screenshots, databases) for a look",
+    )
     args = parser.parse_args(argv)
 
     report: dict[str, object] = {"bundle": str(BUNDLE.relative_to(ROOT))}

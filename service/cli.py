@@ -199,8 +199,14 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
         return EXIT_OK
     header = ("start", "end", "shift", "member", "scheduled", "override")
     table = [header] + [
-        (r["start"], r["end"], str(r["shift"]), str(r["member"]),
-         str(r["scheduled_member"] or "-"), "yes" if r["override"] else "")
+        (
+            r["start"],
+            r["end"],
+            str(r["shift"]),
+            str(r["member"]),
+            str(r["scheduled_member"] or "-"),
+            "yes" if r["override"] else "",
+        )
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
@@ -242,19 +248,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy every table into an empty database and verify the row counts. "
         "Stop the service first, copy, verify, switch WHOSEONFIRST_DATABASE_URL, start it.",
     )
-    p.add_argument("--to", required=True, metavar="URL",
-                   help="target database, e.g. postgresql+psycopg://user@host/whoseonfirst")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="target database, e.g. postgresql+psycopg://user@host/whoseonfirst",
+    )
     p.set_defaults(handler=cmd_db_copy)
 
     p = sub.add_parser(
-        "import", help="load a roster file (team, members, shifts, overrides, contacts)",
+        "import",
+        help="load a roster file (team, members, shifts, overrides, contacts)",
         description="Import a roster JSON file into an empty database (or replace the "
         "configuration with --replace). The file is checked first; a bad file changes nothing.",
     )
     p.add_argument("file", help="roster JSON file, or - for standard input")
-    p.add_argument("--replace", action="store_true",
-                   help="replace the configuration of a database that already has a team; "
-                   "members are matched by name and history is kept")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the configuration of a database that already has a team; "
+        "members are matched by name and history is kept",
+    )
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("export", help="write the roster file (to FILE or standard output)")
@@ -264,12 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser(
-        "preview", help="show who is on call, day by day",
+        "preview",
+        help="show who is on call, day by day",
         description="The resolved schedule (overrides applied) overlapping "
         "[FROM 00:00, FROM+DAYS 00:00) in the team's time zone.",
     )
-    p.add_argument("--from", dest="start", type=_parse_day, required=True, metavar="DATE",
-                   help="first day, YYYY-MM-DD (local)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_parse_day,
+        required=True,
+        metavar="DATE",
+        help="first day, YYYY-MM-DD (local)",
+    )
     p.add_argument("--days", type=_parse_days, default=14, help="number of days (default 14)")
     p.add_argument("--json", action="store_true", help='print {"entries": [...]} as JSON')
     p.set_defaults(handler=cmd_preview)
@@ -392,13 +413,17 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                     "run `whoseonfirst-service db upgrade` first"
                 )
         except OperationalError:
-            log.error("the database %s is not reachable yet; the service starts anyway and "
-                      "keeps trying", redact_url(ctx.url))
+            log.error(
+                "the database %s is not reachable yet; the service starts anyway and keeps trying",
+                redact_url(ctx.url),
+            )
         backend = build_backend(settings)
         engine = Engine(db, backend, ctx.clock, instance_id=settings.instance_id)
         try:
             daemon = Daemon(
-                engine, clock=ctx.clock, http_bind=settings.http_bind,
+                engine,
+                clock=ctx.clock,
+                http_bind=settings.http_bind,
                 notifier=SystemdNotifier.from_env(),
             )
             return daemon.run()
@@ -431,7 +456,8 @@ def _drill_crash_hook(now_given: bool) -> dict[str, Callable[[int], None]]:
     if point not in CRASH_POINTS or not now_given:
         raise CliError(
             f"{CRASH_AT_ENV} is a drill hook: use it with tick --now and one of "
-            f"{', '.join(CRASH_POINTS)}", EXIT_USAGE,
+            f"{', '.join(CRASH_POINTS)}",
+            EXIT_USAGE,
         )
 
     def crash(_notification_id: int) -> None:
@@ -471,7 +497,10 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
         backend = build_backend(settings)
         try:
             summary = Engine(
-                db, backend, clock, instance_id=settings.instance_id,
+                db,
+                backend,
+                clock,
+                instance_id=settings.instance_id,
                 before_claim=crash_hook.get("before_claim"),
                 after_claim=crash_hook.get("after_claim"),
                 after_send=crash_hook.get("after_send"),
@@ -521,7 +550,8 @@ def simulate_messages(
         extend_horizon(uow, max(now, end - weeks), force=True)
         spans = resolve_window(uow, start - RESOLUTION_LOOKBACK, end, clip=False)
         texts: list[PlannedText] = [
-            t for t in shift_start_texts(spans, team) + reminder_texts(spans, team)
+            t
+            for t in shift_start_texts(spans, team) + reminder_texts(spans, team)
             if start <= t.due_at < end
         ]
         validity = EngineSettings().summary_validity
@@ -574,36 +604,59 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     settings: ServiceSettings | None = None
     try:
         settings = load_settings()
-        where = "the real Twilio API" if settings.talks_to_real_twilio else (
-            settings.twilio_api_url or "no texts leave this machine")
-        report(True, "config", f"SMS backend {settings.backend_name} ({where}), "
-               f"database {redact_url(ctx.url)}, health endpoint {settings.http}")
+        where = (
+            "the real Twilio API"
+            if settings.talks_to_real_twilio
+            else (settings.twilio_api_url or "no texts leave this machine")
+        )
+        report(
+            True,
+            "config",
+            f"SMS backend {settings.backend_name} ({where}), "
+            f"database {redact_url(ctx.url)}, health endpoint {settings.http}",
+        )
     except ConfigError as exc:
         report(False, "config", str(exc))
     try:
         db = _service_db(ctx)
         if needs_upgrade(db):
-            report(False, "database", f"{redact_url(ctx.url)} reachable but not up to date: "
-                   "run `whoseonfirst-service db upgrade`")
+            report(
+                False,
+                "database",
+                f"{redact_url(ctx.url)} reachable but not up to date: "
+                "run `whoseonfirst-service db upgrade`",
+            )
         else:
             with db.reader() as uow:
                 if has_team(uow):
                     team = settings_row(uow).name
                     beats = heartbeats(uow)
-                    report(True, "database", f"{db.display_name} reachable, schema up to date, "
-                           f"team {team!r}")
+                    report(
+                        True,
+                        "database",
+                        f"{db.display_name} reachable, schema up to date, team {team!r}",
+                    )
                     if beats:
                         age = (ctx.clock.now() - beats[0].last_tick_at).total_seconds()
-                        ctx.print(f"      service heartbeat: {beats[0].instance_id} ticked "
-                                  f"{age:.0f} s ago")
+                        ctx.print(
+                            f"      service heartbeat: {beats[0].instance_id} ticked "
+                            f"{age:.0f} s ago"
+                        )
                 else:
-                    report(False, "database", f"{db.display_name} has no team yet: "
-                           "`whoseonfirst-service import FILE` or create one in the app")
+                    report(
+                        False,
+                        "database",
+                        f"{db.display_name} has no team yet: "
+                        "`whoseonfirst-service import FILE` or create one in the app",
+                    )
     except Exception as exc:  # noqa: BLE001 - reported as one line
         orig = getattr(exc, "orig", None)
         first = str(orig if orig is not None else exc).strip().splitlines()
-        report(False, "database", f"cannot reach {redact_url(ctx.url)}: "
-               f"{first[0] if first else type(exc).__name__}")
+        report(
+            False,
+            "database",
+            f"cannot reach {redact_url(ctx.url)}: {first[0] if first else type(exc).__name__}",
+        )
     if settings is not None:
         backend = build_backend(settings)
         try:
@@ -655,8 +708,10 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
                 ) from None
         queued = queue_text(uow, ctx.clock.now(), to=target, body=args.body, kind="test")
         uow.commit()
-    ctx.print(f"queued test text #{queued.id} to {queued.recipient_name} "
-              f"({mask_phone(queued.recipient_phone)})")
+    ctx.print(
+        f"queued test text #{queued.id} to {queued.recipient_name} "
+        f"({mask_phone(queued.recipient_phone)})"
+    )
     backend = build_backend(settings)
     try:
         with _logging(settings.log_format, settings.secrets(), ctx.err):
@@ -722,49 +777,68 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
 
 def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
-        "run", help="run the service: send texts at shift starts (the systemd unit runs this)",
+        "run",
+        help="run the service: send texts at shift starts (the systemd unit runs this)",
         description="Run the notification service until SIGTERM. Configuration comes from "
         "environment variables (WHOSEONFIRST_*, TWILIO_*; secrets also from *_FILE).",
     )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser(
-        "tick", help="do one pass of due work now, then exit",
+        "tick",
+        help="do one pass of due work now, then exit",
         description="One pass of due work (plan, send, poll, alert), then exit. --now pretends "
         "it is another instant, for drills; it is refused against the real Twilio API.",
     )
-    p.add_argument("--now", metavar="ISO", help="the instant to pretend, with its UTC offset "
-                   "(e.g. 2026-03-02T08:00:30-06:00)")
+    p.add_argument(
+        "--now",
+        metavar="ISO",
+        help="the instant to pretend, with its UTC offset (e.g. 2026-03-02T08:00:30-06:00)",
+    )
     p.set_defaults(handler=cmd_tick)
 
     p = sub.add_parser(
-        "simulate", help="list every text the service would send in a window (sends nothing)",
+        "simulate",
+        help="list every text the service would send in a window (sends nothing)",
         description="Every text the service would send in [FROM 00:00, FROM+DAYS 00:00) local "
         "if it ran throughout. Sends nothing and writes nothing.",
     )
-    p.add_argument("--from", dest="start", type=_parse_day, required=True, metavar="DATE",
-                   help="first day, YYYY-MM-DD (local)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_parse_day,
+        required=True,
+        metavar="DATE",
+        help="first day, YYYY-MM-DD (local)",
+    )
     p.add_argument("--days", type=_parse_days, default=7, help="number of days (default 7)")
     p.add_argument("--json", action="store_true", help='print {"messages": [...]} as JSON')
     p.set_defaults(handler=cmd_simulate)
 
     p = sub.add_parser(
-        "check", help="check the configuration, the database and the Twilio credentials",
+        "check",
+        help="check the configuration, the database and the Twilio credentials",
         description="Check config, database and Twilio (a harmless account fetch); exit 0 when "
         "all are fine, 1 otherwise.",
     )
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser(
-        "send-test", help="send one test text through the real path (outbox, claim, Twilio)",
+        "send-test",
+        help="send one test text through the real path (outbox, claim, Twilio)",
     )
-    p.add_argument("--to", required=True, metavar="PHONE_OR_MEMBER",
-                   help="a phone number, or a member's name (a unique prefix will do)")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="PHONE_OR_MEMBER",
+        help="a phone number, or a member's name (a unique prefix will do)",
+    )
     p.add_argument("--body", help="message text (default: a standard test text)")
     p.set_defaults(handler=cmd_send_test)
 
     p = sub.add_parser(
-        "backup", help="copy the database consistently while it is in use",
+        "backup",
+        help="copy the database consistently while it is in use",
         description="SQLite: an online copy with the SQLite backup API (mode 0600). "
         "PostgreSQL: prints the pg_dump command to use.",
     )

@@ -99,9 +99,7 @@ class ServiceSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
 
     # repr=False: a PostgreSQL URL may carry a password.
-    database_url: str | None = Field(
-        None, validation_alias="WHOSEONFIRST_DATABASE_URL", repr=False
-    )
+    database_url: str | None = Field(None, validation_alias="WHOSEONFIRST_DATABASE_URL", repr=False)
     twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_from_number: str | None = Field(None, validation_alias="TWILIO_FROM_NUMBER")
@@ -262,9 +260,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> ServiceSettings:
         if value is not None:
             overrides[name] = value
     known = {
-        "WHOSEONFIRST_DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-        "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "WHOSEONFIRST_TWILIO_API_URL",
-        "WHOSEONFIRST_SMS_BACKEND", "WHOSEONFIRST_HTTP", "WHOSEONFIRST_LOG_FORMAT",
+        "WHOSEONFIRST_DATABASE_URL",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_FROM_NUMBER",
+        "TWILIO_MESSAGING_SERVICE_SID",
+        "WHOSEONFIRST_TWILIO_API_URL",
+        "WHOSEONFIRST_SMS_BACKEND",
+        "WHOSEONFIRST_HTTP",
+        "WHOSEONFIRST_LOG_FORMAT",
         "WHOSEONFIRST_INSTANCE_ID",
     }
     values: dict[str, Any] = {k: v for k, v in env.items() if k in known and v.strip()}

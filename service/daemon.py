@@ -143,8 +143,13 @@ class Daemon:
         wake-up. Returns the last tick's summary (None when it failed or another ran)."""
         summary = self._tick_once()
         for _ in range(CATCH_UP_TICKS - 1):
-            if (summary is None or summary.stopped_early or summary.next_due_at is None
-                    or summary.next_due_at > self.clock.now() or self._stop.is_set()):
+            if (
+                summary is None
+                or summary.stopped_early
+                or summary.next_due_at is None
+                or summary.next_due_at > self.clock.now()
+                or self._stop.is_set()
+            ):
                 break
             _log.debug("an instant came due during the tick; ticking again at once")
             summary = self._tick_once()
@@ -180,12 +185,17 @@ class Daemon:
             detail = str(orig if orig is not None else exc).strip().splitlines()
             message = f"database unreachable: {detail[0] if detail else type(exc).__name__}"
             self.metrics.database_up.set(0)
-            _log.error("%s; will retry on the next tick", mask_phones(message),
-                       extra={"event": "tick_failed", "database": True})
+            _log.error(
+                "%s; will retry on the next tick",
+                mask_phones(message),
+                extra={"event": "tick_failed", "database": True},
+            )
         else:
             message = f"tick failed: {type(exc).__name__}"
-            _log.exception("tick failed unexpectedly (this is a bug); will retry on the next tick",
-                           extra={"event": "tick_failed", "database": False})
+            _log.exception(
+                "tick failed unexpectedly (this is a bug); will retry on the next tick",
+                extra={"event": "tick_failed", "database": False},
+            )
         self.state.tick_failed(message, database=database)
         self.engine.last_error = message
         if database:
@@ -211,8 +221,12 @@ class Daemon:
 
     def _plan_retry(self) -> None:
         """Tick again ``DATABASE_RETRY`` from now (wall clock, like the scheduler itself)."""
-        self._schedule_tick("tick-retry", "retry after a database outage",
-                            datetime.now(UTC) + DATABASE_RETRY, INTERVAL_MISFIRE_GRACE)
+        self._schedule_tick(
+            "tick-retry",
+            "retry after a database outage",
+            datetime.now(UTC) + DATABASE_RETRY,
+            INTERVAL_MISFIRE_GRACE,
+        )
 
     def _read_revision(self) -> int:
         with self.engine.db.reader() as uow:
@@ -222,8 +236,12 @@ class Daemon:
         """Ask for a tick now if the database changed since the last tick started (called by
         the main loop every ``REVISION_WATCH``); True when a tick was asked for."""
         scheduler = self.scheduler
-        if (scheduler is None or not scheduler.running or self._stop.is_set()
-                or self._tick_lock.locked()):
+        if (
+            scheduler is None
+            or not scheduler.running
+            or self._stop.is_set()
+            or self._tick_lock.locked()
+        ):
             return False  # a running tick re-reads the revision when it starts the next one
         try:
             revision = self._read_revision()
@@ -235,8 +253,12 @@ class Daemon:
         if revision == self._seen_revision:
             return False
         self._seen_revision = revision
-        return self._schedule_tick("tick-changed", "tick after a change made elsewhere",
-                                   datetime.now(UTC), DUE_MISFIRE_GRACE)
+        return self._schedule_tick(
+            "tick-changed",
+            "tick after a change made elsewhere",
+            datetime.now(UTC),
+            DUE_MISFIRE_GRACE,
+        )
 
     def _plan_wakeup(self, next_due: datetime | None) -> None:
         """(Re)schedule the exact-instant job for ``next_due`` (UTC), if a scheduler runs.
@@ -248,8 +270,9 @@ class Daemon:
             return
         # The scheduler runs on the wall clock; the engine's clock may be a drill's.
         run_date = next_due.astimezone(UTC) if next_due > self.clock.now() else datetime.now(UTC)
-        if self._schedule_tick("tick-due", "tick at the next due instant", run_date,
-                               DUE_MISFIRE_GRACE):
+        if self._schedule_tick(
+            "tick-due", "tick at the next due instant", run_date, DUE_MISFIRE_GRACE
+        ):
             _log.debug("next wake-up at %s", next_due.isoformat())
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -305,9 +328,12 @@ class Daemon:
         if self.http is not None:
             status += f" /healthz on {self.http.url}"
         self.notifier.notify("READY=1", f"STATUS={status}")
-        _log.info("WhoseOnFirst service started (%s backend, instance %s)",
-                  self.engine.backend.name, self.engine.instance_id,
-                  extra={"event": "started"})
+        _log.info(
+            "WhoseOnFirst service started (%s backend, instance %s)",
+            self.engine.backend.name,
+            self.engine.instance_id,
+            extra={"event": "started"},
+        )
         wake = self.notifier.watchdog / 2 if self.notifier.watchdog else DEFAULT_LOOP_WAKE
         step = min(wake, REVISION_WATCH).total_seconds()
         next_ping = time.monotonic() + wake.total_seconds()

@@ -246,9 +246,13 @@ class Engine:
         self._finish_tick(now, next_due)
         summary = tally.summary(started_at=now, next_due_at=next_due)
         _log.info(
-            "tick done: %s", summary.describe(),
-            extra={"event": "tick", **summary.counts(),
-                   "next_due_at": next_due.isoformat() if next_due else None},
+            "tick done: %s",
+            summary.describe(),
+            extra={
+                "event": "tick",
+                **summary.counts(),
+                "next_due_at": next_due.isoformat() if next_due else None,
+            },
         )
         return summary
 
@@ -307,8 +311,11 @@ class Engine:
             to_queue += summaries_queue
             have = outbox.spans_with_texts(
                 uow.session,
-                ((t.span_start, t.member_id) for t in maybe_missed
-                 if t.span_start is not None and t.member_id is not None),
+                (
+                    (t.span_start, t.member_id)
+                    for t in maybe_missed
+                    if t.span_start is not None and t.member_id is not None
+                ),
             )
         missed = [t for t in maybe_missed if (t.span_start, t.member_id) not in have]
         missed += summaries_missed
@@ -324,7 +331,11 @@ class Engine:
                     inserted.append((text, "queued"))
             for text in missed:
                 if outbox.insert_planned(
-                    uow.session, text, status="missed", now=now, actor=self.actor,
+                    uow.session,
+                    text,
+                    status="missed",
+                    now=now,
+                    actor=self.actor,
                     error_message=why,
                 ):
                     inserted.append((text, "missed"))
@@ -335,11 +346,16 @@ class Engine:
             log = _log.warning if status == "missed" else _log.info
             log(
                 "%s %s text to %s (%s) due %s",
-                status, text.kind, text.recipient_name, mask_phone(text.recipient_phone),
+                status,
+                text.kind,
+                text.recipient_name,
+                mask_phone(text.recipient_phone),
                 text.due_at.isoformat(),
-                extra={"event": status, "kind": text.kind,
-                       "key": text.key.replace(text.recipient_phone,
-                                               mask_phone(text.recipient_phone))},
+                extra={
+                    "event": status,
+                    "kind": text.kind,
+                    "key": text.key.replace(text.recipient_phone, mask_phone(text.recipient_phone)),
+                },
             )
 
     def _weekly_summaries(
@@ -379,8 +395,11 @@ class Engine:
             if expired:
                 uow.commit()
         for notification_id in expired:
-            _log.warning("text #%d expired before it could be sent", notification_id,
-                         extra={"event": "expired", "notification_id": notification_id})
+            _log.warning(
+                "text #%d expired before it could be sent",
+                notification_id,
+                extra={"event": "expired", "notification_id": notification_id},
+            )
         tally.add("expired", len(expired))
 
     def _send_due(self, tally: _Tally, kinds: Sequence[str] | None = None) -> None:
@@ -410,7 +429,10 @@ class Engine:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
             claimed = outbox.claim(
-                uow.session, notification_id, now=now, token=self.token,
+                uow.session,
+                notification_id,
+                now=now,
+                token=self.token,
                 stale_before=now - self.settings.stale_claim_after,
             )
             if claimed is None:
@@ -419,7 +441,8 @@ class Engine:
         if claimed.was_stale:
             _log.warning(
                 "text #%d was left in 'sending' by a stopped process; checking Twilio first",
-                notification_id, extra={"event": "stale_claim", "notification_id": notification_id},
+                notification_id,
+                extra={"event": "stale_claim", "notification_id": notification_id},
             )
         return claimed
 
@@ -432,14 +455,18 @@ class Engine:
         now = self.clock.now()
         if claimed.expires_at is not None and claimed.expires_at - now < timedelta(seconds=1):
             self._record(
-                claimed, status="expired", outcome="expired", failed_at=now,
+                claimed,
+                status="expired",
+                outcome="expired",
+                failed_at=now,
                 error_message="its validity ran out before it could be sent",
             )
             tally.add("expired")
             return
         validity = (
             int((claimed.expires_at - now).total_seconds())
-            if claimed.expires_at is not None else None
+            if claimed.expires_at is not None
+            else None
         )
         try:
             result = self.backend.send(claimed.to, claimed.body, validity_seconds=validity)
@@ -455,16 +482,27 @@ class Engine:
             self._after_send(claimed.id)
         status = "simulated" if result.status == "simulated" else "sent"
         self._record(
-            claimed, status=status, outcome=status, twilio_sid=result.sid,
+            claimed,
+            status=status,
+            outcome=status,
+            twilio_sid=result.sid,
             sent_at=self.clock.now(),
         )
         tally.add(status)
         _log.info(
             "%s %s text #%d to %s (%s), attempt %d",
-            status, claimed.kind, claimed.id, claimed.recipient_name, mask_phone(claimed.to),
+            status,
+            claimed.kind,
+            claimed.id,
+            claimed.recipient_name,
+            mask_phone(claimed.to),
             claimed.attempt_number,
-            extra={"event": status, "notification_id": claimed.id, "kind": claimed.kind,
-                   "sid": result.sid},
+            extra={
+                "event": status,
+                "notification_id": claimed.id,
+                "kind": claimed.kind,
+                "sid": result.sid,
+            },
         )
 
     def _reconciled(self, claimed: outbox.ClaimedText, tally: _Tally) -> bool:
@@ -478,23 +516,31 @@ class Engine:
             retry = SmsError(
                 "transient",
                 f"could not check whether an earlier attempt reached Twilio: {exc.reason}",
-                exc.code, exc.retry_after,
+                exc.code,
+                exc.retry_after,
             )
             self._record_error(claimed, retry, tally, keep_sending=True)
             return True
         if found is None:
-            _log.info("text #%d: Twilio has no earlier copy; sending it", claimed.id,
-                      extra={"event": "reconcile_none", "notification_id": claimed.id})
+            _log.info(
+                "text #%d: Twilio has no earlier copy; sending it",
+                claimed.id,
+                extra={"event": "reconcile_none", "notification_id": claimed.id},
+            )
             return False
         status = "simulated" if found.status == "simulated" else "sent"
         self._record(
-            claimed, status=status, outcome="reconciled", twilio_sid=found.sid,
+            claimed,
+            status=status,
+            outcome="reconciled",
+            twilio_sid=found.sid,
             sent_at=self.clock.now(),
         )
         tally.add("reconciled")
         _log.info(
             "text #%d to %s had reached Twilio in an earlier attempt; not sending it again",
-            claimed.id, mask_phone(claimed.to),
+            claimed.id,
+            mask_phone(claimed.to),
             extra={"event": "reconciled", "notification_id": claimed.id, "sid": found.sid},
         )
         return True
@@ -512,13 +558,20 @@ class Engine:
         now = self.clock.now()
         if exc.kind == "permanent":
             self._record(
-                claimed, status="failed", outcome="permanent", failed_at=now,
-                error_code=exc.code, error_message=exc.reason,
+                claimed,
+                status="failed",
+                outcome="permanent",
+                failed_at=now,
+                error_code=exc.code,
+                error_message=exc.reason,
             )
             tally.add("failed")
             _log.warning(
-                "%s text #%d to %s failed: %s", claimed.kind, claimed.id,
-                mask_phone(claimed.to), exc.reason,
+                "%s text #%d to %s failed: %s",
+                claimed.kind,
+                claimed.id,
+                mask_phone(claimed.to),
+                exc.reason,
                 extra={"event": "failed", "notification_id": claimed.id, "code": exc.code},
             )
             return
@@ -526,38 +579,63 @@ class Engine:
         may_be_out = exc.kind == "ambiguous" or keep_sending
         if not may_be_out and claimed.expires_at is not None and retry_at >= claimed.expires_at:
             self._record(
-                claimed, status="expired", outcome=exc.kind, failed_at=now,
-                error_code=exc.code, error_message=exc.reason,
+                claimed,
+                status="expired",
+                outcome=exc.kind,
+                failed_at=now,
+                error_code=exc.code,
+                error_message=exc.reason,
             )
             tally.add("expired")
-            _log.warning("%s text #%d expired after %d attempts: %s", claimed.kind, claimed.id,
-                         claimed.attempt_number, exc.reason,
-                         extra={"event": "expired", "notification_id": claimed.id})
+            _log.warning(
+                "%s text #%d expired after %d attempts: %s",
+                claimed.kind,
+                claimed.id,
+                claimed.attempt_number,
+                exc.reason,
+                extra={"event": "expired", "notification_id": claimed.id},
+            )
             return
         if may_be_out and claimed.expires_at is not None:
             # Reconcile once more before the text expires (never sooner than a second away,
             # so one tick cannot spin on it).
-            retry_at = max(min(retry_at, claimed.expires_at - timedelta(seconds=1)),
-                           now + timedelta(seconds=1))
+            retry_at = max(
+                min(retry_at, claimed.expires_at - timedelta(seconds=1)), now + timedelta(seconds=1)
+            )
         # An ambiguous row stays 'sending': only a claim after ``retry_at`` (which reconciles
         # first) may touch it again, and expiry never marks it unsent blindly.
         self._record(
-            claimed, status="sending" if may_be_out else "queued", outcome=exc.kind,
-            next_attempt_at=retry_at, error_code=exc.code, error_message=exc.reason,
+            claimed,
+            status="sending" if may_be_out else "queued",
+            outcome=exc.kind,
+            next_attempt_at=retry_at,
+            error_code=exc.code,
+            error_message=exc.reason,
         )
         tally.add("retried")
         _log.warning(
-            "%s text #%d to %s: %s error (%s); retrying at %s", claimed.kind, claimed.id,
-            mask_phone(claimed.to), exc.kind, exc.reason, retry_at.isoformat(),
+            "%s text #%d to %s: %s error (%s); retrying at %s",
+            claimed.kind,
+            claimed.id,
+            mask_phone(claimed.to),
+            exc.kind,
+            exc.reason,
+            retry_at.isoformat(),
             extra={"event": "retry", "notification_id": claimed.id, "error_kind": exc.kind},
         )
 
-    def _record(self, claimed: outbox.ClaimedText, *, status: str, outcome: str,
-                **values: Any) -> None:
+    def _record(
+        self, claimed: outbox.ClaimedText, *, status: str, outcome: str, **values: Any
+    ) -> None:
         with self.db.uow(self.actor) as uow:
             owned = outbox.finish(
-                uow.session, claimed, token=self.token, now=self.clock.now(), status=status,
-                outcome=outcome, **values,
+                uow.session,
+                claimed,
+                token=self.token,
+                now=self.clock.now(),
+                status=status,
+                outcome=outcome,
+                **values,
             )
             if self._before_record_commit is not None:
                 self._before_record_commit(claimed.id)
@@ -565,7 +643,8 @@ class Engine:
         if not owned:
             _log.warning(
                 "text #%d was taken over by another process before its result was recorded; "
-                "it will find this attempt by listing Twilio's messages", claimed.id,
+                "it will find this attempt by listing Twilio's messages",
+                claimed.id,
                 extra={"event": "lost_claim", "notification_id": claimed.id},
             )
 
@@ -585,7 +664,10 @@ class Engine:
         now = self.clock.now()
         with self.db.reader() as uow:
             due = outbox.poll_candidates(
-                uow.session, now, self.settings.poll_interval, self.settings.poll_for,
+                uow.session,
+                now,
+                self.settings.poll_interval,
+                self.settings.poll_for,
                 self.settings.send_batch,
             )
         for notification_id, sid in due:
@@ -600,20 +682,31 @@ class Engine:
             _log.warning("could not fetch the status of text #%d: %s", notification_id, exc.reason)
             status = None
         tally.add("polled")
-        mapped, message = _map_delivery(status.status, status.error_code,
-                                        status.error_message) if status else (None, None)
+        mapped, message = (
+            _map_delivery(status.status, status.error_code, status.error_message)
+            if status
+            else (None, None)
+        )
         with self.db.uow(self.actor) as uow:
             changed = outbox.record_poll(
-                uow.session, notification_id, now=self.clock.now(), status=mapped,
-                error_code=status.error_code if status else None, error_message=message,
+                uow.session,
+                notification_id,
+                now=self.clock.now(),
+                status=mapped,
+                error_code=status.error_code if status else None,
+                error_message=message,
             )
             uow.commit(bump_revision=changed)
         if changed and mapped == "delivered":
             tally.add("delivered")
         elif changed:
             tally.add("undelivered")
-            _log.warning("text #%d was not delivered: %s", notification_id, message,
-                         extra={"event": mapped, "notification_id": notification_id})
+            _log.warning(
+                "text #%d was not delivered: %s",
+                notification_id,
+                message,
+                extra={"event": mapped, "notification_id": notification_id},
+            )
 
     # -- failure alerts ----------------------------------------------------------------------
 
@@ -633,7 +726,11 @@ class Engine:
         tally.add("alerts", created)
 
     def _alert_span(
-        self, session: Any, team: TeamSnapshot, span_start: datetime, member_id: int,
+        self,
+        session: Any,
+        team: TeamSnapshot,
+        span_start: datetime,
+        member_id: int,
         now: datetime,
     ) -> int:
         """Queue one alert per contact when every phone of the span failed; returns how many."""
@@ -644,9 +741,15 @@ class Engine:
         first = rows[0]
         failures = [FailedPhone(r.phone, _failure_reason(r, now, deadline)) for r in rows]
         texts = failure_alert_texts(
-            member_id=member_id, member_name=first.recipient_name, shift_name=first.shift_name,
-            span_start=span_start, span_end=first.span_end, failures=failures, now=now,
-            validity=self.settings.alert_validity, team=team,
+            member_id=member_id,
+            member_name=first.recipient_name,
+            shift_name=first.shift_name,
+            span_start=span_start,
+            span_end=first.span_end,
+            failures=failures,
+            now=now,
+            validity=self.settings.alert_validity,
+            team=team,
         )
         created = sum(
             outbox.insert_planned(
@@ -657,8 +760,11 @@ class Engine:
         outbox.mark_alerted(session, [r.id for r in rows])
         _log.warning(
             "%s could not be reached for the %s shift starting %s: %s (%d alert(s) queued)",
-            first.recipient_name, first.shift_name, fmt_local_long(span_start, team.tz),
-            "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in failures), created,
+            first.recipient_name,
+            first.shift_name,
+            fmt_local_long(span_start, team.tz),
+            "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in failures),
+            created,
             extra={"event": "failure_alert", "member_id": member_id},
         )
         if not texts:
@@ -690,9 +796,14 @@ class Engine:
             outbox.write_heartbeat(
                 uow.session,
                 HeartbeatDTO(
-                    instance_id=self.instance_id, host=self.host, version=self.version,
-                    sms_backend=self.backend.name, started_at=self.started_at,
-                    last_tick_at=now, next_due_at=next_due, last_error=self.last_error,
+                    instance_id=self.instance_id,
+                    host=self.host,
+                    version=self.version,
+                    sms_backend=self.backend.name,
+                    started_at=self.started_at,
+                    last_tick_at=now,
+                    next_due_at=next_due,
+                    last_error=self.last_error,
                 ),
                 prune_before=now - self.settings.heartbeat_retention,
             )

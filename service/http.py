@@ -35,8 +35,17 @@ MAX_TICK_AGE = timedelta(minutes=2)
 
 #: TickSummary counters exported as ``whoseonfirst_texts_total{outcome=…}``.
 TEXT_OUTCOMES = (
-    "queued", "missed", "expired", "sent", "simulated", "reconciled", "retried", "failed",
-    "delivered", "undelivered", "alerts",
+    "queued",
+    "missed",
+    "expired",
+    "sent",
+    "simulated",
+    "reconciled",
+    "retried",
+    "failed",
+    "delivered",
+    "undelivered",
+    "alerts",
 )
 
 
@@ -50,23 +59,26 @@ class ServiceMetrics:
             "whoseonfirst_ticks", "Ticks run, by result (ok or error)", ["result"], registry=r
         )
         self.texts = Counter(
-            "whoseonfirst_texts", "Texts by what happened to them in a tick", ["outcome"],
+            "whoseonfirst_texts",
+            "Texts by what happened to them in a tick",
+            ["outcome"],
             registry=r,
         )
         self.last_tick = Gauge(
             "whoseonfirst_last_tick_timestamp_seconds",
-            "Unix time of the last successful tick", registry=r,
+            "Unix time of the last successful tick",
+            registry=r,
         )
         self.next_due = Gauge(
             "whoseonfirst_next_due_timestamp_seconds",
-            "Unix time the next text is due (0: none scheduled)", registry=r,
+            "Unix time the next text is due (0: none scheduled)",
+            registry=r,
         )
-        self.pending = Gauge(
-            "whoseonfirst_pending_texts", "Texts queued or being sent", registry=r
-        )
+        self.pending = Gauge("whoseonfirst_pending_texts", "Texts queued or being sent", registry=r)
         self.problems = Gauge(
             "whoseonfirst_problem_texts",
-            "Failed, undelivered, missed or expired texts due in the last 24 hours", registry=r,
+            "Failed, undelivered, missed or expired texts due in the last 24 hours",
+            registry=r,
         )
         self.database_up = Gauge(
             "whoseonfirst_database_up", "1 when the last database check succeeded", registry=r
@@ -179,8 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/metrics":
             self._send(200, self.server.metrics(), CONTENT_TYPE_LATEST)
         else:
-            self._send(404, b'{"error": "not found; try /healthz or /metrics"}',
-                       "application/json")
+            self._send(404, b'{"error": "not found; try /healthz or /metrics"}', "application/json")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -232,8 +243,10 @@ class HealthServer:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-            name="whoseonfirst-http", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="whoseonfirst-http",
+            daemon=True,
         )
         self._thread.start()
 

@@ -34,9 +34,11 @@ _PHONE = re.compile(
 )
 
 # Attributes every LogRecord has; anything else was passed as ``extra=``.
-_STANDARD_ATTRS = set(
-    logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None).__dict__
-) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRS = set(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 def mask_phones(text: str) -> str:

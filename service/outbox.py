@@ -119,7 +119,9 @@ def read_tick_marks(session: Session) -> TickMarks:
     rows = dict(
         session.execute(
             select(Meta.key, Meta.value).where(Meta.key.in_((FIRST_TICK_KEY, LAST_TICK_KEY)))
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
 
     def parse(key: str) -> datetime | None:
@@ -174,8 +176,14 @@ def spans_with_texts(
 
 
 def insert_planned(
-    session: Session, text: PlannedText, *, status: str, now: datetime, actor: str,
-    error_message: str | None = None, related_id: int | None = None,
+    session: Session,
+    text: PlannedText,
+    *,
+    status: str,
+    now: datetime,
+    actor: str,
+    error_message: str | None = None,
+    related_id: int | None = None,
 ) -> bool:
     """Insert ``text`` unless a row with its idempotency key exists; True when inserted.
 
@@ -270,7 +278,10 @@ def _claimable(now: datetime, stale_before: datetime) -> Any:
 
 
 def claimable_ids(
-    session: Session, now: datetime, stale_before: datetime, limit: int,
+    session: Session,
+    now: datetime,
+    stale_before: datetime,
+    limit: int,
     kinds: Sequence[str] | None = None,
 ) -> list[int]:
     """Rows that may be claimed now: queued and due (and past their backoff); ``sending`` after
@@ -342,8 +353,12 @@ def claim(
     )
     row = session.execute(
         select(
-            Notification.kind, Notification.recipient_phone, Notification.recipient_name,
-            Notification.body, Notification.expires_at, Notification.attempts,
+            Notification.kind,
+            Notification.recipient_phone,
+            Notification.recipient_name,
+            Notification.body,
+            Notification.expires_at,
+            Notification.attempts,
         ).where(Notification.id == notification_id)
     ).one()
     since = session.scalar(
@@ -412,7 +427,9 @@ def finish(
         update(NotificationAttempt)
         .where(NotificationAttempt.id == claimed.attempt_id)
         .values(
-            finished_at=now, outcome=outcome, error_code=error_code,
+            finished_at=now,
+            outcome=outcome,
+            error_code=error_code,
             error_message=error_message,
         )
         .execution_options(synchronize_session=False)
@@ -529,8 +546,17 @@ def shift_start_rows(session: Session, span_start: datetime, member_id: int) -> 
     )
     return [
         ShiftStartRow(
-            n.id, n.status, n.recipient_phone, member_id, n.recipient_name, span_start,
-            n.span_end, n.shift_name or "", n.created_at, n.error_code, n.error_message,
+            n.id,
+            n.status,
+            n.recipient_phone,
+            member_id,
+            n.recipient_name,
+            span_start,
+            n.span_end,
+            n.shift_name or "",
+            n.created_at,
+            n.error_code,
+            n.error_message,
         )
         for n in rows
     ]
@@ -587,12 +613,14 @@ class OutboxCounts:
 
 def outbox_counts(session: Session, now: datetime) -> OutboxCounts:
     pending = session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.status.in_(("queued", "sending"))
-        )
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.status.in_(("queued", "sending")))
     )
     problems = session.scalar(
-        select(func.count()).select_from(Notification).where(
+        select(func.count())
+        .select_from(Notification)
+        .where(
             Notification.status.in_(BAD_STATUSES),
             Notification.due_at >= now - timedelta(hours=24),
         )

@@ -245,8 +245,7 @@ def weekly_summary_texts(
     """
     first_day, _, _ = summary_week(due_at, team)
     people = {
-        m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "")
-        for m in team.members.values()
+        m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "") for m in team.members.values()
     }
     body = weekly_summary_text(first_day, week_spans, people, team.tz)
     return [

@@ -413,9 +413,7 @@ class TwilioBackend:
         earliest = since.astimezone(UTC) - _RECONCILE_CLOCK_SKEW
 
         found = _first_match(
-            self._list_messages(
-                {"To": to, "DateSent>": earliest.strftime("%Y-%m-%dT%H:%M:%SZ")}
-            ),
+            self._list_messages({"To": to, "DateSent>": earliest.strftime("%Y-%m-%dT%H:%M:%SZ")}),
             body,
             earliest,
         )
@@ -482,9 +480,7 @@ class TwilioBackend:
             )
         else:
             if not 200 <= response.status_code < 300:
-                raise self._from_error_reply(
-                    response.status_code, response.text, response.headers
-                )
+                raise self._from_error_reply(response.status_code, response.text, response.headers)
             try:
                 payload = json.loads(response.text)
             except ValueError:

@@ -55,24 +55,35 @@ def build_parser() -> argparse.ArgumentParser:
         prog="whoseonfirst",
         description="WhoseOnFirst: the on-call rotation admin app.",
     )
-    p.add_argument("--database", metavar="URL",
-                   help="database URL (default: WHOSEONFIRST_DATABASE_URL, else the last "
-                        "connection used, else the embedded SQLite file)")
-    p.add_argument("--screenshots", metavar="DIR", type=Path,
-                   help="render every page to DIR/<page>.png offscreen and exit")
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (default: WHOSEONFIRST_DATABASE_URL, else the last "
+        "connection used, else the embedded SQLite file)",
+    )
+    p.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        type=Path,
+        help="render every page to DIR/<page>.png offscreen and exit",
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.screenshots is not None:
         # Read when the QApplication is created: set it first.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(
-        [sys.argv[0] if sys.argv else "whoseonfirst"])
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else "whoseonfirst"])
+    )
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
@@ -161,8 +172,9 @@ class AppController:
         try:
             if dialog.choice == FirstRunDialog.NEW:
                 name, tz, anchor = dialog.new_team()
-                create_new_team(opened.db, self.clock, self.actor, name=name, timezone=tz,
-                                anchor=anchor)
+                create_new_team(
+                    opened.db, self.clock, self.actor, name=name, timezone=tz, anchor=anchor
+                )
             elif dialog.choice == FirstRunDialog.DEMO:
                 load_demo_team(opened.db, self.clock, self.actor)
             elif dialog.choice == FirstRunDialog.CONNECT:
@@ -181,8 +193,9 @@ class AppController:
         self.window = window
         for note in opened.notes:
             window.statusBar().showMessage(note.capitalize() + ".", 8000)
-        log.info("opened %s%s", redact_url(opened.db.url),
-                 " (read-only)" if opened.read_only else "")
+        log.info(
+            "opened %s%s", redact_url(opened.db.url), " (read-only)" if opened.read_only else ""
+        )
         first_paint.install(window)  # WHOSEONFIRST_EXIT_AFTER_FIRST_PAINT=1: start-up benchmark
         window.show()
         window.refresh_all()
@@ -222,8 +235,11 @@ class AppController:
     # --- screenshots ---------------------------------------------------------------------
 
     def screenshots(self, explicit_url: str | None, directory: Path) -> int:
-        url = explicit_url or os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip() \
+        url = (
+            explicit_url
+            or os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip()
             or embedded_url()
+        )
         opened = self.open(url, interactive=False)
         if opened is None:
             return 1

@@ -131,14 +131,16 @@ class ProfileStore:
         out = []
         for n in sorted(names):
             s.beginGroup(n)
-            out.append(ConnectionProfile(
-                name=str(s.value("name", n)),
-                host=str(s.value("host", "localhost")),
-                port=int(str(s.value("port", 5432))),
-                database=str(s.value("database", "")),
-                user=str(s.value("user", "")),
-                sslmode=str(s.value("sslmode", "prefer")),
-            ))
+            out.append(
+                ConnectionProfile(
+                    name=str(s.value("name", n)),
+                    host=str(s.value("host", "localhost")),
+                    port=int(str(s.value("port", 5432))),
+                    database=str(s.value("database", "")),
+                    user=str(s.value("user", "")),
+                    sslmode=str(s.value("sslmode", "prefer")),
+                )
+            )
             s.endGroup()
         s.endGroup()
         return out
@@ -149,9 +151,14 @@ class ProfileStore:
     def save(self, profile: ConnectionProfile) -> None:
         s = self.settings
         s.beginGroup(f"{SETTINGS_GROUP}/{_key(profile.name)}")
-        for k, v in (("name", profile.name), ("host", profile.host), ("port", profile.port),
-                     ("database", profile.database), ("user", profile.user),
-                     ("sslmode", profile.sslmode)):
+        for k, v in (
+            ("name", profile.name),
+            ("host", profile.host),
+            ("port", profile.port),
+            ("database", profile.database),
+            ("user", profile.user),
+            ("sslmode", profile.sslmode),
+        ):
             s.setValue(k, v)
         s.endGroup()
         s.sync()
@@ -233,7 +240,8 @@ class SecretStore:
                 f"The password was not saved: {why}. WhoseOnFirst never writes passwords to a "
                 "file, so it will ask for it each time you connect. Install or unlock a system "
                 "keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager) "
-                "to have it remembered.")
+                "to have it remembered."
+            )
         keyring.set_password(self.service, profile.keyring_username, password)
 
     def delete(self, profile: ConnectionProfile) -> None:
@@ -282,7 +290,8 @@ def detect_read_only(db: Database) -> bool:
         return "mode=ro" in db.url
     with db.engine.connect() as conn:
         allowed = conn.execute(
-            text("SELECT has_table_privilege(current_user, 'members', 'INSERT')")).scalar()
+            text("SELECT has_table_privilege(current_user, 'members', 'INSERT')")
+        ).scalar()
         return not allowed
 
 
@@ -313,22 +322,30 @@ def open_database(
             if ro_url is not None:
                 raise OpenError(
                     f"{redact_url(url)} is read-only for you and needs a schema upgrade first. "
-                    "Ask its owner to run `whoseonfirst-service db upgrade`.")
+                    "Ask its owner to run `whoseonfirst-service db upgrade`."
+                )
             if db.is_sqlite:
                 upgrade(db)
-                notes.append("database schema created" if before is None else
-                             f"database upgraded from {before} to {head_revision()}")
+                notes.append(
+                    "database schema created"
+                    if before is None
+                    else f"database upgraded from {before} to {head_revision()}"
+                )
             else:
-                ask = ask_to_migrate or (lambda u, b, h: messages.confirm(
-                    "Upgrade the shared database?",
-                    f"The database {u} is at schema version {b or 'none'}; this app needs "
-                    f"{h}.\n\nUpgrade it now? Make sure the service and every other admin's app "
-                    "are on this version too. (An operator can also run `whoseonfirst-service db "
-                    "upgrade`.)"))
+                ask = ask_to_migrate or (
+                    lambda u, b, h: messages.confirm(
+                        "Upgrade the shared database?",
+                        f"The database {u} is at schema version {b or 'none'}; this app "
+                        f"needs {h}.\n\nUpgrade it now? Make sure the service and every other "
+                        "admin's app are on this version too. (An operator can also run "
+                        "`whoseonfirst-service db upgrade`.)",
+                    )
+                )
                 if not ask(redact_url(url), before, head_revision()):
                     raise OpenError(
                         f"{redact_url(url)} needs a schema upgrade before this app can use it. "
-                        "Nothing was changed.")
+                        "Nothing was changed."
+                    )
                 upgrade(db)
                 notes.append(f"database upgraded from {before or 'empty'} to {head_revision()}")
         read_only = ro_url is not None or detect_read_only(db)
@@ -340,8 +357,9 @@ def open_database(
         raise
 
 
-def create_new_team(db: Database, clock: Clock, actor: str, *, name: str, timezone: str,
-                    anchor: date) -> None:
+def create_new_team(
+    db: Database, clock: Clock, actor: str, *, name: str, timezone: str, anchor: date
+) -> None:
     with db.uow(actor) as uow:
         now = clock.now()
         create_team(uow, now, name=name, timezone=timezone, anchor_date=anchor)
@@ -369,8 +387,13 @@ class ProfileDialog(QDialog):
 
     USE_EMBEDDED = 2
 
-    def __init__(self, store: ProfileStore, secrets: SecretStore,
-                 profile: ConnectionProfile | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: ProfileStore,
+        secrets: SecretStore,
+        profile: ConnectionProfile | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store, self.secrets = store, secrets
         self.setWindowTitle("Connect to a shared database")
@@ -392,26 +415,36 @@ class ProfileDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.sslmode = QComboBox()
         self.sslmode.addItems(["prefer", "require", "verify-full", "disable"])
-        for label, w in (("&Saved:", self.saved), ("&Name:", self.name), ("&Host:", self.host),
-                         ("&Port:", self.port), ("&Database:", self.database),
-                         ("&User:", self.user), ("Pass&word:", self.password),
-                         ("&TLS:", self.sslmode)):
+        for label, w in (
+            ("&Saved:", self.saved),
+            ("&Name:", self.name),
+            ("&Host:", self.host),
+            ("&Port:", self.port),
+            ("&Database:", self.database),
+            ("&User:", self.user),
+            ("Pass&word:", self.password),
+            ("&TLS:", self.sslmode),
+        ):
             w.setAccessibleName(label.replace("&", "").rstrip(":"))
             form.addRow(label, w)
         layout.addLayout(form)
         secure, why = secrets.is_secure()
         self.keyring_note = QLabel(
-            "The password is kept in the system keyring." if secure else
-            f"⚠ The password will not be saved: {why}. You will be asked for it each time.")
+            "The password is kept in the system keyring."
+            if secure
+            else f"⚠ The password will not be saved: {why}. You will be asked for it each time."
+        )
         self.keyring_note.setWordWrap(True)
         layout.addWidget(self.keyring_note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         if ok is not None:
             ok.setText("Connect")
-        embedded = buttons.addButton("Use this computer's database",
-                                     QDialogButtonBox.ButtonRole.ResetRole)
+        embedded = buttons.addButton(
+            "Use this computer's database", QDialogButtonBox.ButtonRole.ResetRole
+        )
         embedded.setToolTip(f"The embedded SQLite file {default_sqlite_path()}")
         embedded.clicked.connect(lambda: self.done(self.USE_EMBEDDED))
         buttons.accepted.connect(self.accept)
@@ -433,10 +466,14 @@ class ProfileDialog(QDialog):
         self.password.setText(self.secrets.get(p) or "")
 
     def profile(self) -> ConnectionProfile:
-        return ConnectionProfile(self.name.text().strip() or "Shared database",
-                                 self.host.text().strip(), self.port.value(),
-                                 self.database.text().strip(), self.user.text().strip(),
-                                 self.sslmode.currentText())
+        return ConnectionProfile(
+            self.name.text().strip() or "Shared database",
+            self.host.text().strip(),
+            self.port.value(),
+            self.database.text().strip(),
+            self.user.text().strip(),
+            self.sslmode.currentText(),
+        )
 
     def remember(self, messages: MessageChannel) -> str:
         """Save the profile (and the password if a secure keyring exists); returns the URL."""
@@ -472,12 +509,21 @@ class FirstRunDialog(QDialog):
         v.addWidget(intro)
         group = QButtonGroup(self)
         for key, title, desc in (
-            (self.NEW, "Create a new team",
-             "Name your team and pick its time zone; add people on the Team page."),
-            (self.DEMO, "Load the demo team",
-             "Seven people on the default pattern, to try things out (you can start over)."),
-            (self.CONNECT, "Connect to a shared database…",
-             "Use the PostgreSQL database your team already shares with the service."),
+            (
+                self.NEW,
+                "Create a new team",
+                "Name your team and pick its time zone; add people on the Team page.",
+            ),
+            (
+                self.DEMO,
+                "Load the demo team",
+                "Seven people on the default pattern, to try things out (you can start over).",
+            ),
+            (
+                self.CONNECT,
+                "Connect to a shared database…",
+                "Use the PostgreSQL database your team already shares with the service.",
+            ),
         ):
             b = QCommandLinkButton(title, desc)
             b.setAccessibleName(title)
@@ -501,8 +547,9 @@ class FirstRunDialog(QDialog):
         form.addRow("Team &name:", self.team_name)
         form.addRow("&Time zone:", self.tz)
         form.addRow("Rotation &starts:", self.anchor)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(lambda: self.pages.setCurrentIndex(0))
         form.addRow(buttons)
@@ -523,8 +570,11 @@ class FirstRunDialog(QDialog):
 
     def new_team(self) -> tuple[str, str, date]:
         d = self.anchor.date()
-        return self.team_name.text(), self.tz.currentText().strip(), date(d.year(), d.month(),
-                                                                          d.day())
+        return (
+            self.team_name.text(),
+            self.tz.currentText().strip(),
+            date(d.year(), d.month(), d.day()),
+        )
 
 
 __all__ = [

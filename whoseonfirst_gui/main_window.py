@@ -83,8 +83,14 @@ class PageSpec:
 class PlaceholderPage(Page):
     """Stands in for a page whose module is not there (yet) or failed to load."""
 
-    def __init__(self, ctx: AppContext, title: str, text: str, details: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        title: str,
+        text: str,
+        details: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         self.title = title
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
@@ -98,8 +104,9 @@ def calendar_factory(ctx: AppContext, parent: QWidget | None) -> QWidget:
     """The calendar page if its module exists; a placeholder until then (or if it fails)."""
     name = "whoseonfirst_gui.pages.calendar"
     if importlib.util.find_spec(name) is None:
-        return PlaceholderPage(ctx, "Calendar", "The calendar is not available in this build.",
-                               parent=parent)
+        return PlaceholderPage(
+            ctx, "Calendar", "The calendar is not available in this build.", parent=parent
+        )
     try:
         module = importlib.import_module(name)
         page_class = module.CalendarPage
@@ -108,9 +115,14 @@ def calendar_factory(ctx: AppContext, parent: QWidget | None) -> QWidget:
     except Exception:  # noqa: BLE001 - the rest of the app must still work
         details = traceback.format_exc()
         log.error("the calendar page failed to load:\n%s", details)
-        return PlaceholderPage(ctx, "Calendar", "Sorry — the calendar failed to load. The other "
-                               "pages work; please report this with Help ▸ About.", details,
-                               parent=parent)
+        return PlaceholderPage(
+            ctx,
+            "Calendar",
+            "Sorry — the calendar failed to load. The other "
+            "pages work; please report this with Help ▸ About.",
+            details,
+            parent=parent,
+        )
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -128,18 +140,24 @@ PAGES: tuple[PageSpec, ...] = (
 class BadgeDelegate(QStyledItemDelegate):
     """Sidebar items: roomier rows, and a small red count pill on the right (failed texts…)."""
 
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width(), size.height() + 14)
 
-    def initStyleOption(self, option: QStyleOptionViewItem,
-                        index: QModelIndex | QPersistentModelIndex) -> None:
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         super().initStyleOption(option, index)
         option.text = "  " + option.text
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         super().paint(painter, option, index)
         badge = index.data(BadgeRole)
         if not badge:
@@ -169,8 +187,9 @@ class MainWindow(QMainWindow):
     connect_requested = Signal()  # File ▸ Connect to database… (the app reopens)
     new_team_requested = Signal()
 
-    def __init__(self, ctx: AppContext, *, settings: QSettings | None = None,
-                 poll: bool = True) -> None:
+    def __init__(
+        self, ctx: AppContext, *, settings: QSettings | None = None, poll: bool = True
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.settings = settings or QSettings()
@@ -288,8 +307,9 @@ class MainWindow(QMainWindow):
             return
         item.setData(BadgeRole, text or None)
         title = PAGES[row].title if row < len(PAGES) else item.text()
-        item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                     f"{title}, {text} need attention" if text else title)
+        item.setData(
+            Qt.ItemDataRole.AccessibleTextRole, f"{title}, {text} need attention" if text else title
+        )
         item.setToolTip(f"{title} — {text} need attention" if text else title)
 
     def _page_changed(self, row: int) -> None:
@@ -307,13 +327,16 @@ class MainWindow(QMainWindow):
 
     # --- menus ---------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Callable[[], object],
-                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                tip: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(
-                QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
+            action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
         action.triggered.connect(lambda _checked=False: slot())
         if tip:
             action.setStatusTip(tip)
@@ -323,16 +346,28 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.connect_action = self._action("&Connect to database…", self.connect_requested.emit,
-                                           tip="Open the embedded database or a shared one")
-        self.new_team_action = self._action("&New team…", self.new_team_requested.emit,
-                                            tip="Create a team (or load the demo) in an empty "
-                                                "database")
+        self.connect_action = self._action(
+            "&Connect to database…",
+            self.connect_requested.emit,
+            tip="Open the embedded database or a shared one",
+        )
+        self.new_team_action = self._action(
+            "&New team…",
+            self.new_team_requested.emit,
+            tip="Create a team (or load the demo) in an empty database",
+        )
         self.import_action = self._action("&Import roster…", self.import_roster)
         self.export_action = self._action("&Export roster…", self.export_roster)
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        for a in (self.connect_action, self.new_team_action, None, self.import_action,
-                  self.export_action, None, quit_action):
+        for a in (
+            self.connect_action,
+            self.new_team_action,
+            None,
+            self.import_action,
+            self.export_action,
+            None,
+            quit_action,
+        ):
             if a is None:
                 file_menu.addSeparator()
             else:
@@ -342,22 +377,29 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("&Redo", self.redo, "Ctrl+Shift+Z")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.save_action = self._action("&Save", self.save_current, QKeySequence.StandardKey.Save,
-                                        tip="Save this page's edits")
-        self.find_action = self._action("&Find", self.find_current, QKeySequence.StandardKey.Find,
-                                        tip="Search on this page")
+        self.save_action = self._action(
+            "&Save", self.save_current, QKeySequence.StandardKey.Save, tip="Save this page's edits"
+        )
+        self.find_action = self._action(
+            "&Find", self.find_current, QKeySequence.StandardKey.Find, tip="Search on this page"
+        )
         for a in (self.undo_action, self.redo_action, self.save_action, self.find_action):
             edit_menu.addAction(a)
 
         view_menu = bar.addMenu("&View")
         for i, spec in enumerate(PAGES):
-            view_menu.addAction(self._action(f"&{i + 1} {spec.title}",
-                                             partial(self.show_page, spec.slug),
-                                             f"Ctrl+{i + 1}"))
+            view_menu.addAction(
+                self._action(
+                    f"&{i + 1} {spec.title}", partial(self.show_page, spec.slug), f"Ctrl+{i + 1}"
+                )
+            )
         view_menu.addSeparator()
-        self.refresh_action = self._action("&Refresh", self.refresh_all,
-                                           QKeySequence.StandardKey.Refresh,
-                                           tip="Reload everything from the database")
+        self.refresh_action = self._action(
+            "&Refresh",
+            self.refresh_all,
+            QKeySequence.StandardKey.Refresh,
+            tip="Reload everything from the database",
+        )
         self.refresh_action.setShortcuts([QKeySequence("F5")])
         view_menu.addAction(self.refresh_action)
 
@@ -367,8 +409,9 @@ class MainWindow(QMainWindow):
         team_menu.addAction(self._action("&Rotation order", lambda: self.show_page("team")))
         team_menu.addAction(self._action("&Shift pattern", lambda: self.show_page("shifts")))
         team_menu.addSeparator()
-        self.test_send_action = self._action("Send &test text…",
-                                             lambda: self.show_page("test_send"), "Ctrl+T")
+        self.test_send_action = self._action(
+            "Send &test text…", lambda: self.show_page("test_send"), "Ctrl+T"
+        )
         team_menu.addAction(self.test_send_action)
 
         help_menu = bar.addMenu("&Help")
@@ -412,15 +455,18 @@ class MainWindow(QMainWindow):
 
     def _update_edit_actions(self) -> None:
         stack = self._undo_stack()
-        for a, ok in ((self.undo_action, stack is not None and stack.canUndo()),
-                      (self.redo_action, stack is not None and stack.canRedo())):
+        for a, ok in (
+            (self.undo_action, stack is not None and stack.canUndo()),
+            (self.redo_action, stack is not None and stack.canRedo()),
+        ):
             a.setEnabled(bool(ok))
         if stack is not None and id(stack) not in self._routed_stacks:
             self._routed_stacks[id(stack)] = stack  # connect once per stack
             stack.canUndoChanged.connect(self._stack_changed)
             stack.canRedoChanged.connect(self._stack_changed)
-        self.save_action.setEnabled(callable(getattr(self.current_page(), "save", None))
-                                    and not self.ctx.read_only)
+        self.save_action.setEnabled(
+            callable(getattr(self.current_page(), "save", None)) and not self.ctx.read_only
+        )
 
     # --- status bar ----------------------------------------------------------------------
 
@@ -434,8 +480,9 @@ class MainWindow(QMainWindow):
         self.dirty_label = QLabel()
         self.read_only_label = QLabel("read-only")
         self.read_only_label.setStyleSheet(f"color: {fmt.WARNING_COLOR}; font-weight: bold;")
-        self.read_only_label.setToolTip("This database refuses changes for your account; "
-                                        "editing is switched off.")
+        self.read_only_label.setToolTip(
+            "This database refuses changes for your account; editing is switched off."
+        )
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(80)
@@ -444,10 +491,13 @@ class MainWindow(QMainWindow):
         self.busy.setAccessibleName("Working")
         self.busy.setVisible(False)
         first = True
-        for w, name in ((self.team_label, "Team"), (self.db_label, "Database"),
-                        (self.service_label, "Service status"),
-                        (self.dirty_label, "Unsaved edits"),
-                        (self.read_only_label, "Read-only")):
+        for w, name in (
+            (self.team_label, "Team"),
+            (self.db_label, "Database"),
+            (self.service_label, "Service status"),
+            (self.dirty_label, "Unsaved edits"),
+            (self.read_only_label, "Read-only"),
+        ):
             w.setAccessibleName(name)
             if not first:
                 dot = QLabel("·")
@@ -516,12 +566,15 @@ class MainWindow(QMainWindow):
         self.service_label.setStyleSheet("" if up else f"color: {fmt.ERROR_COLOR};")
         hb = self.heartbeat
         self.service_label.setToolTip(
-            f"{hb.host} · v{hb.version} · SMS {hb.sms_backend}" if hb else
-            "No service has run against this database: texts wait in the queue.")
+            f"{hb.host} · v{hb.version} · SMS {hb.sms_backend}"
+            if hb
+            else "No service has run against this database: texts wait in the queue."
+        )
 
     def _dirty_changed(self, count: int) -> None:
-        self.dirty_label.setText(f"{count} unsaved edit{'s' if count != 1 else ''}"
-                                 if count else "")
+        self.dirty_label.setText(
+            f"{count} unsaved edit{'s' if count != 1 else ''}" if count else ""
+        )
         self.dirty_label.setVisible(bool(count))
         self._separators[self.dirty_label].setVisible(bool(count))
         self.setWindowModified(bool(count))
@@ -541,8 +594,9 @@ class MainWindow(QMainWindow):
 
     def import_roster(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import roster", "",
-                                                  "Roster files (*.json);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import roster", "", "Roster files (*.json);;All files (*)"
+            )
         if not path:
             return
         replace = False
@@ -552,7 +606,8 @@ class MainWindow(QMainWindow):
                 f"Import {Path(path).name} over {self.team.name}? Members are matched by name; "
                 "history is kept. Nothing changes if the file has a problem.",
                 (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Cancel),
-                QMessageBox.StandardButton.Cancel)
+                QMessageBox.StandardButton.Cancel,
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
             replace = True
@@ -574,8 +629,9 @@ class MainWindow(QMainWindow):
 
     def export_roster(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export roster", "roster.json",
-                                                  "Roster files (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export roster", "roster.json", "Roster files (*.json)"
+            )
         if not path:
             return
         db = self.ctx.db
@@ -598,7 +654,8 @@ class MainWindow(QMainWindow):
         self.ctx.messages.info(
             "About WhoseOnFirst",
             f"WhoseOnFirst {v}\nOn-call rotation and text notifications.\n\n"
-            f"Database: {_redacted(self.ctx.db.url)}\nYou are: {self.ctx.actor}")
+            f"Database: {_redacted(self.ctx.db.url)}\nYou are: {self.ctx.actor}",
+        )
 
     # --- window state --------------------------------------------------------------------
 
@@ -627,7 +684,8 @@ class MainWindow(QMainWindow):
                 f"You have {dirty} unsaved edit{'s' if dirty != 1 else ''}. Quit and discard "
                 f"{'them' if dirty != 1 else 'it'}?",
                 (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Cancel),
-                QMessageBox.StandardButton.Cancel)
+                QMessageBox.StandardButton.Cancel,
+            )
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return
@@ -650,4 +708,3 @@ def _redacted(url: str) -> str:
     from whoseonfirst_core.db.session import redact_url
 
     return redact_url(url)
-

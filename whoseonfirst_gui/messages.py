@@ -159,8 +159,9 @@ class MessageChannel(QObject):
             Level.WARNING: QMessageBox.Icon.Warning,
             Level.ERROR: QMessageBox.Icon.Critical,
         }[message.level]
-        box = QMessageBox(icon, message.title, message.text, QMessageBox.StandardButton.Ok,
-                          self._window)
+        box = QMessageBox(
+            icon, message.title, message.text, QMessageBox.StandardButton.Ok, self._window
+        )
         if message.details:
             box.setDetailedText(message.details)
         box.setAccessibleName(message.title)
@@ -205,14 +206,22 @@ class MessageChannel(QObject):
         self.asked.append(title)
         if not self.interactive:
             return self.choices.popleft() if self.choices else default
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.NoButton, self._window)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            text,
+            QMessageBox.StandardButton.NoButton,
+            self._window,
+        )
         if details:
             box.setDetailedText(details)
         by_key: dict[str, QPushButton] = {}
         for key, label in options:
-            role = (QMessageBox.ButtonRole.RejectRole if key == default
-                    else QMessageBox.ButtonRole.AcceptRole)
+            role = (
+                QMessageBox.ButtonRole.RejectRole
+                if key == default
+                else QMessageBox.ButtonRole.AcceptRole
+            )
             button = box.addButton(label, role)
             by_key[key] = button
         if default in by_key:

@@ -383,10 +383,7 @@ class CalendarPlan:
             raise PlanError("that member is not in this team any more (press F5 to reload)")
         if m.archived:
             raise PlanError(f"{m.name} is archived and cannot cover shifts")
-        pieces = [
-            s for s in self.pending_view().spans
-            if s.end > max(start, now) and s.start < end
-        ]
+        pieces = [s for s in self.pending_view().spans if s.end > max(start, now) and s.start < end]
         if pieces and all(s.member_id == c.member_id for s in pieces):
             raise PlanError(f"{m.name} is already on call then: nothing to change")
 
@@ -466,9 +463,7 @@ class CalendarPlan:
         self.check(edit)
         return Proposal(edit, self.describe(edit))
 
-    def _cover(
-        self, member_id: int, start: datetime, end: datetime, expected: int | None
-    ) -> Cover:
+    def _cover(self, member_id: int, start: datetime, end: datetime, expected: int | None) -> Cover:
         now_minute = self.now().replace(second=0, microsecond=0)
         if start < now_minute < end:
             start = now_minute
@@ -652,8 +647,10 @@ class CalendarPlan:
                     ),
                     override_id=None if pending_override else s.override_id,
                     override_reason=(
-                        None if s.override_id is None
-                        else reasons.get(s.override_id) if pending_override
+                        None
+                        if s.override_id is None
+                        else reasons.get(s.override_id)
+                        if pending_override
                         else stored_reason.get(s.override_id)
                     ),
                     is_override=s.override_id is not None,
@@ -661,9 +658,7 @@ class CalendarPlan:
                     notify=s.notify,
                 )
             )
-        gaps = tuple(
-            (g.start, g.end) for g in coverage_gaps(resolved, view.start, view.end)
-        )
+        gaps = tuple((g.start, g.end) for g in coverage_gaps(resolved, view.start, view.end))
         return PendingView(tuple(spans), gaps, tuple(stale))
 
 
@@ -711,8 +706,7 @@ def range_title(first_day: date, days: int, focus_month: int | None) -> str:
     last = first_day + timedelta(days=days - 1)
     if first_day.year != last.year:
         return (
-            f"{first_day:%b} {first_day.day}, {first_day.year} – "
-            f"{last:%b} {last.day}, {last.year}"
+            f"{first_day:%b} {first_day.day}, {first_day.year} – {last:%b} {last.day}, {last.year}"
         )
     return f"{first_day:%b} {first_day.day} – {last:%b} {last.day}, {last.year}"
 

@@ -38,7 +38,8 @@ class WeekBar(QWidget):
         desc = "; ".join(
             f"{name} {WEEKDAY_ABBR[(start // 1440) % 7]} {start % 1440 // 60:02d}:"
             f"{start % 60:02d} for {length // 60} h"
-            for name, start, length in self._blocks)
+            for name, start, length in self._blocks
+        )
         self.setAccessibleDescription(desc or "no shifts")
         self.setToolTip(desc.replace("; ", "\n") or "No shifts")
         self.update()
@@ -71,8 +72,7 @@ class WeekBar(QWidget):
                 p.setBrush(color)
                 p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
                 p.setPen(QColor("#FFFFFF"))
-                text = metrics.elidedText(name, Qt.TextElideMode.ElideRight,
-                                          int(rect.width()) - 8)
+                text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(rect.width()) - 8)
                 p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignCenter, text)
         # Day ticks and labels.
         p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1))

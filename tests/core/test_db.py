@@ -21,10 +21,19 @@ def test_instants_come_back_aware_utc(db: Database) -> None:
     load(db, roster(2))
     at = datetime(2026, 3, 8, 8, 0, tzinfo=timezone(timedelta(hours=-5)))
     with db.uow("t") as uow:
-        uow.session.add(Notification(
-            idempotency_key="k", kind="test", status="queued", recipient_name="x",
-            recipient_phone="+13125550101", body="b", due_at=at, created_at=at, triggered_by="t",
-        ))
+        uow.session.add(
+            Notification(
+                idempotency_key="k",
+                kind="test",
+                status="queued",
+                recipient_name="x",
+                recipient_phone="+13125550101",
+                body="b",
+                due_at=at,
+                created_at=at,
+                triggered_by="t",
+            )
+        )
         uow.commit()
     with db.reader() as uow:
         n = uow.session.query(Notification).one()
@@ -35,11 +44,19 @@ def test_instants_come_back_aware_utc(db: Database) -> None:
 def test_naive_datetimes_are_refused(db: Database) -> None:
     load(db, roster(2))
     with db.uow("t") as uow, pytest.raises(Exception, match="naive datetime"):
-        uow.session.add(Notification(
-            idempotency_key="k", kind="test", status="queued", recipient_name="x",
-            recipient_phone="+1", body="b", due_at=datetime(2026, 1, 1), created_at=datetime.now(UTC),
-            triggered_by="t",
-        ))
+        uow.session.add(
+            Notification(
+                idempotency_key="k",
+                kind="test",
+                status="queued",
+                recipient_name="x",
+                recipient_phone="+1",
+                body="b",
+                due_at=datetime(2026, 1, 1),
+                created_at=datetime.now(UTC),
+                triggered_by="t",
+            )
+        )
         uow.session.flush()
 
 
@@ -50,10 +67,19 @@ def test_idempotency_key_is_unique(db: Database) -> None:
 
     with db.uow("t") as uow, pytest.raises(IntegrityError):
         for _ in range(2):
-            uow.session.add(Notification(
-                idempotency_key="same", kind="test", status="queued", recipient_name="x",
-                recipient_phone="+1", body="b", due_at=now, created_at=now, triggered_by="t",
-            ))
+            uow.session.add(
+                Notification(
+                    idempotency_key="same",
+                    kind="test",
+                    status="queued",
+                    recipient_name="x",
+                    recipient_phone="+1",
+                    body="b",
+                    due_at=now,
+                    created_at=now,
+                    triggered_by="t",
+                )
+            )
             uow.session.flush()
 
 
@@ -87,14 +113,28 @@ def test_optimistic_version_refuses_a_stale_write(db: Database) -> None:
     with db.reader() as uow:
         ann = next(m for m in team.list_members(uow) if m.name == "Ann")
     with db.uow("a") as uow:
-        team.edit_member(uow, now, ann.id, expected_version=ann.version, name="Ann A",
-                         phone=ann.phone, secondary_phone=None)
+        team.edit_member(
+            uow,
+            now,
+            ann.id,
+            expected_version=ann.version,
+            name="Ann A",
+            phone=ann.phone,
+            secondary_phone=None,
+        )
         uow.commit()
     from whoseonfirst_core.usecases.errors import ConflictError
 
     with db.uow("b") as uow, pytest.raises(ConflictError, match="changed by someone else"):
-        team.edit_member(uow, now, ann.id, expected_version=ann.version, name="Ann B",
-                         phone=ann.phone, secondary_phone=None)
+        team.edit_member(
+            uow,
+            now,
+            ann.id,
+            expected_version=ann.version,
+            name="Ann B",
+            phone=ann.phone,
+            secondary_phone=None,
+        )
     # And at the ORM level, two sessions racing on the same row: the second flush fails.
     s1, s2 = db.new_session(write=False), db.new_session(write=False)
     try:

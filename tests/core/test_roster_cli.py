@@ -128,8 +128,9 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     (
         "bad start day",
         lambda d: d.update(
-            shifts=[{"name": "A", "start_day": "funday", "start_time": "08:00",
-                     "duration_hours": 24}]
+            shifts=[
+                {"name": "A", "start_day": "funday", "start_time": "08:00", "duration_hours": 24}
+            ]
         ),
         "shifts[0].start_day: day 'funday' is not a weekday name",
     ),

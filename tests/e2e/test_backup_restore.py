@@ -40,9 +40,15 @@ def cli(monkeypatch: pytest.MonkeyPatch, url: str, *argv: str) -> tuple[int, str
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", url)
     monkeypatch.setenv("WHOSEONFIRST_SMS_BACKEND", "dry-run")  # never text anyone
     monkeypatch.setenv("WHOSEONFIRST_LOG_FORMAT", "text")
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_FILE",
-                 "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID",
-                 "WHOSEONFIRST_TWILIO_API_URL", "WHOSEONFIRST_DATABASE_URL_FILE"):
+    for name in (
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_AUTH_TOKEN_FILE",
+        "TWILIO_FROM_NUMBER",
+        "TWILIO_MESSAGING_SERVICE_SID",
+        "WHOSEONFIRST_TWILIO_API_URL",
+        "WHOSEONFIRST_DATABASE_URL_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), clock=NOW, out=out, err=err)
@@ -58,10 +64,17 @@ def ok(result: tuple[int, str, str]) -> str:
 def team_roster() -> dict[str, Any]:
     return roster(
         5,
-        contacts=[{"name": "Hal", "phone": "+13125550199", "weekly_summary": True,
-                   "failure_alerts": True}],
-        overrides=[{"member": "Cal", "start": "2026-03-04T08:00:00-06:00",
-                    "end": "2026-03-05T08:00:00-06:00", "reason": "dentist"}],
+        contacts=[
+            {"name": "Hal", "phone": "+13125550199", "weekly_summary": True, "failure_alerts": True}
+        ],
+        overrides=[
+            {
+                "member": "Cal",
+                "start": "2026-03-04T08:00:00-06:00",
+                "end": "2026-03-05T08:00:00-06:00",
+                "reason": "dentist",
+            }
+        ],
     )
 
 
@@ -69,12 +82,16 @@ def table_dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted, read with a plain sqlite3 connection."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
-        )]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in tables}
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY name"
+            )
+        ]
+        return {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables
+        }
     finally:
         conn.close()
 

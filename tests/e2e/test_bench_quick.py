@@ -28,7 +28,11 @@ def test_every_benchmark_runs_in_quick_mode(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHOSEONFIRST_")}
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     data = json.loads(out.read_text())
@@ -41,5 +45,7 @@ def test_every_benchmark_runs_in_quick_mode(tmp_path: Path) -> None:
         value = figure["value"]
         assert value is None or (isinstance(value, int | float) and math.isfinite(value)), figure
         assert figure["status"] in ("pass", "FAIL", "info", "n/a"), figure
-    print(f"\nquick benchmark run: {data['seconds']} s "
-          + ", ".join(f"{k} {v['seconds']} s" for k, v in data["benchmarks"].items()))
+    print(
+        f"\nquick benchmark run: {data['seconds']} s "
+        + ", ".join(f"{k} {v['seconds']} s" for k, v in data["benchmarks"].items())
+    )

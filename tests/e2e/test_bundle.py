@@ -36,7 +36,12 @@ def test_bundle_builds_and_smoke_run_passes() -> None:
     env = {k: v for k, v in os.environ.items() if k != "WHOSEONFIRST_DATABASE_URL"}
     result = subprocess.run(
         [sys.executable, str(BUILD_APP)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     output = result.stdout[-6000:] + result.stderr[-6000:]
     assert result.returncode == 0, output
@@ -48,8 +53,9 @@ def test_bundle_builds_and_smoke_run_passes() -> None:
     assert 0 < report["size_mb"] < 400, "the bundle is no longer slim"
     smoke = report["smoke"]
     assert smoke["demo_pngs"] and smoke["first_run_pngs"]
-    assert not [k for k, v in smoke["selfcheck"].items()
-                if isinstance(v, str) and v.startswith("FAILED")]
+    assert not [
+        k for k, v in smoke["selfcheck"].items() if isinstance(v, str) and v.startswith("FAILED")
+    ]
 
     bundle = REPO / report["bundle"]
     info = json.loads((bundle / "build_info.json").read_text(encoding="utf-8"))
@@ -63,7 +69,17 @@ def test_bundle_builds_and_smoke_run_passes() -> None:
     # Slim: no Qt translations, no QML/network/WebEngine, none of the service's packages.
     names = {p.name for p in internal.rglob("*")}
     assert not [n for n in names if n.endswith(".qm")], "Qt translations were bundled"
-    for absent in ("QtNetwork", "QtQml", "QtQuick", "QtWebEngineCore", "Qt3DCore",
-                   "QtMultimedia", "twilio", "apscheduler", "prometheus_client", "tkinter"):
+    for absent in (
+        "QtNetwork",
+        "QtQml",
+        "QtQuick",
+        "QtWebEngineCore",
+        "Qt3DCore",
+        "QtMultimedia",
+        "twilio",
+        "apscheduler",
+        "prometheus_client",
+        "tkinter",
+    ):
         stems = {absent, f"libQt6{absent[2:]}"} if absent.startswith("Qt") else {absent}
         assert not [n for n in names if n.split(".")[0] in stems], f"{absent} was bundled"

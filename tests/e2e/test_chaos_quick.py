@@ -29,22 +29,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_quick_drills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     report = tmp_path / "chaos.json"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("WHOSEONFIRST_", "TWILIO_")) or k == "WHOSEONFIRST_REQUIRE_POSTGRES"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WHOSEONFIRST_", "TWILIO_")) or k == "WHOSEONFIRST_REQUIRE_POSTGRES"
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "chaos", "--quick", "--json", str(report)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     print(proc.stdout)
     assert report.exists(), f"the runner wrote no report:\n{proc.stderr[-3000:]}"
     results = json.loads(report.read_text())["results"]
     failed = [r for r in results if not r["ok"] and not (r["skipped"] and not r["errors"])]
-    assert not failed, "\n".join(
-        [proc.stdout[-4000:], proc.stderr[-2000:]]
-    )
+    assert not failed, "\n".join([proc.stdout[-4000:], proc.stderr[-2000:]])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert {r["drill"] for r in results} >= {"DST sweep", "bad input", "secrets and privacy",
-                                             "kill daemon (sqlite)"}
+    assert {r["drill"] for r in results} >= {
+        "DST sweep",
+        "bad input",
+        "secrets and privacy",
+        "kill daemon (sqlite)",
+    }
     daemon = next(r for r in results if r["drill"] == "kill daemon (sqlite)")
     assert daemon["expected"] and daemon["received"] == daemon["expected"], daemon
     skipped = [f"{r['drill']}: {r['skipped']}" for r in results if r["skipped"]]

@@ -39,8 +39,11 @@ def test_a_drill_database_sends_only_its_covers(tmp_path: Path, now: datetime) -
         clock.set(start)
         engine.tick()
         with db.reader() as uow:
-            sent = set(uow.session.execute(
-                select(Notification.recipient_phone, Notification.body)).tuples())
+            sent = set(
+                uow.session.execute(
+                    select(Notification.recipient_phone, Notification.body)
+                ).tuples()
+            )
     finally:
         db.dispose()
     assert sent == set(expected)

@@ -50,9 +50,7 @@ def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
             continue
-        assert not line.endswith("\\"), (
-            f"continuation lines make the unit hard to read: {line}"
-        )
+        assert not line.endswith("\\"), f"continuation lines make the unit hard to read: {line}"
         if line.startswith("[") and line.endswith("]"):
             current = sections.setdefault(line[1:-1], {})
             continue
@@ -77,9 +75,7 @@ def systemd_analyze() -> str:
             pytest.fail(
                 "CI must check the unit: install systemd-analyze (Debian: apt-get install systemd)"
             )
-        pytest.skip(
-            "systemd-analyze is not installed (Debian: apt-get install systemd)"
-        )
+        pytest.skip("systemd-analyze is not installed (Debian: apt-get install systemd)")
     return found
 
 
@@ -207,13 +203,9 @@ def test_env_example_explains_every_setting() -> None:
 def test_env_example_sets_only_the_database_and_no_secret() -> None:
     text = ENV_EXAMPLE.read_text()
     active = [
-        line
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
     ]
-    assert active == [
-        "WHOSEONFIRST_DATABASE_URL=sqlite:////var/lib/whoseonfirst/whoseonfirst.db"
-    ]
+    assert active == ["WHOSEONFIRST_DATABASE_URL=sqlite:////var/lib/whoseonfirst/whoseonfirst.db"]
     assert "/etc/whoseonfirst/credentials/twilio_auth_token" in text
 
 
@@ -264,10 +256,7 @@ def test_install_into_a_root_twice_gives_the_same_tree(tmp_path: Path) -> None:
     }
     assert {path: after_first[path][0] for path in expected} == expected
     assert after_first["etc/whoseonfirst/service.env"][1] == ENV_EXAMPLE.read_bytes()
-    assert (
-        after_first["etc/systemd/system/whoseonfirst-service.service"][1]
-        == UNIT.read_bytes()
-    )
+    assert after_first["etc/systemd/system/whoseonfirst-service.service"][1] == UNIT.read_bytes()
     # Not the real root: system changes are shown, not made.
     assert "would run: useradd --system" in first.stdout
     assert "would run: systemctl daemon-reload" in first.stdout
@@ -335,9 +324,7 @@ def test_containerfile_builds_on_ubi9_python312_and_runs_unprivileged() -> None:
 def test_containerfile_copies_only_paths_that_exist() -> None:
     for word, args in containerfile_instructions():
         if word == "COPY":
-            sources = [part for part in shlex.split(args) if not part.startswith("--")][
-                :-1
-            ]
+            sources = [part for part in shlex.split(args) if not part.startswith("--")][:-1]
             for source in sources:
                 assert (REPO / source).exists(), (
                     f"COPY source missing from the repository: {source}"
@@ -345,9 +332,7 @@ def test_containerfile_copies_only_paths_that_exist() -> None:
 
 
 def test_containerfile_health_check_asks_healthz() -> None:
-    (health,) = [
-        args for word, args in containerfile_instructions() if word == "HEALTHCHECK"
-    ]
+    (health,) = [args for word, args in containerfile_instructions() if word == "HEALTHCHECK"]
     command = shlex.split(health.split(" CMD ", 1)[1])
     assert command[:2] == ["python", "-c"]
     assert "http://127.0.0.1:8787/healthz" in command[2]
@@ -387,8 +372,6 @@ def test_entrypoint_runs_other_subcommands_without_migrating(
     fake_service: tuple[Path, dict[str, str]],
 ) -> None:
     calls, env = fake_service
-    subprocess.run(
-        ["sh", str(ENTRYPOINT), "backup", "/data/copy.db"], env=env, check=True
-    )
+    subprocess.run(["sh", str(ENTRYPOINT), "backup", "/data/copy.db"], env=env, check=True)
 
     assert calls.read_text().splitlines() == ["backup /data/copy.db"]

@@ -79,8 +79,11 @@ def test_the_daemon_texts_at_the_due_instant_and_stops_cleanly_on_sigterm(
     with FakeTwilio() as fake:
         fake.set_status_script(["delivered"])
         env = {
-            **{k: v for k, v in os.environ.items()
-               if not k.startswith(("WHOSEONFIRST_", "TWILIO_", "NOTIFY_", "WATCHDOG_"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("WHOSEONFIRST_", "TWILIO_", "NOTIFY_", "WATCHDOG_"))
+            },
             "WHOSEONFIRST_DATABASE_URL": url,
             "TWILIO_ACCOUNT_SID": fake.account_sid,
             "TWILIO_AUTH_TOKEN": fake.auth_token,
@@ -91,7 +94,10 @@ def test_the_daemon_texts_at_the_due_instant_and_stops_cleanly_on_sigterm(
         }
         proc = subprocess.Popen(
             [sys.executable, "-m", "whoseonfirst_service", "run"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             ready = sock.recv(1024).decode()
@@ -104,13 +110,16 @@ def test_the_daemon_texts_at_the_due_instant_and_stops_cleanly_on_sigterm(
             assert not [r for r in fake.create_requests if r.form.get("To") == CAL]
 
             logs += read_json_lines_until(
-                proc, lambda r: r.get("event") == "sent" and "Cal Chen" in r.get("msg", ""),
+                proc,
+                lambda r: r.get("event") == "sent" and "Cal Chen" in r.get("msg", ""),
                 LEAD_TIME.total_seconds() + 30,
             )
             [request] = [r for r in fake.create_requests if r.form.get("To") == CAL]
             delay = (request.received_at - due).total_seconds()
-            print(f"\nshift start {due.isoformat()}: the text reached the fake Twilio "
-                  f"{delay:.3f} s after the due instant")
+            print(
+                f"\nshift start {due.isoformat()}: the text reached the fake Twilio "
+                f"{delay:.3f} s after the due instant"
+            )
             assert 0 <= delay < 3, delay
             assert request.form["Body"].startswith("WhoseOnFirst: Hi Cal Chen, you are on call")
         finally:

@@ -111,8 +111,9 @@ def make_ctx(qtbot: Any) -> Iterator[ContextFactory]:
     """Build app contexts with a recording message channel; all are shut down afterwards."""
     made: list[AppContext] = []
 
-    def factory(db: Database, clock: FixedClock, *, actor: str = ACTOR,
-                read_only: bool = False) -> AppContext:
+    def factory(
+        db: Database, clock: FixedClock, *, actor: str = ACTOR, read_only: bool = False
+    ) -> AppContext:
         ctx = make_context(db, clock, actor, interactive=False, read_only=read_only)
         made.append(ctx)
         return ctx
@@ -125,8 +126,11 @@ def make_ctx(qtbot: Any) -> Iterator[ContextFactory]:
             leftovers.append(ctx)
         ctx.runner.shutdown()
         # A bug in a page shows up as "Something went wrong" in the channel: never acceptable.
-        bugs += [f"{m.title}: {m.details or m.text}" for m in ctx.messages.sink
-                 if m.title == "Something went wrong"]
+        bugs += [
+            f"{m.title}: {m.details or m.text}"
+            for m in ctx.messages.sink
+            if m.title == "Something went wrong"
+        ]
     assert not leftovers, "a test left background tasks running"
     assert not bugs, "\n".join(bugs)
 

@@ -21,8 +21,7 @@ from whoseonfirst_gui.main_window import MainWindow
 from whoseonfirst_gui.messages import MessageChannel
 
 
-def answer_first_run(monkeypatch: pytest.MonkeyPatch, choice: str,
-                     name: str = "Platform") -> None:
+def answer_first_run(monkeypatch: pytest.MonkeyPatch, choice: str, name: str = "Platform") -> None:
     def fake_exec(dialog: FirstRunDialog) -> int:
         dialog._chosen(choice)
         if choice == FirstRunDialog.NEW:
@@ -34,9 +33,9 @@ def answer_first_run(monkeypatch: pytest.MonkeyPatch, choice: str,
 
 
 @pytest.mark.parametrize("choice", [FirstRunDialog.NEW, FirstRunDialog.DEMO])
-def test_first_run_creates_the_team(choice: str, qtbot: Any, tmp_path: Path,
-                                    clock: FixedClock,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_run_creates_the_team(
+    choice: str, qtbot: Any, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     answer_first_run(monkeypatch, choice)
     controller = AppController(clock, "tester@host")
     controller.messages.interactive = False
@@ -50,15 +49,19 @@ def test_first_run_creates_the_team(choice: str, qtbot: Any, tmp_path: Path,
             members = list_members(uow)
         if choice == FirstRunDialog.NEW:
             assert (settings.team_name, settings.timezone, members) == (
-                "Platform", "America/New_York", [])
+                "Platform",
+                "America/New_York",
+                [],
+            )
         else:
             assert settings.team_name == "Support (demo)" and len(members) == 7
     finally:
         opened.db.dispose()
 
 
-def test_start_opens_a_window_on_the_given_database(qtbot: Any, demo_db: Database,
-                                                    clock: FixedClock) -> None:
+def test_start_opens_a_window_on_the_given_database(
+    qtbot: Any, demo_db: Database, clock: FixedClock
+) -> None:
     controller = AppController(clock, "tester@host")
     controller.messages.interactive = False
     assert controller.start(demo_db.url)
@@ -72,8 +75,9 @@ def test_start_opens_a_window_on_the_given_database(qtbot: Any, demo_db: Databas
     window.ctx.db.dispose()
 
 
-def test_export_then_import_roster(qtbot: Any, ctx: AppContext, demo_db: Database,
-                                   tmp_path: Path, clock: FixedClock) -> None:
+def test_export_then_import_roster(
+    qtbot: Any, ctx: AppContext, demo_db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
     window = MainWindow(ctx, poll=False)
     qtbot.addWidget(window)
     window.refresh_all()
@@ -96,9 +100,9 @@ def test_export_then_import_roster(qtbot: Any, ctx: AppContext, demo_db: Databas
     window.shutdown()
 
 
-def test_bad_roster_file_is_refused_with_the_reason(qtbot: Any, ctx: AppContext,
-                                                    demo_db: Database,
-                                                    tmp_path: Path) -> None:
+def test_bad_roster_file_is_refused_with_the_reason(
+    qtbot: Any, ctx: AppContext, demo_db: Database, tmp_path: Path
+) -> None:
     window = MainWindow(ctx, poll=False)
     qtbot.addWidget(window)
     window.refresh_all()

@@ -42,15 +42,34 @@ DRILL = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
 )
 WAIT_MS = 5000
 
 NASTY = [
-    "", "   ", "\t\n", "Ben\x00Brooks", "\x1b[31mred", "Robert'); DROP TABLE members;--",
-    "\" OR 1=1 --", "%s%n%x", "{name}", "\u202eevil\u202c", "🙂" * 40, "Zoë\u0301\u0301",
-    "名前 テスト", "مرحبا", "x" * 101, "é" * 2000, "a\u200bb", "\ufeffBOM",
+    "",
+    "   ",
+    "\t\n",
+    "Ben\x00Brooks",
+    "\x1b[31mred",
+    "Robert'); DROP TABLE members;--",
+    '" OR 1=1 --',
+    "%s%n%x",
+    "{name}",
+    "\u202eevil\u202c",
+    "🙂" * 40,
+    "Zoë\u0301\u0301",
+    "名前 テスト",
+    "مرحبا",
+    "x" * 101,
+    "é" * 2000,
+    "a\u200bb",
+    "\ufeffBOM",
 ]
 hostile = st.one_of(
     st.sampled_from(NASTY),
@@ -60,15 +79,44 @@ hostile = st.one_of(
 phones = st.one_of(
     hostile,
     st.integers(110, 198).map(lambda n: f"(312) 555-0{n}"),  # valid and unused (mostly)
-    st.sampled_from(["+44 20 7946 0958", "555-12", "(123) 456-7890", "(312) 555-0101",
-                     "+1 312 555 0102", "++13125550150", "tel:+13125550150", "3125550150"]),
+    st.sampled_from(
+        [
+            "+44 20 7946 0958",
+            "555-12",
+            "(123) 456-7890",
+            "(312) 555-0101",
+            "+1 312 555 0102",
+            "++13125550150",
+            "tel:+13125550150",
+            "3125550150",
+        ]
+    ),
 )
 templates = st.one_of(
     hostile,
-    st.lists(st.sampled_from([
-        *(f"{{{p}}}" for p in PLACEHOLDERS), "{", "}", "{{", "}}", "{when}", "{name!r}",
-        "{start:>5}", "{0}", "{}", "Hi ", "on call ", "☎", "\x00", "\n", "é" * 300,
-    ]), max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                *(f"{{{p}}}" for p in PLACEHOLDERS),
+                "{",
+                "}",
+                "{{",
+                "}}",
+                "{when}",
+                "{name!r}",
+                "{start:>5}",
+                "{0}",
+                "{}",
+                "Hi ",
+                "on call ",
+                "☎",
+                "\x00",
+                "\n",
+                "é" * 300,
+            ]
+        ),
+        max_size=12,
+    ).map("".join),
 )
 
 
@@ -127,8 +175,12 @@ def test_member_dialog_refuses_what_it_cannot_save_and_saves_the_rest(
     seen = {"saved": 0, "refused": 0, "refused on save": 0}
 
     @DRILL
-    @given(name=hostile, phone=phones, secondary=st.one_of(st.just(""), phones),
-           notes=st.one_of(st.just(""), hostile))
+    @given(
+        name=hostile,
+        phone=phones,
+        secondary=st.one_of(st.just(""), phones),
+        notes=st.one_of(st.just(""), hostile),
+    )
     def drill(name: str, phone: str, secondary: str, notes: str) -> None:
         dialog = MemberDialog(ctx)
         qtbot.addWidget(dialog)
@@ -138,8 +190,10 @@ def test_member_dialog_refuses_what_it_cannot_save_and_saves_the_rest(
         dialog.notes_edit.setPlainText(notes)
         # Either a problem is shown at once, or the database check runs and enables OK (or
         # shows the clash it found).
-        qtbot.waitUntil(lambda: dialog.ok_button.isEnabled()
-                        or any(dialog.field_error(k) for k in FIELDS), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: dialog.ok_button.isEnabled() or any(dialog.field_error(k) for k in FIELDS),
+            timeout=WAIT_MS,
+        )
         before = _member_names(shared_demo_db)
         if not dialog.ok_button.isEnabled():
             shown = [dialog.field_error(k) for k in FIELDS if dialog.field_error(k)]
@@ -156,8 +210,9 @@ def test_member_dialog_refuses_what_it_cannot_save_and_saves_the_rest(
             # Saved — or refused by the use case with the reason under the field it names
             # (the dialog checks notes only for length before OK; the use case also refuses
             # control characters, which PostgreSQL could not store).
-            qtbot.waitUntil(lambda: bool(saved) or any(dialog.field_error(k) for k in FIELDS),
-                            timeout=WAIT_MS)
+            qtbot.waitUntil(
+                lambda: bool(saved) or any(dialog.field_error(k) for k in FIELDS), timeout=WAIT_MS
+            )
             ctx.runner.wait_idle()
             assert not _not_saved(ctx)
             if saved:
@@ -206,8 +261,10 @@ def test_template_editor_never_offers_to_save_a_broken_template(
     page.template.setPlainText("Hi {name} 🙂 '; DROP TABLE settings;-- {start}→{end} ({team})")
     qtbot.waitUntil(page.save_button.isEnabled, timeout=WAIT_MS)
     page.save_button.click()
-    qtbot.waitUntil(lambda: get_settings_of(demo_db).shift_start_template.startswith("Hi {name} 🙂"),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: get_settings_of(demo_db).shift_start_template.startswith("Hi {name} 🙂"),
+        timeout=WAIT_MS,
+    )
     ctx.runner.wait_idle()
 
 
@@ -228,9 +285,24 @@ def test_settings_form_names_the_problem_and_keeps_save_disabled(
     from whoseonfirst_core.usecases.config import settings_problems
 
     @DRILL
-    @given(value=st.one_of(hostile, st.sampled_from(
-        ["America/Chicag0", "UTC+5", "../etc/passwd", "America/", " America/Denver",
-         "Europe/London", "Pacific/Chatham", "Etc/GMT+12", "Mars/Olympus"])))
+    @given(
+        value=st.one_of(
+            hostile,
+            st.sampled_from(
+                [
+                    "America/Chicag0",
+                    "UTC+5",
+                    "../etc/passwd",
+                    "America/",
+                    " America/Denver",
+                    "Europe/London",
+                    "Pacific/Chatham",
+                    "Etc/GMT+12",
+                    "Mars/Olympus",
+                ]
+            ),
+        )
+    )
     def drill(value: str) -> None:
         page.team_name.setText(saved_name)
         page.timezone.setCurrentText(saved_zone)
@@ -252,11 +324,12 @@ def test_settings_form_names_the_problem_and_keeps_save_disabled(
 
     drill()
     page.timezone.setCurrentText(saved_zone)
-    page.team_name.setText("Ops 🙂 \"Night\" ';--")
+    page.team_name.setText('Ops 🙂 "Night" \';--')
     qtbot.waitUntil(page.save_button.isEnabled, timeout=WAIT_MS)
     page.save_button.click()
-    qtbot.waitUntil(lambda: get_settings_of(demo_db).team_name == "Ops 🙂 \"Night\" ';--",
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: get_settings_of(demo_db).team_name == 'Ops 🙂 "Night" \';--', timeout=WAIT_MS
+    )
     ctx.runner.wait_idle()
 
 
@@ -307,8 +380,12 @@ def test_contact_dialog_saves_or_says_why_not(
         if not ok.isEnabled():
             # Refused in the dialog, with the reason under the field (an empty field is
             # simply not done yet).
-            assert (dialog.name_error.text() or dialog.phone_error.text()
-                    or not name.strip() or not phone.strip())
+            assert (
+                dialog.name_error.text()
+                or dialog.phone_error.text()
+                or not name.strip()
+                or not phone.strip()
+            )
             dialog.reject()
             assert contacts() == before
             return

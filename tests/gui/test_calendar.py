@@ -54,15 +54,17 @@ def _open_page(qtbot: Any, ctx: AppContext) -> CalendarPage:
 
 
 @pytest.fixture
-def page(qtbot: Any, make_ctx: ContextFactory, shared_demo_db: Database, clock: FixedClock
-         ) -> CalendarPage:
+def page(
+    qtbot: Any, make_ctx: ContextFactory, shared_demo_db: Database, clock: FixedClock
+) -> CalendarPage:
     """The calendar on the demo team, on SQLite and on PostgreSQL."""
     return _open_page(qtbot, make_ctx(shared_demo_db, clock))
 
 
 @pytest.fixture
-def sqlite_page(qtbot: Any, make_ctx: ContextFactory, demo_db: Database, clock: FixedClock
-                ) -> CalendarPage:
+def sqlite_page(
+    qtbot: Any, make_ctx: ContextFactory, demo_db: Database, clock: FixedClock
+) -> CalendarPage:
     return _open_page(qtbot, make_ctx(demo_db, clock))
 
 
@@ -96,8 +98,13 @@ def resolved(db: Database, first: date, days: int) -> list[tuple[str, str, str, 
     with db.reader() as uow:
         view = schedule.preview(uow, first, days)
     return [
-        (iso_local(s.start, CHI), iso_local(s.end, CHI), s.member_name.split()[0],
-         (s.scheduled_member_name or "").split()[0] or None, s.is_override)
+        (
+            iso_local(s.start, CHI),
+            iso_local(s.end, CHI),
+            s.member_name.split()[0],
+            (s.scheduled_member_name or "").split()[0] or None,
+            s.is_override,
+        )
         for s in view.spans
         if s.start >= view.start
     ]
@@ -121,7 +128,13 @@ def test_models_pass_qtmodeltester(page: CalendarPage, qtmodeltester: Any) -> No
     qtmodeltester.check(page.model)
     assert page.model.rowCount() == 7
     assert [who(page, d) for d in (MON, TUE, WED, THU, FRI, SAT, SUN)] == [
-        "Ann", "Ben", "Ben", "Cal", "Dee", "Eve", "Fay"
+        "Ann",
+        "Ben",
+        "Ben",
+        "Cal",
+        "Dee",
+        "Eve",
+        "Fay",
     ]
     # With a pending edit (dashed) and in the month layout.
     assert drop_member(page, "Gus", chip(page, WED))
@@ -159,7 +172,8 @@ def test_drop_member_on_thursday_then_undo_redo_and_save(page: CalendarPage) -> 
     assert isinstance(edit, Cover)
     assert (edit.member_id, edit.reason) == (member_id(page, "Ann"), "sick")
     assert (edit.start, edit.end) == (
-        datetime(2026, 3, 5, 14, tzinfo=UTC), datetime(2026, 3, 6, 14, tzinfo=UTC)
+        datetime(2026, 3, 5, 14, tzinfo=UTC),
+        datetime(2026, 3, 6, 14, tzinfo=UTC),
     )
     assert who(page, THU) == "Ann"
     assert chip(page, THU).data(Roles.PENDING) is True
@@ -181,7 +195,13 @@ def test_drop_member_on_thursday_then_undo_redo_and_save(page: CalendarPage) -> 
     save(page)
     assert override_count(db) == 1
     thursday = resolved(db, THU, 1)
-    assert ("2026-03-05T08:00:00-06:00", "2026-03-06T08:00:00-06:00", "Ann", "Cal", True) in thursday
+    assert (
+        "2026-03-05T08:00:00-06:00",
+        "2026-03-06T08:00:00-06:00",
+        "Ann",
+        "Cal",
+        True,
+    ) in thursday
     assert page.pending_count() == 0
     assert page.undo_stack.count() == 0 and page.undo_stack.isClean()
     # The reload after the save shows the stored override, no longer pending.
@@ -224,7 +244,8 @@ def test_drop_on_one_day_of_the_48h_chip_covers_that_day_only(page: CalendarPage
     edit = page.plan.edits[0]
     assert isinstance(edit, Cover)
     assert (edit.start, edit.end) == (
-        datetime(2026, 3, 4, 14, tzinfo=UTC), datetime(2026, 3, 5, 14, tzinfo=UTC)
+        datetime(2026, 3, 4, 14, tzinfo=UTC),
+        datetime(2026, 3, 5, 14, tzinfo=UTC),
     )
     # The popup would also offer the whole shift.
     assert len(proposals[0].alternatives) == 2
@@ -283,10 +304,18 @@ def test_context_menu_cover_makes_the_same_edit_as_the_drop(page: CalendarPage) 
 def test_context_menu_swap_cancel_and_show_texts(page: CalendarPage, qtbot: Any) -> None:
     db = page.ctx.db
     with db.uow("other admin") as uow:
-        apply_calendar_plan(uow, page.ctx.clock.now(), [
-            Cover(member_id(page, "Eve"), datetime(2026, 3, 6, 14, tzinfo=UTC),
-                  datetime(2026, 3, 7, 14, tzinfo=UTC), "training")
-        ])
+        apply_calendar_plan(
+            uow,
+            page.ctx.clock.now(),
+            [
+                Cover(
+                    member_id(page, "Eve"),
+                    datetime(2026, 3, 6, 14, tzinfo=UTC),
+                    datetime(2026, 3, 7, 14, tzinfo=UTC),
+                    "training",
+                )
+            ],
+        )
         uow.commit()
     page.refresh()
     assert page.ctx.runner.wait_idle(5000)
@@ -401,10 +430,18 @@ def test_live_refresh_keeps_pending_edits(page: CalendarPage) -> None:
     db = page.ctx.db
     assert drop_member(page, "Ann", chip(page, THU))
     with db.uow("other admin") as uow:
-        apply_calendar_plan(uow, page.ctx.clock.now(), [
-            Cover(member_id(page, "Gus"), datetime(2026, 3, 7, 14, tzinfo=UTC),
-                  datetime(2026, 3, 8, 13, tzinfo=UTC), "swap with a friend")
-        ])
+        apply_calendar_plan(
+            uow,
+            page.ctx.clock.now(),
+            [
+                Cover(
+                    member_id(page, "Gus"),
+                    datetime(2026, 3, 7, 14, tzinfo=UTC),
+                    datetime(2026, 3, 8, 13, tzinfo=UTC),
+                    "swap with a friend",
+                )
+            ],
+        )
         uow.commit()
     page.ctx.events.data_changed.emit()
     assert page.ctx.runner.wait_idle(5000)
@@ -419,10 +456,18 @@ def test_saving_over_a_newer_change_asks(sqlite_page: CalendarPage, choice: str)
     db = page.ctx.db
     assert drop_member(page, "Ann", chip(page, THU))  # planned while Cal was on call
     with db.uow("other admin") as uow:
-        apply_calendar_plan(uow, page.ctx.clock.now(), [
-            Cover(member_id(page, "Ben"), datetime(2026, 3, 5, 14, tzinfo=UTC),
-                  datetime(2026, 3, 6, 14, tzinfo=UTC), "theirs")
-        ])
+        apply_calendar_plan(
+            uow,
+            page.ctx.clock.now(),
+            [
+                Cover(
+                    member_id(page, "Ben"),
+                    datetime(2026, 3, 5, 14, tzinfo=UTC),
+                    datetime(2026, 3, 6, 14, tzinfo=UTC),
+                    "theirs",
+                )
+            ],
+        )
         uow.commit()
     page.ctx.messages.choices.append(choice)
     save(page)
@@ -486,11 +531,15 @@ def test_mime_payloads_round_trip_and_reject_junk() -> None:
         with pytest.raises(mime.PayloadError):
             mime.parse_member(raw)
     with pytest.raises(mime.PayloadError):
-        mime.parse_span(b'{"entry_id": 1, "start": "2026-03-05T08:00:00", '
-                        b'"end": "2026-03-06T08:00:00-06:00", "member_id": 3}')  # naive start
+        mime.parse_span(
+            b'{"entry_id": 1, "start": "2026-03-05T08:00:00", '
+            b'"end": "2026-03-06T08:00:00-06:00", "member_id": 3}'
+        )  # naive start
     with pytest.raises(mime.PayloadError):
-        mime.parse_span(b'{"entry_id": 1, "start": "2026-03-06T08:00:00-06:00", '
-                        b'"end": "2026-03-05T08:00:00-06:00", "member_id": 3}')
+        mime.parse_span(
+            b'{"entry_id": 1, "start": "2026-03-06T08:00:00-06:00", '
+            b'"end": "2026-03-05T08:00:00-06:00", "member_id": 3}'
+        )
 
 
 def test_malformed_drop_is_refused(page: CalendarPage) -> None:
@@ -511,13 +560,17 @@ def test_plan_validation_messages(sqlite_db: Database, clock: FixedClock) -> Non
     with pytest.raises(PlanError, match="must end after it starts"):
         plan.add(Cover(ann, thu, thu))
     with pytest.raises(PlanError, match="past shifts are read-only"):
-        plan.add(Cover(ann, datetime(2026, 3, 1, 14, tzinfo=UTC), datetime(2026, 3, 2, 12, tzinfo=UTC)))
+        plan.add(
+            Cover(ann, datetime(2026, 3, 1, 14, tzinfo=UTC), datetime(2026, 3, 2, 12, tzinfo=UTC))
+        )
     thu_entry = next(e.id for e in view.entries if e.shift_name == "Thursday")
     with pytest.raises(PlanError, match="cannot be swapped with itself"):
         plan.add(Swap(thu_entry, thu_entry))
     mon_entry = next(e.id for e in view.entries if e.shift_name == "Monday")
     with pytest.raises(PlanError, match="already on call"):
-        plan.add(Cover(ann, datetime(2026, 3, 2, 14, tzinfo=UTC), datetime(2026, 3, 3, 14, tzinfo=UTC)))
+        plan.add(
+            Cover(ann, datetime(2026, 3, 2, 14, tzinfo=UTC), datetime(2026, 3, 3, 14, tzinfo=UTC))
+        )
     plan.add(Swap(mon_entry, thu_entry))
     assert plan.pending_count == 1
     # Pending spans resolve in order: the swap shows Cal on Monday and Ann on Thursday.
@@ -601,10 +654,18 @@ def test_keep_mine_reapplies_the_edits_that_still_make_sense(page: CalendarPage)
     db = page.ctx.db
     now = page.ctx.clock.now()
     with db.uow("other admin") as uow:
-        apply_calendar_plan(uow, now, [
-            Cover(member_id(page, "Eve"), datetime(2026, 3, 6, 14, tzinfo=UTC),
-                  datetime(2026, 3, 7, 14, tzinfo=UTC), "training")
-        ])
+        apply_calendar_plan(
+            uow,
+            now,
+            [
+                Cover(
+                    member_id(page, "Eve"),
+                    datetime(2026, 3, 6, 14, tzinfo=UTC),
+                    datetime(2026, 3, 7, 14, tzinfo=UTC),
+                    "training",
+                )
+            ],
+        )
         uow.commit()
     page.refresh()
     assert page.ctx.runner.wait_idle(5000)
@@ -612,11 +673,19 @@ def test_keep_mine_reapplies_the_edits_that_still_make_sense(page: CalendarPage)
     assert drop_member(page, "Ann", chip(page, THU))  # planned edit 2
     with db.uow("other admin") as uow:  # meanwhile: their own cancel, and a cover of Thursday
         override_id = uow.session.scalar(select(Override.id))
-        apply_calendar_plan(uow, now, [
-            CancelOverride(int(override_id or 0)),
-            Cover(member_id(page, "Ben"), datetime(2026, 3, 5, 14, tzinfo=UTC),
-                  datetime(2026, 3, 6, 14, tzinfo=UTC), "theirs"),
-        ])
+        apply_calendar_plan(
+            uow,
+            now,
+            [
+                CancelOverride(int(override_id or 0)),
+                Cover(
+                    member_id(page, "Ben"),
+                    datetime(2026, 3, 5, 14, tzinfo=UTC),
+                    datetime(2026, 3, 6, 14, tzinfo=UTC),
+                    "theirs",
+                ),
+            ],
+        )
         uow.commit()
     page.ctx.messages.choices.append("mine")
     save(page)
@@ -677,12 +746,18 @@ def test_chip_tooltips_show_what_happened_to_the_shift_start_text(
 
     with FakeTwilio(clock=clock.now) as fake:
         fake.set_status_script(["delivered"])
-        backend = sms_mod.TwilioBackend(fake.account_sid, fake.auth_token,
-                                        from_number="+13125550100", api_url=fake.base_url)
+        backend = sms_mod.TwilioBackend(
+            fake.account_sid, fake.auth_token, from_number="+13125550100", api_url=fake.base_url
+        )
         try:
-            engine = engine_mod.Engine(demo_db, backend, clock, rng=random.Random(1),
-                                       instance_id="gui-test",
-                                       settings=engine_mod.EngineSettings())
+            engine = engine_mod.Engine(
+                demo_db,
+                backend,
+                clock,
+                rng=random.Random(1),
+                instance_id="gui-test",
+                settings=engine_mod.EngineSettings(),
+            )
             clock.set(datetime(2026, 3, 2, 14, 0, 1, tzinfo=UTC))  # Mon 08:00:01 CST
             engine.tick()  # Ann's text (and the weekly summary) go out
             clock.advance(timedelta(minutes=1))

@@ -27,8 +27,7 @@ from whoseonfirst_gui.connections import (
 )
 from whoseonfirst_gui.messages import MessageChannel
 
-PROFILE = ConnectionProfile("Ops", host="db01.example.com", port=5433, database="wof",
-                            user="alice")
+PROFILE = ConnectionProfile("Ops", host="db01.example.com", port=5433, database="wof", user="alice")
 
 
 def test_profile_round_trip_without_password(isolated_settings: Path) -> None:
@@ -44,15 +43,17 @@ def test_profile_round_trip_without_password(isolated_settings: Path) -> None:
 
 
 def test_password_goes_to_the_keyring_never_to_settings(
-        memory_keyring: MemoryKeyring, isolated_settings: Path, qtbot: Any) -> None:
+    memory_keyring: MemoryKeyring, isolated_settings: Path, qtbot: Any
+) -> None:
     store, secrets = ProfileStore(), SecretStore()
     dialog = ProfileDialog(store, secrets, PROFILE)
     qtbot.addWidget(dialog)
     dialog.password.setText("s3cret-pw")
     url = dialog.remember(MessageChannel(interactive=False))
     assert "s3cret-pw" in url and url.startswith("postgresql+psycopg://alice:")
-    assert memory_keyring.passwords == {("whoseonfirst", "alice@db01.example.com:5433/wof"):
-                                        "s3cret-pw"}
+    assert memory_keyring.passwords == {
+        ("whoseonfirst", "alice@db01.example.com:5433/wof"): "s3cret-pw"
+    }
     QSettings().sync()
     for f in isolated_settings.rglob("*"):
         if f.is_file():
@@ -60,11 +61,12 @@ def test_password_goes_to_the_keyring_never_to_settings(
     assert secrets.get(store.profiles()[0]) == "s3cret-pw"
 
 
-@pytest.mark.parametrize("backend", [fail.Keyring(), chainer.ChainerBackend()],
-                         ids=["fail", "empty-chainer"])
+@pytest.mark.parametrize(
+    "backend", [fail.Keyring(), chainer.ChainerBackend()], ids=["fail", "empty-chainer"]
+)
 def test_no_secure_keyring_refuses_to_save_and_says_so(
-        backend: Any, isolated_settings: Path, qtbot: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    backend: Any, isolated_settings: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if isinstance(backend, chainer.ChainerBackend):
         monkeypatch.setattr(chainer.ChainerBackend, "backends", [])
     keyring.set_keyring(backend)
@@ -106,16 +108,18 @@ def test_sqlite_is_migrated_on_open(tmp_path: Path) -> None:
 
 def test_read_only_sqlite_file_opens_read_only(sqlite_url: str) -> None:
     path = sqlite_url.removeprefix("sqlite:///")
-    opened = open_database(f"sqlite:///file:{path}?mode=ro&uri=true",
-                           MessageChannel(interactive=False))
+    opened = open_database(
+        f"sqlite:///file:{path}?mode=ro&uri=true", MessageChannel(interactive=False)
+    )
     try:
         assert opened.read_only
     finally:
         opened.db.dispose()
 
 
-def test_read_only_detection_for_unwritable_file(sqlite_url: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_only_detection_for_unwritable_file(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import whoseonfirst_gui.connections as connections
 
     monkeypatch.setattr(connections, "can_write", lambda _path: False)
@@ -129,20 +133,25 @@ def test_read_only_detection_for_unwritable_file(sqlite_url: str,
 def test_postgresql_migration_is_offered_not_forced(pg_server: Any) -> None:
     from pytest_postgresql.janitor import DatabaseJanitor
 
-    janitor = DatabaseJanitor(user=pg_server.user, host=pg_server.host, port=pg_server.port,
-                              dbname="wof_gui_empty")
+    janitor = DatabaseJanitor(
+        user=pg_server.user, host=pg_server.host, port=pg_server.port, dbname="wof_gui_empty"
+    )
     janitor.init()
     try:
         url = pg_server.url("wof_gui_empty")
         with pytest.raises(OpenError, match="needs a schema upgrade"):
-            open_database(url, MessageChannel(interactive=False),
-                          ask_to_migrate=lambda _u, _b, _h: False)
+            open_database(
+                url, MessageChannel(interactive=False), ask_to_migrate=lambda _u, _b, _h: False
+            )
         db = Database(url)
         assert needs_upgrade(db)
         db.dispose()
         asked: list[str] = []
-        opened = open_database(url, MessageChannel(interactive=False),
-                               ask_to_migrate=lambda u, _b, _h: asked.append(u) or True)
+        opened = open_database(
+            url,
+            MessageChannel(interactive=False),
+            ask_to_migrate=lambda u, _b, _h: asked.append(u) or True,
+        )
         assert asked and "wof_gui_empty" in asked[0]
         assert not needs_upgrade(opened.db) and not opened.read_only
         opened.db.dispose()
@@ -159,8 +168,7 @@ def test_postgresql_viewer_role_is_read_only(pg_url: str) -> None:
         conn.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO wof_viewer"))
     from sqlalchemy.engine import make_url
 
-    viewer_url = make_url(pg_url).set(username="wof_viewer").render_as_string(
-        hide_password=False)
+    viewer_url = make_url(pg_url).set(username="wof_viewer").render_as_string(hide_password=False)
     try:
         opened = open_database(viewer_url, MessageChannel(interactive=False))
         assert opened.read_only
@@ -177,8 +185,10 @@ def test_postgresql_viewer_role_is_read_only(pg_url: str) -> None:
 
 def test_unreachable_database_says_what_to_do() -> None:
     with pytest.raises(OpenError, match="Check the address") as info:
-        open_database("postgresql+psycopg://alice:topsecret@127.0.0.1:1/wof?connect_timeout=2",
-                      MessageChannel(interactive=False))
+        open_database(
+            "postgresql+psycopg://alice:topsecret@127.0.0.1:1/wof?connect_timeout=2",
+            MessageChannel(interactive=False),
+        )
     assert "topsecret" not in str(info.value)
 
 

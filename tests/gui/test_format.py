@@ -11,8 +11,11 @@ from whoseonfirst_gui import format as fmt
     ("code", "message", "shown"),
     [
         (30003, "Unreachable destination handset", "30003 Unreachable destination handset"),
-        (21614, "the number is not a mobile number (21614)",
-         "the number is not a mobile number (21614)"),
+        (
+            21614,
+            "the number is not a mobile number (21614)",
+            "the number is not a mobile number (21614)",
+        ),
         (None, "no answer from Twilio within 10 s", "no answer from Twilio within 10 s"),
         (429, None, "429"),
         (None, None, ""),

@@ -23,8 +23,16 @@ from whoseonfirst_gui.pages.team import TeamPage
 def rename(db: Database, clock: FixedClock, who: str, new_name: str, actor: str = "A") -> None:
     with db.uow(actor) as uow:
         m = next(x for x in list_members(uow) if x.name == who)
-        edit_member(uow, clock.now(), m.id, expected_version=m.version, name=new_name,
-                    phone=m.phone, secondary_phone=m.secondary_phone, notes=m.notes)
+        edit_member(
+            uow,
+            clock.now(),
+            m.id,
+            expected_version=m.version,
+            name=new_name,
+            phone=m.phone,
+            secondary_phone=m.secondary_phone,
+            notes=m.notes,
+        )
         uow.commit()
 
 
@@ -44,9 +52,9 @@ def test_poll_interval_is_within_the_five_second_promise() -> None:
     assert POLL_INTERVAL_MS <= 2000
 
 
-def test_b_sees_a_saved_change_within_one_poll(qtbot: Any, make_ctx: Any,
-                                               shared_demo_db: Database,
-                                               clock: FixedClock) -> None:
+def test_b_sees_a_saved_change_within_one_poll(
+    qtbot: Any, make_ctx: Any, shared_demo_db: Database, clock: FixedClock
+) -> None:
     a = make_ctx(shared_demo_db, clock, actor="alice@ws1")
     b = make_ctx(shared_demo_db, clock, actor="bob@ws2")
     page_b = TeamPage(b)
@@ -67,17 +75,21 @@ def test_b_sees_a_saved_change_within_one_poll(qtbot: Any, make_ctx: Any,
     # One poll of B (what its timer does every 2 s) brings the change in.
     with qtbot.waitSignal(b.events.data_changed, timeout=5000):
         poller_b.poll_now()
-    qtbot.waitUntil(lambda: any(r.member.name == "Ann Archer-Lee" for r in page_b.model.rows()),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(r.member.name == "Ann Archer-Lee" for r in page_b.model.rows()), timeout=5000
+    )
     # A poll with nothing new does not reload.
-    with (qtbot.assertNotEmitted(b.events.data_changed, wait=100),
-          qtbot.waitSignal(poller_b.polled, timeout=5000)):
+    with (
+        qtbot.assertNotEmitted(b.events.data_changed, wait=100),
+        qtbot.waitSignal(poller_b.polled, timeout=5000),
+    ):
         poller_b.poll_now()
     poller_b.stop()
 
 
 def test_b_saving_over_a_newer_change_gets_the_conflict_dialog(
-        qtbot: Any, make_ctx: Any, shared_demo_db: Database, clock: FixedClock) -> None:
+    qtbot: Any, make_ctx: Any, shared_demo_db: Database, clock: FixedClock
+) -> None:
     b = make_ctx(shared_demo_db, clock, actor="bob@ws2")
     ann_id = member_id(shared_demo_db, "Ann Archer")
     dialog_b = MemberDialog(b, member(shared_demo_db, ann_id))  # B opens Ann (version 1)
@@ -95,9 +107,9 @@ def test_b_saving_over_a_newer_change_gets_the_conflict_dialog(
     assert not dialog_b.isVisible() and dialog_b.result() == MemberDialog.DialogCode.Rejected
 
 
-def test_keep_mine_overwrites_only_when_asked(qtbot: Any, make_ctx: Any,
-                                             shared_demo_db: Database,
-                                             clock: FixedClock) -> None:
+def test_keep_mine_overwrites_only_when_asked(
+    qtbot: Any, make_ctx: Any, shared_demo_db: Database, clock: FixedClock
+) -> None:
     b = make_ctx(shared_demo_db, clock, actor="bob@ws2")
     ann_id = member_id(shared_demo_db, "Ann Archer")
     dialog_b = MemberDialog(b, member(shared_demo_db, ann_id))
@@ -113,7 +125,8 @@ def test_keep_mine_overwrites_only_when_asked(qtbot: Any, make_ctx: Any,
 
 
 def test_settings_edits_survive_a_refresh_and_conflict_on_save(
-        qtbot: Any, make_ctx: Any, shared_demo_db: Database, clock: FixedClock) -> None:
+    qtbot: Any, make_ctx: Any, shared_demo_db: Database, clock: FixedClock
+) -> None:
     b = make_ctx(shared_demo_db, clock, actor="bob@ws2")
     page = SettingsPage(b)
     qtbot.addWidget(page)
@@ -126,8 +139,9 @@ def test_settings_edits_survive_a_refresh_and_conflict_on_save(
 
     with shared_demo_db.uow("alice@ws1") as uow:  # A changes the team name meanwhile
         s = get_settings(uow)
-        update_settings(uow, clock.now(), SettingsChange(team_name="Ops"),
-                        expected_version=s.version)
+        update_settings(
+            uow, clock.now(), SettingsChange(team_name="Ops"), expected_version=s.version
+        )
         uow.commit()
     with qtbot.waitSignal(b.events.data_changed, timeout=5000):
         poller.poll_now()
@@ -158,7 +172,8 @@ def _horizon(db: Database) -> int:
 
 
 def test_an_unreachable_database_is_shown_then_recovers(
-        qtbot: Any, ctx: AppContext, monkeypatch: Any) -> None:
+    qtbot: Any, ctx: AppContext, monkeypatch: Any
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     import whoseonfirst_gui.live as live

@@ -22,8 +22,16 @@ from whoseonfirst_gui.app import main
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.main_window import PAGES, MainWindow
 
-SLUGS = ["dashboard", "calendar", "team", "shifts", "notifications", "settings", "audit",
-         "test_send"]
+SLUGS = [
+    "dashboard",
+    "calendar",
+    "team",
+    "shifts",
+    "notifications",
+    "settings",
+    "audit",
+    "test_send",
+]
 
 
 @pytest.fixture
@@ -38,25 +46,33 @@ def window(qtbot: Any, ctx: AppContext) -> Any:
 
 def add_heartbeat(db: Database, clock: FixedClock, age: timedelta) -> None:
     with db.uow("service") as uow:
-        uow.session.add(ServiceHeartbeat(
-            instance_id="vm1", host="rhel-vm-01", version="1.0.0", sms_backend="twilio",
-            started_at=clock.now() - timedelta(hours=1), last_tick_at=clock.now() - age))
+        uow.session.add(
+            ServiceHeartbeat(
+                instance_id="vm1",
+                host="rhel-vm-01",
+                version="1.0.0",
+                sms_backend="twilio",
+                started_at=clock.now() - timedelta(hours=1),
+                last_tick_at=clock.now() - age,
+            )
+        )
         bump(uow.session)
         uow.commit()
 
 
 def test_every_page_is_there_including_the_calendar(window: MainWindow) -> None:
     assert window.slugs == SLUGS
-    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == \
-        [p.title for p in PAGES]
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
+        p.title for p in PAGES
+    ]
     from whoseonfirst_gui.pages.calendar import CalendarPage
 
     assert isinstance(window.page("calendar"), CalendarPage)
 
 
-def test_status_bar_shows_team_database_and_heartbeat(qtbot: Any, window: MainWindow,
-                                                      ctx: AppContext, demo_db: Database,
-                                                      clock: FixedClock) -> None:
+def test_status_bar_shows_team_database_and_heartbeat(
+    qtbot: Any, window: MainWindow, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     qtbot.waitUntil(lambda: window.team_label.text() == "Support (demo)")
     assert window.db_label.text() == "SQLite whoseonfirst.db"
     with qtbot.waitSignal(window.poller.polled, timeout=5000):
@@ -72,8 +88,9 @@ def test_status_bar_shows_team_database_and_heartbeat(qtbot: Any, window: MainWi
     assert window.service_label.text() == "Service: silent since Mon 06:59 CST"
 
 
-def test_unsaved_edits_count_in_the_status_bar(qtbot: Any, window: MainWindow,
-                                               ctx: AppContext) -> None:
+def test_unsaved_edits_count_in_the_status_bar(
+    qtbot: Any, window: MainWindow, ctx: AppContext
+) -> None:
     assert not window.dirty_label.isVisibleTo(window)
     ctx.report_dirty("calendar", 2)
     assert window.dirty_label.text() == "2 unsaved edits"
@@ -142,17 +159,20 @@ def test_find_and_refresh_shortcuts(qtbot: Any, window: MainWindow) -> None:
     assert "F5" in [s.toString() for s in window.refresh_action.shortcuts()]
 
 
-def test_badges_come_from_the_pages(qtbot: Any, ctx: AppContext, demo_db: Database,
-                                    clock: FixedClock) -> None:
+def test_badges_come_from_the_pages(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     from sqlalchemy import update
 
     from whoseonfirst_core.db.models import Notification
 
     with demo_db.uow("service") as uow:
         n = queue_text(uow, clock.now(), to="+13125550101")
-        uow.session.execute(update(Notification).where(Notification.id == n.id)
-                            .values(status="failed", error_code=21610,
-                                    error_message="recipient opted out"))
+        uow.session.execute(
+            update(Notification)
+            .where(Notification.id == n.id)
+            .values(status="failed", error_code=21610, error_message="recipient opted out")
+        )
         uow.commit()
     w = MainWindow(ctx, poll=False)
     qtbot.addWidget(w)
@@ -208,8 +228,14 @@ def test_accessible_names_on_controls(window: MainWindow) -> None:
         QPlainTextEdit,
     )
 
-    kinds = (QAbstractButton, QLineEdit, QAbstractItemView, QComboBox, QAbstractSpinBox,
-             QPlainTextEdit)
+    kinds = (
+        QAbstractButton,
+        QLineEdit,
+        QAbstractItemView,
+        QComboBox,
+        QAbstractSpinBox,
+        QPlainTextEdit,
+    )
     unnamed = []
     for page in window.pages:
         if type(page).__name__ == "CalendarPage":
@@ -236,8 +262,11 @@ def test_screenshots_in_process(tmp_path: Path, demo_db: Database, qtbot: Any) -
         image = QImage(str(png))
         assert image.width() >= 1200 and image.height() >= 700
         # Not a blank canvas: plenty of distinct colours (text, chips, widgets).
-        colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
-                   for y in range(0, image.height(), 7)}
+        colours = {
+            image.pixel(x, y)
+            for x in range(0, image.width(), 7)
+            for y in range(0, image.height(), 7)
+        }
         assert len(colours) > 8, png.name
 
 
@@ -246,9 +275,18 @@ def test_screenshots_command_exits_zero(tmp_path: Path, demo_db: Database) -> No
     """The real console entry point, in its own process (so the exit code is the real one)."""
     out = tmp_path / "cli-shots"
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from whoseonfirst_gui.app import main; "
-         "sys.exit(main())", "--database", demo_db.url, "--screenshots", str(out)],
-        capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from whoseonfirst_gui.app import main; sys.exit(main())",
+            "--database",
+            demo_db.url,
+            "--screenshots",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(p.stem for p in out.glob("*.png")) == sorted(SLUGS)

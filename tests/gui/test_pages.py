@@ -41,8 +41,9 @@ def loaded(qtbot: Any, page: Any) -> Any:
 # --- dashboard -----------------------------------------------------------------------------
 
 
-def test_dashboard_now_next_week_and_attention(qtbot: Any, ctx: AppContext,
-                                               clock: FixedClock) -> None:
+def test_dashboard_now_next_week_and_attention(
+    qtbot: Any, ctx: AppContext, clock: FixedClock
+) -> None:
     clock.advance(timedelta(hours=2))  # Mon 09:00 CST: Ann is on call
     page = loaded(qtbot, DashboardPage(ctx))
     data = page.data
@@ -51,14 +52,21 @@ def test_dashboard_now_next_week_and_attention(qtbot: Any, ctx: AppContext,
     assert "Ann&nbsp;Archer" in page.now_label.text() and "+1 312-555-0101" in page.now_label.text()
     assert [s.member_name for s in data.upcoming] == ["Ben Brooks", "Cal Chen", "Dee Diaz"]
     chips = [c[0][0] + c[0][2] for c in (cell.chips for cell in data.week)]
-    assert chips == ["Ann Archer", "Ben Brooks (48h)", "Ben Brooks (continues)", "Cal Chen",
-                     "Dee Diaz", "Eve Evans", "Fay Fisher"]
+    assert chips == [
+        "Ann Archer",
+        "Ben Brooks (48h)",
+        "Ben Brooks (continues)",
+        "Cal Chen",
+        "Dee Diaz",
+        "Eve Evans",
+        "Fay Fisher",
+    ]
     assert any("never run" in a.text for a in data.attention)  # no service yet
 
 
-def test_dashboard_empty_database_says_what_to_do(qtbot: Any, make_ctx: Any,
-                                                  sqlite_db: Database,
-                                                  clock: FixedClock) -> None:
+def test_dashboard_empty_database_says_what_to_do(
+    qtbot: Any, make_ctx: Any, sqlite_db: Database, clock: FixedClock
+) -> None:
     page = loaded(qtbot, DashboardPage(make_ctx(sqlite_db, clock)))
     assert page.stack.currentWidget() is page.empty
     assert "No team yet" in page.empty.label.text()
@@ -100,8 +108,9 @@ def test_save_pattern_from_a_date(qtbot: Any, ctx: AppContext, demo_db: Database
     assert ctx.dirty_count == 0
 
 
-def test_pattern_conflict_is_caught(qtbot: Any, ctx: AppContext, demo_db: Database,
-                                   clock: FixedClock) -> None:
+def test_pattern_conflict_is_caught(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     from whoseonfirst_core.usecases.config import set_pattern
 
     page = loaded(qtbot, ShiftsPage(ctx))
@@ -137,23 +146,41 @@ def add_texts(db: Database, clock: FixedClock, n: int) -> list[int]:
     ids = []
     with db.uow("t") as uow:
         for i in range(n):
-            ids.append(queue_text(uow, clock.now() + timedelta(minutes=i),
-                                  to="+13125550101" if i % 2 else "+13125550102").id)
+            ids.append(
+                queue_text(
+                    uow,
+                    clock.now() + timedelta(minutes=i),
+                    to="+13125550101" if i % 2 else "+13125550102",
+                ).id
+            )
         uow.commit()
     return ids
 
 
-def test_texts_filters_paging_details_and_resend(qtbot: Any, ctx: AppContext,
-                                                 demo_db: Database, clock: FixedClock) -> None:
+def test_texts_filters_paging_details_and_resend(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     ids = add_texts(demo_db, clock, PAGE_SIZE + 5)
     with demo_db.uow("service") as uow:
-        uow.session.execute(update(Notification).where(Notification.id == ids[0]).values(
-            status="failed", error_code=21211, error_message="invalid 'To' number",
-            attempts=1))
-        uow.session.add(NotificationAttempt(
-            notification_id=ids[0], number=1, started_at=clock.now(), finished_at=clock.now(),
-            outcome="failed", error_code=21211, error_message="invalid 'To' number",
-            instance_id="vm1"))
+        uow.session.execute(
+            update(Notification)
+            .where(Notification.id == ids[0])
+            .values(
+                status="failed", error_code=21211, error_message="invalid 'To' number", attempts=1
+            )
+        )
+        uow.session.add(
+            NotificationAttempt(
+                notification_id=ids[0],
+                number=1,
+                started_at=clock.now(),
+                finished_at=clock.now(),
+                outcome="failed",
+                error_code=21211,
+                error_message="invalid 'To' number",
+                instance_id="vm1",
+            )
+        )
         uow.commit()
     page = loaded(qtbot, NotificationsPage(ctx))
     page.kind_combo.setCurrentIndex(page.kind_combo.findData("test"))
@@ -183,16 +210,18 @@ def test_texts_filters_paging_details_and_resend(qtbot: Any, ctx: AppContext,
     assert [(m.recipient_name, m.status) for m in manual] == [("Ben Brooks", "queued")]
 
 
-def test_unfiltered_history_total(qtbot: Any, ctx: AppContext, demo_db: Database,
-                                  clock: FixedClock) -> None:
+def test_unfiltered_history_total(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     add_texts(demo_db, clock, PAGE_SIZE + 5)
     page = loaded(qtbot, NotificationsPage(ctx))
     assert page.page_label.text() == f"1–{PAGE_SIZE} of {PAGE_SIZE + 5}"
     assert page.older_button.isEnabled()
 
 
-def test_texts_text_search(qtbot: Any, ctx: AppContext, demo_db: Database,
-                           clock: FixedClock) -> None:
+def test_texts_text_search(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     add_texts(demo_db, clock, 4)
     page = loaded(qtbot, NotificationsPage(ctx))
     assert page.details.toPlainText()  # the newest text's details
@@ -210,12 +239,14 @@ def test_texts_text_search(qtbot: Any, ctx: AppContext, demo_db: Database,
 def on_page_two(qtbot: Any, page: NotificationsPage) -> None:
     """Move to the second (last) page of PAGE_SIZE + 5 texts."""
     page.older_button.click()
-    qtbot.waitUntil(lambda: page.page_label.text() == f"{PAGE_SIZE + 1}–{PAGE_SIZE + 5} of "
-                                                      f"{PAGE_SIZE + 5}")
+    qtbot.waitUntil(
+        lambda: page.page_label.text() == f"{PAGE_SIZE + 1}–{PAGE_SIZE + 5} of {PAGE_SIZE + 5}"
+    )
 
 
-def test_texts_paging_buttons_stop_at_either_end(qtbot: Any, ctx: AppContext,
-                                                 demo_db: Database, clock: FixedClock) -> None:
+def test_texts_paging_buttons_stop_at_either_end(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     add_texts(demo_db, clock, PAGE_SIZE + 5)
     page = loaded(qtbot, NotificationsPage(ctx))
     newest = page.model.notification_at(0)
@@ -241,8 +272,12 @@ NEW_TEXT_FILTERS: dict[str, Callable[[Any, NotificationsPage], None]] = {
 
 @pytest.mark.parametrize("change", NEW_TEXT_FILTERS.values(), ids=NEW_TEXT_FILTERS.keys())
 def test_texts_new_filter_starts_at_the_newest(
-        qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock,
-        change: Callable[[Any, NotificationsPage], None]) -> None:
+    qtbot: Any,
+    ctx: AppContext,
+    demo_db: Database,
+    clock: FixedClock,
+    change: Callable[[Any, NotificationsPage], None],
+) -> None:
     add_texts(demo_db, clock, PAGE_SIZE + 5)
     page = loaded(qtbot, NotificationsPage(ctx))
     on_page_two(qtbot, page)
@@ -253,9 +288,9 @@ def test_texts_new_filter_starts_at_the_newest(
     assert first is not None and first.due_at == clock.now() + timedelta(minutes=PAGE_SIZE + 4)
 
 
-def test_texts_page_that_emptied_shows_the_last_page(qtbot: Any, ctx: AppContext,
-                                                     demo_db: Database,
-                                                     clock: FixedClock) -> None:
+def test_texts_page_that_emptied_shows_the_last_page(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     ids = add_texts(demo_db, clock, PAGE_SIZE + 5)
     page = loaded(qtbot, NotificationsPage(ctx))
     on_page_two(qtbot, page)
@@ -268,12 +303,16 @@ def test_texts_page_that_emptied_shows_the_last_page(qtbot: Any, ctx: AppContext
     assert not page.newer_button.isEnabled() and not page.older_button.isEnabled()
 
 
-@pytest.mark.parametrize(("page_class", "newer", "older"), [
-    (NotificationsPage, "Newer page", "Older page"),
-    (AuditPage, "Newer changes", "Older changes"),
-])
-def test_paging_buttons_have_names_and_mnemonics(qtbot: Any, ctx: AppContext, page_class: Any,
-                                                 newer: str, older: str) -> None:
+@pytest.mark.parametrize(
+    ("page_class", "newer", "older"),
+    [
+        (NotificationsPage, "Newer page", "Older page"),
+        (AuditPage, "Newer changes", "Older changes"),
+    ],
+)
+def test_paging_buttons_have_names_and_mnemonics(
+    qtbot: Any, ctx: AppContext, page_class: Any, newer: str, older: str
+) -> None:
     page = loaded(qtbot, page_class(ctx))
     assert page.newer_button.accessibleName() == newer
     assert page.older_button.accessibleName() == older
@@ -287,10 +326,11 @@ def test_paging_buttons_have_names_and_mnemonics(qtbot: Any, ctx: AppContext, pa
 def test_template_preview_segments_and_problems(qtbot: Any, ctx: AppContext) -> None:
     page = loaded(qtbot, SettingsPage(ctx))
     assert page.preview.text() == (
-        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST "
-        "(24h).")
-    assert page.segments.text().startswith(f"{len(page.preview.text())} characters, 1 segment "
-                                           "(GSM-7)")
+        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+    )
+    assert page.segments.text().startswith(
+        f"{len(page.preview.text())} characters, 1 segment (GSM-7)"
+    )
     page.template.setPlainText("Hi {name} ☎ {when}")
     qtbot.waitUntil(lambda: "{when}" in page.template_problems.text())
     assert not page.save_button.isEnabled()
@@ -355,14 +395,13 @@ def _contacts(db: Database) -> Any:
 # --- audit ---------------------------------------------------------------------------------
 
 
-def test_audit_lists_changes_with_before_and_after(qtbot: Any, ctx: AppContext,
-                                                   demo_db: Database,
-                                                   clock: FixedClock) -> None:
+def test_audit_lists_changes_with_before_and_after(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     from whoseonfirst_core.usecases.config import SettingsChange, update_settings
 
     with demo_db.uow("alice@ws1") as uow:
-        update_settings(uow, clock.now(), SettingsChange(horizon_weeks=16),
-                        expected_version=None)
+        update_settings(uow, clock.now(), SettingsChange(horizon_weeks=16), expected_version=None)
         uow.commit()
     page = loaded(qtbot, AuditPage(ctx))
     assert page.model.rowCount() >= 3
@@ -381,13 +420,15 @@ def add_audit_entries(db: Database, clock: FixedClock, n: int) -> None:
 
     with db.uow("bulk@ws2") as uow:
         for i in range(n):
-            record_audit(uow, clock.now() + timedelta(minutes=i), "bulk", "member", i,
-                         f"bulk change {i}")
+            record_audit(
+                uow, clock.now() + timedelta(minutes=i), "bulk", "member", i, f"bulk change {i}"
+            )
         uow.commit()
 
 
-def test_audit_pages_through_the_log(qtbot: Any, ctx: AppContext, demo_db: Database,
-                                     clock: FixedClock) -> None:
+def test_audit_pages_through_the_log(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     size = audit.PAGE_SIZE
     add_audit_entries(demo_db, clock, size + 5)
     page = loaded(qtbot, AuditPage(ctx))
@@ -455,12 +496,23 @@ def test_dashboard_shows_the_current_shifts_text_to_the_second(
     start = datetime(2026, 3, 2, 14, tzinfo=UTC)
     with demo_db.uow("service") as uow:
         ann = next(m for m in list_members(uow) if m.name == "Ann Archer")
-        uow.session.add(Notification(
-            idempotency_key="shift_start:test", kind="shift_start", status="delivered",
-            member_id=ann.id, recipient_name=ann.name, recipient_phone=ann.phone,
-            body="on call", due_at=start, span_start=start, created_at=start,
-            sent_at=start + timedelta(seconds=1), delivered_at=start + timedelta(seconds=3),
-            triggered_by="service"))
+        uow.session.add(
+            Notification(
+                idempotency_key="shift_start:test",
+                kind="shift_start",
+                status="delivered",
+                member_id=ann.id,
+                recipient_name=ann.name,
+                recipient_phone=ann.phone,
+                body="on call",
+                due_at=start,
+                span_start=start,
+                created_at=start,
+                sent_at=start + timedelta(seconds=1),
+                delivered_at=start + timedelta(seconds=3),
+                triggered_by="service",
+            )
+        )
         uow.commit()
     page.refresh()
     qtbot.waitUntil(lambda: "delivered" in page.now_label.text())

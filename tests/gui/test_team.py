@@ -57,8 +57,9 @@ def apply_impact(qtbot: Any, page: TeamPage, day: date) -> None:
     dialog.apply_button.click()
 
 
-def test_drop_reorders_from_the_chosen_date_not_before(qtbot: Any, ctx: AppContext,
-                                                       demo_db: Database) -> None:
+def test_drop_reorders_from_the_chosen_date_not_before(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     page = open_page(qtbot, ctx)
     before_week1 = who_by_day(demo_db, MON, 7)
     before_later = who_by_day(demo_db, NEXT_MON, 14)
@@ -91,7 +92,8 @@ def test_drop_reorders_from_the_chosen_date_not_before(qtbot: Any, ctx: AppConte
 
 
 def test_preview_lists_people_before_apply_and_cancel_restores(
-        qtbot: Any, ctx: AppContext, demo_db: Database) -> None:
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     page = open_page(qtbot, ctx)
     model = page.model
     data = model.mimeData([model.index(model.row_of(member_id(demo_db, "Ann Archer")), 1)])
@@ -116,8 +118,13 @@ def test_real_drop_event_on_the_view(qtbot: Any, ctx: AppContext, demo_db: Datab
     data = QMimeData()
     data.setData(mime.MEMBER_MIME, mime.member_bytes(member_id(demo_db, "Cal Chen")))
     target = view.visualRect(page.proxy.index(0, TeamModel.NAME)).center() + QPoint(0, -2)
-    event = QDropEvent(QPointF(target), Qt.DropAction.MoveAction, data,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(target),
+        Qt.DropAction.MoveAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     view.dropEvent(event)
     assert page.model.rows()[0].member.name == "Cal Chen"
     assert page.impact_dialog is not None
@@ -136,8 +143,9 @@ def test_malformed_drop_is_refused(qtbot: Any, ctx: AppContext) -> None:
     assert page.impact_dialog is None
 
 
-def test_keyboard_move_up_uses_the_same_flow(qtbot: Any, ctx: AppContext,
-                                             demo_db: Database) -> None:
+def test_keyboard_move_up_uses_the_same_flow(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     page = open_page(qtbot, ctx)
     page.select_member(member_id(demo_db, "Ben Brooks"))
     page.team_actions["up"].trigger()
@@ -171,8 +179,9 @@ def test_invalid_phone_disables_ok_and_says_why(qtbot: Any, ctx: AppContext) -> 
     assert dialog.ok_button.isEnabled()
 
 
-def test_duplicate_phone_is_refused_naming_the_other_member(qtbot: Any, ctx: AppContext,
-                                                            demo_db: Database) -> None:
+def test_duplicate_phone_is_refused_naming_the_other_member(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     dialog = open_dialog(qtbot, ctx)
     dialog.name_edit.setText("Hal Hughes")
     with qtbot.waitSignal(dialog.validated, timeout=5000):
@@ -197,8 +206,9 @@ def test_secondary_duplicate_and_name_clash(qtbot: Any, ctx: AppContext) -> None
     assert dialog.field_error("secondary phone") == "+1 312-555-0105 already belongs to Eve Evans"
 
 
-def test_add_member_saves_through_the_use_case(qtbot: Any, ctx: AppContext,
-                                               demo_db: Database) -> None:
+def test_add_member_saves_through_the_use_case(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     dialog = open_dialog(qtbot, ctx)
     dialog.name_edit.setText("  Hal   Hughes ")
     with qtbot.waitSignal(dialog.validated, timeout=5000):
@@ -208,8 +218,9 @@ def test_add_member_saves_through_the_use_case(qtbot: Any, ctx: AppContext,
     assert names_in_order(demo_db)[-1] == "Hal Hughes"
 
 
-def test_edit_member_keeps_ok_for_own_number(qtbot: Any, ctx: AppContext,
-                                             demo_db: Database) -> None:
+def test_edit_member_keeps_ok_for_own_number(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     with demo_db.reader() as uow:
         ben = next(m for m in list_members(uow) if m.name == "Ben Brooks")
     dialog = open_dialog(qtbot, ctx, ben)
@@ -219,16 +230,15 @@ def test_edit_member_keeps_ok_for_own_number(qtbot: Any, ctx: AppContext,
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.ok_button.click()
     with demo_db.reader() as uow:
-        assert next(m for m in list_members(uow) if m.name == "Ben Brooks").notes == \
-            "prefers texts"
+        assert next(m for m in list_members(uow) if m.name == "Ben Brooks").notes == "prefers texts"
 
 
 # --- activate / deactivate / archive --------------------------------------------------------
 
 
-def test_deactivate_with_effective_date_and_preview(qtbot: Any, ctx: AppContext,
-                                                    demo_db: Database,
-                                                    clock: FixedClock) -> None:
+def test_deactivate_with_effective_date_and_preview(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     page = open_page(qtbot, ctx)
     dee = member_id(demo_db, "Dee Diaz")
     page.select_member(dee)
@@ -249,8 +259,9 @@ def test_deactivate_with_effective_date_and_preview(qtbot: Any, ctx: AppContext,
     assert all(name != "Dee Diaz" for _s, name in who_by_day(demo_db, NEXT_MON, 28))
 
 
-def test_earliest_effective_date_is_enforced(qtbot: Any, ctx: AppContext,
-                                             demo_db: Database, clock: FixedClock) -> None:
+def test_earliest_effective_date_is_enforced(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     clock.advance(timedelta(hours=2))  # Mon 09:00: Ann's shift has started
     page = open_page(qtbot, ctx)
     page.select_member(member_id(demo_db, "Ann Archer"))
@@ -262,7 +273,8 @@ def test_earliest_effective_date_is_enforced(qtbot: Any, ctx: AppContext,
 
 
 def test_archive_needs_the_impact_dialog_then_hides_the_member(
-        qtbot: Any, ctx: AppContext, demo_db: Database) -> None:
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     page = open_page(qtbot, ctx)
     page.select_member(member_id(demo_db, "Gus Grant"))
     page.team_actions["archive"].trigger()
@@ -273,8 +285,9 @@ def test_archive_needs_the_impact_dialog_then_hides_the_member(
     assert page.proxy.rowCount() == 7
 
 
-def test_read_only_disables_editing(qtbot: Any, make_ctx: Any, demo_db: Database,
-                                    clock: FixedClock) -> None:
+def test_read_only_disables_editing(
+    qtbot: Any, make_ctx: Any, demo_db: Database, clock: FixedClock
+) -> None:
     ro = make_ctx(demo_db, clock, read_only=True)
     page = open_page(qtbot, ro)
     page.apply_read_only(True)

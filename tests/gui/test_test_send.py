@@ -33,8 +33,9 @@ def texts(db: Database) -> list[Any]:
     return rows
 
 
-def test_send_to_a_member_shows_the_row_queued(qtbot: Any, ctx: AppContext,
-                                               demo_db: Database) -> None:
+def test_send_to_a_member_shows_the_row_queued(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
     page = open_page(qtbot, ctx)
     page.select_member(member_id(demo_db, "Cal Chen"))
     assert page.send_button.isEnabled()
@@ -43,8 +44,9 @@ def test_send_to_a_member_shows_the_row_queued(qtbot: Any, ctx: AppContext,
     assert page.tracked is not None and page.tracked.status == "queued"
     assert "queued" in page.status_label.text() and "Cal Chen" in page.status_label.text()
     rows = texts(demo_db)
-    assert [(r.recipient_name, r.status, r.triggered_by) for r in rows] == \
-        [("Cal Chen", "queued", ctx.actor)]
+    assert [(r.recipient_name, r.status, r.triggered_by) for r in rows] == [
+        ("Cal Chen", "queued", ctx.actor)
+    ]
     assert page.track_timer.isActive()  # it keeps looking until the text is delivered/failed
 
 
@@ -64,7 +66,8 @@ def test_send_to_any_number_validates_it(qtbot: Any, ctx: AppContext, demo_db: D
 
 
 def test_page_follows_the_status_as_the_service_updates_it(
-        qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock) -> None:
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     """The service's side is simulated with plain row updates (any service does the same)."""
     page = open_page(qtbot, ctx)
     poller = RevisionPoller(ctx)
@@ -74,42 +77,59 @@ def test_page_follows_the_status_as_the_service_updates_it(
     page.send_button.click()
     qtbot.waitUntil(lambda: page.tracked is not None, timeout=5000)
     nid = page.tracked.id  # type: ignore[union-attr]
-    for status, column in (("sent", Notification.sent_at), ("delivered",
-                                                            Notification.delivered_at)):
+    for status, column in (
+        ("sent", Notification.sent_at),
+        ("delivered", Notification.delivered_at),
+    ):
         clock.advance(timedelta(seconds=2))
         with demo_db.uow("service") as uow:
-            uow.session.execute(update(Notification).where(Notification.id == nid)
-                                .values({Notification.status: status, column: clock.now()}))
+            uow.session.execute(
+                update(Notification)
+                .where(Notification.id == nid)
+                .values({Notification.status: status, column: clock.now()})
+            )
             uow.commit()
         with qtbot.waitSignal(ctx.events.data_changed, timeout=5000):
             poller.poll_now()
-        qtbot.waitUntil(lambda s=status: page.tracked is not None and page.tracked.status == s,
-                        timeout=5000)
+        qtbot.waitUntil(
+            lambda s=status: page.tracked is not None and page.tracked.status == s, timeout=5000
+        )
         assert f">{status}<" in page.status_label.text()
-    assert "queued Mon 07:00:00 CST → sent Mon 07:00:02 CST → delivered Mon 07:00:04 CST" in \
-        page.status_label.text()
+    assert (
+        "queued Mon 07:00:00 CST → sent Mon 07:00:02 CST → delivered Mon 07:00:04 CST"
+        in page.status_label.text()
+    )
     assert not page.track_timer.isActive()
     poller.stop()
 
 
-def test_stale_heartbeat_is_said_plainly(qtbot: Any, ctx: AppContext, demo_db: Database,
-                                         clock: FixedClock) -> None:
+def test_stale_heartbeat_is_said_plainly(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     page = open_page(qtbot, ctx)
     assert page.service_label.text() == (
         "The service has never checked in on this database; the text will wait in the queue "
-        "until it runs.")
+        "until it runs."
+    )
     with demo_db.uow("service") as uow:
-        uow.session.add(ServiceHeartbeat(
-            instance_id="vm1", host="rhel-vm-01", version="1.0", sms_backend="twilio",
-            started_at=clock.now() - timedelta(hours=3),
-            last_tick_at=clock.now() - timedelta(minutes=10)))
+        uow.session.add(
+            ServiceHeartbeat(
+                instance_id="vm1",
+                host="rhel-vm-01",
+                version="1.0",
+                sms_backend="twilio",
+                started_at=clock.now() - timedelta(hours=3),
+                last_tick_at=clock.now() - timedelta(minutes=10),
+            )
+        )
         bump(uow.session)
         uow.commit()
     page.refresh()
     qtbot.waitUntil(lambda: page.data is not None and page.data.heartbeat is not None)
     assert page.service_label.text() == (
         "The service has not checked in since Mon 2026-03-02 06:50 CST; the text will wait "
-        "in the queue until it runs.")
+        "in the queue until it runs."
+    )
     with demo_db.uow("service") as uow:
         uow.session.execute(update(ServiceHeartbeat).values(last_tick_at=clock.now()))
         uow.commit()
@@ -118,8 +138,9 @@ def test_stale_heartbeat_is_said_plainly(qtbot: Any, ctx: AppContext, demo_db: D
     assert not page.service_label.isVisibleTo(page)
 
 
-def test_service_tick_sends_it_through_fake_twilio(qtbot: Any, ctx: AppContext,
-                                                   demo_db: Database, clock: FixedClock) -> None:
+def test_service_tick_sends_it_through_fake_twilio(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
     """End to end with the real service engine (tests may import it; the GUI never does)."""
     import whoseonfirst_service.engine as engine_mod
     import whoseonfirst_service.twilio_sms as sms_mod
@@ -132,24 +153,36 @@ def test_service_tick_sends_it_through_fake_twilio(qtbot: Any, ctx: AppContext,
     qtbot.waitUntil(lambda: page.tracked is not None, timeout=5000)
     with FakeTwilio(clock=clock.now) as fake:
         fake.set_status_script(["delivered"])
-        backend = sms_mod.TwilioBackend(fake.account_sid, fake.auth_token,
-                                        from_number="+13125550100", api_url=fake.base_url,
-                                        timeout=5.0)
+        backend = sms_mod.TwilioBackend(
+            fake.account_sid,
+            fake.auth_token,
+            from_number="+13125550100",
+            api_url=fake.base_url,
+            timeout=5.0,
+        )
         try:
-            engine = engine_mod.Engine(demo_db, backend, clock, rng=random.Random(1),
-                                       instance_id="gui-test",
-                                       settings=engine_mod.EngineSettings())
+            engine = engine_mod.Engine(
+                demo_db,
+                backend,
+                clock,
+                rng=random.Random(1),
+                instance_id="gui-test",
+                settings=engine_mod.EngineSettings(),
+            )
             engine.tick()  # claims, sends through the fake Twilio, records the outcome
             page.refresh()
-            qtbot.waitUntil(lambda: page.tracked is not None
-                            and page.tracked.status in ("sent", "delivered"), timeout=5000)
+            qtbot.waitUntil(
+                lambda: page.tracked is not None and page.tracked.status in ("sent", "delivered"),
+                timeout=5000,
+            )
             if page.tracked is not None and page.tracked.status == "sent":
                 clock.advance(timedelta(minutes=1))
                 engine.tick()  # polls the delivery status
                 page.refresh()
             qtbot.waitUntil(
                 lambda: page.tracked is not None and page.tracked.status == "delivered",
-                timeout=5000)
+                timeout=5000,
+            )
             assert "delivered" in page.status_label.text()
         finally:
             backend.close()

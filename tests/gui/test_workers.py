@@ -29,8 +29,10 @@ def runner(qtbot: Any) -> Any:
 
 def test_result_arrives_on_the_gui_thread(qtbot: Any, runner: TaskRunner) -> None:
     seen: list[tuple[str, str]] = []
-    runner.submit(lambda: threading.current_thread().name,
-                  lambda worker: seen.append((worker, threading.current_thread().name)))
+    runner.submit(
+        lambda: threading.current_thread().name,
+        lambda worker: seen.append((worker, threading.current_thread().name)),
+    )
     qtbot.waitUntil(lambda: bool(seen))
     worker, receiver = seen[0]
     assert worker != threading.main_thread().name
@@ -83,8 +85,9 @@ def test_a_newer_task_with_the_same_key_wins(qtbot: Any, runner: TaskRunner) -> 
     assert seen == ["new"]
 
 
-def test_slow_database_call_leaves_the_gui_responsive(qtbot: Any, ctx: AppContext,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slow_database_call_leaves_the_gui_responsive(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A page refresh whose query blocks: the event loop keeps running until it answers."""
     gate = threading.Event()
     real = team_page.load_team
@@ -145,7 +148,8 @@ def _caught(exc: BaseException) -> BaseException:
 
 def test_a_refused_write_switches_to_read_only(qtbot: Any, ctx: AppContext) -> None:
     with qtbot.waitSignal(ctx.events.read_only_changed, timeout=1000) as blocker:
-        ctx.messages.exception(OperationalError(
-            "UPDATE meta", {}, Exception("attempt to write a readonly database")))
+        ctx.messages.exception(
+            OperationalError("UPDATE meta", {}, Exception("attempt to write a readonly database"))
+        )
     assert blocker.args == [True] and ctx.read_only
     assert ctx.messages.sink[-1].title == "Read-only database"

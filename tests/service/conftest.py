@@ -60,8 +60,11 @@ def make_backend(fake: FakeTwilio) -> Iterator[Callable[..., TwilioBackend]]:
 
     def make(timeout: float = 5.0) -> TwilioBackend:
         backend = TwilioBackend(
-            fake.account_sid, fake.auth_token, from_number=FROM_NUMBER,
-            api_url=fake.base_url, timeout=timeout,
+            fake.account_sid,
+            fake.auth_token,
+            from_number=FROM_NUMBER,
+            api_url=fake.base_url,
+            timeout=timeout,
         )
         made.append(backend)
         return backend

@@ -24,10 +24,18 @@ from whoseonfirst_core.db.session import Database, read_revision
 from whoseonfirst_core.usecases.notifications import queue_text
 
 SERVICE_ENV = (
-    "WHOSEONFIRST_DATABASE_URL", "WHOSEONFIRST_DATABASE_URL_FILE", "TWILIO_ACCOUNT_SID",
-    "TWILIO_ACCOUNT_SID_FILE", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_FILE",
-    "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "WHOSEONFIRST_TWILIO_API_URL",
-    "WHOSEONFIRST_SMS_BACKEND", "WHOSEONFIRST_HTTP", "WHOSEONFIRST_LOG_FORMAT",
+    "WHOSEONFIRST_DATABASE_URL",
+    "WHOSEONFIRST_DATABASE_URL_FILE",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_ACCOUNT_SID_FILE",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_AUTH_TOKEN_FILE",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "WHOSEONFIRST_TWILIO_API_URL",
+    "WHOSEONFIRST_SMS_BACKEND",
+    "WHOSEONFIRST_HTTP",
+    "WHOSEONFIRST_LOG_FORMAT",
     "WHOSEONFIRST_INSTANCE_ID",
 )
 
@@ -119,7 +127,10 @@ def test_tick_now_refuses_the_real_twilio_api(
 
 
 def test_tick_now_against_a_mock_sends_what_is_due(
-    team: Database, db_url: str, clock: FixedClock, fake: FakeTwilio,
+    team: Database,
+    db_url: str,
+    clock: FixedClock,
+    fake: FakeTwilio,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
@@ -140,16 +151,23 @@ def test_tick_now_against_a_mock_sends_what_is_due(
     [
         ({"WHOSEONFIRST_HTTP": "everywhere"}, "WHOSEONFIRST_HTTP: must be host:port"),
         ({"WHOSEONFIRST_LOG_FORMAT": "xml"}, "WHOSEONFIRST_LOG_FORMAT: Input should be"),
-        ({"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "s3cret-token-value"},
-         "TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID: set exactly one"),
-        ({"TWILIO_AUTH_TOKEN_FILE": "/nonexistent/token"},
-         "TWILIO_AUTH_TOKEN_FILE: the file /nonexistent/token does not exist"),
+        (
+            {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "s3cret-token-value"},
+            "TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID: set exactly one",
+        ),
+        (
+            {"TWILIO_AUTH_TOKEN_FILE": "/nonexistent/token"},
+            "TWILIO_AUTH_TOKEN_FILE: the file /nonexistent/token does not exist",
+        ),
         ({"WHOSEONFIRST_SMS_BACKEND": "twilio"}, "TWILIO_ACCOUNT_SID is not set"),
     ],
 )
 def test_invalid_config_is_one_line_and_exit_2(
-    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
-    env: dict[str, str], expected: str,
+    sqlite_url: str,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    expected: str,
 ) -> None:
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", sqlite_url)
     for key, value in env.items():
@@ -162,7 +180,11 @@ def test_invalid_config_is_one_line_and_exit_2(
 
 
 def test_secrets_and_the_database_url_come_from_files(
-    team: Database, db_url: str, clock: FixedClock, fake: FakeTwilio, tmp_path: Path,
+    team: Database,
+    db_url: str,
+    clock: FixedClock,
+    fake: FakeTwilio,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     use_fake_twilio(monkeypatch, fake)
@@ -184,7 +206,10 @@ def test_secrets_and_the_database_url_come_from_files(
 
 
 def test_check_reports_each_part(
-    team: Database, db_url: str, clock: FixedClock, fake: FakeTwilio,
+    team: Database,
+    db_url: str,
+    clock: FixedClock,
+    fake: FakeTwilio,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
@@ -219,7 +244,10 @@ def test_check_fails_when_the_database_is_unreachable(
 
 
 def test_send_test_to_a_member_by_name_goes_through_the_outbox(
-    team: Database, db_url: str, clock: FixedClock, fake: FakeTwilio,
+    team: Database,
+    db_url: str,
+    clock: FixedClock,
+    fake: FakeTwilio,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
@@ -234,7 +262,10 @@ def test_send_test_to_a_member_by_name_goes_through_the_outbox(
 
 
 def test_send_test_reports_a_permanent_failure(
-    team: Database, db_url: str, clock: FixedClock, fake: FakeTwilio,
+    team: Database,
+    db_url: str,
+    clock: FixedClock,
+    fake: FakeTwilio,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
@@ -251,7 +282,10 @@ def test_send_test_reports_a_permanent_failure(
 
 
 def test_backup_sqlite_is_a_consistent_private_copy(
-    sqlite_db: Database, sqlite_url: str, clock: FixedClock, tmp_path: Path,
+    sqlite_db: Database,
+    sqlite_url: str,
+    clock: FixedClock,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from whoseonfirst_core.usecases.setup import create_demo_team
@@ -279,8 +313,10 @@ def test_backup_postgresql_prints_the_pg_dump_way(
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", "postgresql+psycopg://wof:pw@db.example/wof")
     code, out, _ = run(clock, "backup", "/backups/wof.dump")
     assert code == 0
-    assert "pg_dump --format=custom --no-owner --file=/backups/wof.dump " \
+    assert (
+        "pg_dump --format=custom --no-owner --file=/backups/wof.dump "
         "'postgresql://wof:***@db.example/wof'" in out
+    )
     assert ":pw@" not in out
 
 
@@ -314,7 +350,9 @@ def test_two_tick_processes_started_together_send_each_text_once(
                 subprocess.Popen(
                     [sys.executable, "-m", "whoseonfirst_service", "tick", "--now", now],
                     env={**env, "WHOSEONFIRST_INSTANCE_ID": f"proc-{i}"},
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
                 )
                 for i in range(2)
             ]
@@ -327,7 +365,9 @@ def test_two_tick_processes_started_together_send_each_text_once(
         rows = notifications(db)
         assert len(rows) == 14 and {r.status for r in rows} == {"sent"}
         with db.reader() as uow:
-            first = uow.session.scalar(select(Meta.value).where(Meta.key == "service_first_tick_at"))
+            first = uow.session.scalar(
+                select(Meta.value).where(Meta.key == "service_first_tick_at")
+            )
         assert first == utc(2026, 3, 2, 14, 0, 30).isoformat()
         claimers = {r.claimed_by.split("/")[0] for r in rows if r.claimed_by}
         assert claimers <= {"proc-0", "proc-1"}
@@ -342,5 +382,7 @@ def test_run_refuses_an_invalid_config_before_starting(
     monkeypatch.setenv("WHOSEONFIRST_SMS_BACKEND", "sms-gateway")
     code, out, err = run(clock, "run")
     assert code == 2 and out == ""
-    assert err == "error: invalid configuration: WHOSEONFIRST_SMS_BACKEND: Input should be " \
+    assert (
+        err == "error: invalid configuration: WHOSEONFIRST_SMS_BACKEND: Input should be "
         "'twilio' or 'dry-run'\n"
+    )

@@ -104,8 +104,11 @@ def test_a_database_outage_turns_healthz_503_and_the_daemon_catches_up_after_it(
     with LoopbackProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
         url = parsed.set(port=proxy.port).render_as_string(hide_password=False)
         db = Database(url, engine=make_engine(url, connect_args={"connect_timeout": 5}))
-        daemon = Daemon(Engine(db, make_backend(), clock, instance_id="outage"), clock=clock,
-                        http_bind=("127.0.0.1", 0))
+        daemon = Daemon(
+            Engine(db, make_backend(), clock, instance_id="outage"),
+            clock=clock,
+            http_bind=("127.0.0.1", 0),
+        )
         daemon.start_http()
         try:
             assert daemon.run_tick() is not None  # Mon 07:00
@@ -119,9 +122,7 @@ def test_a_database_outage_turns_healthz_503_and_the_daemon_catches_up_after_it(
             assert daemon.run_tick() is None  # logged, not raised: the loop goes on
             assert daemon.run_tick() is None
             status, body = healthz(daemon)
-            assert status == 503 and body["checks"]["last_error"].startswith(
-                "database unreachable"
-            )
+            assert status == 503 and body["checks"]["last_error"].startswith("database unreachable")
             assert fake.create_requests == []
 
             proxy.restore()
@@ -161,7 +162,9 @@ def test_the_scheduler_ticks_every_30_s_and_at_the_exact_next_due_instant(
         due = daemon.scheduler.get_job("tick-due")
         assert due.next_run_time == summary.next_due_at
         assert (due.coalesce, due.max_instances, due.misfire_grace_time) == (
-            True, 1, DUE_MISFIRE_GRACE
+            True,
+            1,
+            DUE_MISFIRE_GRACE,
         )
     finally:
         daemon.shutdown()
@@ -174,8 +177,9 @@ def test_a_tick_that_outlasts_a_due_instant_ticks_again_at_once(
     """08:00 comes due while the 07:59:59.9 tick runs: the texts go out from a second tick
     straight away, not from the next 30 s interval tick (a cover shorter than that would be
     missed)."""
-    clock = SteppingClock(utc(2026, 3, 2, 13, 59, 59) + timedelta(milliseconds=900),
-                          timedelta(milliseconds=20))
+    clock = SteppingClock(
+        utc(2026, 3, 2, 13, 59, 59) + timedelta(milliseconds=900), timedelta(milliseconds=20)
+    )
     backend = make_backend()
     daemon = Daemon(Engine(team, backend, clock, instance_id="slow"), clock=clock)
 
@@ -210,8 +214,12 @@ def test_sd_notify_ready_watchdog_and_stopping(
 ) -> None:
     sock, path = notify_socket
     notifier = SystemdNotifier(path, watchdog=timedelta(milliseconds=200))
-    daemon = Daemon(Engine(team, DryRunBackend(), clock), clock=clock, notifier=notifier,
-                    http_bind=("127.0.0.1", 0))
+    daemon = Daemon(
+        Engine(team, DryRunBackend(), clock),
+        clock=clock,
+        notifier=notifier,
+        http_bind=("127.0.0.1", 0),
+    )
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(daemon.run(install_signals=False)))
     thread.start()

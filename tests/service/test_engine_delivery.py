@@ -81,7 +81,10 @@ def test_503_three_times_then_success_backs_off_and_delivers_once(
     assert sent_to(fake) == [ANN] * 4
     assert len(fake.created) == 1
     assert [a.outcome for a in attempts(quiet, row.id)] == [
-        "transient", "transient", "transient", "sent"
+        "transient",
+        "transient",
+        "transient",
+        "sent",
     ]
     assert row.attempts == 4 and row.twilio_sid == fake.created[0].sid
     # Exponential backoff with equal jitter: attempt n waits 30 s·2^(n-1) · [0.5, 1].

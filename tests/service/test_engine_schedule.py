@@ -223,12 +223,22 @@ def test_weekly_summary_monday_0800_to_each_opted_in_contact_once(
     team: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     with team.uow("admin") as uow:
-        uow.session.add_all([
-            EscalationContact(name="Ivy Irwin", phone="+13125550198", weekly_summary=True,
-                              failure_alerts=False),
-            EscalationContact(name="Jon Jones", phone="+13125550197", weekly_summary=False,
-                              failure_alerts=True),
-        ])
+        uow.session.add_all(
+            [
+                EscalationContact(
+                    name="Ivy Irwin",
+                    phone="+13125550198",
+                    weekly_summary=True,
+                    failure_alerts=False,
+                ),
+                EscalationContact(
+                    name="Jon Jones",
+                    phone="+13125550197",
+                    weekly_summary=False,
+                    failure_alerts=True,
+                ),
+            ]
+        )
         gus = member(team, "Gus")
         add_override(uow, clock.now(), Cover(gus.id, utc(2026, 3, 6, 14), utc(2026, 3, 7, 14)))
         uow.commit()
@@ -243,7 +253,8 @@ def test_weekly_summary_monday_0800_to_each_opted_in_contact_once(
     _tick_at(engine, clock, 2026, 3, 9, 14, 0, 0)  # next Monday: next week's summary
     bodies = [r.form["Body"] for r in fake.create_requests if r.form["To"] == LEAD_PHONE]
     assert [b.splitlines()[0] for b in bodies if b.startswith("WhoseOnFirst sched")] == [
-        "WhoseOnFirst schedule Mar 2 - Mar 8", "WhoseOnFirst schedule Mar 9 - Mar 15",
+        "WhoseOnFirst schedule Mar 2 - Mar 8",
+        "WhoseOnFirst schedule Mar 9 - Mar 15",
     ]
 
 
@@ -319,8 +330,9 @@ def test_an_instant_that_comes_due_during_a_tick_is_the_next_due(
 ) -> None:
     """A tick starting at 07:59:59.9 plans nothing for 08:00; if 08:00 passes before it ends,
     08:00 must still be its next due instant (not Tuesday's), so the daemon ticks again."""
-    clock = SteppingClock(utc(2026, 3, 2, 13, 59, 59) + timedelta(milliseconds=900),
-                          timedelta(milliseconds=20))
+    clock = SteppingClock(
+        utc(2026, 3, 2, 13, 59, 59) + timedelta(milliseconds=900), timedelta(milliseconds=20)
+    )
     engine = Engine(team, backend, clock, instance_id="slow", settings=EngineSettings())
 
     summary = engine.tick()
@@ -329,5 +341,7 @@ def test_an_instant_that_comes_due_during_a_tick_is_the_next_due(
     assert summary.next_due_at == utc(2026, 3, 2, 14)
     assert fake.create_requests == []
     engine.tick()
-    assert _bodies_to(fake, ANN) and sum(
-        b.startswith("WhoseOnFirst schedule") for b in _bodies_to(fake, LEAD_PHONE)) == 1
+    assert (
+        _bodies_to(fake, ANN)
+        and sum(b.startswith("WhoseOnFirst schedule") for b in _bodies_to(fake, LEAD_PHONE)) == 1
+    )

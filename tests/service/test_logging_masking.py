@@ -38,8 +38,9 @@ UNMASKED = re.compile(r"1312555\d{4}")
 def log_output() -> Iterator[io.StringIO]:
     """What the service's own handler writes (JSON), with every logger at DEBUG."""
     stream = io.StringIO()
-    handler = setup_logging("json", secrets=["fake-auth-token-0123456789abcdef"], stream=stream,
-                            level=logging.DEBUG)
+    handler = setup_logging(
+        "json", secrets=["fake-auth-token-0123456789abcdef"], stream=stream, level=logging.DEBUG
+    )
     for name in ("urllib3", "twilio", "apscheduler"):
         logging.getLogger(name).setLevel(logging.DEBUG)  # louder than production, on purpose
     yield stream
@@ -114,7 +115,12 @@ def test_the_formatter_masks_messages_extras_and_tracebacks_and_redacts_secrets(
 
         exc_info = sys.exc_info()
     record = logging.LogRecord(
-        "lib", logging.ERROR, __file__, 1, "texting %s (token %s)", ("+13125550101", "hunter2-secret"),
+        "lib",
+        logging.ERROR,
+        __file__,
+        1,
+        "texting %s (token %s)",
+        ("+13125550101", "hunter2-secret"),
         exc_info,
     )
     record.key = "shift_start:2026-03-02T14:00:00+00:00:m1:+13125550101:2026-03-02"
@@ -140,7 +146,10 @@ def test_the_formatter_masks_messages_extras_and_tracebacks_and_redacts_secrets(
         ("(312) 555-0101", "(312) 555-XXXX"),
         ("+1 312-555-0101", "+1 312-555-XXXX"),
         ("sid SM0123456789abcdef0123456789abcd", "sid SM0123456789abcdef0123456789abcd"),
-        ("#12 at 2026-03-02T14:00:00+00:00 port 8787", "#12 at 2026-03-02T14:00:00+00:00 port 8787"),
+        (
+            "#12 at 2026-03-02T14:00:00+00:00 port 8787",
+            "#12 at 2026-03-02T14:00:00+00:00 port 8787",
+        ),
     ],
 )
 def test_mask_phones(raw: str, masked: str) -> None:

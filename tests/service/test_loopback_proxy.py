@@ -69,6 +69,9 @@ def test_cut_breaks_connections_and_restore_listens_on_the_same_port(echo_port: 
         assert proxy.port == port
         assert _round_trip(port)[0] == b"ping"
     # The proxy's own threads (named after their targets) are all joined on leaving.
-    leaked = [t.name for t in threading.enumerate() if t not in threads_before
-              and t.name.endswith(("(_accept)", "(_read)", "(_write)"))]
+    leaked = [
+        t.name
+        for t in threading.enumerate()
+        if t not in threads_before and t.name.endswith(("(_accept)", "(_read)", "(_write)"))
+    ]
     assert not leaked, leaked

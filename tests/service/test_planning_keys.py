@@ -21,17 +21,31 @@ ANN = Recipient(1, "Ann Archer", ("+13125550101", "+13125550177"))
 
 def _team(reminder_minutes: int | None) -> TeamSnapshot:
     return TeamSnapshot(
-        team_name="Ops", tz=CHI, shift_start_template="{name} on call {start}-{end}",
-        weekly_summary_enabled=False, weekly_summary_day=0, weekly_summary_time=time(8),
-        reminder_minutes=reminder_minutes, members={1: ANN}, summary_contacts=(),
+        team_name="Ops",
+        tz=CHI,
+        shift_start_template="{name} on call {start}-{end}",
+        weekly_summary_enabled=False,
+        weekly_summary_day=0,
+        weekly_summary_time=time(8),
+        reminder_minutes=reminder_minutes,
+        members={1: ANN},
+        summary_contacts=(),
         alert_contacts=(),
     )
 
 
 def _span(notify: bool = True) -> ResolvedSpan:
     # Sat 2026-03-07 08:00 CST → Sun 08:00 CDT (the spring-forward weekend).
-    return ResolvedSpan(datetime(2026, 3, 7, 14, tzinfo=UTC), datetime(2026, 3, 8, 13, tzinfo=UTC),
-                        1, "Saturday", 6, 1, None, notify)
+    return ResolvedSpan(
+        datetime(2026, 3, 7, 14, tzinfo=UTC),
+        datetime(2026, 3, 8, 13, tzinfo=UTC),
+        1,
+        "Saturday",
+        6,
+        1,
+        None,
+        notify,
+    )
 
 
 def test_shift_start_keys_one_per_phone_in_the_stored_shape() -> None:

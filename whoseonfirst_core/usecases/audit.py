@@ -29,9 +29,12 @@ def audit_page(
             )
         )
     # maintain_column_froms: without a WHERE clause the count must still read FROM audit_log.
-    total = uow.session.scalar(
-        stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    ) or 0
+    total = (
+        uow.session.scalar(
+            stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        )
+        or 0
+    )
     rows = uow.session.scalars(
         stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset(max(0, offset))

@@ -48,10 +48,15 @@ class AuditPage(PagedListPage):
     title = "Audit"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent, page_size=PAGE_SIZE,
-                         search_placeholder="Filter by who, action or change  (Ctrl+F)",
-                         search_name="Filter the audit log",
-                         newer_name="Newer changes", older_name="Older changes")
+        super().__init__(
+            ctx,
+            parent,
+            page_size=PAGE_SIZE,
+            search_placeholder="Filter by who, action or change  (Ctrl+F)",
+            search_name="Filter the audit log",
+            newer_name="Newer changes",
+            older_name="Older changes",
+        )
         self.data: AuditData | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -95,9 +100,12 @@ class AuditPage(PagedListPage):
             self.view.selectRow(rows[0] if rows else 0)  # the newest change, not an empty pane
         else:
             self.details.clear()  # not the details of a change the list no longer shows
-        self.pager.show_page(data.offset, len(data.rows), data.total,
-                             "No changes match." if self.search.text().strip()
-                             else "No changes recorded yet.")
+        self.pager.show_page(
+            data.offset,
+            len(data.rows),
+            data.total,
+            "No changes match." if self.search.text().strip() else "No changes recorded yet.",
+        )
 
     def _show_detail(self) -> None:
         index = self.view.currentIndex()
@@ -112,14 +120,23 @@ class AuditPage(PagedListPage):
             af = (a.after or {}).get(k, "")
             changed = b != af
             style = ' style="font-weight:bold"' if changed and a.before and a.after else ""
-            rows.append(f"<tr{style}><td>{fmt.escape(k)}</td><td>{fmt.escape(_show(b))}</td>"
-                        f"<td>{fmt.escape(_show(af))}</td></tr>")
-        table = ("<table cellpadding=3><tr><th align=left>Field</th><th align=left>Before</th>"
-                 "<th align=left>After</th></tr>" + "".join(rows) + "</table>") if rows else ""
+            rows.append(
+                f"<tr{style}><td>{fmt.escape(k)}</td><td>{fmt.escape(_show(b))}</td>"
+                f"<td>{fmt.escape(_show(af))}</td></tr>"
+            )
+        table = (
+            (
+                "<table cellpadding=3><tr><th align=left>Field</th><th align=left>Before</th>"
+                "<th align=left>After</th></tr>" + "".join(rows) + "</table>"
+            )
+            if rows
+            else ""
+        )
         self.details.setHtml(
             f"<p><b>{fmt.escape(a.summary)}</b><br>{fmt.when(a.at, zone(self.data.tz_name))} · "
             f"{fmt.escape(a.actor)} · {fmt.escape(a.action)}"
-            f"{' · ' + fmt.escape(a.entity) + ' ' + fmt.escape(a.entity_id or '')}</p>{table}")
+            f"{' · ' + fmt.escape(a.entity) + ' ' + fmt.escape(a.entity_id or '')}</p>{table}"
+        )
 
 
 def _show(value: object) -> str:

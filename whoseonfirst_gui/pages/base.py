@@ -21,8 +21,7 @@ from whoseonfirst_gui.context import AppContext
 T = TypeVar("T")
 
 NO_TEAM_TEXT = (
-    "No team yet — create one with File ▸ New team…, load the demo team, "
-    "or File ▸ Import roster…"
+    "No team yet — create one with File ▸ New team…, load the demo team, or File ▸ Import roster…"
 )
 
 
@@ -88,7 +87,10 @@ class Page(QWidget):
                 self.ctx.messages.exception(exc)
 
         self.ctx.runner.submit(
-            task, done, failed, busy=busy,
+            task,
+            done,
+            failed,
+            busy=busy,
             key=f"{key or 'refresh'}@{type(self).__name__}-{id(self)}",
         )
 

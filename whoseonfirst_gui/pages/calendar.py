@@ -164,8 +164,9 @@ class ChipDelegate(QStyledItemDelegate):
             pen = QPen(pal.color(QPalette.ColorRole.Text), 2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPath(_chip_path(rect.adjusted(1, 1, -1, -1), seg.index > 0,
-                                        seg.index < seg.count - 1))
+            painter.drawPath(
+                _chip_path(rect.adjusted(1, 1, -1, -1), seg.index > 0, seg.index < seg.count - 1)
+            )
         if option.state & QStyle.StateFlag.State_Selected:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 3)
             painter.setPen(pen)
@@ -247,8 +248,9 @@ def _chip_path(rect: QRect, open_left: bool, open_right: bool) -> QPainterPath:
         if open_left:
             square.addRect(rect.left(), rect.top(), rect.width() // 2, rect.height())
         if open_right:
-            square.addRect(rect.center().x(), rect.top(), rect.width() - rect.width() // 2,
-                           rect.height())
+            square.addRect(
+                rect.center().x(), rect.top(), rect.width() - rect.width() // 2, rect.height()
+            )
         path = path.united(square)
     return path
 
@@ -488,8 +490,11 @@ class CalendarGridView(QAbstractItemView):
         stops: list[QModelIndex] = []
         for d in range(model.rowCount()):
             day = model.index(d, 0)
-            chips = [model.index(k, 0, day) for k in range(model.rowCount(day))
-                     if (d, k) in self._chip_rects]
+            chips = [
+                model.index(k, 0, day)
+                for k in range(model.rowCount(day))
+                if (d, k) in self._chip_rects
+            ]
             stops += chips or [day]
         return stops
 
@@ -564,23 +569,34 @@ class CalendarGridView(QAbstractItemView):
             painter.drawRect(cell.adjusted(0, 0, -1, -1))
             head = QRect(cell.left() + 6, cell.top() + 4, cell.width() - 12, header_h - 6)
             if today:
-                painter.fillRect(QRect(cell.left(), cell.top(), cell.width(), 3),
-                                 pal.color(QPalette.ColorRole.Highlight))
+                painter.fillRect(
+                    QRect(cell.left(), cell.top(), cell.width(), 3),
+                    pal.color(QPalette.ColorRole.Highlight),
+                )
             font = QFont(self.font())
             font.setBold(today)
             painter.setFont(font)
-            painter.setPen(pal.color(
-                QPalette.ColorRole.Highlight if today
-                else QPalette.ColorRole.PlaceholderText if (past or not in_focus)
-                else QPalette.ColorRole.Text
-            ))
+            painter.setPen(
+                pal.color(
+                    QPalette.ColorRole.Highlight
+                    if today
+                    else QPalette.ColorRole.PlaceholderText
+                    if (past or not in_focus)
+                    else QPalette.ColorRole.Text
+                )
+            )
             label = str(day.data(Qt.ItemDataRole.DisplayRole))
             dst = day.data(Roles.DST)
             # The DST marker shortens (then goes; the day's tooltip explains) in narrow columns.
             dst_texts = [f"DST → {str(dst).split('→')[-1].strip()}", "DST"] if dst else [""]
             fm_head, fm_small = QFontMetrics(font), QFontMetrics(small)
-            if today and fm_head.horizontalAdvance(label + " · today") + fm_small.horizontalAdvance(
-                    dst_texts[-1]) + 8 <= head.width():
+            if (
+                today
+                and fm_head.horizontalAdvance(label + " · today")
+                + fm_small.horizontalAdvance(dst_texts[-1])
+                + 8
+                <= head.width()
+            ):
                 label += " · today"
             room = head.width() - fm_head.horizontalAdvance(label) - 8
             dst_text = next((t for t in dst_texts if fm_small.horizontalAdvance(t) <= room), "")
@@ -601,9 +617,11 @@ class CalendarGridView(QAbstractItemView):
             for text, color in lines:
                 painter.setPen(color)
                 r = QRect(cell.left() + 6, y, cell.width() - 12, fm.height())
-                painter.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                                 QFontMetrics(small).elidedText(text, Qt.TextElideMode.ElideRight,
-                                                                r.width()))
+                painter.drawText(
+                    r,
+                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                    QFontMetrics(small).elidedText(text, Qt.TextElideMode.ElideRight, r.width()),
+                )
                 y += fm.height()
 
         painter.setFont(self.font())
@@ -710,8 +728,10 @@ class CalendarGridView(QAbstractItemView):
         self.chip_menu_requested.emit(index, self.anchor_global)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and \
-                self.currentIndex().isValid():
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+            and self.currentIndex().isValid()
+        ):
             self.open_menu_for_current()
             return
         super().keyPressEvent(event)
@@ -868,10 +888,13 @@ class CalendarPage(Page):
         self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
         self.undo_stack.undoTextChanged.connect(
-            lambda t: self.undo_action.setToolTip(f"Undo: {t} (Ctrl+Z)" if t else "Undo (Ctrl+Z)"))
+            lambda t: self.undo_action.setToolTip(f"Undo: {t} (Ctrl+Z)" if t else "Undo (Ctrl+Z)")
+        )
         self.undo_stack.redoTextChanged.connect(
             lambda t: self.redo_action.setToolTip(
-                f"Redo: {t} (Ctrl+Shift+Z)" if t else "Redo (Ctrl+Shift+Z)"))
+                f"Redo: {t} (Ctrl+Shift+Z)" if t else "Redo (Ctrl+Shift+Z)"
+            )
+        )
         self.apply_read_only(ctx.read_only)
         self._plan_changed()
         # Shifts turn "past" (read-only, dimmed) as the clock moves, without any database change.
@@ -973,8 +996,9 @@ class CalendarPage(Page):
         self.palette_view.setIconSize(QSize(14, 14))
         self.palette_view.setSpacing(2)
         side_layout.addWidget(self.palette_view, 1)
-        hint = QLabel("Drag a person onto a shift to cover it; drag a shift onto another to "
-                      "swap them.")
+        hint = QLabel(
+            "Drag a person onto a shift to cover it; drag a shift onto another to swap them."
+        )
         hint.setWordWrap(True)
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         side_layout.addWidget(hint)
@@ -1152,8 +1176,9 @@ class CalendarPage(Page):
                 part = menu.addMenu(f"Cover {day} only with")
                 part.setEnabled(open_)
                 for m in others:
-                    _add(part, m.name,
-                         partial(self.model.propose_cover, seg, m.id, whole_span=False))
+                    _add(
+                        part, m.name, partial(self.model.propose_cover, seg, m.id, whole_span=False)
+                    )
             swap = menu.addMenu("Swap with")
             first_day = self.model.first_day
             candidates = (
@@ -1164,8 +1189,11 @@ class CalendarPage(Page):
             swap.setEnabled(bool(candidates))
             for other in candidates:
                 if other.entry_id is not None:
-                    _add(swap, f"{self._short_when(other)} · {other.member_name}",
-                         partial(self.model.propose_swap, seg, other.entry_id))
+                    _add(
+                        swap,
+                        f"{self._short_when(other)} · {other.member_name}",
+                        partial(self.model.propose_swap, seg, other.entry_id),
+                    )
             cancel = _add(menu, "Cancel override", partial(self.model.propose_cancel, seg))
             cancel.setEnabled(open_ and span.override_id is not None)
             if span.pending and span.override_id is None and span.is_override:
@@ -1236,8 +1264,9 @@ class CalendarPage(Page):
         self._set_saving(False)
         items = "\n• ".join(error.conflicts) if error.conflicts else str(error)
         self.show_notice(
-            "The calendar changed since you planned these edits:\n• " + items +
-            f"\nYour {self.plan.pending_count} edit(s) are still pending (dashed). Adjust or "
+            "The calendar changed since you planned these edits:\n• "
+            + items
+            + f"\nYour {self.plan.pending_count} edit(s) are still pending (dashed). Adjust or "
             "undo them, then Save again."
         )
 

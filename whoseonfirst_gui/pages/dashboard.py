@@ -101,30 +101,55 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardData:
     beats = heartbeats(uow)
     alive = service_is_alive(beats, now)
     if not beats:
-        attention.append(Attention(
-            "The service has never run on this database: no texts are being sent.", None, "error"))
+        attention.append(
+            Attention(
+                "The service has never run on this database: no texts are being sent.",
+                None,
+                "error",
+            )
+        )
     elif not alive:
-        attention.append(Attention(
-            f"The service has been silent since {fmt.when(beats[0].last_tick_at, tz)}: "
-            "texts wait in the queue until it runs again.", None, "error"))
+        attention.append(
+            Attention(
+                f"The service has been silent since {fmt.when(beats[0].last_tick_at, tz)}: "
+                "texts wait in the queue until it runs again.",
+                None,
+                "error",
+            )
+        )
     for n in problem_notifications(uow, now - timedelta(days=7))[:5]:
         error = fmt.error_text(n.error_code, n.error_message)
         reason = f" ({error})" if error else ""
-        attention.append(Attention(
-            f"{n.recipient_name}'s {fmt.KIND_LABELS.get(n.kind, n.kind).lower()} text "
-            f"{fmt.when_compact(n.due_at, tz)} {n.status}{reason}", "Texts", "error"))
+        attention.append(
+            Attention(
+                f"{n.recipient_name}'s {fmt.KIND_LABELS.get(n.kind, n.kind).lower()} text "
+                f"{fmt.when_compact(n.due_at, tz)} {n.status}{reason}",
+                "Texts",
+                "error",
+            )
+        )
     gaps = [g for g in view.gaps if g[1] > now and g[0] < now + GAP_LOOKAHEAD]
     for start, end in gaps[:3]:
-        attention.append(Attention(
-            f"Nobody is on call {fmt.when_compact(start, tz)} → {fmt.when_compact(end, tz)}",
-            "Calendar", "warning"))
+        attention.append(
+            Attention(
+                f"Nobody is on call {fmt.when_compact(start, tz)} → {fmt.when_compact(end, tz)}",
+                "Calendar",
+                "warning",
+            )
+        )
     horizon = horizon_end(uow)
-    if view.members and (horizon is None
-                         or horizon - now < timedelta(weeks=EXTEND_WHEN_WEEKS_LEFT)):
+    if view.members and (
+        horizon is None or horizon - now < timedelta(weeks=EXTEND_WHEN_WEEKS_LEFT)
+    ):
         weeks_left = 0 if horizon is None else max(0, (horizon - now).days // 7)
-        attention.append(Attention(
-            f"The schedule ends in {weeks_left} week(s) — the service extends it automatically "
-            "when it runs.", None, "warning"))
+        attention.append(
+            Attention(
+                f"The schedule ends in {weeks_left} week(s) — the service extends it automatically "
+                "when it runs.",
+                None,
+                "warning",
+            )
+        )
     active = [m for m in view.members if m.active and not m.archived]
     return DashboardData(
         team_name=settings.team_name,
@@ -148,8 +173,14 @@ def _day_cell(day: date, spans: list[SpanDTO], tz: ZoneInfo) -> DayCell:
     for s in spans:
         if lo <= s.start < hi:
             length = fmt_duration(s.start, s.end, tz)
-            chips.append((s.member_name, s.member_color, "" if length == "24h" else f" ({length})",
-                          s.is_override))
+            chips.append(
+                (
+                    s.member_name,
+                    s.member_color,
+                    "" if length == "24h" else f" ({length})",
+                    s.is_override,
+                )
+            )
     if not chips:
         for s in spans:
             if s.start < hi and s.end > lo:
@@ -243,8 +274,9 @@ class DashboardPage(Page):
 
     def refresh(self) -> None:
         now = self.now()
-        self.read(lambda uow: load_dashboard(uow, now), self.show_data,
-                  on_no_team=self.show_no_team)
+        self.read(
+            lambda uow: load_dashboard(uow, now), self.show_data, on_no_team=self.show_no_team
+        )
 
     def show_no_team(self) -> None:
         self.data = None
@@ -258,10 +290,12 @@ class DashboardPage(Page):
         self.title_label.setText(f"{data.team_name} — {fmt.when(data.now, tz)}")
         if data.member_count == 0 and data.current is None:
             self.now_label.setText(
-                "Nobody yet — add members on the <b>Team</b> page (Team ▸ Add member…).")
+                "Nobody yet — add members on the <b>Team</b> page (Team ▸ Add member…)."
+            )
         elif data.current is None:
-            self.now_label.setText(f'<span style="color:{fmt.ERROR_COLOR}">'
-                                   "<b>Nobody is on call right now.</b></span>")
+            self.now_label.setText(
+                f'<span style="color:{fmt.ERROR_COLOR}"><b>Nobody is on call right now.</b></span>'
+            )
         else:
             s = data.current
             lines = [
@@ -280,15 +314,19 @@ class DashboardPage(Page):
                 mark = " ✓" if t.status == "delivered" else ""
                 lines.append(
                     f'text <span style="color:{color}"><b>{t.status}</b></span> '
-                    f"{fmt.escape(fmt.when_exact(stamp, tz))}{mark}")
+                    f"{fmt.escape(fmt.when_exact(stamp, tz))}{mark}"
+                )
             else:
                 lines.append("no shift-start text recorded for this shift yet")
             self.now_label.setText("<br>".join(lines))
         if data.upcoming:
-            self.next_label.setText("<br>".join(
-                f"{fmt.chip_html(s.member_name, s.member_color, override=s.is_override)}"
-                f"&nbsp;&nbsp;{fmt.escape(fmt.when_short(s.start, tz))}"
-                for s in data.upcoming))
+            self.next_label.setText(
+                "<br>".join(
+                    f"{fmt.chip_html(s.member_name, s.member_color, override=s.is_override)}"
+                    f"&nbsp;&nbsp;{fmt.escape(fmt.when_short(s.start, tz))}"
+                    for s in data.upcoming
+                )
+            )
         else:
             self.next_label.setText("Nothing scheduled.")
         today = local_date(data.now, tz)
@@ -296,11 +334,15 @@ class DashboardPage(Page):
             label = f"{WEEKDAY_ABBR[cell.day.weekday()]} {cell.day.month}/{cell.day.day}"
             self.day_labels[i].setText(f"<b>{label}</b>" if cell.day == today else label)
             if cell.chips:
-                self.day_chips[i].setText("<br>".join(
-                    fmt.chip_html(n, c, suffix=sfx, override=o) for n, c, sfx, o in cell.chips))
+                self.day_chips[i].setText(
+                    "<br>".join(
+                        fmt.chip_html(n, c, suffix=sfx, override=o) for n, c, sfx, o in cell.chips
+                    )
+                )
             else:
                 self.day_chips[i].setText(
-                    f'<span style="color:{fmt.ERROR_COLOR}">NO COVERAGE</span>')
+                    f'<span style="color:{fmt.ERROR_COLOR}">NO COVERAGE</span>'
+                )
         self._show_attention(data)
         self._show_service(data, tz)
         count = len(data.attention)
@@ -339,7 +381,8 @@ class DashboardPage(Page):
         if hb is None:
             self.service_label.setText(
                 "Never seen on this database. Start it with “whoseonfirst-service run” "
-                "(see the README); until then texts wait in the queue.")
+                "(see the README); until then texts wait in the queue."
+            )
             return
         state = "up" if data.service_alive else "SILENT"
         parts = [

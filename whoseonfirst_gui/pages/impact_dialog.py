@@ -76,11 +76,14 @@ class ImpactDialog(QDialog):
         self.date_edit.setDisplayFormat("ddd yyyy-MM-dd")
         self.date_edit.setAccessibleName("Effective from")
         self.date_edit.setToolTip(
-            "The first day the change applies. Shifts that have started are never rewritten.")
+            "The first day the change applies. Shifts that have started are never rewritten."
+        )
         form.addRow("&Effective from:", self.date_edit)
         layout.addLayout(form)
-        hint = QLabel(f"Earliest possible: {earliest:%a %Y-%m-%d} — shifts that have started "
-                      "stay as they are (use an override for those).")
+        hint = QLabel(
+            f"Earliest possible: {earliest:%a %Y-%m-%d} — shifts that have started "
+            "stay as they are (use an override for those)."
+        )
         hint.setWordWrap(True)
         layout.addWidget(hint)
 
@@ -97,7 +100,8 @@ class ImpactDialog(QDialog):
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.apply_button: QPushButton = self.buttons.addButton(
-            apply_label, QDialogButtonBox.ButtonRole.AcceptRole)
+            apply_label, QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.apply_button.setAccessibleName(apply_label)
         self.apply_button.setEnabled(False)
         self.buttons.accepted.connect(self._apply)
@@ -146,14 +150,21 @@ class ImpactDialog(QDialog):
             changed = sum(len(d.gained) + len(d.lost) for d in diffs) // 2 or 1
             self.status.setText(
                 f"{len(diffs)} people affected; about {changed} shift(s) change hands "
-                f"from {self.effective_from():%a %Y-%m-%d}.")
+                f"from {self.effective_from():%a %Y-%m-%d}."
+            )
         for d in diffs:
-            summary = ", ".join(part for part in (
-                f"gains {len(d.gained)}" if d.gained else "",
-                f"loses {len(d.lost)}" if d.lost else "") if part)
+            summary = ", ".join(
+                part
+                for part in (
+                    f"gains {len(d.gained)}" if d.gained else "",
+                    f"loses {len(d.lost)}" if d.lost else "",
+                )
+                if part
+            )
             item = QTreeWidgetItem([d.member_name, summary])
-            changes = [(at, name, "gains") for at, name in d.gained] + \
-                [(at, name, "loses") for at, name in d.lost]
+            changes = [(at, name, "gains") for at, name in d.gained] + [
+                (at, name, "loses") for at, name in d.lost
+            ]
             for at, name, what in sorted(changes):
                 QTreeWidgetItem(item, [f"{fmt.when(at, self._tz)} · {name}", what])
             self.tree.addTopLevelItem(item)
@@ -164,8 +175,9 @@ class ImpactDialog(QDialog):
         from whoseonfirst_core.usecases.errors import UseCaseError
 
         if isinstance(exc, UseCaseError):
-            self.status.setText(f'<span style="color:{fmt.ERROR_COLOR}">{fmt.escape(str(exc))}'
-                                "</span>")
+            self.status.setText(
+                f'<span style="color:{fmt.ERROR_COLOR}">{fmt.escape(str(exc))}</span>'
+            )
             self.status.setTextFormat(Qt.TextFormat.RichText)
         else:
             self.ctx.messages.exception(exc)

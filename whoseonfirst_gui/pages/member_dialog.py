@@ -52,8 +52,9 @@ class MemberDialog(QDialog):
     saved = Signal(object)  # MemberDTO
     validated = Signal()  # a database check finished (tests wait on it)
 
-    def __init__(self, ctx: AppContext, member: MemberDTO | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, member: MemberDTO | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.member = member
@@ -90,12 +91,15 @@ class MemberDialog(QDialog):
             form.addRow(caption, box)
         layout.addLayout(form)
         if member is None:
-            note = QLabel("New members join the rotation from the earliest day that changes no "
-                          "shift that has started.")
+            note = QLabel(
+                "New members join the rotation from the earliest day that changes no "
+                "shift that has started."
+            )
             note.setWordWrap(True)
             layout.addWidget(note)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         assert ok is not None
         self.ok_button: QPushButton = ok
@@ -175,16 +179,24 @@ class MemberDialog(QDialog):
         """Check name and phones against the other members (duplicates) on the runner."""
         self._debounce.stop()
         seq = self._check_seq
-        name, phone, secondary = (self.name_edit.text(), self.phone_edit.text(),
-                                  self.secondary_edit.text())
+        name, phone, secondary = (
+            self.name_edit.text(),
+            self.phone_edit.text(),
+            self.secondary_edit.text(),
+        )
         member_id = self.member.id if self.member else None
         db = self.ctx.db
 
         def task() -> str:
             with db.reader() as uow:
                 try:
-                    validate_member_fields(uow, name=name, phone=phone,
-                                           secondary_phone=secondary or None, member_id=member_id)
+                    validate_member_fields(
+                        uow,
+                        name=name,
+                        phone=phone,
+                        secondary_phone=secondary or None,
+                        member_id=member_id,
+                    )
                 except UseCaseError as exc:
                     return str(exc)
             return ""
@@ -221,13 +233,25 @@ class MemberDialog(QDialog):
         def do_save(force: bool) -> MemberDTO:
             with db.uow(actor) as uow:
                 if member is None:
-                    result = add_member(uow, clock.now(), name=name, phone=phone,
-                                        secondary_phone=secondary, notes=notes)
+                    result = add_member(
+                        uow,
+                        clock.now(),
+                        name=name,
+                        phone=phone,
+                        secondary_phone=secondary,
+                        notes=notes,
+                    )
                 else:
                     result = edit_member(
-                        uow, clock.now(), member.id,
+                        uow,
+                        clock.now(),
+                        member.id,
                         expected_version=None if force else member.version,
-                        name=name, phone=phone, secondary_phone=secondary, notes=notes)
+                        name=name,
+                        phone=phone,
+                        secondary_phone=secondary,
+                        notes=notes,
+                    )
                 uow.commit()
                 return result
 
@@ -241,14 +265,16 @@ class MemberDialog(QDialog):
                 self.ctx.messages.exception(exc)
 
         save_with_conflict_check(
-            self.ctx, do_save, self._saved,
+            self.ctx,
+            do_save,
+            self._saved,
             subject=member.name if member else "the team",
-            take_theirs=self.reject, on_error=failed, busy=self.ok_button,
+            take_theirs=self.reject,
+            on_error=failed,
+            busy=self.ok_button,
         )
 
     def _saved(self, member: MemberDTO) -> None:
         self.ctx.messages.flash(f"Saved {member.name} ({display_phone(member.phone)}).")
         self.saved.emit(member)
         self.accept()
-
-

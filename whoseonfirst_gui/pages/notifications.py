@@ -67,7 +67,10 @@ class HistoryData:
 
 
 def load_history(
-    uow: UnitOfWork, f: HistoryFilter, offset: int, now: datetime,
+    uow: UnitOfWork,
+    f: HistoryFilter,
+    offset: int,
+    now: datetime,
     selected_id: int | None = None,
 ) -> HistoryData:
     settings = get_settings(uow)
@@ -76,8 +79,15 @@ def load_history(
     members = list_members(uow)
     shown = next((n for n in rows if n.id == selected_id), rows[0] if rows else None)
     detail = load_detail(uow, shown, members) if shown is not None else None
-    return HistoryData(tuple(rows), total, offset, settings.timezone,
-                       tuple((m.id, m.name) for m in members), problems, detail)
+    return HistoryData(
+        tuple(rows),
+        total,
+        offset,
+        settings.timezone,
+        tuple((m.id, m.name) for m in members),
+        problems,
+        detail,
+    )
 
 
 def load_detail(
@@ -91,10 +101,15 @@ class NotificationsPage(PagedListPage):
     title = "Texts"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent, page_size=PAGE_SIZE,
-                         search_placeholder="Search name, number, text, SID  (Ctrl+F)",
-                         search_name="Search texts",
-                         newer_name="Newer page", older_name="Older page")
+        super().__init__(
+            ctx,
+            parent,
+            page_size=PAGE_SIZE,
+            search_placeholder="Search name, number, text, SID  (Ctrl+F)",
+            search_name="Search texts",
+            newer_name="Newer page",
+            older_name="Older page",
+        )
         self.data: HistoryData | None = None
         self.detail: DetailData | None = None
         self._prefetched: DetailData | None = None  # read with the page, shown on selection
@@ -117,8 +132,11 @@ class NotificationsPage(PagedListPage):
         self.member_combo.addItem("Everyone", None)
         self.from_edit = self._date_edit("From date")
         self.to_edit = self._date_edit("To date")
-        for w, name in ((self.kind_combo, "Kind filter"), (self.status_combo, "Status filter"),
-                        (self.member_combo, "Member filter")):
+        for w, name in (
+            (self.kind_combo, "Kind filter"),
+            (self.status_combo, "Status filter"),
+            (self.member_combo, "Member filter"),
+        ):
             w.setAccessibleName(name)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)
@@ -138,12 +156,15 @@ class NotificationsPage(PagedListPage):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         metrics = self.view.fontMetrics()
-        for col, sample in ((HistoryModel.DUE, "Wed 12/30 08:00 CDT"),
-                            (HistoryModel.SENT, "08:00:00"), (HistoryModel.KIND, "Shift start"),
-                            (HistoryModel.TO, "Fay Fisher (+1 312-555-0106)"),
-                            (HistoryModel.STATUS, "undelivered"),
-                            (HistoryModel.ATTEMPTS, "Attempts"),
-                            (HistoryModel.SID, "SM0123456789")):
+        for col, sample in (
+            (HistoryModel.DUE, "Wed 12/30 08:00 CDT"),
+            (HistoryModel.SENT, "08:00:00"),
+            (HistoryModel.KIND, "Shift start"),
+            (HistoryModel.TO, "Fay Fisher (+1 312-555-0106)"),
+            (HistoryModel.STATUS, "undelivered"),
+            (HistoryModel.ATTEMPTS, "Attempts"),
+            (HistoryModel.SID, "SM0123456789"),
+        ):
             header.resizeSection(col, metrics.horizontalAdvance(sample) + 24)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._load_detail())
         split.addWidget(self.view)
@@ -226,8 +247,11 @@ class NotificationsPage(PagedListPage):
         f, offset, now = self.current_filter(), self.offset, self.now()
         current = self.selected()
         selected_id = current.id if current is not None else None
-        self.read(lambda uow: load_history(uow, f, offset, now, selected_id), self._show,
-                  on_no_team=self._no_team)
+        self.read(
+            lambda uow: load_history(uow, f, offset, now, selected_id),
+            self._show,
+            on_no_team=self._no_team,
+        )
 
     def _no_team(self) -> None:
         self.model.set_rows([], self._tz)
@@ -246,10 +270,14 @@ class NotificationsPage(PagedListPage):
         self._prefetched = data.detail
         self.model.set_rows(data.rows, self._tz)
         self._fill_members(data.members)
-        self.pager.show_page(data.offset, len(data.rows), data.total,
-                             "No texts match." if self._filtered() else
-                             "No texts yet — they appear here as the service sends them. "
-                             "Try Send test text….")
+        self.pager.show_page(
+            data.offset,
+            len(data.rows),
+            data.total,
+            "No texts match."
+            if self._filtered()
+            else "No texts yet — they appear here as the service sends them. Try Send test text….",
+        )
         row = self.model.row_of(selected.id) if selected is not None else -1
         if row < 0 and self.model.rowCount():
             row = 0  # show the newest text's details rather than an empty pane
@@ -273,8 +301,10 @@ class NotificationsPage(PagedListPage):
 
     def _fill_members(self, members: tuple[tuple[int, str], ...]) -> None:
         current = self.member_combo.currentData()
-        existing = tuple((self.member_combo.itemData(i), self.member_combo.itemText(i))
-                         for i in range(1, self.member_combo.count()))
+        existing = tuple(
+            (self.member_combo.itemData(i), self.member_combo.itemText(i))
+            for i in range(1, self.member_combo.count())
+        )
         if existing == members:
             return
         self.member_combo.blockSignals(True)
@@ -317,8 +347,11 @@ class NotificationsPage(PagedListPage):
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
         rows = [
             ("Status", f'<b style="color:{color}">{n.status}</b>'),
-            ("Kind", fmt.KIND_LABELS.get(n.kind, n.kind) + (f" · {n.shift_name}"
-                                                             if n.shift_name else "")),
+            (
+                "Kind",
+                fmt.KIND_LABELS.get(n.kind, n.kind)
+                + (f" · {n.shift_name}" if n.shift_name else ""),
+            ),
             ("To", f"{fmt.escape(n.recipient_name)} {fmt.escape(fmt.phone(n.recipient_phone))}"),
             ("Due", fmt.when(n.due_at, tz)),
             ("Valid until", fmt.when(n.expires_at, tz)),
@@ -329,21 +362,31 @@ class NotificationsPage(PagedListPage):
             ("Error", fmt.escape(fmt.error_text(n.error_code, n.error_message))),
             ("Triggered by", fmt.escape(n.triggered_by)),
         ]
-        table = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
-                        for k, v in rows if v)
+        table = "".join(
+            f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows if v
+        )
         body = fmt.escape(n.body).replace("\n", "<br>")
-        attempts = "".join(
-            f"<li>#{a.number} {fmt.when(a.started_at, tz)}: <b>{fmt.escape(a.outcome)}</b>"
-            + (f" — {fmt.escape(fmt.error_text(a.error_code, a.error_message))}"
-               if a.error_code or a.error_message else "")
-            + "</li>"
-            for a in d.attempts) or "<li>none yet</li>"
+        attempts = (
+            "".join(
+                f"<li>#{a.number} {fmt.when(a.started_at, tz)}: <b>{fmt.escape(a.outcome)}</b>"
+                + (
+                    f" — {fmt.escape(fmt.error_text(a.error_code, a.error_message))}"
+                    if a.error_code or a.error_message
+                    else ""
+                )
+                + "</li>"
+                for a in d.attempts
+            )
+            or "<li>none yet</li>"
+        )
         if d.on_call is None:
             resolution = "Nobody was on call at that instant."
         else:
             s = d.on_call
-            resolution = f"{fmt.escape(s.member_name)} ({fmt.escape(s.shift_name)}, " \
+            resolution = (
+                f"{fmt.escape(s.member_name)} ({fmt.escape(s.shift_name)}, "
                 f"{fmt.when_short(s.start, tz)} → {fmt.when_short(s.end, tz)})"
+            )
             if s.is_override and s.scheduled_member_name:
                 resolution += f", covering for {fmt.escape(s.scheduled_member_name)}"
         # Two columns, so the whole story fits the pane without scrolling.
@@ -352,7 +395,8 @@ class NotificationsPage(PagedListPage):
             f'<td valign="top" width="45%"><table>{table}</table></td>'
             f'<td valign="top" style="padding-left:16px"><b>Text</b><p>{body}</p>'
             f"<b>Attempts</b><ul>{attempts}</ul>"
-            f"<b>On call at that time</b><p>{resolution}</p></td></tr></table>")
+            f"<b>On call at that time</b><p>{resolution}</p></td></tr></table>"
+        )
 
     # --- resend --------------------------------------------------------------------------
 
@@ -361,13 +405,18 @@ class NotificationsPage(PagedListPage):
         if n is None or self.ctx.read_only:
             return
         if not self.ctx.messages.confirm(
-                "Resend text", f"Queue a copy of this text to {n.recipient_name} "
-                f"({fmt.phone(n.recipient_phone)}) now?"):
+            "Resend text",
+            f"Queue a copy of this text to {n.recipient_name} "
+            f"({fmt.phone(n.recipient_phone)}) now?",
+        ):
             return
-        self.write(lambda uow: resend(uow, self.now(), n.id),
-                   lambda dto: self.ctx.messages.flash(
-                       f"Queued a copy to {dto.recipient_name}; the service sends it."),
-                   busy=self.resend_button)
+        self.write(
+            lambda uow: resend(uow, self.now(), n.id),
+            lambda dto: self.ctx.messages.flash(
+                f"Queued a copy to {dto.recipient_name}; the service sends it."
+            ),
+            busy=self.resend_button,
+        )
 
 
 def search_text(typed: str) -> str:

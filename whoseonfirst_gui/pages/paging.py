@@ -35,8 +35,9 @@ class SearchBox(QLineEdit):
 
     settled = Signal()
 
-    def __init__(self, placeholder: str, accessible_name: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, placeholder: str, accessible_name: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)
@@ -70,8 +71,9 @@ class Pager(QWidget):
     #: Load the page that starts at ``offset`` (rows from the newest, 0-based).
     page_requested = Signal()
 
-    def __init__(self, page_size: int, *, newer_name: str, older_name: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, page_size: int, *, newer_name: str, older_name: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.page_size = page_size
         self.offset = 0  # the first row of the page to load
@@ -114,8 +116,9 @@ class Pager(QWidget):
             self.go(last_page)
             return
         self._shown_offset, self._shown_rows, self._total = offset, rows, total
-        self.label.setText(empty_text if total == 0 else
-                           f"{offset + 1:,}–{offset + rows:,} of {total:,}")
+        self.label.setText(
+            empty_text if total == 0 else f"{offset + 1:,}–{offset + rows:,} of {total:,}"
+        )
         self._update_buttons()
 
     def show_message(self, text: str) -> None:
@@ -136,9 +139,17 @@ class PagedListPage(Page):
     whenever the pager asks) and shows what it read with ``pager.show_page``.
     """
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, page_size: int,
-                 search_placeholder: str, search_name: str, newer_name: str,
-                 older_name: str) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        page_size: int,
+        search_placeholder: str,
+        search_name: str,
+        newer_name: str,
+        older_name: str,
+    ) -> None:
         super().__init__(ctx, parent)
         self.search = SearchBox(search_placeholder, search_name)
         self.pager = Pager(page_size, newer_name=newer_name, older_name=older_name)

@@ -98,8 +98,9 @@ def load_settings(uow: UnitOfWork, now: datetime) -> SettingsData:
     when = next_summary_start(now, s.timezone, s.weekly_summary_day, s.weekly_summary_time)
     week_start = local_date(when, tz)
     # Unclipped, like the real summary: a shift that began before the week is "continues".
-    spans = resolve_window(uow, day_start(week_start, tz),
-                           day_start(week_start + timedelta(days=7), tz), clip=False)
+    spans = resolve_window(
+        uow, day_start(week_start, tz), day_start(week_start + timedelta(days=7), tz), clip=False
+    )
     people = {m.id: SummaryPerson(m.name, m.phone) for m in list_members(uow)}
     summary = weekly_summary_text(week_start, spans, people, tz)
     return SettingsData(s, tuple(list_contacts(uow)), next_span, horizon_end(uow), summary)
@@ -134,7 +135,8 @@ class ContactDialog(QDialog):
         form.addRow("Receives:", self.weekly)
         form.addRow("", self.alerts)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
@@ -300,7 +302,8 @@ class SettingsPage(Page):
         self.contacts_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.contacts_view.verticalHeader().setVisible(False)
         self.contacts_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.contacts_view.horizontalHeader().setStretchLastSection(True)
         self.contacts_view.setMinimumHeight(120)
         self.contacts_view.doubleClicked.connect(lambda _i: self.edit_contact())
@@ -342,11 +345,17 @@ class SettingsPage(Page):
         self._recheck.setSingleShot(True)
         self._recheck.setInterval(0)
         self._recheck.timeout.connect(self._form_edited)
-        for signal in (self.team_name.textChanged, self.timezone.currentTextChanged,
-                       self.template.textChanged, self.reminder_on.toggled,
-                       self.reminder_minutes.valueChanged, self.horizon.valueChanged,
-                       self.summary_on.toggled, self.summary_day.currentIndexChanged,
-                       self.summary_time.timeChanged):
+        for signal in (
+            self.team_name.textChanged,
+            self.timezone.currentTextChanged,
+            self.template.textChanged,
+            self.reminder_on.toggled,
+            self.reminder_minutes.valueChanged,
+            self.horizon.valueChanged,
+            self.summary_on.toggled,
+            self.summary_day.currentIndexChanged,
+            self.summary_time.timeChanged,
+        ):
             signal.connect(lambda *_: self._recheck.start())
         self._set_enabled(False)
 
@@ -366,9 +375,11 @@ class SettingsPage(Page):
         if self.is_dirty() and self.data is not None:
             if data.settings.version != self.data.settings.version:
                 self.theirs = data
-                self.banner.setText("Someone else changed the settings while you were editing. "
-                                    "Your edits are kept; saving will ask whose version wins "
-                                    "(Revert loads theirs).")
+                self.banner.setText(
+                    "Someone else changed the settings while you were editing. "
+                    "Your edits are kept; saving will ask whose version wins "
+                    "(Revert loads theirs)."
+                )
                 self.banner.setVisible(True)
             return
         self.data = data
@@ -394,7 +405,10 @@ class SettingsPage(Page):
         tz = zone(s.timezone)
         self.horizon_note.setText(
             f"Generated until {fmt.when(data.horizon_end, tz)}; the service extends it when "
-            "fewer than 4 weeks remain." if data.horizon_end else "Nothing generated yet.")
+            "fewer than 4 weeks remain."
+            if data.horizon_end
+            else "Nothing generated yet."
+        )
         self._loading = False
         self._form_edited()
 
@@ -409,10 +423,20 @@ class SettingsPage(Page):
 
     def _set_enabled(self, enabled: bool) -> None:
         writable = enabled and not self.ctx.read_only
-        for w in (self.team_name, self.timezone, self.template, self.reminder_on,
-                  self.reminder_minutes, self.horizon, self.summary_on, self.summary_day,
-                  self.summary_time, self.add_contact_button, self.edit_contact_button,
-                  self.remove_contact_button):
+        for w in (
+            self.team_name,
+            self.timezone,
+            self.template,
+            self.reminder_on,
+            self.reminder_minutes,
+            self.horizon,
+            self.summary_on,
+            self.summary_day,
+            self.summary_time,
+            self.add_contact_button,
+            self.edit_contact_button,
+            self.remove_contact_button,
+        ):
             w.setEnabled(writable)
         self.contacts_model.read_only = not writable
         self._form_edited()
@@ -436,14 +460,17 @@ class SettingsPage(Page):
             timezone=tz if tz != s.timezone else None,
             shift_start_template=template if template != s.shift_start_template else None,
             weekly_summary_enabled=self.summary_on.isChecked()
-            if self.summary_on.isChecked() != s.weekly_summary_enabled else None,
-            weekly_summary_day=self.summary_day.currentIndex()
-            if self.summary_day.currentIndex() != s.weekly_summary_day else None,
-            weekly_summary_time=summary_time
-            if summary_time != f"{s.weekly_summary_time:%H:%M}" else None,
-            horizon_weeks=self.horizon.value() if self.horizon.value() != s.horizon_weeks
+            if self.summary_on.isChecked() != s.weekly_summary_enabled
             else None,
-            reminder_minutes=reminder if reminder is not None and reminder != s.reminder_minutes
+            weekly_summary_day=self.summary_day.currentIndex()
+            if self.summary_day.currentIndex() != s.weekly_summary_day
+            else None,
+            weekly_summary_time=summary_time
+            if summary_time != f"{s.weekly_summary_time:%H:%M}"
+            else None,
+            horizon_weeks=self.horizon.value() if self.horizon.value() != s.horizon_weeks else None,
+            reminder_minutes=reminder
+            if reminder is not None and reminder != s.reminder_minutes
             else None,
             clear_reminder=reminder is None and s.reminder_minutes is not None,
         )
@@ -457,10 +484,20 @@ class SettingsPage(Page):
         if self.data is None:
             return 0
         c = self.change()
-        return sum(1 for v in (c.team_name, c.timezone, c.shift_start_template,
-                               c.weekly_summary_enabled, c.weekly_summary_day,
-                               c.weekly_summary_time, c.horizon_weeks, c.reminder_minutes)
-                   if v is not None) + (1 if c.clear_reminder else 0)
+        return sum(
+            1
+            for v in (
+                c.team_name,
+                c.timezone,
+                c.shift_start_template,
+                c.weekly_summary_enabled,
+                c.weekly_summary_day,
+                c.weekly_summary_time,
+                c.horizon_weeks,
+                c.reminder_minutes,
+            )
+            if v is not None
+        ) + (1 if c.clear_reminder else 0)
 
     def _form_edited(self) -> None:
         if self._loading:
@@ -500,15 +537,23 @@ class SettingsPage(Page):
             start = now
             end = now + timedelta(hours=SAMPLE_SPAN_HOURS)
             name, shift = "Ann", "Monday"
-        text = render(template, shift_start_values(
-            name=name, start=start, end=end, shift=shift,
-            team=self.team_name.text().strip() or s.team_name, tz=tz))
+        text = render(
+            template,
+            shift_start_values(
+                name=name,
+                start=start,
+                end=end,
+                shift=shift,
+                team=self.team_name.text().strip() or s.team_name,
+                tz=tz,
+            ),
+        )
         self.preview.setText(text)
         info = segment_info(text)
-        warn = " — Unicode characters make every segment shorter" if info.encoding == "UCS-2" \
-            else ""
-        self.segments.setText(f"{info.describe()}; {info.per_segment} characters per "
-                              f"segment{warn}")
+        warn = (
+            " — Unicode characters make every segment shorter" if info.encoding == "UCS-2" else ""
+        )
+        self.segments.setText(f"{info.describe()}; {info.per_segment} characters per segment{warn}")
 
     # --- saving --------------------------------------------------------------------------
 
@@ -521,8 +566,9 @@ class SettingsPage(Page):
 
         def do_save(force: bool) -> SettingsDTO:
             with db.uow(actor) as uow:
-                result = update_settings(uow, clock.now(), change,
-                                         expected_version=None if force else version)
+                result = update_settings(
+                    uow, clock.now(), change, expected_version=None if force else version
+                )
                 uow.commit()
                 return result
 
@@ -534,12 +580,21 @@ class SettingsPage(Page):
             self.ctx.messages.flash("Settings saved.")
 
         def review(_exc: ConflictError) -> None:
-            self.banner.setText("Someone else changed the settings. Your edits are still in the "
-                                "form; Revert loads theirs, Save and Keep mine keeps yours.")
+            self.banner.setText(
+                "Someone else changed the settings. Your edits are still in the "
+                "form; Revert loads theirs, Save and Keep mine keeps yours."
+            )
             self.banner.setVisible(True)
 
-        save_with_conflict_check(self.ctx, do_save, saved, subject="the settings",
-                                 take_theirs=self.revert, review=review, busy=self.save_button)
+        save_with_conflict_check(
+            self.ctx,
+            do_save,
+            saved,
+            subject="the settings",
+            take_theirs=self.revert,
+            review=review,
+            busy=self.save_button,
+        )
 
     # --- contacts ------------------------------------------------------------------------
 
@@ -572,16 +627,23 @@ class SettingsPage(Page):
         alerts = value if field == "failure_alerts" else c.failure_alerts
         self._save_contact(c, c.name, c.phone, weekly, alerts)
 
-    def _save_contact(self, c: ContactDTO | None, name: str, phone: str, weekly: bool,
-                      alerts: bool) -> None:
+    def _save_contact(
+        self, c: ContactDTO | None, name: str, phone: str, weekly: bool, alerts: bool
+    ) -> None:
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def do_save(force: bool) -> ContactDTO:
             with db.uow(actor) as uow:
                 result = save_contact(
-                    uow, clock.now(), contact_id=c.id if c else None, name=name, phone=phone,
-                    weekly_summary=weekly, failure_alerts=alerts,
-                    expected_version=None if force or c is None else c.version)
+                    uow,
+                    clock.now(),
+                    contact_id=c.id if c else None,
+                    name=name,
+                    phone=phone,
+                    weekly_summary=weekly,
+                    failure_alerts=alerts,
+                    expected_version=None if force or c is None else c.version,
+                )
                 uow.commit()
                 return result
 
@@ -590,15 +652,22 @@ class SettingsPage(Page):
             self.refresh()
 
         save_with_conflict_check(
-            self.ctx, do_save, lambda dto: self.ctx.messages.flash(f"Saved contact {dto.name}."),
-            subject=f"contact {c.name}" if c else "the contacts", on_error=failed)
+            self.ctx,
+            do_save,
+            lambda dto: self.ctx.messages.flash(f"Saved contact {dto.name}."),
+            subject=f"contact {c.name}" if c else "the contacts",
+            on_error=failed,
+        )
 
     def remove_contact(self) -> None:
         c = self.selected_contact()
         if c is None or self.ctx.read_only:
             return
         if not self.ctx.messages.confirm(
-                "Remove contact", f"Remove {c.name} from the escalation contacts?"):
+            "Remove contact", f"Remove {c.name} from the escalation contacts?"
+        ):
             return
-        self.write(lambda uow: delete_contact(uow, self.now(), c.id),
-                   lambda _r: self.ctx.messages.flash(f"Removed {c.name}."))
+        self.write(
+            lambda uow: delete_contact(uow, self.now(), c.id),
+            lambda _r: self.ctx.messages.flash(f"Removed {c.name}."),
+        )

@@ -62,8 +62,12 @@ def load_pattern(uow: UnitOfWork, now: datetime) -> PatternData:
 class ShiftDelegate(QStyledItemDelegate):
     """Weekday combo box, HH:MM time edit and hour spin box as editors."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
         col = index.column()
         if col == PatternModel.DAY:
             combo = QComboBox(parent)
@@ -95,8 +99,9 @@ class ShiftDelegate(QStyledItemDelegate):
         else:
             super().setEditorData(editor, index)
 
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
+    def setModelData(
+        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         if isinstance(editor, QComboBox):
             model.setData(index, editor.currentIndex())
         elif isinstance(editor, QTimeEdit):
@@ -120,9 +125,11 @@ class ShiftsPage(Page):
 
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Shifts"))
-        intro = QLabel("The weekly pattern the rotation fills. Durations are wall-clock: a 24 h "
-                       "shift from 08:00 ends at 08:00 the next day, also across a DST change. "
-                       "Gaps are allowed and shown hatched; overlaps are not.")
+        intro = QLabel(
+            "The weekly pattern the rotation fills. Durations are wall-clock: a 24 h "
+            "shift from 08:00 ends at 08:00 the next day, also across a DST change. "
+            "Gaps are allowed and shown hatched; overlaps are not."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.week_bar = WeekBar()
@@ -184,9 +191,11 @@ class ShiftsPage(Page):
             if data.shifts != self.data.shifts:
                 # Keep the admin's edits; saving will raise the conflict dialog.
                 self.theirs = data
-                self.banner.setText("Someone else changed the pattern while you were editing. "
-                                    "Your edits are kept; saving will ask whose version wins "
-                                    "(Revert loads theirs).")
+                self.banner.setText(
+                    "Someone else changed the pattern while you were editing. "
+                    "Your edits are kept; saving will ask whose version wins "
+                    "(Revert loads theirs)."
+                )
                 self.banner.setVisible(True)
             self.data = PatternData(self.data.shifts, data.tz_name, data.earliest)
             return
@@ -234,7 +243,9 @@ class ShiftsPage(Page):
         if problems:
             self.problems_label.setText(
                 f'<span style="color:{fmt.ERROR_COLOR}">'
-                + "<br>".join("✗ " + fmt.escape(p) for p in problems) + "</span>")
+                + "<br>".join("✗ " + fmt.escape(p) for p in problems)
+                + "</span>"
+            )
             self.week_bar.set_blocks(self._blocks(), overlap=any("overlap" in p for p in problems))
         else:
             gaps = pattern_gaps(self.model.shifts())
@@ -242,7 +253,8 @@ class ShiftsPage(Page):
                 hours = sum(n for _s, n in gaps) // 60
                 self.problems_label.setText(
                     f'<span style="color:{fmt.WARNING_COLOR}">⚠ {len(gaps)} coverage gap(s), '
-                    f"{hours} h a week with nobody on call.</span>")
+                    f"{hours} h a week with nobody on call.</span>"
+                )
             else:
                 self.problems_label.setText("✓ The pattern covers the whole week.")
             self.week_bar.set_blocks(self._blocks())
@@ -283,24 +295,31 @@ class ShiftsPage(Page):
             return preview_pattern(uow, now, shifts, day)
 
         dialog = ImpactDialog(
-            self.ctx, title="Change the shift pattern",
+            self.ctx,
+            title="Change the shift pattern",
             description="The new pattern applies from the date you choose; shifts before it "
-                        "stay as they are.",
-            preview=preview, earliest=self.data.earliest, tz_name=self.data.tz_name,
-            apply_label="Save pattern", parent=self)
+            "stay as they are.",
+            preview=preview,
+            earliest=self.data.earliest,
+            tz_name=self.data.tz_name,
+            apply_label="Save pattern",
+            parent=self,
+        )
         dialog.apply_requested.connect(lambda day: self._write(shifts, expected, day))
         dialog.finished.connect(lambda _r: setattr(self, "impact_dialog", None))
         self.impact_dialog = dialog
         dialog.open()
 
-    def _write(self, shifts: tuple[ShiftDef, ...], expected: tuple[ShiftDef, ...],
-               day: date) -> None:
+    def _write(
+        self, shifts: tuple[ShiftDef, ...], expected: tuple[ShiftDef, ...], day: date
+    ) -> None:
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def do_save(force: bool) -> tuple[ShiftDef, ...]:
             with db.uow(actor) as uow:
-                result = set_pattern(uow, clock.now(), shifts, day,
-                                     expected=None if force else expected)
+                result = set_pattern(
+                    uow, clock.now(), shifts, day, expected=None if force else expected
+                )
                 uow.commit()
                 return result
 
@@ -313,10 +332,18 @@ class ShiftsPage(Page):
             self.ctx.messages.flash(f"Shift pattern saved; it applies from {day:%a %Y-%m-%d}.")
 
         def review(_exc: ConflictError) -> None:
-            self.banner.setText("Someone else changed the pattern. Your edits are still here; "
-                                "Revert loads theirs; Save and Keep mine keeps yours.")
+            self.banner.setText(
+                "Someone else changed the pattern. Your edits are still here; "
+                "Revert loads theirs; Save and Keep mine keeps yours."
+            )
             self.banner.setVisible(True)
 
-        save_with_conflict_check(self.ctx, do_save, saved, subject="the shift pattern",
-                                 take_theirs=self.revert, review=review,
-                                 busy=self.save_button)
+        save_with_conflict_check(
+            self.ctx,
+            do_save,
+            saved,
+            subject="the shift pattern",
+            take_theirs=self.revert,
+            review=review,
+            busy=self.save_button,
+        )

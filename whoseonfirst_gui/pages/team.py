@@ -109,9 +109,11 @@ class TeamPage(Page):
         top.addWidget(self.show_archived)
         layout.addLayout(top)
 
-        self.hint = QLabel("Drag rows (or press Ctrl+Up / Ctrl+Down) to change the rotation "
-                           "order; you choose the date it takes effect and see who changes "
-                           "which shifts before anything is saved.")
+        self.hint = QLabel(
+            "Drag rows (or press Ctrl+Up / Ctrl+Down) to change the rotation "
+            "order; you choose the date it takes effect and see who changes "
+            "which shifts before anything is saved."
+        )
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
 
@@ -161,7 +163,8 @@ class TeamPage(Page):
             button.setAccessibleName(text.replace("&", "").rstrip("…"))
             button.clicked.connect(action.trigger)
             action.changed.connect(
-                lambda a=action, b=button: (b.setEnabled(a.isEnabled()), b.setText(a.text())))
+                lambda a=action, b=button: (b.setEnabled(a.isEnabled()), b.setText(a.text()))
+            )
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -229,7 +232,8 @@ class TeamPage(Page):
         self.team_actions["down"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["toggle"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["toggle"].setText(
-            "&Activate…" if m is not None and not m.active else "&Deactivate…")
+            "&Activate…" if m is not None and not m.active else "&Deactivate…"
+        )
         self.team_actions["archive"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["restore"].setEnabled(writable and m is not None and m.archived)
 
@@ -281,15 +285,21 @@ class TeamPage(Page):
             return preview_member_change(uow, now, day, ordered_ids=ids)
 
         def apply(day: date) -> None:
-            self._write(lambda uow, _force: reorder_members(uow, self.now(), ids, day),
-                        f"Rotation order changed from {day:%a %Y-%m-%d}.",
-                        subject="the team", can_keep_mine=False)
+            self._write(
+                lambda uow, _force: reorder_members(uow, self.now(), ids, day),
+                f"Rotation order changed from {day:%a %Y-%m-%d}.",
+                subject="the team",
+                can_keep_mine=False,
+            )
 
         self._impact(
             "Change the rotation order",
             "The new order applies to shifts from the date you choose; earlier shifts keep "
             "their people.",
-            preview, apply, on_cancel=self.model.reset_order)
+            preview,
+            apply,
+            on_cancel=self.model.reset_order,
+        )
 
     # --- activate / deactivate / archive / restore ---------------------------------------
 
@@ -307,15 +317,24 @@ class TeamPage(Page):
         def apply(day: date) -> None:
             self._write(
                 lambda uow, force: set_member_active(
-                    uow, self.now(), m.id, new_state, day,
-                    expected_version=None if force else m.version),
+                    uow,
+                    self.now(),
+                    m.id,
+                    new_state,
+                    day,
+                    expected_version=None if force else m.version,
+                ),
                 f"{m.name} {'joins' if new_state else 'leaves'} the rotation from "
-                f"{day:%a %Y-%m-%d}.", subject=m.name)
+                f"{day:%a %Y-%m-%d}.",
+                subject=m.name,
+            )
 
-        text = (f"{m.name} joins the rotation from the date you choose."
-                if new_state else
-                f"{m.name} leaves the rotation from the date you choose; they can still cover "
-                "shifts through the calendar.")
+        text = (
+            f"{m.name} joins the rotation from the date you choose."
+            if new_state
+            else f"{m.name} leaves the rotation from the date you choose; they can still cover "
+            "shifts through the calendar."
+        )
         self._impact(f"{verb} {m.name}", text, preview, apply, apply_label=verb)
 
     def archive_selected(self) -> None:
@@ -328,35 +347,56 @@ class TeamPage(Page):
             return preview_member_change(uow, now, day, active_changes={m.id: False})
 
         def apply(day: date) -> None:
-            self._write(lambda uow, force: archive_member(
-                            uow, self.now(), m.id, day,
-                            expected_version=None if force else m.version),
-                        f"Archived {m.name}; their history is kept.", subject=m.name)
+            self._write(
+                lambda uow, force: archive_member(
+                    uow, self.now(), m.id, day, expected_version=None if force else m.version
+                ),
+                f"Archived {m.name}; their history is kept.",
+                subject=m.name,
+            )
 
         self._impact(
             f"Archive {m.name}",
             f"{m.name} leaves the rotation from the date you choose and is hidden from the team. "
             "Their texts and shifts stay in the history; Restore brings them back.",
-            preview, apply, apply_label="Archive")
+            preview,
+            apply,
+            apply_label="Archive",
+        )
 
     def restore_selected(self) -> None:
         m = self.selected_member()
         if m is None or not m.archived:
             return
-        self._write(lambda uow, _force: restore_member(uow, self.now(), m.id),
-                    f"Restored {m.name} (inactive: activate them to rotate again).",
-                    subject=m.name)
+        self._write(
+            lambda uow, _force: restore_member(uow, self.now(), m.id),
+            f"Restored {m.name} (inactive: activate them to rotate again).",
+            subject=m.name,
+        )
 
     # --- plumbing ------------------------------------------------------------------------
 
-    def _impact(self, title: str, text: str, preview: Callable[..., object],
-                apply: Callable[[date], None], *, apply_label: str = "Apply",
-                on_cancel: Callable[[], None] | None = None) -> None:
+    def _impact(
+        self,
+        title: str,
+        text: str,
+        preview: Callable[..., object],
+        apply: Callable[[date], None],
+        *,
+        apply_label: str = "Apply",
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
         assert self.data is not None
-        dialog = ImpactDialog(self.ctx, title=title, description=text,
-                              preview=preview,  # type: ignore[arg-type]
-                              earliest=self.data.earliest, tz_name=self.data.tz_name,
-                              apply_label=apply_label, parent=self)
+        dialog = ImpactDialog(
+            self.ctx,
+            title=title,
+            description=text,
+            preview=preview,  # type: ignore[arg-type]
+            earliest=self.data.earliest,
+            tz_name=self.data.tz_name,
+            apply_label=apply_label,
+            parent=self,
+        )
         dialog.apply_requested.connect(apply)
 
         def finished(result: int) -> None:
@@ -368,8 +408,14 @@ class TeamPage(Page):
         self.impact_dialog = dialog
         dialog.open()
 
-    def _write(self, command: Callable[[UnitOfWork, bool], object], done_text: str, *,
-               subject: str, can_keep_mine: bool = True) -> None:
+    def _write(
+        self,
+        command: Callable[[UnitOfWork, bool], object],
+        done_text: str,
+        *,
+        subject: str,
+        can_keep_mine: bool = True,
+    ) -> None:
         """Run ``command(uow, force)`` in one transaction; conflicts open the conflict dialog."""
         db, actor = self.ctx.db, self.ctx.actor
 
@@ -385,9 +431,16 @@ class TeamPage(Page):
             self.refresh()
 
         save_with_conflict_check(
-            self.ctx, save, lambda _r: self.ctx.messages.flash(done_text), subject=subject,
-            take_theirs=self.model.reset_order, review=lambda _e: self.model.reset_order(),
-            on_error=failed, busy=self.view, can_keep_mine=can_keep_mine)
+            self.ctx,
+            save,
+            lambda _r: self.ctx.messages.flash(done_text),
+            subject=subject,
+            take_theirs=self.model.reset_order,
+            review=lambda _e: self.model.reset_order(),
+            on_error=failed,
+            busy=self.view,
+            can_keep_mine=can_keep_mine,
+        )
 
     def focus_search(self) -> None:
         self.view.setFocus()

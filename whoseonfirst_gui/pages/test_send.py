@@ -62,19 +62,30 @@ def load_test_send(uow: UnitOfWork, now: datetime, tracked_id: int | None) -> Te
     members = tuple((m.id, m.name, m.phone) for m in list_members(uow, include_archived=False))
     beats = heartbeats(uow)
     tracked = get_notification(uow, tracked_id) if tracked_id is not None else None
-    return TestSendData(s.timezone, s.team_name, members, beats[0] if beats else None,
-                        service_is_alive(beats, now), now, tracked)
+    return TestSendData(
+        s.timezone,
+        s.team_name,
+        members,
+        beats[0] if beats else None,
+        service_is_alive(beats, now),
+        now,
+        tracked,
+    )
 
 
 def service_warning(heartbeat: HeartbeatDTO | None, alive: bool, tz_name: str) -> str:
     """The plain sentence shown when the service will not pick the text up soon."""
     if heartbeat is None:
-        return ("The service has never checked in on this database; the text will wait in the "
-                "queue until it runs.")
+        return (
+            "The service has never checked in on this database; the text will wait in the "
+            "queue until it runs."
+        )
     if not alive:
-        return (f"The service has not checked in since "
-                f"{fmt.when(heartbeat.last_tick_at, zone(tz_name))}; the text will wait in the "
-                "queue until it runs.")
+        return (
+            f"The service has not checked in since "
+            f"{fmt.when(heartbeat.last_tick_at, zone(tz_name))}; the text will wait in the "
+            "queue until it runs."
+        )
     return ""
 
 
@@ -90,8 +101,10 @@ class TestSendPage(Page):
 
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Send a test text"))
-        intro = QLabel("Queue a test text through the database; the service sends it like any "
-                       "other text, so this checks the whole path: service, Twilio, the phone.")
+        intro = QLabel(
+            "Queue a test text through the database; the service sends it like any "
+            "other text, so this checks the whole path: service, Twilio, the phone."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.service_label = QLabel()
@@ -167,8 +180,9 @@ class TestSendPage(Page):
 
     def refresh(self) -> None:
         now, tracked = self.now(), self.tracked_id
-        self.read(lambda uow: load_test_send(uow, now, tracked), self._show,
-                  on_no_team=self._no_team)
+        self.read(
+            lambda uow: load_test_send(uow, now, tracked), self._show, on_no_team=self._no_team
+        )
 
     def _no_team(self) -> None:
         self.data = None
@@ -178,8 +192,10 @@ class TestSendPage(Page):
     def _show(self, data: TestSendData) -> None:
         self.data = data
         current = self.member_combo.currentData()
-        items = tuple((self.member_combo.itemData(i), self.member_combo.itemText(i))
-                      for i in range(self.member_combo.count()))
+        items = tuple(
+            (self.member_combo.itemData(i), self.member_combo.itemText(i))
+            for i in range(self.member_combo.count())
+        )
         wanted = tuple((mid, f"{name}  {fmt.phone(phone)}") for mid, name, phone in data.members)
         if items != wanted:
             self.member_combo.blockSignals(True)
@@ -200,6 +216,7 @@ class TestSendPage(Page):
         assert self.data is not None
         tz = zone(self.data.tz_name)
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
+
         def at(instant: datetime) -> str:  # seconds matter while watching a text go out
             local = instant.astimezone(tz)
             return f"{local:%a %H:%M:%S} {local.tzname()}"
@@ -213,12 +230,15 @@ class TestSendPage(Page):
             steps.append(f"{n.status} {at(n.failed_at)}")
         error = ""
         if n.error_code or n.error_message:
-            error = (f'<br><span style="color:{fmt.ERROR_COLOR}">'
-                     f"{fmt.escape(fmt.error_text(n.error_code, n.error_message))}</span>")
+            error = (
+                f'<br><span style="color:{fmt.ERROR_COLOR}">'
+                f"{fmt.escape(fmt.error_text(n.error_code, n.error_message))}</span>"
+            )
         self.status_label.setText(
             f"Text #{n.id} to {fmt.escape(n.recipient_name)} "
             f"({fmt.escape(fmt.phone(n.recipient_phone))}): "
-            f'<b style="color:{color}">{n.status}</b><br>{" → ".join(steps)}{error}')
+            f'<b style="color:{color}">{n.status}</b><br>{" → ".join(steps)}{error}'
+        )
         if n.status in fmt.FINAL_STATUSES:
             self.track_timer.stop()
         elif not self.track_timer.isActive():
@@ -256,8 +276,11 @@ class TestSendPage(Page):
     def send(self) -> None:
         if not self.send_button.isEnabled():
             return
-        to: str | int = (self.member_combo.currentData() if self.to_member.isChecked()
-                         else self.number_edit.text())
+        to: str | int = (
+            self.member_combo.currentData()
+            if self.to_member.isChecked()
+            else self.number_edit.text()
+        )
         body = self.body.toPlainText().strip() or None
 
         def queued(n: NotificationDTO) -> None:
@@ -266,5 +289,8 @@ class TestSendPage(Page):
                 self._show_tracked(n)
             self.ctx.messages.flash(f"Test text to {n.recipient_name} queued.")
 
-        self.write(lambda uow: queue_text(uow, self.now(), to=to, body=body, kind="test"),
-                   queued, busy=self.send_button)
+        self.write(
+            lambda uow: queue_text(uow, self.now(), to=to, body=body, kind="test"),
+            queued,
+            busy=self.send_button,
+        )

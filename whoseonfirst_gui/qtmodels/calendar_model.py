@@ -342,8 +342,10 @@ class CalendarModel(QAbstractItemModel):
     def _chip_tooltip(self, seg: ChipSegment) -> str:
         span, tz = seg.span, self.plan.tz
         lines = [f"<b>{fmt.escape(span.member_name)}</b> on call"]
-        lines.append(f"{fmt_local(span.start, tz)} → {fmt_local(span.end, tz)}"
-                     f" ({fmt_duration(span.start, span.end, tz)})")
+        lines.append(
+            f"{fmt_local(span.start, tz)} → {fmt_local(span.end, tz)}"
+            f" ({fmt_duration(span.start, span.end, tz)})"
+        )
         if seg.multi_day:
             lines.append(f"This day: {self._times(seg)}")
         lines.append(f"Shift: {fmt.escape(span.shift_name)}")
@@ -413,7 +415,10 @@ class CalendarModel(QAbstractItemModel):
             if seg is not None and seg.span.entry_id is not None and not seg.past:
                 s = seg.span
                 return mime.span_mime(
-                    s.entry_id, s.start, s.end, s.member_id,
+                    s.entry_id,
+                    s.start,
+                    s.end,
+                    s.member_id,
                     f"{s.member_name}: {self._times(seg)}",
                 )
         return None
@@ -566,8 +571,6 @@ class CalendarModel(QAbstractItemModel):
             self.drop_refused.emit(fmt.sentence(str(exc), end="."))
             return False
         return True
-
-
 
 
 _R = Qt.ItemDataRole

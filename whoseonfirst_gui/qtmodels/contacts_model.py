@@ -49,23 +49,34 @@ class ContactsModel(RowTableModel[ContactDTO]):
             on = c.weekly_summary if col == self.WEEKLY else c.failure_alerts
             return f"{self.HEADERS[col]} for {c.name}: {'on' if on else 'off'}"
         if role == Qt.ItemDataRole.ToolTipRole and col in (self.WEEKLY, self.ALERTS):
-            return ("Receives the weekly schedule summary" if col == self.WEEKLY
-                    else "Receives a text when someone could not be reached")
+            return (
+                "Receives the weekly schedule summary"
+                if col == self.WEEKLY
+                else "Receives a text when someone could not be reached"
+            )
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if (role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or self.read_only
-                or index.column() not in (self.WEEKLY, self.ALERTS)):
+        if (
+            role != Qt.ItemDataRole.CheckStateRole
+            or not index.isValid()
+            or self.read_only
+            or index.column() not in (self.WEEKLY, self.ALERTS)
+        ):
             return False
         c = self._rows[index.row()]
-        checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) \
-            else value
+        checked = (
+            Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        )
         field = "weekly_summary" if index.column() == self.WEEKLY else "failure_alerts"
         if getattr(c, field) == checked:
             return False
         # Show the new state at once; the page saves it and reloads (or reverts on failure).
-        self._rows[index.row()] = (replace(c, weekly_summary=checked) if field == "weekly_summary"
-                                   else replace(c, failure_alerts=checked))
+        self._rows[index.row()] = (
+            replace(c, weekly_summary=checked)
+            if field == "weekly_summary"
+            else replace(c, failure_alerts=checked)
+        )
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         self.opt_in_toggled.emit(c, field, checked)
         return True

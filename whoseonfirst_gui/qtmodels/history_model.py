@@ -53,8 +53,11 @@ class HistoryModel(RowTableModel[NotificationDTO]):
             if col == self.KIND:
                 return fmt.KIND_LABELS.get(n.kind, n.kind)
             if col == self.TO:
-                return f"{n.recipient_name} ({fmt.phone(n.recipient_phone)})" \
-                    if n.recipient_name != n.recipient_phone else fmt.phone(n.recipient_phone)
+                return (
+                    f"{n.recipient_name} ({fmt.phone(n.recipient_phone)})"
+                    if n.recipient_name != n.recipient_phone
+                    else fmt.phone(n.recipient_phone)
+                )
             if col == self.STATUS:
                 return n.status
             if col == self.ATTEMPTS:
@@ -104,8 +107,7 @@ class StatusPillDelegate(QStyledItemDelegate):
         metrics = option.fontMetrics
         width = min(rect.width() - 8, metrics.horizontalAdvance(status) + 18)
         height = min(rect.height() - 6, metrics.height() + 4)
-        pill = QRect(rect.center().x() - width // 2, rect.center().y() - height // 2,
-                     width, height)
+        pill = QRect(rect.center().x() - width // 2, rect.center().y() - height // 2, width, height)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if status in fmt.OUTLINE_STATUSES:

@@ -29,8 +29,9 @@ class ShiftRow:
         return cls(s.name, s.start_day, f"{s.start_time:%H:%M}", s.duration_hours)
 
     def to_shift(self) -> ShiftDef:
-        return ShiftDef(self.name.strip(), self.start_day, parse_hhmm(self.start_time),
-                        self.duration_hours)
+        return ShiftDef(
+            self.name.strip(), self.start_day, parse_hhmm(self.start_time), self.duration_hours
+        )
 
 
 class PatternModel(RowTableModel[ShiftRow]):
@@ -100,13 +101,19 @@ class PatternModel(RowTableModel[ShiftRow]):
             if col == self.NAME:
                 return r.name
             if col == self.DAY:
-                return WEEKDAYS[r.start_day].capitalize() if role == Qt.ItemDataRole.DisplayRole \
+                return (
+                    WEEKDAYS[r.start_day].capitalize()
+                    if role == Qt.ItemDataRole.DisplayRole
                     else r.start_day
+                )
             if col == self.START:
                 return r.start_time
             if col == self.DURATION:
-                return r.duration_hours if role == Qt.ItemDataRole.EditRole else \
-                    f"{r.duration_hours} h"
+                return (
+                    r.duration_hours
+                    if role == Qt.ItemDataRole.EditRole
+                    else f"{r.duration_hours} h"
+                )
         if role == Qt.ItemDataRole.ToolTipRole:
             return {
                 self.NAME: "The name texts and the calendar show (e.g. Tuesday-Wednesday)",

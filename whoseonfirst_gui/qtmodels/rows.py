@@ -54,21 +54,28 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.HEADERS[section]
             if role == Qt.ItemDataRole.ToolTipRole:
                 return self.header_tooltip(section)
-        if (orientation == Qt.Orientation.Vertical and self.VERTICAL_NUMBERS
-                and role == Qt.ItemDataRole.DisplayRole):
+        if (
+            orientation == Qt.Orientation.Vertical
+            and self.VERTICAL_NUMBERS
+            and role == Qt.ItemDataRole.DisplayRole
+        ):
             return str(section + 1)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (not index.isValid() or not 0 <= index.row() < len(self._rows)
-                or not 0 <= index.column() < len(self.HEADERS)):
+        if (
+            not index.isValid()
+            or not 0 <= index.row() < len(self._rows)
+            or not 0 <= index.column() < len(self.HEADERS)
+        ):
             return None
         return self.cell(self._rows[index.row()], index.column(), role)
 

@@ -46,8 +46,15 @@ class TeamRow:
 
 class TeamModel(RowTableModel[TeamRow]):
     HANDLE, NAME, PHONE, SECONDARY, ACTIVE, NEXT, RECENT = range(7)
-    HEADERS = ("", "Name", "Phone", "Secondary phone", "Active", "Next shift",
-               "Shifts (last 12 weeks)")
+    HEADERS = (
+        "",
+        "Name",
+        "Phone",
+        "Secondary phone",
+        "Active",
+        "Next shift",
+        "Shifts (last 12 weeks)",
+    )
     VERTICAL_NUMBERS = True
     MemberRole = Qt.ItemDataRole.UserRole + 1
 
@@ -158,8 +165,11 @@ class TeamModel(RowTableModel[TeamRow]):
             font = QFont()
             font.setBold(m.active)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.HANDLE, self.ACTIVE,
-                                                                self.RECENT):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (
+            self.HANDLE,
+            self.ACTIVE,
+            self.RECENT,
+        ):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
@@ -191,15 +201,17 @@ class TeamModel(RowTableModel[TeamRow]):
         # One row is dragged at a time (single selection); the first one is the payload.
         return mime.member_mime(members[0].id, members[0].name)
 
-    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
-                        parent: Index) -> bool:
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
         if self.read_only or action not in (Qt.DropAction.MoveAction, Qt.DropAction.CopyAction):
             return False
         member_id = decode_member_id(data)
         return member_id is not None and member_id in self.rotation_order()
 
-    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
-                     parent: Index) -> bool:
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
         """Move the dragged members before the drop row; emit ``reorder_requested``.
 
         Returns True when the drop was understood. Rows are never removed by the view
