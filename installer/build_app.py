@@ -253,6 +253,7 @@ def smoke(keep: bool) -> dict[str, object]:
 
         log("smoke 3/3: --screenshots offscreen on a database that does not exist yet")
         empty_db = tmp / "first-run" / "whoseonfirst.db"
+        empty_db.parent.mkdir()  # the app creates the file, not a folder it was not given
         result["first_run_pngs"] = [
             p.name for p in screenshots(tmp, f"sqlite:///{empty_db}", "first-run")
         ]

@@ -99,7 +99,7 @@ def test_foreign_keys_are_enforced(db: Database) -> None:
 
 
 def test_new_sqlite_file_is_private(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "new.db"
+    path = tmp_path / "new.db"  # the folder must exist (only the user data directory is made)
     db = Database(f"sqlite:///{path}")
     upgrade(db)
     db.dispose()

@@ -115,6 +115,7 @@ def populated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[str, Pat
     """A SQLite database with a team, overrides, contacts and notification rows written by
     the service (a dry-run tick at two shift starts and a test send)."""
     db_path = tmp_path / "data" / "whoseonfirst.db"
+    db_path.parent.mkdir()  # `db upgrade` creates no folder but the user data directory
     url = f"sqlite:///{db_path}"
     roster_file = tmp_path / "team.json"
     roster_file.write_text(json.dumps(team_roster()), encoding="utf-8")
@@ -147,8 +148,9 @@ def test_backup_wipe_restore_gives_identical_export_and_tables(
 
     wipe(db_path)
     assert not db_path.exists()
-    # Nothing to export from a wiped database (an empty file is created, without tables).
+    # Nothing to export from a wiped database, and no empty file is left behind.
     assert cli(monkeypatch, url, "export")[0] != 0
+    assert not db_path.exists()
     wipe(db_path)
 
     restore(backup, db_path)

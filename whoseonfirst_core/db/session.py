@@ -7,6 +7,7 @@ work is one session and one transaction, never shared across threads.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -17,10 +18,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from whoseonfirst_core.db.errors import (
+    URL_EXAMPLES,
+    DatabaseFileError,
+    DatabaseUrlError,
+    MissingDatabaseError,
+)
 from whoseonfirst_core.db.models import Meta
 
 if TYPE_CHECKING:
@@ -53,26 +60,112 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-def _prepare_sqlite_file(path: Path) -> None:
-    """Create the folder and an empty file readable by its owner only (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
+_DRIVERS = {"sqlite": "sqlite:///…", "postgresql": "postgresql+psycopg://…"}
+_KNOWN_DRIVERNAMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+
+
+def check_database_url(url: str) -> URL:
+    """``url`` parsed, when it names a database this product can use; otherwise
+    :class:`DatabaseUrlError` saying what is wrong. The one place that decides which URLs are
+    accepted and how a refusal is worded (the service's configuration, its command line and the
+    app all ask here). The message never repeats the URL: it may carry a password."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - ArgumentError, or a TypeError for odd input
+        raise DatabaseUrlError(f"not a database URL (expected {URL_EXAMPLES})") from None
+    backend = parsed.get_backend_name()
+    if parsed.drivername in _KNOWN_DRIVERNAMES:
+        return parsed
+    if backend == "postgres":
+        raise DatabaseUrlError(
+            "the scheme 'postgres://' is not understood: write postgresql+psycopg://user@host/"
+            "dbname (or postgresql://…)"
+        )
+    if backend in _DRIVERS:
+        raise DatabaseUrlError(
+            f"unsupported driver {parsed.drivername!r}: write {_DRIVERS[backend]}, the driver "
+            "installed with WhoseOnFirst"
+        )
+    raise DatabaseUrlError(
+        f"unsupported database {backend!r}: WhoseOnFirst uses SQLite or PostgreSQL ({URL_EXAMPLES})"
+    )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for other databases, ``:memory:`` and ``file:`` URIs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create an empty database file readable by its owner only (0600), unless it exists.
+
+    Only the user data directory (the default location) is created when missing; any other
+    folder must exist already, so a typing mistake in a path never leaves a tree of folders
+    behind (as root, anywhere). Raises :class:`DatabaseFileError` saying which folder is missing.
+    """
+    if path.exists():
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        if folder.absolute() != default_sqlite_path().parent.absolute():
+            raise DatabaseFileError(
+                f"the folder {folder} does not exist: create it first, or choose another "
+                "place for the SQLite file"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseFileError(
+                f"cannot create the folder {folder}: {exc.strerror or exc}"
+            ) from None
+    try:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
-        os.close(fd)
+    except OSError as exc:
+        raise DatabaseFileError(
+            f"cannot create the SQLite file {path}: {exc.strerror or exc}"
+        ) from None
+    os.close(fd)
+
+
+def _refuse_implicit_creation(path: Path) -> None:
+    """Connecting to a SQLite file that is not there would create an empty one (with the
+    umask's mode): refuse, so that only :func:`create_sqlite_file` (through ``db upgrade``
+    or the app) ever creates a database file."""
+    if path.is_dir():
+        raise DatabaseFileError(f"{path} is a folder, not a SQLite database file")
+    if not path.exists():
+        raise MissingDatabaseError(
+            f"there is no database at {path}: `whoseonfirst-service db upgrade` creates it "
+            "(or start the app on it)"
+        )
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with the settings this product relies on."""
-    parsed = make_url(url)
+    """An engine for ``url`` with the settings this product relies on.
+
+    Raises :class:`DatabaseUrlError` for a URL this product cannot use. Creates nothing: a
+    SQLite file that does not exist raises :class:`MissingDatabaseError` on connecting.
+    """
+    parsed = check_database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            _prepare_sqlite_file(Path(database))
+        path = sqlite_file(url)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             **kwargs,
         )
+
+        if path is not None:
+
+            @event.listens_for(engine, "do_connect")
+            def _sqlite_exists(*_args: Any) -> None:
+                _refuse_implicit_creation(path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -91,7 +184,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+    if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
@@ -115,6 +208,13 @@ class Database:
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self, "reader", write=False)
+
+    def create_if_missing(self) -> None:
+        """Create the SQLite file if there is none yet (see :func:`create_sqlite_file`);
+        nothing for PostgreSQL, whose databases the operator creates."""
+        path = sqlite_file(self.url)
+        if path is not None:
+            create_sqlite_file(path)
 
     def new_session(self, *, write: bool) -> Session:
         return (self._write_sessions if write else self._read_sessions)()
@@ -282,15 +382,34 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(db: Database) -> tuple[str | None, str]:
-    """Apply pending migrations; returns (revision before, revision after)."""
-    from alembic import command
+    """Create the database file if it is SQLite and missing, then apply pending migrations;
+    returns (revision before, revision after).
 
+    Alembic's INFO lines ("Context impl SQLiteImpl.", "Running upgrade …") are held back while
+    it runs, whatever the caller's logging level: the callers report the result in their own
+    words (``db upgrade`` prints it; the app shows "database schema created"). Warnings pass.
+    """
+    db.create_if_missing()
     before = current_revision(db.engine)
-    with db.engine.begin() as conn:
+    with _alembic_logs_at_warning(), db.engine.begin() as conn:
+        from alembic import command  # its first import logs INFO lines too
+
         cfg = alembic_config(db.url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return before, head_revision()
+
+
+@contextmanager
+def _alembic_logs_at_warning() -> Iterator[None]:
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    if alembic_log.getEffectiveLevel() < logging.WARNING:
+        alembic_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        alembic_log.setLevel(level)
 
 
 def needs_upgrade(db: Database) -> bool:
