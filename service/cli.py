@@ -169,6 +169,23 @@ def _parse_days(text: str) -> int:
     return n
 
 
+def _database_url(text: str) -> str:
+    from whoseonfirst_core.db.errors import DatabaseUrlError
+    from whoseonfirst_core.db.session import check_database_url
+
+    try:
+        check_database_url(text)
+    except DatabaseUrlError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _recipient(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a phone number or a member's name")
+    return text
+
+
 def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     from whoseonfirst_core.usecases.schedule import extend_horizon, preview
 
@@ -251,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--to",
         required=True,
+        type=_database_url,
         metavar="URL",
         help="target database, e.g. postgresql+psycopg://user@host/whoseonfirst",
     )
@@ -330,15 +348,12 @@ def main(
         print(f"error: {exc}", file=err)
         return EXIT_FAIL
     except Exception as exc:
-        from sqlalchemy.exc import OperationalError, SQLAlchemyError
+        from whoseonfirst_core.db.errors import describe_database_error
 
-        if isinstance(exc, OperationalError):
-            msg = f"cannot reach the database {redact_url(ctx.url)}: {str(exc.orig).strip()}"
-        elif isinstance(exc, SQLAlchemyError):
-            msg = f"database error on {redact_url(ctx.url)}: {type(exc).__name__}"
-        elif isinstance(exc, ValueError):
+        msg = describe_database_error(exc, ctx.url)
+        if msg is None and isinstance(exc, ValueError):
             msg = str(exc)
-        else:
+        elif msg is None:
             import logging
 
             logging.getLogger("whoseonfirst").exception("unexpected error")
@@ -650,12 +665,13 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
                         "`whoseonfirst-service import FILE` or create one in the app",
                     )
     except Exception as exc:  # noqa: BLE001 - reported as one line
-        orig = getattr(exc, "orig", None)
-        first = str(orig if orig is not None else exc).strip().splitlines()
+        from whoseonfirst_core.db.errors import describe_database_error, first_line
+
         report(
             False,
             "database",
-            f"cannot reach {redact_url(ctx.url)}: {first[0] if first else type(exc).__name__}",
+            describe_database_error(exc, ctx.url)
+            or f"cannot reach {redact_url(ctx.url)}: {first_line(exc)}",
         )
     if settings is not None:
         backend = build_backend(settings)
@@ -830,6 +846,7 @@ def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument(
         "--to",
         required=True,
+        type=_recipient,
         metavar="PHONE_OR_MEMBER",
         help="a phone number, or a member's name (a unique prefix will do)",
     )

@@ -42,7 +42,8 @@ from pydantic import (
     model_validator,
 )
 
-from whoseonfirst_core.db.session import default_database_url
+from whoseonfirst_core.db.errors import DatabaseUrlError
+from whoseonfirst_core.db.session import check_database_url, default_database_url
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 
 from .twilio_sms import DryRunBackend, SmsBackend, TwilioBackend
@@ -85,9 +86,17 @@ def _from_file_variant(environ: Mapping[str, str], name: str) -> str | None:
 
 
 def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
-    """``WHOSEONFIRST_DATABASE_URL`` (or its ``_FILE``), else the default SQLite file."""
+    """``WHOSEONFIRST_DATABASE_URL`` (or its ``_FILE``), else the default SQLite file;
+    ConfigError naming the variable when the URL is not one the product can use."""
     env = os.environ if environ is None else environ
-    return _from_file_variant(env, "WHOSEONFIRST_DATABASE_URL") or default_database_url()
+    url = _from_file_variant(env, "WHOSEONFIRST_DATABASE_URL")
+    if url is None:
+        return default_database_url()
+    try:
+        check_database_url(url)
+    except DatabaseUrlError as exc:
+        raise ConfigError(f"WHOSEONFIRST_DATABASE_URL: {exc}") from None
+    return url
 
 
 class ServiceSettings(BaseModel):
@@ -117,19 +126,11 @@ class ServiceSettings(BaseModel):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from sqlalchemy.engine import make_url
-
-        try:
-            backend = make_url(value).get_backend_name()
-        except Exception:  # noqa: BLE001 - the message must not echo the URL (password)
-            raise ValueError(
-                "not a database URL (expected sqlite:////path/to/file.db or "
-                "postgresql+psycopg://user@host/dbname)"
-            ) from None
-        if backend not in ("sqlite", "postgresql"):
-            raise ValueError(f"unsupported database {backend!r} (use sqlite or postgresql)")
+        if value is not None:
+            try:
+                check_database_url(value)
+            except DatabaseUrlError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("twilio_account_sid")

@@ -37,6 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.db.errors import describe_database_error, first_line, permission_denied
 from whoseonfirst_core.db.session import read_revision
 
 from .engine import Engine, TickSummary
@@ -181,10 +182,16 @@ class Daemon:
     def _tick_failed(self, exc: BaseException, *, database: bool) -> None:
         self.metrics.record_failure()
         if database:
-            orig = getattr(exc, "orig", None)
-            detail = str(orig if orig is not None else exc).strip().splitlines()
-            message = f"database unreachable: {detail[0] if detail else type(exc).__name__}"
+            message = f"database unreachable: {first_line(exc)}"
             self.metrics.database_up.set(0)
+            _log.error(
+                "%s; will retry on the next tick",
+                mask_phones(message),
+                extra={"event": "tick_failed", "database": True},
+            )
+        elif permission_denied(exc) is not None:
+            # The role lacks a grant: the operator's to fix, not a bug; no traceback.
+            message = f"tick failed: {describe_database_error(exc)}"
             _log.error(
                 "%s; will retry on the next tick",
                 mask_phones(message),

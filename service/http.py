@@ -22,6 +22,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.db.errors import first_line
 from whoseonfirst_core.db.session import Database
 
 from . import outbox
@@ -175,9 +176,7 @@ def check_health(
 def _one_line(exc: BaseException) -> str:
     """A short, masked description of a database error (no SQL, no parameters)."""
     orig = getattr(exc, "orig", None)
-    detail = str(orig if orig is not None else exc).strip().splitlines()
-    first = detail[0] if detail else ""
-    return mask_phones(f"{type(orig or exc).__name__}: {first}"[:300])
+    return mask_phones(f"{type(orig or exc).__name__}: {first_line(exc)}"[:300])
 
 
 class _Handler(BaseHTTPRequestHandler):

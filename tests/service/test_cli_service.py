@@ -236,7 +236,10 @@ def test_check_fails_when_the_database_is_unreachable(
     code, out, _ = run(clock, "check")
     assert code == 1
     assert "ok    config: SMS backend dry-run" in out
-    assert "FAIL  database: cannot reach postgresql+psycopg://wof:***@127.0.0.1:1/none" in out
+    assert (
+        "FAIL  database: cannot reach the database postgresql+psycopg://wof:***@127.0.0.1:1/none"
+        in out
+    )
     assert "pw-secret" not in out
 
 
