@@ -108,24 +108,28 @@ class AppController:
 
     # --- choosing and opening ------------------------------------------------------------
 
-    def initial_url(self, explicit: str | None) -> str | None:
+    def initial_url(self, explicit: str | None) -> tuple[str | None, str | None]:
+        """The URL to open first, and where it came from (for a message about a bad URL)."""
         if explicit:
-            return explicit
+            return explicit, "--database"
         env = os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip()
         if env:
-            return env
+            return env, "WHOSEONFIRST_DATABASE_URL"
         last = self.store.last_used()
         profile = self.store.get(last) if last != EMBEDDED else None
         if profile is None:
-            return embedded_url()
+            return embedded_url(), None
         password = self.secrets.get(profile)
         if password is None:
-            return self.ask_connection(profile)  # asks for the password
-        return profile.url(password)
+            return self.ask_connection(profile), None  # asks for the password
+        return profile.url(password), None
 
-    def ask_connection(self, profile: ConnectionProfile | None = None) -> str | None:
-        """The connection dialog; returns a URL, or None when cancelled."""
-        dialog = ProfileDialog(self.store, self.secrets, profile, self.window)
+    def ask_connection(
+        self, profile: ConnectionProfile | None = None, problem: str | None = None
+    ) -> str | None:
+        """The connection dialog, showing ``problem`` (why the last database did not open)
+        when given; returns a URL, or None when cancelled."""
+        dialog = ProfileDialog(self.store, self.secrets, profile, self.window, problem=problem)
         result = dialog.exec()
         if result == ProfileDialog.USE_EMBEDDED:
             self.store.set_last_used(EMBEDDED)
@@ -136,25 +140,24 @@ class AppController:
         self.store.set_last_used(dialog.profile().name)
         return url
 
-    def open(self, url: str, *, interactive: bool = True) -> OpenedDatabase | None:
+    def open(self, url: str, origin: str | None = None) -> OpenedDatabase | str:
+        """The opened database, or why it could not be opened (one message for people)."""
         try:
-            return open_database(url, self.messages)
+            return open_database(url, self.messages, origin=origin)
         except OpenError as exc:
-            if interactive:
-                self.messages.error("Could not open the database", str(exc))
-            else:
-                print(f"whoseonfirst: {exc}", file=sys.stderr)
-            return None
+            return str(exc)
 
     def start(self, explicit_url: str | None) -> bool:
-        url = self.initial_url(explicit_url)
+        """Open the first database and its window; when it cannot be opened, the connection
+        dialog says why and lets the user pick another. False when the user gave up."""
+        url, origin = self.initial_url(explicit_url)
         while True:
             if url is None:
                 return False
-            opened = self.open(url)
-            if opened is not None:
+            opened = self.open(url, origin)
+            if not isinstance(opened, str):
                 break
-            url = self.ask_connection()
+            url, origin = self.ask_connection(problem=opened), None
         if not opened.has_team and not opened.read_only:
             url_after = self.first_run(opened)
             if url_after is not None:  # "connect to a shared database" was chosen
@@ -203,24 +206,34 @@ class AppController:
     def _new_team(self, window: MainWindow, opened: OpenedDatabase) -> None:
         url = self.first_run(opened)
         if url is not None:
-            self._switch(url)
+            self._switch_or_ask(url)
         else:
             window.ctx.after_save()
 
     def reconnect(self) -> None:
         url = self.ask_connection()
         if url is not None:
-            self._switch(url)
+            self._switch_or_ask(url)
 
-    def _switch(self, url: str) -> None:
+    def _switch_or_ask(self, url: str | None) -> None:
+        """Switch to ``url``; while it cannot be opened, ask for another, saying why. The
+        current window stays as it is until another database opens."""
+        while url is not None:
+            problem = self._switch(url)
+            if problem is None:
+                return
+            url = self.ask_connection(problem=problem)
+
+    def _switch(self, url: str) -> str | None:
+        """Open ``url`` in place of the current window; why it failed, or None."""
         opened = self.open(url)
-        if opened is None:
-            return
+        if isinstance(opened, str):
+            return opened
         old = self.window
         if old is not None:
             if not old.close():  # unsaved edits and the user said Cancel
                 opened.db.dispose()
-                return
+                return None
             old.ctx.db.dispose()
             old.deleteLater()
         self.window = None
@@ -228,20 +241,24 @@ class AppController:
             other = self.first_run(opened)
             if other is not None:
                 opened.db.dispose()
-                self._switch(other)
-                return
+                return self._switch(other)
         self.show_window(opened)
+        return None
 
     # --- screenshots ---------------------------------------------------------------------
 
     def screenshots(self, explicit_url: str | None, directory: Path) -> int:
-        url = (
-            explicit_url
-            or os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip()
-            or embedded_url()
+        env = os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip()
+        url, origin = (
+            (explicit_url, "--database")
+            if explicit_url
+            else (env, "WHOSEONFIRST_DATABASE_URL")
+            if env
+            else (embedded_url(), None)
         )
-        opened = self.open(url, interactive=False)
-        if opened is None:
+        opened = self.open(url, origin)
+        if isinstance(opened, str):
+            print(f"whoseonfirst: {opened}", file=sys.stderr)
             return 1
         try:
             written = render_screenshots(opened, self.clock, self.actor, directory)

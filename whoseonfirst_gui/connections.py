@@ -23,7 +23,7 @@ from typing import Any
 
 import keyring
 import keyring.errors
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -41,10 +41,19 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.db.errors import (
+    GRANTS_DOC,
+    DatabaseSetupError,
+    DatabaseUrlError,
+    first_line,
+    permission_denied,
+)
 from whoseonfirst_core.db.session import (
     Database,
+    check_database_url,
     current_revision,
     default_sqlite_path,
     head_revision,
@@ -300,61 +309,95 @@ def open_database(
     messages: MessageChannel,
     *,
     ask_to_migrate: Callable[[str, str | None, str], bool] | None = None,
+    origin: str | None = None,
 ) -> OpenedDatabase:
     """Open ``url``: migrations (applied for SQLite, offered for PostgreSQL), read-only check.
 
+    ``origin`` names where the URL came from (``--database``, ``WHOSEONFIRST_DATABASE_URL``)
+    for a URL that is not one: the reason is the service's own (``check_database_url``).
     Raises :class:`OpenError` with a message that says what to do.
     """
+    try:
+        check_database_url(url)
+    except DatabaseUrlError as exc:
+        raise OpenError(f"{origin or 'The database URL'}: {exc}.") from None
     ro_url = sqlite_read_only_url(url)
     db = Database(ro_url or url)
     try:
-        try:
-            pending = needs_upgrade(db)
-        except Exception as exc:
-            first = (str(exc).splitlines()[0] if str(exc) else type(exc).__name__).rstrip(".")
-            raise OpenError(
-                f"Could not open {redact_url(url)}: {first}."
-                " Check the address, the user and the password, and that the server is running."
-            ) from exc
-        notes: list[str] = []
-        if pending:
-            before = current_revision(db.engine)
-            if ro_url is not None:
-                raise OpenError(
-                    f"{redact_url(url)} is read-only for you and needs a schema upgrade first. "
-                    "Ask its owner to run `whoseonfirst-service db upgrade`."
-                )
-            if db.is_sqlite:
-                upgrade(db)
-                notes.append(
-                    "database schema created"
-                    if before is None
-                    else f"database upgraded from {before} to {head_revision()}"
-                )
-            else:
-                ask = ask_to_migrate or (
-                    lambda u, b, h: messages.confirm(
-                        "Upgrade the shared database?",
-                        f"The database {u} is at schema version {b or 'none'}; this app "
-                        f"needs {h}.\n\nUpgrade it now? Make sure the service and every other "
-                        "admin's app are on this version too. (An operator can also run "
-                        "`whoseonfirst-service db upgrade`.)",
-                    )
-                )
-                if not ask(redact_url(url), before, head_revision()):
-                    raise OpenError(
-                        f"{redact_url(url)} needs a schema upgrade before this app can use it. "
-                        "Nothing was changed."
-                    )
-                upgrade(db)
-                notes.append(f"database upgraded from {before or 'empty'} to {head_revision()}")
-        read_only = ro_url is not None or detect_read_only(db)
-        with db.reader() as uow:
-            team = has_team(uow)
-        return OpenedDatabase(db, read_only, team, notes)
+        return _open(db, url, ro_url is not None, messages, ask_to_migrate)
+    except OpenError:
+        db.dispose()
+        raise
+    except (DatabaseSetupError, SQLAlchemyError) as exc:
+        db.dispose()
+        raise OpenError(_open_failure(url, exc)) from exc
     except BaseException:
         db.dispose()
         raise
+
+
+def _open_failure(url: str, exc: BaseException) -> str:
+    where = f"Could not open {redact_url(url)}"
+    if isinstance(exc, DatabaseSetupError):
+        return f"{where}: {exc}."
+    denied = permission_denied(exc)
+    if denied is not None:
+        return (
+            f"{where}: {denied}. Ask the database's administrator for the privileges in "
+            f"{GRANTS_DOC}, or connect with another profile."
+        )
+    return (
+        f"{where}: {first_line(exc).rstrip('.')}. Check the address, the user and the password, "
+        "and that the server is running."
+    )
+
+
+def _open(
+    db: Database,
+    url: str,
+    read_only_file: bool,
+    messages: MessageChannel,
+    ask_to_migrate: Callable[[str, str | None, str], bool] | None,
+) -> OpenedDatabase:
+    if db.is_sqlite and not read_only_file:
+        db.create_if_missing()  # the app's own database: created on first use
+    pending = needs_upgrade(db)
+    notes: list[str] = []
+    if pending:
+        before = current_revision(db.engine)
+        if read_only_file:
+            raise OpenError(
+                f"{redact_url(url)} is read-only for you and needs a schema upgrade first. "
+                "Ask its owner to run `whoseonfirst-service db upgrade`."
+            )
+        if db.is_sqlite:
+            upgrade(db)
+            notes.append(
+                "database schema created"
+                if before is None
+                else f"database upgraded from {before} to {head_revision()}"
+            )
+        else:
+            ask = ask_to_migrate or (
+                lambda u, b, h: messages.confirm(
+                    "Upgrade the shared database?",
+                    f"The database {u} is at schema version {b or 'none'}; this app "
+                    f"needs {h}.\n\nUpgrade it now? Make sure the service and every other "
+                    "admin's app are on this version too. (An operator can also run "
+                    "`whoseonfirst-service db upgrade`.)",
+                )
+            )
+            if not ask(redact_url(url), before, head_revision()):
+                raise OpenError(
+                    f"{redact_url(url)} needs a schema upgrade before this app can use it. "
+                    "Nothing was changed."
+                )
+            upgrade(db)
+            notes.append(f"database upgraded from {before or 'empty'} to {head_revision()}")
+    read_only = read_only_file or detect_read_only(db)
+    with db.reader() as uow:
+        team = has_team(uow)
+    return OpenedDatabase(db, read_only, team, notes)
 
 
 def create_new_team(
@@ -382,7 +425,9 @@ def load_demo_team(db: Database, clock: Clock, actor: str) -> None:
 class ProfileDialog(QDialog):
     """Connect to a shared PostgreSQL database; saves the profile and (securely) the password.
 
-    ``exec()`` returns Accepted (connect with :meth:`remember`), Rejected, or ``USE_EMBEDDED``.
+    ``problem``, when given, is why the last database could not be opened: shown at the top, so
+    the user reads it where they choose another database. ``exec()`` returns Accepted (connect
+    with :meth:`remember`), Rejected, or ``USE_EMBEDDED``.
     """
 
     USE_EMBEDDED = 2
@@ -393,11 +438,26 @@ class ProfileDialog(QDialog):
         secrets: SecretStore,
         profile: ConnectionProfile | None = None,
         parent: QWidget | None = None,
+        *,
+        problem: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.store, self.secrets = store, secrets
         self.setWindowTitle("Connect to a shared database")
         layout = QVBoxLayout(self)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setAccessibleName("Why the database did not open")
+        if problem:
+            self.setWindowTitle("Could not open the database")
+            self.setMinimumWidth(560)
+            self.problem.setText(
+                f"⚠ {problem}\n\nChoose another database: connect to a shared one below, "
+                "or use this computer's database."
+            )
+        self.problem.setVisible(bool(problem))
+        layout.addWidget(self.problem)
         form = QFormLayout()
         self.saved = QComboBox()
         self.saved.addItem("New connection", None)

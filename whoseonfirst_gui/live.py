@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from whoseonfirst_core.db.errors import first_line
 from whoseonfirst_core.db.session import read_revision
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
 from whoseonfirst_core.usecases.notifications import heartbeats
@@ -96,4 +97,4 @@ class RevisionPoller(QObject):
         if self._force:
             self._force = False
             self._ctx.events.data_changed.emit()
-        self.unreachable.emit(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        self.unreachable.emit(first_line(exc))

@@ -23,8 +23,9 @@ from enum import Enum
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from whoseonfirst_core.db.errors import first_line, permission_denied
 from whoseonfirst_core.usecases.errors import ReadOnlyError, UseCaseError
 
 log = logging.getLogger(__name__)
@@ -46,27 +47,18 @@ class Message:
     details: str | None = None
 
 
-def _is_permission_error(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return (
-        "permission denied" in text
-        or "readonly database" in text
-        or "read-only" in text
-        or "insufficientprivilege" in type(getattr(exc, "orig", exc)).__name__.lower()
-    )
-
-
 def describe(exc: BaseException) -> Message:
     """Turn an exception into what the user should read (no side effects)."""
     if isinstance(exc, ReadOnlyError):
         return Message(Level.WARNING, READ_ONLY_TITLE, str(exc))
     if isinstance(exc, UseCaseError):
         return Message(Level.WARNING, "Not saved", str(exc))
-    if isinstance(exc, DBAPIError) and _is_permission_error(exc):
+    denied = permission_denied(exc)
+    if denied is not None:
         return Message(
             Level.WARNING,
             READ_ONLY_TITLE,
-            "The database refused the change: this account may only read. "
+            f"The database refused the change: {denied}. Nothing was saved. "
             "Ask an administrator for write access, or connect with another profile.",
         )
     if isinstance(exc, OperationalError | ProgrammingError) and "locked" in str(exc).lower():
@@ -81,14 +73,14 @@ def describe(exc: BaseException) -> Message:
             "Database not reachable",
             "The database did not answer. Check the network or the server, then press F5 to "
             "reload. Nothing was saved.",
-            details=_short(exc),
+            details=first_line(exc),  # no SQL, no parameters
         )
     if isinstance(exc, OSError):
         return Message(
             Level.ERROR,
             "File or system error",
             f"{exc.strerror or exc}. Check the disk and the file permissions, then try again.",
-            details=_short(exc),
+            details=first_line(exc),  # no SQL, no parameters
         )
     return Message(
         Level.ERROR,
@@ -97,12 +89,6 @@ def describe(exc: BaseException) -> Message:
         "unsaved edits are still in the window. Please report this with the details below.",
         details="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
     )
-
-
-def _short(exc: BaseException) -> str:
-    # Database errors can carry the URL; redact by showing only the driver's first line.
-    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return first[0] if first else type(exc).__name__
 
 
 class MessageChannel(QObject):
