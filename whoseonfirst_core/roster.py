@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +25,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -262,34 +265,125 @@ class RosterIn(_Strict):
             raise ValueError("must be the number 1")
         return v
 
-    @model_validator(mode="after")
-    def _cross(self) -> RosterIn:
-        problems: list[str] = []
-        names: dict[str, int] = {}
-        phones: dict[str, str] = {}
-        for i, m in enumerate(self.members):
+
+# --- checks across entries --------------------------------------------------------------------
+#
+# Pydantic runs a model's own "after" validator only when every field passed, so checks that
+# compare entries with each other (duplicate names and phones, overlapping shifts, overrides
+# naming nobody) would wait for the per-field problems to be fixed first: a file with three
+# problems would take three attempts. They run here instead, on every entry whose own fields are
+# valid, whether or not the file as a whole is, so one attempt lists every problem.
+
+
+@dataclass(frozen=True, slots=True)
+class _MemberFacts:
+    """What the cross-entry checks need of one member; None for a field that is invalid."""
+
+    index: int
+    name: str | None
+    phone: str | None
+    secondary_phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    members: list[_MemberFacts]
+    shifts: list[ShiftDef] | None  # None: some shifts are invalid and none is left to compare
+    override_members: list[tuple[int, str]]
+
+
+_NAME = TypeAdapter(Name)
+
+
+def _valid_or_none(check: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return check(value)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def _phone_fact(value: Any) -> str | None:
+    return _phone(value) if isinstance(value, str) else None
+
+
+def _facts_of_model(roster: RosterIn) -> _Facts:
+    return _Facts(
+        [_MemberFacts(i, m.name, m.phone, m.secondary_phone) for i, m in enumerate(roster.members)],
+        [s.to_def() for s in roster.shifts],
+        [(i, o.member) for i, o in enumerate(roster.overrides)],
+    )
+
+
+def _facts_of_raw(data: dict[str, Any]) -> _Facts:
+    """The facts of a file that failed validation: every value that is valid on its own."""
+    members: list[_MemberFacts] = []
+    raw_members = data.get("members")
+    for i, m in enumerate(raw_members if isinstance(raw_members, list) else []):
+        if isinstance(m, dict):
+            members.append(
+                _MemberFacts(
+                    i,
+                    _valid_or_none(_NAME.validate_python, m.get("name")),
+                    _valid_or_none(_phone_fact, m.get("phone")),
+                    _valid_or_none(_phone_fact, m.get("secondary_phone")),
+                )
+            )
+    shifts: list[ShiftDef] | None = None
+    raw_shifts = data.get("shifts")
+    if "shifts" not in data:
+        shifts = [s.to_def() for s in _default_shifts()]
+    elif isinstance(raw_shifts, list):
+        valid = [_valid_or_none(ShiftIn.model_validate, s) for s in raw_shifts]
+        defs = [s.to_def() for s in valid if s is not None]
+        # With some shifts invalid, "the pattern is empty" would be false: compare the rest.
+        shifts = defs if defs or not raw_shifts else None
+    overrides: list[tuple[int, str]] = []
+    raw_overrides = data.get("overrides")
+    for i, o in enumerate(raw_overrides if isinstance(raw_overrides, list) else []):
+        name = (
+            _valid_or_none(_NAME.validate_python, o.get("member")) if isinstance(o, dict) else None
+        )
+        if name is not None:
+            overrides.append((i, name))
+    return _Facts(members, shifts, overrides)
+
+
+def _cross_problems(facts: _Facts) -> list[str]:
+    """Problems between entries: ``field: reason`` lines."""
+    problems: list[str] = []
+    names: dict[str, int] = {}
+    phones: dict[str, str] = {}
+    for m in facts.members:
+        owner = m.name if m.name is not None else f"members[{m.index}]"
+        if m.name is not None:
             key = m.name.casefold()
             if key in names:
-                problems.append(f"members[{i}].name: {m.name!r} appears twice")
-            names[key] = i
-            for field, number in (("phone", m.phone), ("secondary_phone", m.secondary_phone)):
-                if number is None:
-                    continue
-                if number in phones and phones[number] != m.name:
-                    problems.append(
-                        f"members[{i}].{field}: {number} already belongs to {phones[number]}"
-                    )
-                elif number in phones and field == "secondary_phone":
-                    problems.append(f"members[{i}].secondary_phone: same as the primary phone")
-                phones[number] = m.name
-        for msg in validate_pattern([s.to_def() for s in self.shifts]):
-            problems.append(f"shifts: {msg}")
-        for i, o in enumerate(self.overrides):
-            if o.member.casefold() not in names:
-                problems.append(f"overrides[{i}].member: no member named {o.member!r}")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
+                problems.append(f"members[{m.index}].name: {m.name!r} appears twice")
+            names[key] = m.index
+        for field, number in (("phone", m.phone), ("secondary_phone", m.secondary_phone)):
+            if number is None:
+                continue
+            if number in phones and phones[number] != owner:
+                problems.append(
+                    f"members[{m.index}].{field}: {number} already belongs to {phones[number]}"
+                )
+            elif number in phones and field == "secondary_phone":
+                problems.append(f"members[{m.index}].secondary_phone: same as the primary phone")
+            phones[number] = owner
+    if facts.shifts is not None:
+        problems.extend(f"shifts: {msg}" for msg in validate_pattern(facts.shifts))
+    for i, member in facts.override_members:
+        if member.casefold() not in names:
+            problems.append(f"overrides[{i}].member: no member named {member!r}")
+    return problems
+
+
+#: What to write for a required key that is missing, where "is required" alone would not say.
+MISSING_HINTS = {
+    "rotation": '{"anchor_date": "YYYY-MM-DD"}, the day the rotation starts (it decides who is '
+    "on call on every day, so it has no default)",
+    "rotation.anchor_date": "the day the rotation starts, YYYY-MM-DD",
+}
 
 
 def _format_errors(exc: ValidationError) -> list[str]:
@@ -304,13 +398,10 @@ def _format_errors(exc: ValidationError) -> list[str]:
         if err["type"] == "extra_forbidden":
             msg = "unknown key (not part of the roster format)"
         elif err["type"] == "missing":
-            msg = "is required"
+            msg = f"is required: {MISSING_HINTS[loc]}" if loc in MISSING_HINTS else "is required"
         elif err["type"] == "literal_error" and loc == "format":
             msg = f"must be {FORMAT!r}"
-        if "\n" in msg and not loc:
-            out.extend(msg.split("\n"))
-        else:
-            out.append(f"{loc or '(file)'}: {msg}")
+        out.append(f"{loc or '(file)'}: {msg}")
     return out
 
 
@@ -329,9 +420,12 @@ def parse_roster(raw: bytes | str | dict[str, Any]) -> RosterIn:
     if not isinstance(data, dict):
         raise RosterError(["(file): the top level must be a JSON object"])
     try:
-        return RosterIn.model_validate(data)
+        roster = RosterIn.model_validate(data)
     except ValidationError as exc:
-        raise RosterError(_format_errors(exc)) from None
+        raise RosterError(_format_errors(exc) + _cross_problems(_facts_of_raw(data))) from None
+    if problems := _cross_problems(_facts_of_model(roster)):
+        raise RosterError(problems)
+    return roster
 
 
 def import_roster_data(
