@@ -18,7 +18,8 @@ The smoke test, all against the built executable with no Python environment leak
 2. ``whoseonfirst --screenshots DIR`` offscreen (``QT_QPA_PLATFORM=offscreen``) on a fresh SQLite
    file that was prepared with the service CLI (``db upgrade`` + ``import`` of the demo roster):
    exit 0 and a PNG for every page;
-3. the same on an empty, never-created database file (an admin's very first start).
+3. the same with no database configured and none there yet (an admin's very first start): the
+   app creates its own file in the (private) user data directory.
 
 It prints the bundle size, the build time and the smoke result, writes them to
 ``build/bundle-report.json``, and exits non-zero if anything failed.
@@ -120,8 +121,10 @@ def demo_roster() -> Path:
     raise SmokeFailure(f"no {DEMO_ROSTER} in any of {', '.join(config.DATA_FOLDERS)}")
 
 
-def isolated_env(tmp: Path, url: str) -> dict[str, str]:
-    """The user's environment minus anything Python or app related, with private user dirs."""
+def isolated_env(tmp: Path, url: str | None) -> dict[str, str]:
+    """The user's environment minus anything Python or app related, with private user dirs
+    under ``tmp/home``; ``url`` as ``WHOSEONFIRST_DATABASE_URL``, or none (the app's own file
+    in the private data directory)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -142,8 +145,9 @@ def isolated_env(tmp: Path, url: str) -> dict[str, str]:
         XDG_STATE_HOME=str(home / "state"),
         XDG_RUNTIME_DIR=str(home / "runtime"),
         QT_QPA_PLATFORM="offscreen",
-        WHOSEONFIRST_DATABASE_URL=url,
     )
+    if url is not None:
+        env["WHOSEONFIRST_DATABASE_URL"] = url
     return env
 
 
@@ -177,7 +181,7 @@ def prepare_demo_database(tmp: Path, url: str) -> None:
     run([*cli, "import", str(demo_roster())], env, tmp, "whoseonfirst-service import")
 
 
-def screenshots(tmp: Path, url: str, label: str) -> list[Path]:
+def screenshots(tmp: Path, url: str | None, label: str) -> list[Path]:
     out = tmp / f"shots-{label}"
     out.mkdir()
     started = time.monotonic()
@@ -225,11 +229,15 @@ def smoke(keep: bool) -> dict[str, object]:
         prepare_demo_database(tmp, demo_url)
         result["demo_pngs"] = [p.name for p in screenshots(tmp, demo_url, "demo-team")]
 
-        log("smoke 3/3: --screenshots offscreen on a database that does not exist yet")
-        empty_db = tmp / "first-run" / "whoseonfirst.db"
-        result["first_run_pngs"] = [
-            p.name for p in screenshots(tmp, f"sqlite:///{empty_db}", "first-run")
-        ]
+        log("smoke 3/3: --screenshots offscreen on the first start (no database anywhere)")
+        home = tmp / "home"
+        before = set(home.rglob("*.db"))
+        result["first_run_pngs"] = [p.name for p in screenshots(tmp, None, "first-run")]
+        created = sorted(set(home.rglob("*.db")) - before)
+        if not created:
+            raise SmokeFailure("the first start created no database in the user data directory")
+        result["first_run_database"] = str(created[0].relative_to(home))
+        log(f"  first-run: the app created {result['first_run_database']} under its private HOME")
         return result
     finally:
         if keep:

@@ -53,6 +53,8 @@ def test_bundle_builds_and_smoke_run_passes() -> None:
     assert 0 < report["size_mb"] < 400, "the bundle is no longer slim"
     smoke = report["smoke"]
     assert smoke["demo_pngs"] and smoke["first_run_pngs"]
+    # The first start made the app's own database in the (private) user data directory.
+    assert smoke["first_run_database"].endswith("whoseonfirst.db")
     assert not [
         k for k, v in smoke["selfcheck"].items() if isinstance(v, str) and v.startswith("FAILED")
     ]

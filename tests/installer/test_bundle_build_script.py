@@ -50,3 +50,10 @@ def test_folder_size_counts_allocated_blocks_and_symlinks_once(tmp_path: Path) -
     (tmp_path / "link.bin").symlink_to(tmp_path / "a.bin")
     size = build_app.folder_size_mb(tmp_path)
     assert 0.14 < size < 0.2  # 150 kB of data, block-rounded; the symlink adds (almost) nothing
+
+
+def test_without_a_url_the_smoke_environment_names_no_database(tmp_path: Path) -> None:
+    """The first-start smoke run: the app must find its own file in the private data folder."""
+    env = build_app.isolated_env(tmp_path, None)
+    assert "WHOSEONFIRST_DATABASE_URL" not in env
+    assert env["XDG_DATA_HOME"] == str(tmp_path / "home" / "data")
