@@ -59,7 +59,7 @@ _MACOS_PLUGINS: PluginAllowList = {
     "iconengines": frozenset(),
 }
 _LINUX_PLUGINS: PluginAllowList = {
-    # X11, Wayland, and offscreen (screenshots, CI). Wayland costs about 1.5 MB.
+    # X11, Wayland, and offscreen (screenshots, CI). Wayland costs about 1.7 MB.
     "platforms": frozenset(
         {"qxcb", "qoffscreen", "qminimal", "qwayland", "qwayland-egl", "qwayland-generic"}
     ),
