@@ -1,8 +1,8 @@
 """Build-time collection for the bundle: which Qt modules, which hidden imports, which data
 files, the version stamp and the icon.
 
-Every function takes the repository root (and PyInstaller's collectors, where it needs them) as
-parameters, so the spec stays glue and the tests run without PyInstaller or a build.
+The repository root and PyInstaller's collectors (``collect_submodules``, ...) are parameters,
+never imported here, so the spec stays glue and the tests run without PyInstaller or a build.
 """
 
 from __future__ import annotations
