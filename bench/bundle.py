@@ -29,6 +29,8 @@ INPUTS = (
     "resources",
     "installer/whoseonfirst.spec",
     "installer/build_app.py",
+    "installer/bundle",
+    "installer/hooks",
     "pyproject.toml",
 )
 

@@ -18,7 +18,8 @@ The smoke test, all against the built executable with no Python environment leak
 2. ``whoseonfirst --screenshots DIR`` offscreen (``QT_QPA_PLATFORM=offscreen``) on a fresh SQLite
    file that was prepared with the service CLI (``db upgrade`` + ``import`` of the demo roster):
    exit 0 and a PNG for every page;
-3. the same on an empty, never-created database file (an admin's very first start).
+3. the same with no database configured and none there yet (an admin's very first start): the
+   app creates its own file in the (private) user data directory.
 
 It prints the bundle size, the build time and the smoke result, writes them to
 ``build/bundle-report.json``, and exits non-zero if anything failed.
@@ -27,6 +28,7 @@ It prints the bundle size, the build time and the smoke result, writes them to
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -34,31 +36,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the repository's packages, not installer/
+    sys.path.insert(0, str(ROOT))
+
+from installer.bundle import config  # noqa: E402
+
 SPEC = ROOT / "installer" / "whoseonfirst.spec"
 BUILD = ROOT / "build"
 DIST = BUILD / "dist"
 WORK = BUILD / "pyinstaller"
-BUNDLE = DIST / "whoseonfirst"
+BUNDLE = DIST / config.APP_NAME
 REPORT = BUILD / "bundle-report.json"
-EXE = BUNDLE / ("whoseonfirst.exe" if sys.platform == "win32" else "whoseonfirst")
+EXE = BUNDLE / (config.APP_NAME + (".exe" if sys.platform == "win32" else ""))
+DEMO_ROSTER = "demo-roster.json"
 SMOKE_TIMEOUT_S = 300
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-# The demo team (the same people as the app's "load the demo team"), used when
-# resources/demo-roster.json is missing or empty.
-DEMO_MEMBERS = (
-    ("Ann Archer", "+13125550101"),
-    ("Ben Brooks", "+13125550102"),
-    ("Cal Chen", "+13125550103"),
-    ("Dee Diaz", "+13125550104"),
-    ("Eve Evans", "+13125550105"),
-    ("Fay Fisher", "+13125550106"),
-    ("Gus Grant", "+13125550107"),
-)
 
 
 class SmokeFailure(Exception):
@@ -73,13 +68,11 @@ def log(msg: str) -> None:
 
 
 def build() -> float:
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("PyInstaller") is None:
         raise SystemExit(
             "[build_app] PyInstaller is not installed in this interpreter "
             f"({sys.executable}); run: pip install -e '.[dev]'"
-        ) from None
+        )
     cmd = [
         sys.executable,
         "-m",
@@ -119,34 +112,19 @@ def folder_size_mb(folder: Path) -> float:
 # --- smoke test -----------------------------------------------------------------------------
 
 
-def demo_roster() -> bytes:
-    shipped = ROOT / "resources" / "demo-roster.json"
-    if shipped.is_file() and shipped.stat().st_size > 0:
-        return shipped.read_bytes()
-    monday = date.today() - timedelta(days=date.today().weekday())
-    roster = {
-        "format": "whoseonfirst-roster",
-        "version": 1,
-        "team": {"name": "Support (demo)", "timezone": "America/Chicago"},
-        "members": [
-            {"name": n, "phone": p, "active": True, "position": i}
-            for i, (n, p) in enumerate(DEMO_MEMBERS)
-        ],
-        "rotation": {"anchor_date": monday.isoformat()},
-        "escalation_contacts": [
-            {
-                "name": "Hal Hughes (lead)",
-                "phone": "+13125550199",
-                "weekly_summary": True,
-                "failure_alerts": True,
-            }
-        ],
-    }
-    return json.dumps(roster, indent=2).encode()
+def demo_roster() -> Path:
+    """The demo team's roster file, shipped in the app's resources."""
+    for folder in config.DATA_FOLDERS:
+        candidate = ROOT / folder / DEMO_ROSTER
+        if candidate.is_file():
+            return candidate
+    raise SmokeFailure(f"no {DEMO_ROSTER} in any of {', '.join(config.DATA_FOLDERS)}")
 
 
-def isolated_env(tmp: Path, url: str) -> dict[str, str]:
-    """The user's environment minus anything Python or app related, with private user dirs."""
+def isolated_env(tmp: Path, url: str | None) -> dict[str, str]:
+    """The user's environment minus anything Python or app related, with private user dirs
+    under ``tmp/home``; ``url`` as ``WHOSEONFIRST_DATABASE_URL``, or none (the app's own file
+    in the private data directory)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -167,8 +145,9 @@ def isolated_env(tmp: Path, url: str) -> dict[str, str]:
         XDG_STATE_HOME=str(home / "state"),
         XDG_RUNTIME_DIR=str(home / "runtime"),
         QT_QPA_PLATFORM="offscreen",
-        WHOSEONFIRST_DATABASE_URL=url,
     )
+    if url is not None:
+        env["WHOSEONFIRST_DATABASE_URL"] = url
     return env
 
 
@@ -198,13 +177,11 @@ def prepare_demo_database(tmp: Path, url: str) -> None:
     env = dict(os.environ, WHOSEONFIRST_DATABASE_URL=url)
     env.pop("PYTHONPATH", None)
     cli = [sys.executable, "-m", "whoseonfirst_service.cli"]
-    roster = tmp / "demo-roster.json"
-    roster.write_bytes(demo_roster())
     run([*cli, "db", "upgrade"], env, tmp, "whoseonfirst-service db upgrade")
-    run([*cli, "import", str(roster)], env, tmp, "whoseonfirst-service import")
+    run([*cli, "import", str(demo_roster())], env, tmp, "whoseonfirst-service import")
 
 
-def screenshots(tmp: Path, url: str, label: str) -> list[Path]:
+def screenshots(tmp: Path, url: str | None, label: str) -> list[Path]:
     out = tmp / f"shots-{label}"
     out.mkdir()
     started = time.monotonic()
@@ -238,10 +215,11 @@ def smoke(keep: bool) -> dict[str, object]:
     try:
         log("smoke 1/3: self-check inside the bundle")
         env = isolated_env(tmp, f"sqlite:///{tmp / 'selftest.db'}")
-        env["WHOSEONFIRST_BUNDLE_SELFTEST"] = "1"
+        env[config.SELFTEST_ENV] = "1"
         check = run([str(EXE)], env, tmp, "bundle self-check")
-        result["selfcheck"] = json.loads(check.stdout[check.stdout.index("{") :])
-        for key, value in result["selfcheck"].items():  # type: ignore[union-attr]
+        selfcheck: dict[str, object] = json.loads(check.stdout[check.stdout.index("{") :])
+        result["selfcheck"] = selfcheck
+        for key, value in selfcheck.items():
             log(f"  {key}: {value}")
 
         log("smoke 2/3: --screenshots offscreen on the demo team")
@@ -251,12 +229,15 @@ def smoke(keep: bool) -> dict[str, object]:
         prepare_demo_database(tmp, demo_url)
         result["demo_pngs"] = [p.name for p in screenshots(tmp, demo_url, "demo-team")]
 
-        log("smoke 3/3: --screenshots offscreen on a database that does not exist yet")
-        empty_db = tmp / "first-run" / "whoseonfirst.db"
-        empty_db.parent.mkdir()  # the app creates the file, not a folder it was not given
-        result["first_run_pngs"] = [
-            p.name for p in screenshots(tmp, f"sqlite:///{empty_db}", "first-run")
-        ]
+        log("smoke 3/3: --screenshots offscreen on the first start (no database anywhere)")
+        home = tmp / "home"
+        before = set(home.rglob("*.db"))
+        result["first_run_pngs"] = [p.name for p in screenshots(tmp, None, "first-run")]
+        created = sorted(set(home.rglob("*.db")) - before)
+        if not created:
+            raise SmokeFailure("the first start created no database in the user data directory")
+        result["first_run_database"] = str(created[0].relative_to(home))
+        log(f"  first-run: the app created {result['first_run_database']} under its private HOME")
         return result
     finally:
         if keep:
@@ -282,11 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {"bundle": str(BUNDLE.relative_to(ROOT))}
     build_s = None if args.skip_build else build()
     report["build_seconds"] = None if build_s is None else round(build_s, 1)
+    build_info: dict[str, object] = {}
     if EXE.is_file():
         report["size_mb"] = round(folder_size_mb(BUNDLE), 1)
-        info = BUNDLE / "build_info.json"
+        info = BUNDLE / config.BUILD_INFO_NAME
         if info.is_file():
-            report["build_info"] = json.loads(info.read_text(encoding="utf-8"))
+            build_info = json.loads(info.read_text(encoding="utf-8"))
+            report["build_info"] = build_info
 
     ok = True
     try:
@@ -300,8 +283,8 @@ def main(argv: list[str] | None = None) -> int:
 
     BUILD.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    version = report.get("build_info", {}).get("version", "?")  # type: ignore[union-attr]
-    commit = report.get("build_info", {}).get("git_commit", "?")  # type: ignore[union-attr]
+    version = build_info.get("version", "?")
+    commit = build_info.get("git_commit", "?")
     print()
     print("WhoseOnFirst bundle")
     print(f"  folder      {BUNDLE}")

@@ -756,11 +756,20 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
     parsed = make_url(ctx.url)
     dest = Path(args.file)
     if parsed.get_backend_name() == "postgresql":
-        shown = parsed.set(drivername="postgresql").render_as_string(hide_password=True)
+        plain = parsed.set(drivername="postgresql")
+        shown = plain.render_as_string(hide_password=True)
+        target = plain.set(database=f"{parsed.database}_restored")
         ctx.print("PostgreSQL is backed up with its own tool (consistent while the service runs):")
         ctx.print(f"  pg_dump --format=custom --no-owner --file={dest} '{shown}'")
         ctx.print("Give the password through ~/.pgpass or PGPASSWORD, never on the command line.")
-        ctx.print(f"Restore into an empty database: pg_restore --no-owner --dbname=URL {dest}")
+        ctx.print(
+            "Restore into a new database prepared as in docs/deployment.md section 7 "
+            "(roles, owner, default privileges; no db upgrade), all or nothing:"
+        )
+        ctx.print(
+            "  pg_restore --no-owner --exit-on-error --single-transaction "
+            f"--dbname='{target.render_as_string(hide_password=True)}' {dest}"
+        )
         return EXIT_OK
     source = parsed.database or ""
     if not source or source == ":memory:" or not Path(source).exists():

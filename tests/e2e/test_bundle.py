@@ -1,4 +1,4 @@
-"""The PyInstaller bundle of the admin app builds and its smoke run passes (issue 5).
+"""The PyInstaller bundle of the admin app builds and its smoke run passes.
 
 Runs ``installer/build_app.py`` — PyInstaller build, then the frozen app's self-check and
 ``--screenshots`` offscreen on a demo-team database and on a first-run (missing) database —
@@ -53,6 +53,8 @@ def test_bundle_builds_and_smoke_run_passes() -> None:
     assert 0 < report["size_mb"] < 400, "the bundle is no longer slim"
     smoke = report["smoke"]
     assert smoke["demo_pngs"] and smoke["first_run_pngs"]
+    # The first start made the app's own database in the (private) user data directory.
+    assert smoke["first_run_database"].endswith("whoseonfirst.db")
     assert not [
         k for k, v in smoke["selfcheck"].items() if isinstance(v, str) and v.startswith("FAILED")
     ]
@@ -69,6 +71,10 @@ def test_bundle_builds_and_smoke_run_passes() -> None:
     # Slim: no Qt translations, no QML/network/WebEngine, none of the service's packages.
     names = {p.name for p in internal.rglob("*")}
     assert not [n for n in names if n.endswith(".qm")], "Qt translations were bundled"
+    # The plugin allow-list (installer/hooks): no GTK theme, no TLS, no OpenGL integrations.
+    assert "libqgtk3.so" not in names and "qgtk3.dll" not in names
+    assert not (internal / "PySide6" / "Qt" / "plugins" / "tls").exists()
+    assert not (internal / "PySide6" / "Qt" / "plugins" / "xcbglintegrations").exists()
     for absent in (
         "QtNetwork",
         "QtQml",

@@ -25,3 +25,11 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
 def test_no_bare_service_module_is_installed() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert not any(p == "service" or p.startswith("service.") for p in config["packages"])
+
+
+def test_the_bundle_build_modules_are_not_installed() -> None:
+    """installer/ is build tooling run from a checkout (and ``installer`` is another project's
+    name on PyPI): it never lands in site-packages."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert not any(p == "installer" or p.startswith("installer.") for p in config["packages"])
+    assert "installer" not in config["package-dir"]
