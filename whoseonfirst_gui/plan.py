@@ -44,6 +44,7 @@ from whoseonfirst_core.domain.timeutil import (
     add_wall_hours,
     day_start,
     fmt_duration,
+    fmt_local_compact,
     local_date,
     to_utc,
     zone,
@@ -550,9 +551,7 @@ class CalendarPlan:
         return f"{text} — “{reason}”" if reason else text
 
     def _when(self, at: datetime) -> str:
-        local = to_utc(at).astimezone(self._tz)
-        day = WEEKDAY_ABBR[local.weekday()]
-        return f"{day} {local.month}/{local.day} {local:%H:%M} {local.tzname()}"
+        return fmt_local_compact(at, self._tz)
 
     def _day_label(self, at: datetime) -> str:
         local = to_utc(at).astimezone(self._tz)

@@ -25,6 +25,7 @@ from whoseonfirst_core.domain.resolution import (
     resolve_on_call,
 )
 from whoseonfirst_core.domain.rotation import (
+    SHIFT_MARGIN,
     Epoch,
     PlannedEntry,
     next_epoch_start_index,
@@ -308,7 +309,7 @@ def effective_overrides(uow: UnitOfWork, start: datetime, end: datetime) -> list
 #: How far around a window its rows are read in the first go. A generated entry lasts at most
 #: 168 h, so the hull of what overlaps a window (see :func:`_window_rows`) nearly always lies
 #: within this margin and resolving costs two queries, not four.
-READ_MARGIN = timedelta(days=8)
+READ_MARGIN = SHIFT_MARGIN
 
 
 @dataclass(frozen=True, slots=True)
