@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from PySide6.QtCore import QSize, Qt
@@ -80,11 +80,6 @@ def age(since: datetime, now: datetime) -> str:
     if seconds < 36 * 3600:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} days ago"
-
-
-def span_length(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours}h" if hours < 48 or hours % 24 else f"{hours // 24} days"
 
 
 @lru_cache(maxsize=256)  # one icon per colour, shared by every row that shows it

@@ -42,8 +42,6 @@ def kind_label(kind: str) -> str:
 
 #: Kinds an admin queues by hand (from the app or ``send-test``), outside the schedule.
 BY_HAND_KINDS = frozenset({Kind.TEST, Kind.MANUAL})
-#: Kinds whose failure to get through raises a failure alert to the escalation contacts.
-ALERTING_KINDS = frozenset({Kind.SHIFT_START})
 
 
 class Phase(Enum):
