@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database, UnitOfWork
+from whoseonfirst_core.domain.notification import Kind
 from whoseonfirst_core.domain.resolution import (
     OverrideSpan,
     ResolvedSpan,
@@ -803,7 +804,7 @@ def fetch_calendar(
     earliest = min((s.start for s in view.spans), default=start)
     texts, _ = history_page(
         uow,
-        HistoryFilter(kinds=("shift_start",), since=min(earliest, start), until=end),
+        HistoryFilter(kinds=(Kind.SHIFT_START,), since=min(earliest, start), until=end),
         limit=SHIFT_TEXTS_LIMIT,
         count=False,
     )
