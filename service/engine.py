@@ -343,17 +343,18 @@ class Engine(Sending):
                 return
             tz = outbox.load_team(uow.session).tz
             uow.commit()
-        for alert in raised:
+        for r in raised:
+            alert = r.alert
             _log.warning(
                 "%s could not be reached for the %s shift starting %s: %s (%d alert(s) queued)",
                 alert.member_name,
                 alert.shift_name,
                 fmt_local_long(alert.span_start, tz),
                 "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in alert.failures),
-                alert.queued,
+                r.queued,
                 extra={"event": "failure_alert", "member_id": alert.member_id},
             )
-            if not alert.contacts:
+            if not alert.texts:
                 _log.warning(
                     "no escalation contact has opted in to failure alerts; nobody was told"
                 )

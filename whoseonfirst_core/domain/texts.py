@@ -19,7 +19,7 @@ rerun or a second instance can never create a second copy:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -277,19 +277,42 @@ def weekly_summary_texts(
 ) -> list[PlannedText]:
     """The summary due at ``due_at`` to each opted-in contact (one text per contact and week)."""
     first_day, _, _ = summary_week(due_at, team)
-    body = weekly_summary_body(due_at, week_spans, team)
+    return _to_contacts(
+        team.summary_contacts,
+        Kind.WEEKLY_SUMMARY,
+        lambda contact_id, phone: f"{first_day.isoformat()}:c{contact_id}:{phone}",
+        weekly_summary_body(due_at, week_spans, team),
+        due_at=due_at,
+        expires_at=due_at + validity,
+    )
+
+
+def _to_contacts(
+    contacts: Sequence[Recipient],
+    kind: Kind,
+    key: Callable[[int, str], str],
+    body: str,
+    *,
+    due_at: datetime,
+    expires_at: datetime,
+    span: ShiftStartRow | None = None,
+) -> list[PlannedText]:
+    """One ``kind`` text to each contact's phone, keyed ``<kind>:<key(contact id, phone)>``."""
     return [
         PlannedText(
-            key=f"{Kind.WEEKLY_SUMMARY}:{first_day.isoformat()}:c{contact.id}:{phone}",
-            kind=Kind.WEEKLY_SUMMARY,
+            key=f"{kind}:{key(contact.id, phone)}",
+            kind=kind,
             due_at=due_at,
-            expires_at=due_at + validity,
+            expires_at=expires_at,
             member_id=None,
             recipient_name=contact.name,
             recipient_phone=phone,
             body=body,
+            span_start=span.span_start if span else None,
+            span_end=span.span_end if span else None,
+            shift_name=span.shift_name if span else None,
         )
-        for contact in team.summary_contacts
+        for contact in contacts
         for phone in contact.phones[:1]
     ]
 
@@ -318,37 +341,55 @@ def failure_alert_body(
     )
 
 
-def failure_alert_texts(
+@dataclass(frozen=True, slots=True)
+class FailureAlert:
+    """The alert about one span whose shift_start reached none of the member's phones:
+    why, per phone, and one text per opted-in escalation contact (none when nobody opted in).
+    """
+
+    member_id: int
+    member_name: str
+    shift_name: str
+    span_start: datetime
+    failures: tuple[FailedPhone, ...]
+    texts: tuple[PlannedText, ...]
+
+
+def failure_alert(
+    rows: Sequence[ShiftStartRow],
     *,
-    member_id: int,
-    member_name: str,
-    shift_name: str,
-    span_start: datetime,
-    span_end: datetime | None,
-    failures: Sequence[FailedPhone],
     now: datetime,
+    deadline: timedelta,
     validity: timedelta,
     team: TeamSnapshot,
-) -> list[PlannedText]:
-    """One failure alert per opted-in escalation contact about one span's member."""
-    body = failure_alert_body(member_name, shift_name, span_start, failures, team.tz)
-    return [
-        PlannedText(
-            key=f"{Kind.FAILURE_ALERT}:{_utc_iso(span_start)}:m{member_id}:c{contact.id}:{phone}",
-            kind=Kind.FAILURE_ALERT,
-            due_at=now,
-            expires_at=now + validity,
-            member_id=None,
-            recipient_name=contact.name,
-            recipient_phone=phone,
-            body=body,
-            span_start=span_start,
-            span_end=span_end,
-            shift_name=shift_name,
-        )
-        for contact in team.alert_contacts
-        for phone in contact.phones[:1]
-    ]
+) -> FailureAlert | None:
+    """The alert about the span whose shift_start texts (one per phone) are ``rows``, or None
+    while any of them may still get through (see :func:`did_not_get_through`)."""
+    if not rows or not all(did_not_get_through(r, now, deadline) for r in rows):
+        return None
+    first = rows[0]
+    failures = tuple(FailedPhone(r.phone, failure_reason(r, now, deadline)) for r in rows)
+    body = failure_alert_body(
+        first.recipient_name, first.shift_name, first.span_start, failures, team.tz
+    )
+    span_key = f"{_utc_iso(first.span_start)}:m{first.member_id}"
+    texts = _to_contacts(
+        team.alert_contacts,
+        Kind.FAILURE_ALERT,
+        lambda contact_id, phone: f"{span_key}:c{contact_id}:{phone}",
+        body,
+        due_at=now,
+        expires_at=now + validity,
+        span=first,
+    )
+    return FailureAlert(
+        first.member_id,
+        first.recipient_name,
+        first.shift_name,
+        first.span_start,
+        failures,
+        tuple(texts),
+    )
 
 
 @dataclass(frozen=True, slots=True)

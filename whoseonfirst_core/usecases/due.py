@@ -15,12 +15,10 @@ from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.texts import (
-    FailedPhone,
+    FailureAlert,
     PlannedText,
     TeamSnapshot,
-    did_not_get_through,
-    failure_alert_texts,
-    failure_reason,
+    failure_alert,
     reminder_texts,
     shift_start_texts,
     summary_week,
@@ -140,16 +138,9 @@ def next_due_at(uow: UnitOfWork, now: datetime) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class RaisedAlert:
-    """A span whose shift_start reached none of the member's phones: ``contacts`` alerts were
-    planned about it (0 when no contact takes failure alerts), ``queued`` of them are new.
-    ``span_start`` UTC."""
+    """A failure alert planned this tick; ``queued`` of its texts are new rows."""
 
-    member_id: int
-    member_name: str
-    shift_name: str
-    span_start: datetime
-    failures: tuple[FailedPhone, ...]
-    contacts: int
+    alert: FailureAlert
     queued: int
 
 
@@ -172,37 +163,15 @@ def raise_failure_alerts(
     raised: list[RaisedAlert] = []
     for span_start, member_id in groups:
         rows = outbox.shift_start_rows(session, span_start, member_id)
-        if not rows or not all(did_not_get_through(r, now, deadline) for r in rows):
+        alert = failure_alert(rows, now=now, deadline=deadline, validity=validity, team=team)
+        if alert is None:
             continue
-        first = rows[0]
-        failures = tuple(FailedPhone(r.phone, failure_reason(r, now, deadline)) for r in rows)
-        texts = failure_alert_texts(
-            member_id=member_id,
-            member_name=first.recipient_name,
-            shift_name=first.shift_name,
-            span_start=span_start,
-            span_end=first.span_end,
-            failures=failures,
-            now=now,
-            validity=validity,
-            team=team,
-        )
         queued = sum(
             outbox.insert_planned(
-                session, t, status=Status.QUEUED, now=now, actor=uow.actor, related_id=first.id
+                session, t, status=Status.QUEUED, now=now, actor=uow.actor, related_id=rows[0].id
             )
-            for t in texts
+            for t in alert.texts
         )
         outbox.mark_alerted(session, [r.id for r in rows])
-        raised.append(
-            RaisedAlert(
-                member_id,
-                first.recipient_name,
-                first.shift_name,
-                span_start,
-                failures,
-                len(texts),
-                queued,
-            )
-        )
+        raised.append(RaisedAlert(alert, queued))
     return raised
