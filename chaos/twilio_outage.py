@@ -126,12 +126,12 @@ class _OutageTwilio(DrillTwilio):
 
 
 def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
-    from whoseonfirst_service import outbox
     from whoseonfirst_service.engine import Engine
     from whoseonfirst_service.logging_setup import setup_logging
-    from whoseonfirst_service.planning import shift_start_texts
     from whoseonfirst_service.twilio_sms import TwilioBackend
 
+    from whoseonfirst_core.domain.texts import shift_start_texts
+    from whoseonfirst_core.usecases import outbox
     from whoseonfirst_core.usecases.schedule import resolve_window
 
     url = run.new_database(backend, f"twilio-outage-{backend}")

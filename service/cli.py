@@ -25,6 +25,7 @@ from whoseonfirst_core.db.session import (
     redact_url,
     upgrade,
 )
+from whoseonfirst_core.domain.notification import HANDED_OVER_STATUSES, OUTBOX_STATUSES, Kind
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases.errors import UseCaseError
 
@@ -542,13 +543,7 @@ def simulate_messages(
     """
     from datetime import timedelta
 
-    from whoseonfirst_core.domain.timeutil import day_start
-    from whoseonfirst_core.usecases.common import settings_row
-    from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
-
-    from . import outbox
-    from .engine import RESOLUTION_LOOKBACK, EngineSettings
-    from .planning import (
+    from whoseonfirst_core.domain.texts import (
         PlannedText,
         reminder_texts,
         shift_start_texts,
@@ -556,6 +551,13 @@ def simulate_messages(
         weekly_summary_due_instants,
         weekly_summary_texts,
     )
+    from whoseonfirst_core.domain.timeutil import day_start
+    from whoseonfirst_core.usecases import outbox
+    from whoseonfirst_core.usecases.common import settings_row
+    from whoseonfirst_core.usecases.due import RESOLUTION_LOOKBACK
+    from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
+
+    from .engine import EngineSettings
 
     with db.uow(local_actor("simulate")) as uow:  # rolled back on exit: writes nothing
         team = outbox.load_team(uow.session)
@@ -574,7 +576,7 @@ def simulate_messages(
             _, week_start, week_end = summary_week(due, team)
             week_spans = resolve_window(uow, week_start, week_end, clip=False)
             texts += weekly_summary_texts(due, validity, week_spans, team)
-    order = {"reminder": 0, "shift_start": 1, "weekly_summary": 2}
+    order = {Kind.REMINDER: 0, Kind.SHIFT_START: 1, Kind.WEEKLY_SUMMARY: 2}
     texts.sort(key=lambda t: (t.due_at, order.get(t.kind, 9), t.recipient_name, t.recipient_phone))
     return [
         {
@@ -605,7 +607,7 @@ def cmd_simulate(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     from whoseonfirst_core.usecases.common import has_team, settings_row
-    from whoseonfirst_core.usecases.notifications import heartbeats
+    from whoseonfirst_core.usecases.heartbeat import heartbeats
 
     from .twilio_sms import SmsError
 
@@ -722,7 +724,7 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
                     f"--to: no member is called {args.to!r}, and it is not a phone number "
                     f"either ({exc})"
                 ) from None
-        queued = queue_text(uow, ctx.clock.now(), to=target, body=args.body, kind="test")
+        queued = queue_text(uow, ctx.clock.now(), to=target, body=args.body, kind=Kind.TEST)
         uow.commit()
     ctx.print(
         f"queued test text #{queued.id} to {queued.recipient_name} "
@@ -740,9 +742,9 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
         result = get_notification(uow, queued.id)
     detail = f" ({result.error_message})" if result.error_message else ""
     ctx.print(f"test text #{result.id}: {result.status}{detail}")
-    if result.status in ("sent", "simulated", "delivered"):
+    if result.status in HANDED_OVER_STATUSES:
         return EXIT_OK
-    if result.status in ("queued", "sending"):
+    if result.status in OUTBOX_STATUSES:
         ctx.print("it will be retried by the running service; watch it in the app")
     return EXIT_FAIL
 

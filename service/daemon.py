@@ -39,10 +39,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.errors import describe_database_error, first_line, permission_denied
 from whoseonfirst_core.db.session import read_revision
+from whoseonfirst_core.domain.masking import mask_phones
 
 from .engine import Engine, TickSummary
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
-from .logging_setup import mask_phones
 
 _log = logging.getLogger(__name__)
 

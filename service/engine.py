@@ -5,17 +5,19 @@ step runs in its own short transaction:
 
 1. remember the first tick on this database (``Meta`` ``service_first_tick_at``);
 2. extend the schedule horizon, complete ended overrides;
-3. plan: every text the resolved schedule calls for that is due now, inserted idempotently
-   (``INSERT … ON CONFLICT DO NOTHING`` on its idempotency key). Catch-up (point 3): a span still
+3. plan (:mod:`whoseonfirst_core.usecases.due`): every text the resolved schedule calls for
+   that is due now, inserted idempotently (``INSERT … ON CONFLICT DO NOTHING`` on its
+   idempotency key). Catch-up (point 3): a span still
    running gets its text, late and unchanged; a span that ended since the last completed tick
    without any text becomes a ``missed`` row (alerted, never texted); spans that ended before the
    first tick on this database are ignored;
 4. queued rows past their validity become ``expired``;
-5. send: claim one row atomically and commit the claim and the attempt row *before* calling
-   Twilio, send, record. Transient errors go back to ``queued`` with exponential backoff and
-   jitter until the text expires; permanent errors are ``failed`` at once; an ambiguous send
-   (and a row left in ``sending`` by a process that died) is reconciled by listing recent
-   messages to that number before any retry, so it is neither lost nor sent twice;
+5. send (:mod:`whoseonfirst_service.sending`): claim one row atomically and commit the claim
+   and the attempt row *before* calling Twilio, send, record. Transient errors go back to
+   ``queued`` with exponential backoff and jitter until the text expires; permanent errors are
+   ``failed`` at once; an ambiguous send (and a row left in ``sending`` by a process that died)
+   is reconciled by listing recent messages to that number before any retry, so it is neither
+   lost nor sent twice;
 6. poll Twilio for the status of ``sent`` rows until delivered, undelivered or failed;
 7. failure alerts: when every phone of a span's shift_start failed, expired, was missed or was
    not delivered within 15 minutes, one alert per opted-in escalation contact naming the
@@ -35,52 +37,28 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from whoseonfirst_core.clock import Clock
-from whoseonfirst_core.db.session import Database, UnitOfWork
+from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.masking import mask_phone
+from whoseonfirst_core.domain.notification import Kind, Status
+from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
+from whoseonfirst_core.usecases import heartbeat, outbox
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
-from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
+from whoseonfirst_core.usecases.due import due_texts, next_due_at, raise_failure_alerts
+from whoseonfirst_core.usecases.schedule import extend_horizon
 
-from . import outbox
-from .planning import (
-    FAILURE_ALERT,
-    FailedPhone,
-    PlannedText,
-    TeamSnapshot,
-    failure_alert_texts,
-    reminder_texts,
-    shift_start_texts,
-    summary_week,
-    weekly_summary_due_instants,
-    weekly_summary_texts,
-)
-from .twilio_sms import SmsBackend, SmsError
+from .sending import Sending
+from .twilio_sms import SmsBackend
 
 _log = logging.getLogger(__name__)
-
-#: How far before the planning window spans are resolved, so a running span's real start (cut
-#: by an override that has already ended) is known. A shift lasts at most 168 h.
-RESOLUTION_LOOKBACK = timedelta(days=8)
-#: How far ahead :meth:`Engine.next_due_at` looks for the next due instant.
-LOOKAHEAD = timedelta(days=8)
-
-#: Twilio delivery error codes people meet, in plain words.
-DELIVERY_ERRORS: dict[int, str] = {
-    30003: "the phone is unreachable (switched off or out of coverage)",
-    30004: "the recipient blocked the message",
-    30005: "the number is unknown or no longer active",
-    30006: "the number is a landline or its carrier cannot receive texts",
-    30007: "the carrier filtered the message as spam",
-    30008: "the carrier reported an unknown delivery error",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +139,7 @@ def service_version() -> str:
         return "unknown"
 
 
-class Engine:
+class Engine(Sending):
     """Plans, sends and tracks texts; one :meth:`tick` at a time (not re-entrant).
 
     ``instance_id`` names this service instance in heartbeats (default: the host name).
@@ -236,7 +214,7 @@ class Engine:
             self._poll(tally)
         if not self.stopping and team_present:
             self._raise_alerts(tally)
-            self._send_due(tally, kinds=(FAILURE_ALERT,))
+            self._send_due(tally, kinds=(Kind.FAILURE_ALERT,))
         if self.stopping:
             return tally.summary(started_at=now, stopped_early=True)
         # From the tick's own instant, not the clock now: an instant that came due while this
@@ -263,14 +241,14 @@ class Engine:
             _log.warning("this database has no team yet: nothing to schedule")
         return present
 
-    def _start_tick(self, now: datetime) -> outbox.TickMarks:
+    def _start_tick(self, now: datetime) -> heartbeat.TickMarks:
         """Read the tick marks and record this tick as the first one if none ran before."""
         with self.db.uow(self.actor) as uow:
-            marks = outbox.read_tick_marks(uow.session)
-            outbox.mark_first_tick(uow.session, now)
+            marks = heartbeat.read_tick_marks(uow.session)
+            heartbeat.mark_first_tick(uow.session, now)
             uow.commit(bump_revision=False)
         first = marks.first if marks.first is not None and marks.first <= now else now
-        return outbox.TickMarks(first, marks.last)
+        return heartbeat.TickMarks(first, marks.last)
 
     def _maintain_schedule(self, now: datetime, tally: _Tally) -> None:
         with self.db.uow(self.actor) as uow:
@@ -285,65 +263,40 @@ class Engine:
 
     # -- planning ----------------------------------------------------------------------------
 
-    def _plan(self, now: datetime, marks: outbox.TickMarks, tally: _Tally) -> None:
+    def _plan(self, now: datetime, marks: heartbeat.TickMarks, tally: _Tally) -> None:
         """Insert every text due now (queued) and every text nobody sent in time (missed)."""
-        first = marks.first or now
-        # Texts that ended after this instant without any row were missed: since the last
-        # completed tick, never before the first tick, at most ``missed_lookback`` ago.
-        floor = max(first, marks.last or first, now - self.settings.missed_lookback)
-        floor = min(floor, now)
-        to_queue: list[PlannedText] = []
-        maybe_missed: list[PlannedText] = []
         with self.db.reader() as uow:
-            team = outbox.load_team(uow.session)
-            # Far enough ahead for reminders, which are due before their span starts.
-            ahead = timedelta(minutes=team.reminder_minutes or 0, microseconds=1)
-            spans = resolve_window(uow, floor - RESOLUTION_LOOKBACK, now + ahead, clip=False)
-            for text in shift_start_texts(spans, team):
-                if text.due_at > now:
-                    continue
-                if now < text.expires_at:
-                    to_queue.append(text)
-                elif text.expires_at > floor:
-                    maybe_missed.append(text)
-            to_queue += [t for t in reminder_texts(spans, team) if t.due_at <= now < t.expires_at]
-            summaries_queue, summaries_missed = self._weekly_summaries(uow, team, now, floor)
-            to_queue += summaries_queue
-            have = outbox.spans_with_texts(
-                uow.session,
-                (
-                    (t.span_start, t.member_id)
-                    for t in maybe_missed
-                    if t.span_start is not None and t.member_id is not None
-                ),
+            due = due_texts(
+                uow,
+                now,
+                marks,
+                missed_lookback=self.settings.missed_lookback,
+                summary_validity=self.settings.summary_validity,
             )
-        missed = [t for t in maybe_missed if (t.span_start, t.member_id) not in have]
-        missed += summaries_missed
-        if not to_queue and not missed:
+        if not due.queue and not due.missed:
             return
-        why = self._missed_reason(marks, now)
-        inserted: list[tuple[PlannedText, str]] = []
+        inserted: list[tuple[PlannedText, Status]] = []
         with self.db.uow(self.actor) as uow:
-            for text in to_queue:
+            for text in due.queue:
                 if outbox.insert_planned(
-                    uow.session, text, status="queued", now=now, actor=self.actor
+                    uow.session, text, status=Status.QUEUED, now=now, actor=self.actor
                 ):
-                    inserted.append((text, "queued"))
-            for text in missed:
+                    inserted.append((text, Status.QUEUED))
+            for text in due.missed:
                 if outbox.insert_planned(
                     uow.session,
                     text,
-                    status="missed",
+                    status=Status.MISSED,
                     now=now,
                     actor=self.actor,
-                    error_message=why,
+                    error_message=due.missed_reason,
                 ):
-                    inserted.append((text, "missed"))
+                    inserted.append((text, Status.MISSED))
             if inserted:
                 uow.commit()
         for text, status in inserted:
             tally.add(status)
-            log = _log.warning if status == "missed" else _log.info
+            log = _log.warning if status == Status.MISSED else _log.info
             log(
                 "%s %s text to %s (%s) due %s",
                 status,
@@ -357,34 +310,6 @@ class Engine:
                     "key": text.key.replace(text.recipient_phone, mask_phone(text.recipient_phone)),
                 },
             )
-
-    def _weekly_summaries(
-        self, uow: UnitOfWork, team: TeamSnapshot, now: datetime, floor: datetime
-    ) -> tuple[list[PlannedText], list[PlannedText]]:
-        """Summaries due now (still valid) and summaries whose validity ran out unsent."""
-        validity = self.settings.summary_validity
-        if not team.summary_contacts:
-            return [], []
-        queue: list[PlannedText] = []
-        missed: list[PlannedText] = []
-        start = min(floor, now - validity)
-        for due in weekly_summary_due_instants(team, start, now + timedelta(microseconds=1)):
-            expires = due + validity
-            if now >= expires and expires <= floor:
-                continue
-            _, week_start, week_end = summary_week(due, team)
-            spans = resolve_window(uow, week_start, week_end, clip=False)
-            texts = weekly_summary_texts(due, validity, spans, team)
-            (queue if now < expires else missed).extend(texts)
-        return queue, missed
-
-    def _missed_reason(self, marks: outbox.TickMarks, now: datetime) -> str:
-        if marks.last is not None:
-            return (
-                f"the service did not run between {marks.last.isoformat(timespec='seconds')} "
-                f"and {now.isoformat(timespec='seconds')} (UTC), and this ended in between"
-            )
-        return "the service did not run while this was due"
 
     # -- expiry and sending ------------------------------------------------------------------
 
@@ -402,398 +327,51 @@ class Engine:
             )
         tally.add("expired", len(expired))
 
-    def _send_due(self, tally: _Tally, kinds: Sequence[str] | None = None) -> None:
-        """Claim and send due rows one at a time, at most ``send_batch`` per call."""
-        budget = self.settings.send_batch
-        while budget > 0 and not self.stopping:
-            now = self.clock.now()
-            with self.db.reader() as uow:
-                ids = outbox.claimable_ids(
-                    uow.session, now, now - self.settings.stale_claim_after, budget, kinds
-                )
-            progressed = False
-            for notification_id in ids:
-                if self.stopping:
-                    return
-                budget -= 1
-                claimed = self._claim(notification_id)
-                if claimed is not None:
-                    progressed = True
-                    self._deliver(claimed, tally)
-            if not progressed:
-                return  # nothing (more) is due, or other instances took it all
-
-    def _claim(self, notification_id: int) -> outbox.ClaimedText | None:
-        if self._before_claim is not None:
-            self._before_claim(notification_id)
-        now = self.clock.now()
-        with self.db.uow(self.actor) as uow:
-            claimed = outbox.claim(
-                uow.session,
-                notification_id,
-                now=now,
-                token=self.token,
-                stale_before=now - self.settings.stale_claim_after,
-            )
-            if claimed is None:
-                return None
-            uow.commit(bump_revision=False)  # history is written before anything is sent
-        if claimed.was_stale:
-            _log.warning(
-                "text #%d was left in 'sending' by a stopped process; checking Twilio first",
-                notification_id,
-                extra={"event": "stale_claim", "notification_id": notification_id},
-            )
-        return claimed
-
-    def _deliver(self, claimed: outbox.ClaimedText, tally: _Tally) -> None:
-        """Reconcile if needed, then send one claimed row and record what happened."""
-        if self._after_claim is not None:
-            self._after_claim(claimed.id)
-        if claimed.reconcile_since is not None and self._reconciled(claimed, tally):
-            return
-        now = self.clock.now()
-        if claimed.expires_at is not None and claimed.expires_at - now < timedelta(seconds=1):
-            self._record(
-                claimed,
-                status="expired",
-                outcome="expired",
-                failed_at=now,
-                error_message="its validity ran out before it could be sent",
-            )
-            tally.add("expired")
-            return
-        validity = (
-            int((claimed.expires_at - now).total_seconds())
-            if claimed.expires_at is not None
-            else None
-        )
-        try:
-            result = self.backend.send(claimed.to, claimed.body, validity_seconds=validity)
-        except SmsError as exc:
-            self._record_error(claimed, exc, tally)
-            return
-        except Exception:  # noqa: BLE001 - a bug in the adapter: the text may be out, so reconcile
-            _log.exception("unexpected error while sending text #%d", claimed.id)
-            error = SmsError("ambiguous", "unexpected error while sending (a bug; see the log)")
-            self._record_error(claimed, error, tally)
-            return
-        if self._after_send is not None:
-            self._after_send(claimed.id)
-        status = "simulated" if result.status == "simulated" else "sent"
-        self._record(
-            claimed,
-            status=status,
-            outcome=status,
-            twilio_sid=result.sid,
-            sent_at=self.clock.now(),
-        )
-        tally.add(status)
-        _log.info(
-            "%s %s text #%d to %s (%s), attempt %d",
-            status,
-            claimed.kind,
-            claimed.id,
-            claimed.recipient_name,
-            mask_phone(claimed.to),
-            claimed.attempt_number,
-            extra={
-                "event": status,
-                "notification_id": claimed.id,
-                "kind": claimed.kind,
-                "sid": result.sid,
-            },
-        )
-
-    def _reconciled(self, claimed: outbox.ClaimedText, tally: _Tally) -> bool:
-        """Look for an earlier attempt's message at Twilio; True when found (and recorded) or
-        when the question could not be asked (the row is retried later)."""
-        assert claimed.reconcile_since is not None
-        since = claimed.reconcile_since - self.settings.reconcile_margin
-        try:
-            found = self.backend.find_recent(claimed.to, claimed.body, since=since)
-        except SmsError as exc:
-            retry = SmsError(
-                "transient",
-                f"could not check whether an earlier attempt reached Twilio: {exc.reason}",
-                exc.code,
-                exc.retry_after,
-            )
-            self._record_error(claimed, retry, tally, keep_sending=True)
-            return True
-        if found is None:
-            _log.info(
-                "text #%d: Twilio has no earlier copy; sending it",
-                claimed.id,
-                extra={"event": "reconcile_none", "notification_id": claimed.id},
-            )
-            return False
-        status = "simulated" if found.status == "simulated" else "sent"
-        self._record(
-            claimed,
-            status=status,
-            outcome="reconciled",
-            twilio_sid=found.sid,
-            sent_at=self.clock.now(),
-        )
-        tally.add("reconciled")
-        _log.info(
-            "text #%d to %s had reached Twilio in an earlier attempt; not sending it again",
-            claimed.id,
-            mask_phone(claimed.to),
-            extra={"event": "reconciled", "notification_id": claimed.id, "sid": found.sid},
-        )
-        return True
-
-    def _record_error(
-        self,
-        claimed: outbox.ClaimedText,
-        exc: SmsError,
-        tally: _Tally,
-        *,
-        keep_sending: bool = False,
-    ) -> None:
-        """Permanent → ``failed``; transient → ``queued`` after a backoff (or ``expired``);
-        ambiguous → stays ``sending`` until the backoff, then is reconciled before a retry."""
-        now = self.clock.now()
-        if exc.kind == "permanent":
-            self._record(
-                claimed,
-                status="failed",
-                outcome="permanent",
-                failed_at=now,
-                error_code=exc.code,
-                error_message=exc.reason,
-            )
-            tally.add("failed")
-            _log.warning(
-                "%s text #%d to %s failed: %s",
-                claimed.kind,
-                claimed.id,
-                mask_phone(claimed.to),
-                exc.reason,
-                extra={"event": "failed", "notification_id": claimed.id, "code": exc.code},
-            )
-            return
-        retry_at = now + self.backoff(claimed.attempt_number, exc.retry_after)
-        may_be_out = exc.kind == "ambiguous" or keep_sending
-        if not may_be_out and claimed.expires_at is not None and retry_at >= claimed.expires_at:
-            self._record(
-                claimed,
-                status="expired",
-                outcome=exc.kind,
-                failed_at=now,
-                error_code=exc.code,
-                error_message=exc.reason,
-            )
-            tally.add("expired")
-            _log.warning(
-                "%s text #%d expired after %d attempts: %s",
-                claimed.kind,
-                claimed.id,
-                claimed.attempt_number,
-                exc.reason,
-                extra={"event": "expired", "notification_id": claimed.id},
-            )
-            return
-        if may_be_out and claimed.expires_at is not None:
-            # Reconcile once more before the text expires (never sooner than a second away,
-            # so one tick cannot spin on it).
-            retry_at = max(
-                min(retry_at, claimed.expires_at - timedelta(seconds=1)), now + timedelta(seconds=1)
-            )
-        # An ambiguous row stays 'sending': only a claim after ``retry_at`` (which reconciles
-        # first) may touch it again, and expiry never marks it unsent blindly.
-        self._record(
-            claimed,
-            status="sending" if may_be_out else "queued",
-            outcome=exc.kind,
-            next_attempt_at=retry_at,
-            error_code=exc.code,
-            error_message=exc.reason,
-        )
-        tally.add("retried")
-        _log.warning(
-            "%s text #%d to %s: %s error (%s); retrying at %s",
-            claimed.kind,
-            claimed.id,
-            mask_phone(claimed.to),
-            exc.kind,
-            exc.reason,
-            retry_at.isoformat(),
-            extra={"event": "retry", "notification_id": claimed.id, "error_kind": exc.kind},
-        )
-
-    def _record(
-        self, claimed: outbox.ClaimedText, *, status: str, outcome: str, **values: Any
-    ) -> None:
-        with self.db.uow(self.actor) as uow:
-            owned = outbox.finish(
-                uow.session,
-                claimed,
-                token=self.token,
-                now=self.clock.now(),
-                status=status,
-                outcome=outcome,
-                **values,
-            )
-            if self._before_record_commit is not None:
-                self._before_record_commit(claimed.id)
-            uow.commit()
-        if not owned:
-            _log.warning(
-                "text #%d was taken over by another process before its result was recorded; "
-                "it will find this attempt by listing Twilio's messages",
-                claimed.id,
-                extra={"event": "lost_claim", "notification_id": claimed.id},
-            )
-
-    def backoff(self, attempt: int, retry_after: float | None = None) -> timedelta:
-        """Delay before retry number ``attempt`` + 1: exponential from ``backoff_base``, capped
-        at ``backoff_cap``, "equal jitter" (half fixed, half random); never shorter than the
-        ``Retry-After`` seconds Twilio asked for."""
-        raw = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** max(0, attempt - 1))
-        delay: timedelta = raw / 2 + raw / 2 * self.rng.random()
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
-        return delay
-
-    # -- status polling ----------------------------------------------------------------------
-
-    def _poll(self, tally: _Tally) -> None:
-        now = self.clock.now()
-        with self.db.reader() as uow:
-            due = outbox.poll_candidates(
-                uow.session,
-                now,
-                self.settings.poll_interval,
-                self.settings.poll_for,
-                self.settings.send_batch,
-            )
-        for notification_id, sid in due:
-            if self.stopping:
-                return
-            self._poll_one(notification_id, sid, tally)
-
-    def _poll_one(self, notification_id: int, sid: str, tally: _Tally) -> None:
-        try:
-            status = self.backend.fetch_status(sid)
-        except SmsError as exc:
-            _log.warning("could not fetch the status of text #%d: %s", notification_id, exc.reason)
-            status = None
-        tally.add("polled")
-        mapped, message = (
-            _map_delivery(status.status, status.error_code, status.error_message)
-            if status
-            else (None, None)
-        )
-        with self.db.uow(self.actor) as uow:
-            changed = outbox.record_poll(
-                uow.session,
-                notification_id,
-                now=self.clock.now(),
-                status=mapped,
-                error_code=status.error_code if status else None,
-                error_message=message,
-            )
-            uow.commit(bump_revision=changed)
-        if changed and mapped == "delivered":
-            tally.add("delivered")
-        elif changed:
-            tally.add("undelivered")
-            _log.warning(
-                "text #%d was not delivered: %s",
-                notification_id,
-                message,
-                extra={"event": mapped, "notification_id": notification_id},
-            )
-
     # -- failure alerts ----------------------------------------------------------------------
 
     def _raise_alerts(self, tally: _Tally) -> None:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
-            groups = outbox.unalerted_problem_spans(
-                uow.session, now, self.settings.delivery_deadline, self.settings.alert_lookback
+            raised = raise_failure_alerts(
+                uow,
+                now,
+                deadline=self.settings.delivery_deadline,
+                lookback=self.settings.alert_lookback,
+                validity=self.settings.alert_validity,
             )
-            if not groups:
+            if not raised:
                 return
-            team = outbox.load_team(uow.session)
-            created = 0
-            for span_start, member_id in groups:
-                created += self._alert_span(uow.session, team, span_start, member_id, now)
+            tz = outbox.load_team(uow.session).tz
             uow.commit()
-        tally.add("alerts", created)
-
-    def _alert_span(
-        self,
-        session: Any,
-        team: TeamSnapshot,
-        span_start: datetime,
-        member_id: int,
-        now: datetime,
-    ) -> int:
-        """Queue one alert per contact when every phone of the span failed; returns how many."""
-        rows = outbox.shift_start_rows(session, span_start, member_id)
-        deadline = self.settings.delivery_deadline
-        if not rows or not all(_is_bad(r, now, deadline) for r in rows):
-            return 0
-        first = rows[0]
-        failures = [FailedPhone(r.phone, _failure_reason(r, now, deadline)) for r in rows]
-        texts = failure_alert_texts(
-            member_id=member_id,
-            member_name=first.recipient_name,
-            shift_name=first.shift_name,
-            span_start=span_start,
-            span_end=first.span_end,
-            failures=failures,
-            now=now,
-            validity=self.settings.alert_validity,
-            team=team,
-        )
-        created = sum(
-            outbox.insert_planned(
-                session, t, status="queued", now=now, actor=self.actor, related_id=first.id
+        for r in raised:
+            alert = r.alert
+            _log.warning(
+                "%s could not be reached for the %s shift starting %s: %s (%d alert(s) queued)",
+                alert.member_name,
+                alert.shift_name,
+                fmt_local_long(alert.span_start, tz),
+                "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in alert.failures),
+                r.queued,
+                extra={"event": "failure_alert", "member_id": alert.member_id},
             )
-            for t in texts
-        )
-        outbox.mark_alerted(session, [r.id for r in rows])
-        _log.warning(
-            "%s could not be reached for the %s shift starting %s: %s (%d alert(s) queued)",
-            first.recipient_name,
-            first.shift_name,
-            fmt_local_long(span_start, team.tz),
-            "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in failures),
-            created,
-            extra={"event": "failure_alert", "member_id": member_id},
-        )
-        if not texts:
-            _log.warning("no escalation contact has opted in to failure alerts; nobody was told")
-        return created
+            if not alert.texts:
+                _log.warning(
+                    "no escalation contact has opted in to failure alerts; nobody was told"
+                )
+        tally.add("alerts", sum(a.queued for a in raised))
 
     # -- heartbeat and the next due instant --------------------------------------------------
 
     def next_due_at(self, now: datetime) -> datetime | None:
-        """The next instant (UTC) something becomes due: a shift start, a reminder, the weekly
-        summary, or a queued row's retry. None when nothing is due within ``LOOKAHEAD``."""
+        """The next instant (UTC) something becomes due (see :func:`due.next_due_at`)."""
         with self.db.reader() as uow:
-            team = outbox.load_team(uow.session)
-            spans = resolve_window(uow, now, now + LOOKAHEAD, clip=False)
-            candidates = [t.due_at for t in shift_start_texts(spans, team) if t.due_at > now]
-            candidates += [t.due_at for t in reminder_texts(spans, team) if t.due_at > now]
-            candidates += weekly_summary_due_instants(
-                team, now + timedelta(microseconds=1), now + LOOKAHEAD
-            )
-            retry = outbox.next_retry_at(uow.session, now)
-        if retry is not None:
-            candidates.append(retry)
-        return min(candidates) if candidates else None
+            return next_due_at(uow, now)
 
     def _finish_tick(self, started: datetime, next_due: datetime | None) -> None:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
-            outbox.mark_last_tick(uow.session, started)
-            outbox.write_heartbeat(
+            heartbeat.mark_last_tick(uow.session, started)
+            heartbeat.write_heartbeat(
                 uow.session,
                 HeartbeatDTO(
                     instance_id=self.instance_id,
@@ -808,42 +386,3 @@ class Engine:
                 prune_before=now - self.settings.heartbeat_retention,
             )
             uow.commit(bump_revision=False)
-
-
-def _is_bad(row: outbox.ShiftStartRow, now: datetime, deadline: timedelta) -> bool:
-    """Whether this phone's shift_start definitely did not get through (yet)."""
-    if row.status in outbox.BAD_STATUSES:
-        return True
-    return row.status in outbox.PENDING_STATUSES and now - row.created_at >= deadline
-
-
-def _failure_reason(row: outbox.ShiftStartRow, now: datetime, deadline: timedelta) -> str:
-    """Plain English for an alert: why this phone's text did not get through."""
-    detail = row.error_message or ""
-    if row.status == "missed":
-        return "no text was sent: " + (detail or "the service was not running")
-    if row.status == "expired":
-        return "it could not be sent before the shift ended" + (
-            f" (last error: {detail})" if detail else ""
-        )
-    if row.status in ("failed", "undelivered"):
-        return detail or f"Twilio reported it {row.status}"
-    minutes = int(deadline.total_seconds() // 60)
-    return f"not delivered within {minutes} minutes (status {row.status}" + (
-        f", last error: {detail})" if detail else ")"
-    )
-
-
-def _map_delivery(
-    status: str, code: int | None, message: str | None
-) -> tuple[str | None, str | None]:
-    """Twilio's message status → our row status (None: still on its way) and a reason."""
-    if status in ("delivered", "read"):
-        return "delivered", None
-    if status in ("undelivered", "failed"):
-        reason = DELIVERY_ERRORS.get(code or 0) or message or "no reason given"
-        suffix = f" (error {code})" if code else ""
-        return status, f"Twilio could not deliver it: {reason}{suffix}"
-    if status == "canceled":
-        return "expired", "Twilio cancelled it: its validity ran out before delivery"
-    return None, None

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,15 +24,13 @@ from sqlalchemy import text
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.errors import first_line
 from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.domain.masking import mask_phones
+from whoseonfirst_core.domain.service_state import ALIVE_WITHIN, is_alive
+from whoseonfirst_core.usecases import outbox
 
-from . import outbox
 from .engine import TickSummary
-from .logging_setup import mask_phones
 
 _log = logging.getLogger(__name__)
-
-#: /healthz fails when the last successful tick is older than this.
-MAX_TICK_AGE = timedelta(minutes=2)
 
 #: TickSummary counters exported as ``whoseonfirst_texts_total{outcome=…}``.
 TEXT_OUTCOMES = (
@@ -158,13 +156,13 @@ def check_health(
     with state.lock:
         last_ok, last_error = state.last_ok_tick_at, state.last_error
     age = (now - last_ok).total_seconds() if last_ok is not None else None
-    tick_ok = age is not None and age < MAX_TICK_AGE.total_seconds()
+    tick_ok = is_alive(last_ok, now)
     healthy = healthy and tick_ok
     checks["last_tick"] = {
         "ok": tick_ok,
         "at": last_ok.isoformat() if last_ok else None,
         "age_seconds": round(age, 1) if age is not None else None,
-        "max_age_seconds": MAX_TICK_AGE.total_seconds(),
+        "max_age_seconds": ALIVE_WITHIN.total_seconds(),
     }
     if last_error:
         checks["last_error"] = last_error

@@ -12,26 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from whoseonfirst_core.domain.masking import mask_phone
+from whoseonfirst_core.domain.masking import mask_phones
 
 REDACTED = "[REDACTED]"
-
-# ``+13125550101`` (8-15 digits after +), ``%2B13125550101`` (URL-encoded +), bare runs of
-# 10-15 digits that are not part of a longer word (``To=13125550101``), and North American
-# numbers as people type them. Hex SIDs (``SM0a1b…``) and short numbers (ids, ports, dates) do
-# not match.
-_PHONE = re.compile(
-    r"(?P<prefix>\+|%2[bB])(?P<plus>\d{8,15})(?!\d)"
-    r"|(?<![\w+%.:-])(?P<bare>\d{10,15})(?![\w])"
-    # people's formatting: +1 312-555-0101, (312) 555-0101, 312.555.0101
-    r"|(?<![\w+])(?P<formatted>(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?!\d)"
-)
 
 # Attributes every LogRecord has; anything else was passed as ``extra=``.
 _STANDARD_ATTRS = set(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None).__dict__) | {
@@ -39,17 +27,6 @@ _STANDARD_ATTRS = set(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, No
     "asctime",
     "taskName",
 }
-
-
-def mask_phones(text: str) -> str:
-    """``text`` with every phone-number-like run masked like ``+1312555XXXX``."""
-
-    def repl(match: re.Match[str]) -> str:
-        if match["plus"] is not None:
-            return match["prefix"] + mask_phone(match["plus"])
-        return mask_phone(match["bare"] or match["formatted"])
-
-    return _PHONE.sub(repl, text)
 
 
 class Scrubber:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,7 +46,9 @@ from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from whoseonfirst_core.domain.masking import mask_phone
+from whoseonfirst_core.domain.masking import mask_phone, mask_phones
+from whoseonfirst_core.domain.notification import Status
+from whoseonfirst_core.domain.sms_errors import PERMANENT_REASONS, TRANSIENT_REASONS, with_code
 
 __all__ = [
     "MAX_VALIDITY_SECONDS",
@@ -76,37 +77,6 @@ _RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
 """How much earlier than ``since`` a message may be stamped by Twilio's clock and still match."""
 _RECONCILE_PAGE_SIZE = 50
 """Messages per list request when reconciling (one page covers a recipient's recent texts)."""
-
-_PERMANENT_REASONS: dict[int, str] = {
-    20003: "Twilio refused the account SID and auth token "
-    "(check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)",
-    20404: "Twilio has no such account or message (check TWILIO_ACCOUNT_SID)",
-    21211: "Twilio rejected the number as invalid",
-    21408: "texting this number's country is not enabled on the Twilio account "
-    "(Twilio console: Messaging > Settings > Geo permissions)",
-    21602: "the text has no body",
-    21606: "the From number cannot send texts on this Twilio account",
-    21608: "a Twilio trial account can only text numbers verified in the Twilio console",
-    21610: "the recipient replied STOP and has opted out of texts from this number "
-    "(they can text START to opt back in)",
-    21612: "Twilio cannot route a text from the From number to this number",
-    21614: "the number is not a mobile number and cannot receive texts",
-    21617: "the text is longer than Twilio's 1600-character limit",
-}
-"""Plain-English reasons for the Twilio error codes people are likely to meet."""
-
-_TRANSIENT_REASONS: dict[int, str] = {
-    20429: "Twilio is rate-limiting requests",
-    20500: "Twilio had an internal error",
-    20503: "Twilio is temporarily unavailable",
-}
-
-_PHONE_LIKE = re.compile(r"(?<!\d)\+?\d{7,15}(?!\d)")
-
-
-def _mask_phones_in(text: str) -> str:
-    """``text`` with every phone-number-like run of 7–15 digits masked (see ``mask_phone``)."""
-    return _PHONE_LIKE.sub(lambda match: mask_phone(match.group()), text)
 
 
 @dataclass(frozen=True)
@@ -512,10 +482,12 @@ class TwilioBackend:
         retry_after = _retry_after_seconds(headers)
         reported_code = code if code is not None else status
 
-        if code in _TRANSIENT_REASONS:
-            return SmsError("transient", f"{_TRANSIENT_REASONS[code]} ({code})", code, retry_after)
-        if code in _PERMANENT_REASONS:
-            return SmsError("permanent", f"{_PERMANENT_REASONS[code]} ({code})", code)
+        if code in TRANSIENT_REASONS:
+            return SmsError(
+                "transient", with_code(TRANSIENT_REASONS[code], code), code, retry_after
+            )
+        if code in PERMANENT_REASONS:
+            return SmsError("permanent", with_code(PERMANENT_REASONS[code], code), code)
         if status == 429:
             return SmsError(
                 "transient",
@@ -539,7 +511,7 @@ class TwilioBackend:
 
     def _scrub(self, text: str) -> str:
         """``text`` with phone numbers masked and the auth token removed."""
-        return _mask_phones_in(text.replace(self._auth_token, "[auth token]"))
+        return mask_phones(text.replace(self._auth_token, "[auth token]"))
 
 
 def _first_match(messages: list[_Message], body: str, earliest: datetime) -> SendResult | None:
@@ -663,13 +635,13 @@ class DryRunBackend:
             mask_phone(to),
             validity,
             sid,
-            _mask_phones_in(body),
+            mask_phones(body),
         )
-        return SendResult(sid=sid, status="simulated")
+        return SendResult(sid=sid, status=Status.SIMULATED)
 
     def fetch_status(self, sid: str) -> MessageStatus:
         """Always ``simulated``: dry-run texts never progress."""
-        return MessageStatus(sid=sid, status="simulated", error_code=None, error_message=None)
+        return MessageStatus(sid=sid, status=Status.SIMULATED, error_code=None, error_message=None)
 
     def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
         """Always None: a dry run cannot leave an ambiguous send behind."""

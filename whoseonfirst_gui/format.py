@@ -2,43 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+# Re-exported for the pages: each has its one home in the core.
+from whoseonfirst_core.domain.notification import FINAL_STATUSES as FINAL_STATUSES
+from whoseonfirst_core.domain.notification import Status
+from whoseonfirst_core.domain.notification import kind_label as kind_label
 from whoseonfirst_core.domain.phones import display_phone
-from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, fmt_local, fmt_local_long, to_utc
+from whoseonfirst_core.domain.sms_errors import error_text as error_text
+from whoseonfirst_core.domain.timeutil import (
+    WEEKDAY_ABBR,
+    fmt_local,
+    fmt_local_compact,
+    fmt_local_long,
+    to_utc,
+)
 
 #: UX.md: queued grey, sending/sent blue, delivered green, undelivered amber, failed red,
-#: missed red outline, simulated purple.
+#: missed red outline, simulated purple. A status without a colour here is drawn grey.
 STATUS_COLORS: dict[str, str] = {
-    "queued": "#6B7280",
-    "sending": "#1D4ED8",
-    "sent": "#1D4ED8",
-    "delivered": "#15803D",
-    "undelivered": "#B45309",
-    "failed": "#B91C1C",
-    "missed": "#B91C1C",
-    "simulated": "#7E22CE",
-    "expired": "#6B7280",
+    Status.QUEUED: "#6B7280",
+    Status.SENDING: "#1D4ED8",
+    Status.SENT: "#1D4ED8",
+    Status.DELIVERED: "#15803D",
+    Status.UNDELIVERED: "#B45309",
+    Status.FAILED: "#B91C1C",
+    Status.MISSED: "#B91C1C",
+    Status.SIMULATED: "#7E22CE",
+    Status.EXPIRED: "#6B7280",
 }
 #: Statuses drawn as an outline instead of a filled pill.
-OUTLINE_STATUSES = frozenset({"missed"})
-FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "missed", "simulated", "expired"})
+OUTLINE_STATUSES = frozenset({Status.MISSED})
 OVERRIDE_ACCENT = "#E07B00"
 WARNING_COLOR = "#B45309"
 ERROR_COLOR = "#B91C1C"
-
-KIND_LABELS: dict[str, str] = {
-    "shift_start": "Shift start",
-    "weekly_summary": "Weekly summary",
-    "failure_alert": "Failure alert",
-    "test": "Test",
-    "manual": "Manual",
-    "reminder": "Reminder",
-}
 
 
 def when(at: datetime | None, tz: tzinfo) -> str:
@@ -48,10 +49,7 @@ def when(at: datetime | None, tz: tzinfo) -> str:
 
 def when_compact(at: datetime | None, tz: tzinfo) -> str:
     """``Tue 3/3 08:00 CST`` for dense tables (the year is in the tooltip)."""
-    if at is None:
-        return ""
-    local = to_utc(at).astimezone(tz)
-    return f"{local:%a} {local.month}/{local.day} {local:%H:%M} {local.tzname()}"
+    return fmt_local_compact(at, tz) if at is not None else ""
 
 
 def when_short(at: datetime | None, tz: tzinfo) -> str:
@@ -82,11 +80,6 @@ def age(since: datetime, now: datetime) -> str:
     if seconds < 36 * 3600:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} days ago"
-
-
-def span_length(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours}h" if hours < 48 or hours % 24 else f"{hours // 24} days"
 
 
 @lru_cache(maxsize=256)  # one icon per colour, shared by every row that shows it
@@ -129,12 +122,3 @@ def sentence(text: str, end: str = "") -> str:
     ``end`` added unless it already ends with punctuation."""
     closed = not text or not end or text.endswith((".", "!", "?", ")"))
     return text[:1].upper() + text[1:] + ("" if closed else end)
-
-
-def error_text(code: int | None, message: str | None) -> str:
-    """A failure as people read it: ``30003 Unreachable destination handset``, the code once
-    (the service's own reasons already end with it: ``… cannot receive texts (21614)``)."""
-    message = (message or "").strip()
-    if code is None or f"({code})" in message or message.startswith(str(code)):
-        return message
-    return f"{code} {message}".strip()

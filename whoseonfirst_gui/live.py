@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from whoseonfirst_core.db.errors import first_line
 from whoseonfirst_core.db.session import read_revision
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
-from whoseonfirst_core.usecases.notifications import heartbeats
+from whoseonfirst_core.usecases.heartbeat import heartbeats
 from whoseonfirst_gui.context import AppContext
 
 POLL_INTERVAL_MS = 2000

@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,15 +13,11 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import (
     QByteArray,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRect,
     QSettings,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -38,14 +30,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QStackedWidget,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.timeutil import zone
 from whoseonfirst_core.roster import (
     dumps_roster,
     export_roster_data,
@@ -54,23 +42,21 @@ from whoseonfirst_core.roster import (
 )
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
-from whoseonfirst_core.usecases.dto import HeartbeatDTO
-from whoseonfirst_core.usecases.notifications import HEARTBEAT_STALE_AFTER
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.live import RevisionPoller
 from whoseonfirst_gui.pages.audit import AuditPage
-from whoseonfirst_gui.pages.base import EmptyState, Page
+from whoseonfirst_gui.pages.calendar import CalendarPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
 from whoseonfirst_gui.pages.notifications import NotificationsPage
 from whoseonfirst_gui.pages.settings import SettingsPage
 from whoseonfirst_gui.pages.shifts import ShiftsPage
 from whoseonfirst_gui.pages.team import TeamPage
 from whoseonfirst_gui.pages.test_send import TestSendPage
+from whoseonfirst_gui.service_label import ServiceLabel
+from whoseonfirst_gui.sidebar import BadgeDelegate, BadgeRole
 
 log = logging.getLogger(__name__)
-
-BadgeRole = Qt.ItemDataRole.UserRole + 10
 
 
 @dataclass(frozen=True)
@@ -80,54 +66,9 @@ class PageSpec:
     factory: Callable[[AppContext, QWidget | None], QWidget]
 
 
-class PlaceholderPage(Page):
-    """Stands in for a page whose module is not there (yet) or failed to load."""
-
-    def __init__(
-        self,
-        ctx: AppContext,
-        title: str,
-        text: str,
-        details: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        self.title = title
-        super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
-        self.empty = EmptyState(text)
-        layout.addWidget(self.empty)
-        self.details = details
-        self.loaded = True
-
-
-def calendar_factory(ctx: AppContext, parent: QWidget | None) -> QWidget:
-    """The calendar page if its module exists; a placeholder until then (or if it fails)."""
-    name = "whoseonfirst_gui.pages.calendar"
-    if importlib.util.find_spec(name) is None:
-        return PlaceholderPage(
-            ctx, "Calendar", "The calendar is not available in this build.", parent=parent
-        )
-    try:
-        module = importlib.import_module(name)
-        page_class = module.CalendarPage
-        page: QWidget = page_class(ctx, parent)
-        return page
-    except Exception:  # noqa: BLE001 - the rest of the app must still work
-        details = traceback.format_exc()
-        log.error("the calendar page failed to load:\n%s", details)
-        return PlaceholderPage(
-            ctx,
-            "Calendar",
-            "Sorry — the calendar failed to load. The other "
-            "pages work; please report this with Help ▸ About.",
-            details,
-            parent=parent,
-        )
-
-
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", DashboardPage),
-    PageSpec("calendar", "Calendar", calendar_factory),
+    PageSpec("calendar", "Calendar", CalendarPage),
     PageSpec("team", "Team", TeamPage),
     PageSpec("shifts", "Shifts", ShiftsPage),
     PageSpec("notifications", "Texts", NotificationsPage),
@@ -135,46 +76,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("audit", "Audit", AuditPage),
     PageSpec("test_send", "Test send", TestSendPage),
 )
-
-
-class BadgeDelegate(QStyledItemDelegate):
-    """Sidebar items: roomier rows, and a small red count pill on the right (failed texts…)."""
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width(), size.height() + 14)
-
-    def initStyleOption(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        super().initStyleOption(option, index)
-        option.text = "  " + option.text
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        super().paint(painter, option, index)
-        badge = index.data(BadgeRole)
-        if not badge:
-            return
-        rect: QRect = option.rect
-        metrics = option.fontMetrics
-        width = max(metrics.height() + 2, metrics.horizontalAdvance(str(badge)) + 12)
-        height = metrics.height() + 2
-        pill = QRect(rect.right() - width - 6, rect.center().y() - height // 2, width, height)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(fmt.ERROR_COLOR))
-        painter.drawRoundedRect(pill, height / 2, height / 2)
-        painter.setPen(QColor("#FFFFFF"))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, str(badge))
-        painter.restore()
 
 
 @dataclass(frozen=True)
@@ -194,8 +95,6 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings or QSettings()
         self.team: TeamInfo | None = None
-        self.heartbeat: HeartbeatDTO | None = None
-        self.poll_failed = ""
         self._routed_stacks: dict[int, Any] = {}
         ctx.messages.set_window(self)
         self.setWindowTitle("WhoseOnFirst")
@@ -243,9 +142,9 @@ class MainWindow(QMainWindow):
         ctx.runner.busy_changed.connect(self.busy.setVisible)
 
         self.poller = RevisionPoller(ctx, self)
-        self.poller.heartbeat_changed.connect(self._heartbeat_changed)
-        self.poller.polled.connect(self._polled)
-        self.poller.unreachable.connect(self._unreachable)
+        self.poller.heartbeat_changed.connect(self.service_label.show_heartbeat)
+        self.poller.polled.connect(lambda _revision: self.service_label.database_answered())
+        self.poller.unreachable.connect(self.service_label.database_unreachable)
         if poll:
             self.poller.start()
 
@@ -476,7 +375,7 @@ class MainWindow(QMainWindow):
         self.team_label = QLabel()
         self.db_label = QLabel(self.ctx.db.display_name)
         self.db_label.setToolTip(_redacted(self.ctx.db.url))
-        self.service_label = QLabel("Service: …")
+        self.service_label = ServiceLabel(self.ctx.clock)
         self.dirty_label = QLabel()
         self.read_only_label = QLabel("read-only")
         self.read_only_label.setStyleSheet(f"color: {fmt.WARNING_COLOR}; font-weight: bold;")
@@ -530,46 +429,7 @@ class MainWindow(QMainWindow):
         self.new_team_action.setEnabled(team is None and not self.ctx.read_only)
         self.export_action.setEnabled(team is not None)
         self.setWindowTitle(f"{team.name} — WhoseOnFirst" if team else "WhoseOnFirst")
-        self._update_service_label()
-
-    def _heartbeat_changed(self, hb: HeartbeatDTO | None) -> None:
-        self.poll_failed = ""
-        self.heartbeat = hb
-        self._update_service_label()
-
-    def _polled(self, _revision: int) -> None:
-        self.poll_failed = ""  # the database answered again
-        self._update_service_label()
-
-    def _unreachable(self, reason: str) -> None:
-        self.poll_failed = reason
-        self.service_label.setText("Database: not reachable — retrying")
-        self.service_label.setToolTip(reason)
-        self.service_label.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-
-    def service_text(self, now: datetime) -> str:
-        hb = self.heartbeat
-        if hb is None:
-            return "Service: never seen"
-        if now - hb.last_tick_at <= HEARTBEAT_STALE_AFTER:
-            return f"Service: up, last tick {fmt.age(hb.last_tick_at, now)}"
-        tz = zone(self.team.tz_name) if self.team else zone("UTC")
-        return f"Service: silent since {fmt.when_short(hb.last_tick_at, tz)}"
-
-    def _update_service_label(self) -> None:
-        if self.poll_failed:
-            return
-        now = self.ctx.clock.now()
-        text = self.service_text(now)
-        self.service_label.setText(text)
-        up = text.startswith("Service: up")
-        self.service_label.setStyleSheet("" if up else f"color: {fmt.ERROR_COLOR};")
-        hb = self.heartbeat
-        self.service_label.setToolTip(
-            f"{hb.host} · v{hb.version} · SMS {hb.sms_backend}"
-            if hb
-            else "No service has run against this database: texts wait in the queue."
-        )
+        self.service_label.set_zone(team.tz_name if team else None)
 
     def _dirty_changed(self, count: int) -> None:
         self.dirty_label.setText(

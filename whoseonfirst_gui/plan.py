@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database, UnitOfWork
+from whoseonfirst_core.domain.notification import Kind
 from whoseonfirst_core.domain.resolution import (
     OverrideSpan,
     ResolvedSpan,
@@ -44,6 +45,7 @@ from whoseonfirst_core.domain.timeutil import (
     add_wall_hours,
     day_start,
     fmt_duration,
+    fmt_local_compact,
     local_date,
     to_utc,
     zone,
@@ -550,9 +552,7 @@ class CalendarPlan:
         return f"{text} — “{reason}”" if reason else text
 
     def _when(self, at: datetime) -> str:
-        local = to_utc(at).astimezone(self._tz)
-        day = WEEKDAY_ABBR[local.weekday()]
-        return f"{day} {local.month}/{local.day} {local:%H:%M} {local.tzname()}"
+        return fmt_local_compact(at, self._tz)
 
     def _day_label(self, at: datetime) -> str:
         local = to_utc(at).astimezone(self._tz)
@@ -804,7 +804,7 @@ def fetch_calendar(
     earliest = min((s.start for s in view.spans), default=start)
     texts, _ = history_page(
         uow,
-        HistoryFilter(kinds=("shift_start",), since=min(earliest, start), until=end),
+        HistoryFilter(kinds=(Kind.SHIFT_START,), since=min(earliest, start), until=end),
         limit=SHIFT_TEXTS_LIMIT,
         count=False,
     )

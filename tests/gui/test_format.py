@@ -8,24 +8,6 @@ from whoseonfirst_gui import format as fmt
 
 
 @pytest.mark.parametrize(
-    ("code", "message", "shown"),
-    [
-        (30003, "Unreachable destination handset", "30003 Unreachable destination handset"),
-        (
-            21614,
-            "the number is not a mobile number (21614)",
-            "the number is not a mobile number (21614)",
-        ),
-        (None, "no answer from Twilio within 10 s", "no answer from Twilio within 10 s"),
-        (429, None, "429"),
-        (None, None, ""),
-    ],
-)
-def test_error_text_names_the_code_once(code: int | None, message: str | None, shown: str) -> None:
-    assert fmt.error_text(code, message) == shown
-
-
-@pytest.mark.parametrize(
     ("text", "end", "shown"),
     [
         ("nobody is on call", "", "Nobody is on call"),

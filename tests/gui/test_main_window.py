@@ -88,6 +88,23 @@ def test_status_bar_shows_team_database_and_heartbeat(
     assert window.service_label.text() == "Service: silent since Mon 06:59 CST"
 
 
+def test_the_status_bar_and_healthz_agree_when_the_service_is_up(
+    qtbot: Any, window: MainWindow, demo_db: Database, clock: FixedClock
+) -> None:
+    """One threshold (two minutes) decides "up" for the status bar, the Dashboard and
+    /healthz: a last tick 100 s ago is up, and the label is not red."""
+    add_heartbeat(demo_db, clock, timedelta(seconds=100))
+    with qtbot.waitSignal(window.poller.polled, timeout=5000):
+        window.poller.poll_now()
+    assert window.service_label.text() == "Service: up, last tick 1 min ago"
+    assert window.service_label.styleSheet() == ""
+    clock.advance(timedelta(seconds=20))
+    with qtbot.waitSignal(window.poller.polled, timeout=5000):
+        window.poller.poll_now()
+    assert window.service_label.text() == "Service: silent since Mon 06:58 CST"
+    assert "color" in window.service_label.styleSheet()
+
+
 def test_unsaved_edits_count_in_the_status_bar(
     qtbot: Any, window: MainWindow, ctx: AppContext
 ) -> None:

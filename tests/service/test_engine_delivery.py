@@ -29,6 +29,7 @@ from tests.service.conftest import (
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import Notification, TeamSettings
 from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.domain.sms_errors import error_text
 from whoseonfirst_core.usecases.calendar import Cover, add_override
 from whoseonfirst_core.usecases.notifications import queue_text
 
@@ -238,10 +239,16 @@ def test_status_polling_undelivered_alerts(
     engine.tick()
     row = _row(quiet, ANN)
     assert row.status == "undelivered" and row.error_code == 30003
+    # The reason names its code once, the way the Twilio adapter words its own errors, so the
+    # app shows it once too.
+    assert error_text(row.error_code, row.error_message) == (
+        "Twilio could not deliver it: the phone is unreachable (switched off or out of "
+        "coverage) (30003)"
+    )
     assert _alerts(fake) == [
         "WhoseOnFirst ALERT: could not reach Ann Archer for the Monday shift starting "
         "Mon 08:00 CST. +1312555XXXX: Twilio could not deliver it: the phone is unreachable "
-        "(switched off or out of coverage) (error 30003)."
+        "(switched off or out of coverage) (30003)."
     ]
 
 

@@ -295,7 +295,7 @@ def test_ticking_writes_the_heartbeat_and_tick_marks(
 ) -> None:
     summary = engine.tick()
     assert summary.next_due_at == utc(2026, 3, 2, 14)
-    from whoseonfirst_core.usecases.notifications import heartbeats
+    from whoseonfirst_core.usecases.heartbeat import heartbeats
 
     with team.reader() as uow:
         [beat] = heartbeats(uow)

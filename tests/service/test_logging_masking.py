@@ -20,7 +20,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 from whoseonfirst_service.daemon import Daemon
-from whoseonfirst_service.logging_setup import SafeFormatter, mask_phones, setup_logging
+from whoseonfirst_service.logging_setup import SafeFormatter, setup_logging
 from whoseonfirst_service.twilio_sms import DryRunBackend, TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
@@ -135,22 +135,3 @@ def test_the_formatter_masks_messages_extras_and_tracebacks_and_redacts_secrets(
 
     text = SafeFormatter("text", secrets=["hunter2-secret"]).format(record)
     assert "texting +1312555XXXX (token [REDACTED])" in text and not UNMASKED.search(text)
-
-
-@pytest.mark.parametrize(
-    ("raw", "masked"),
-    [
-        ("to +13125550101.", "to +1312555XXXX."),
-        ("?To=%2B13125550101&Page=0", "?To=%2B1312555XXXX&Page=0"),
-        ("To=13125550101", "To=1312555XXXX"),
-        ("(312) 555-0101", "(312) 555-XXXX"),
-        ("+1 312-555-0101", "+1 312-555-XXXX"),
-        ("sid SM0123456789abcdef0123456789abcd", "sid SM0123456789abcdef0123456789abcd"),
-        (
-            "#12 at 2026-03-02T14:00:00+00:00 port 8787",
-            "#12 at 2026-03-02T14:00:00+00:00 port 8787",
-        ),
-    ],
-)
-def test_mask_phones(raw: str, masked: str) -> None:
-    assert mask_phones(raw) == masked

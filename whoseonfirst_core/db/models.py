@@ -160,29 +160,10 @@ class EscalationContact(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-NOTIFICATION_KINDS = (
-    "shift_start",
-    "weekly_summary",
-    "failure_alert",
-    "test",
-    "manual",
-    "reminder",
-)
-NOTIFICATION_STATUSES = (
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "missed",
-    "simulated",
-    "expired",
-)
-
-
 class Notification(Base):
-    """The outbox (SPEC §4): one row per text, unique by idempotency key."""
+    """The outbox (SPEC §4): one row per text, unique by idempotency key. ``kind`` and
+    ``status`` hold the values of :mod:`whoseonfirst_core.domain.notification` (no CHECK
+    constraint, so a new kind or status needs no migration)."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)

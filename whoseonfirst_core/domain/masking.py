@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _HIDDEN_DIGITS = 4
 # E.164 allows at most 15 digits; fewer than 8 is not a whole number anyone can dial
 # internationally, so such input is likely a typo or fragment and gets no visible prefix.
@@ -33,3 +35,27 @@ def mask_phone(phone: str) -> str:
         else:
             masked.append(char)
     return "".join(masked)
+
+
+# In free text: ``+13125550101`` (7-15 digits after +), ``%2B13125550101`` (URL-encoded +),
+# bare runs of 10-15 digits that are not part of a longer word (``To=13125550101``), and North
+# American numbers as people type them. Hex SIDs (``SM0a1b…``) and short numbers (ids, ports,
+# dates) do not match.
+_PHONE_IN_TEXT = re.compile(
+    r"(?P<prefix>\+|%2[bB])(?P<plus>\d{7,15})(?!\d)"
+    r"|(?<![\w+%.:-])(?P<bare>\d{10,15})(?![\w])"
+    # people's formatting: +1 312-555-0101, (312) 555-0101, 312.555.0101
+    r"|(?<![\w+])(?P<formatted>(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?!\d)"
+)
+
+
+def mask_phones(text: str) -> str:
+    """``text`` with every phone-number-like run masked like ``+1312555XXXX`` (log lines,
+    Twilio's error messages, database errors, a dry run's text bodies)."""
+
+    def repl(match: re.Match[str]) -> str:
+        if match["plus"] is not None:
+            return match["prefix"] + mask_phone(match["plus"])
+        return mask_phone(match["bare"] or match["formatted"])
+
+    return _PHONE_IN_TEXT.sub(repl, text)

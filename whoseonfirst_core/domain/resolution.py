@@ -57,26 +57,16 @@ COVER_SHIFT_NAME = "Cover"
 
 
 def resolve_on_call(
-    entries: Sequence[ScheduledEntry],
-    overrides: Iterable[OverrideSpan],
-    window_start: datetime | None = None,
-    window_end: datetime | None = None,
+    entries: Sequence[ScheduledEntry], overrides: Iterable[OverrideSpan]
 ) -> list[ResolvedSpan]:
-    """Resolved spans in time order, clipped to ``[window_start, window_end)`` when given.
+    """Resolved spans in time order (cut them to a window with :func:`clip_spans`).
 
     ``entries`` must not overlap each other (the pattern validation guarantees it). Spans are
     cut at entry and override boundaries; adjacent pieces of one entry with the same person
-    and the same override are merged. ``notify`` is decided before clipping, so a span that
-    started before the window keeps its real start semantics.
+    and the same override are merged.
     """
     ents = sorted(entries, key=lambda e: e.start)
     ovs = sorted((o for o in overrides if o.end > o.start), key=lambda o: o.start)
-    if window_start is not None:
-        ents = [e for e in ents if e.end > window_start]
-        ovs = [o for o in ovs if o.end > window_start]
-    if window_end is not None:
-        ents = [e for e in ents if e.start < window_end]
-        ovs = [o for o in ovs if o.start < window_end]
 
     points: set[datetime] = set()
     for e in ents:
@@ -144,28 +134,31 @@ def resolve_on_call(
             )
         )
 
-    if window_start is None and window_end is None:
-        return pieces
+    return pieces
+
+
+def clip_spans(spans: Sequence[ResolvedSpan], start: datetime, end: datetime) -> list[ResolvedSpan]:
+    """``spans`` cut to ``[start, end)``. A span cut at its start keeps ``notify`` False: the
+    text belongs to its real start, before the window."""
     out: list[ResolvedSpan] = []
-    for p in pieces:
-        lo = max(p.start, window_start) if window_start is not None else p.start
-        hi = min(p.end, window_end) if window_end is not None else p.end
-        if lo < hi:
-            out.append(p if (lo, hi) == (p.start, p.end) else _clip(p, lo, hi))
+    for s in spans:
+        a, b = max(s.start, start), min(s.end, end)
+        if a < b:
+            out.append(
+                s
+                if (a, b) == (s.start, s.end)
+                else ResolvedSpan(
+                    a,
+                    b,
+                    s.member_id,
+                    s.shift_name,
+                    s.entry_id,
+                    s.scheduled_member_id,
+                    s.override_id,
+                    s.notify and a == s.start,
+                )
+            )
     return out
-
-
-def _clip(p: ResolvedSpan, start: datetime, end: datetime) -> ResolvedSpan:
-    return ResolvedSpan(
-        start,
-        end,
-        p.member_id,
-        p.shift_name,
-        p.entry_id,
-        p.scheduled_member_id,
-        p.override_id,
-        p.notify and start == p.start,
-    )
 
 
 def on_call_at(spans: Sequence[ResolvedSpan], at: datetime) -> ResolvedSpan | None:

@@ -31,6 +31,10 @@ from whoseonfirst_core.domain.timeutil import (
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 MAX_SHIFT_HOURS = 168
+#: A week and a day: longer than any shift (``MAX_SHIFT_HOURS``, even across a DST change) and
+#: than the weekly pattern's cycle. A window widened by it on each side sees every shift that
+#: overlaps the window, and looking this far ahead finds the next shift start of any pattern.
+SHIFT_MARGIN = timedelta(hours=MAX_SHIFT_HOURS) + timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)

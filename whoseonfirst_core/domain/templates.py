@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Generic, Protocol, TypeVar
 
 from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.timeutil import (
@@ -135,6 +136,53 @@ def summary_week_start(now: datetime, tz: tzinfo) -> date:
     return to_utc(now).astimezone(tz).date()
 
 
+class _Timed(Protocol):
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
+
+
+_S = TypeVar("_S", bound=_Timed)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDay(Generic[_S]):
+    """One local day of a week at a glance.
+
+    ``starting``: the spans that start on the day, each with its length as a suffix when it is
+    not 24 h (``" (48h)"``, else ``""``). ``running``: when none starts on it, the spans on call
+    during the day (``Ann (continues)``). Both empty: nobody is on call (``NO COVERAGE``).
+    """
+
+    day: date
+    starting: tuple[tuple[_S, str], ...]
+    running: tuple[_S, ...]
+
+
+def summary_days(week_start: date, spans: Sequence[_S], tz: tzinfo) -> list[SummaryDay[_S]]:
+    """The seven days from ``week_start`` as the weekly summary and the Dashboard show them."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    days: list[SummaryDay[_S]] = []
+    for i in range(7):
+        day = week_start + timedelta(days=i)
+        lo, hi = day_start(day, tz), day_start(day + timedelta(days=1), tz)
+        starting = []
+        for s in ordered:
+            if lo <= s.start < hi:
+                duration = fmt_duration(s.start, s.end, tz)
+                starting.append((s, "" if duration == "24h" else f" ({duration})"))
+        running = () if starting else tuple(s for s in ordered if s.start < hi and s.end > lo)
+        days.append(SummaryDay(day, tuple(starting), running))
+    return days
+
+
+def day_label(day: date) -> str:
+    """``Mon 3/2``: a local day in the weekly summary and the week at a glance."""
+    return f"{WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
+
+
 def weekly_summary_text(
     week_start: date,
     spans: Sequence[ResolvedSpan],
@@ -149,26 +197,15 @@ def weekly_summary_text(
     """
     last = week_start + timedelta(days=6)
     lines = [f"WhoseOnFirst schedule {week_start:%b} {week_start.day} - {last:%b} {last.day}"]
-    ordered = sorted(spans, key=lambda s: s.start)
-    for i in range(7):
-        day = week_start + timedelta(days=i)
-        lo, hi = day_start(day, tz), day_start(day + timedelta(days=1), tz)
-        starting = [s for s in ordered if lo <= s.start < hi]
+    nobody = SummaryPerson("?", "")
+    for d in summary_days(week_start, spans, tz):
         parts: list[str] = []
-        for s in starting:
-            person = people.get(s.member_id, SummaryPerson("?", ""))
-            text = f"{person.name} {person.phone}".strip()
-            duration = fmt_duration(s.start, s.end, tz)
-            if duration != "24h":
-                text += f" ({duration})"
-            parts.append(text)
-        if not parts:
-            running = [s for s in ordered if s.start < hi and s.end > lo]
-            for s in running:
-                name = people.get(s.member_id, SummaryPerson("?", "")).name
-                label = f"{name} (continues)"
-                if label not in parts:
-                    parts.append(label)
-        label = f"{WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
-        lines.append(f"{label}: {', '.join(parts) if parts else 'NO COVERAGE'}")
+        for s, suffix in d.starting:
+            person = people.get(s.member_id, nobody)
+            parts.append(f"{person.name} {person.phone}".strip() + suffix)
+        for s in d.running:
+            label = f"{people.get(s.member_id, nobody).name} (continues)"
+            if label not in parts:
+                parts.append(label)
+        lines.append(f"{day_label(d.day)}: {', '.join(parts) if parts else 'NO COVERAGE'}")
     return "\n".join(lines)

@@ -88,6 +88,14 @@ def fmt_local_long(at: datetime, tz: tzinfo) -> str:
     return f"{WEEKDAY_ABBR[local.weekday()]} {local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
+def fmt_local_compact(at: datetime, tz: tzinfo) -> str:
+    """``Tue 3/3 08:00 CST`` for dense tables and one-line notes (no year)."""
+    local = to_utc(at).astimezone(tz)
+    return (
+        f"{WEEKDAY_ABBR[local.weekday()]} {local.month}/{local.day} {local:%H:%M} {local.tzname()}"
+    )
+
+
 def fmt_duration(start: datetime, end: datetime, tz: tzinfo) -> str:
     """A span's length as people say it: ``24h``, ``48h``, ``2h30m`` (wall-clock hours)."""
     ls = to_utc(start).astimezone(tz).replace(tzinfo=None)

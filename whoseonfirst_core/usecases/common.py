@@ -21,7 +21,7 @@ from whoseonfirst_core.domain.rotation import ShiftDef
 from whoseonfirst_core.domain.templates import control_characters
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
 from whoseonfirst_core.usecases.dto import ContactDTO, MemberDTO, OverrideDTO, SettingsDTO
-from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
+from whoseonfirst_core.usecases.errors import NoTeamError, UseCaseError
 
 #: 16 colours with AA contrast against white text, assigned once per member and stored.
 PALETTE: tuple[str, ...] = (
@@ -48,9 +48,7 @@ ARCHIVED_COLOR = "#8A8A8A"
 def settings_row(uow: UnitOfWork) -> TeamSettings:
     row = _team_row(uow)
     if row is None:
-        raise NotFoundError(
-            "this database has no team yet: create one, load the demo team, or import a roster"
-        )
+        raise NoTeamError()
     return row
 
 

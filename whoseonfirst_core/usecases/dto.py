@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from whoseonfirst_core.domain.rotation import ShiftDef
-
 
 @dataclass(frozen=True, slots=True)
 class MemberDTO:
@@ -170,11 +168,6 @@ class HeartbeatDTO:
     last_tick_at: datetime
     next_due_at: datetime | None
     last_error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PatternDTO:
-    shifts: tuple[ShiftDef, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,18 @@ class NotFoundError(UseCaseError):
     pass
 
 
+class NoTeamError(NotFoundError):
+    """The database has no team yet (a new install): pages show their empty state instead."""
+
+    def __init__(
+        self,
+        message: str = (
+            "this database has no team yet: create one, load the demo team, or import a roster"
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
 class ConflictError(UseCaseError):
     """Someone else saved a newer version first; ``conflicts`` lists what differs."""
 

@@ -1,4 +1,5 @@
-"""The outbox seen from the app: queue test and manual texts, read the history, heartbeats."""
+"""The outbox seen from the app: queue test and manual texts, read the history and the
+problems. The service's side of the same table is :mod:`whoseonfirst_core.usecases.outbox`."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 
-from whoseonfirst_core.db.models import (
-    Member,
-    Notification,
-    NotificationAttempt,
-    ServiceHeartbeat,
-)
+from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.notification import (
+    BY_HAND_KINDS,
+    PROBLEM_STATUSES,
+    Kind,
+    Status,
+    ordered,
+)
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.templates import segment_info
 from whoseonfirst_core.usecases.common import record_audit, settings_row
-from whoseonfirst_core.usecases.dto import AttemptDTO, HeartbeatDTO, NotificationDTO
+from whoseonfirst_core.usecases.dto import AttemptDTO, NotificationDTO
 from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
 
 _T = TypeVar("_T", bound=tuple[Any, ...])
@@ -27,8 +30,6 @@ _T = TypeVar("_T", bound=tuple[Any, ...])
 #: How long a queued test or manual text stays sendable.
 MANUAL_VALIDITY = timedelta(hours=1)
 MAX_MANUAL_BODY = 1600
-#: The service counts as silent when its last heartbeat is older than this.
-HEARTBEAT_STALE_AFTER = timedelta(seconds=90)
 
 
 def notification_dto(n: Notification) -> NotificationDTO:
@@ -62,13 +63,13 @@ def queue_text(
     *,
     to: str | int,
     body: str | None = None,
-    kind: str = "test",
+    kind: Kind = Kind.TEST,
 ) -> NotificationDTO:
     """Queue a test (or manual) text to a member (id) or any number; the service sends it.
 
     Independent of the schedule: a test text works on a day with nobody on call.
     """
-    if kind not in ("test", "manual"):
+    if kind not in BY_HAND_KINDS:
         raise UseCaseError("only test and manual texts can be queued by hand")
     settings = settings_row(uow)
     member: Member | None = None
@@ -98,7 +99,7 @@ def queue_text(
     n = Notification(
         idempotency_key=f"{kind}:{uuid.uuid4().hex}",
         kind=kind,
-        status="queued",
+        status=Status.QUEUED,
         member_id=member.id if member else None,
         recipient_name=name,
         recipient_phone=phone,
@@ -133,7 +134,7 @@ def resend(uow: UnitOfWork, now: datetime, notification_id: int) -> Notification
         now,
         to=old.member_id if old.member_id else old.recipient_phone,
         body=old.body,
-        kind="manual",
+        kind=Kind.MANUAL,
     )
 
 
@@ -196,7 +197,6 @@ def _total_query(f: HistoryFilter) -> Select[tuple[int]]:
     return select(func.count()).select_from(_filtered(select(Notification.id), f).subquery())
 
 
-PROBLEM_STATUSES = ("failed", "undelivered", "missed")
 #: Problem texts are listed (and counted) up to this many.
 PROBLEMS_LIMIT = 50
 
@@ -204,7 +204,7 @@ PROBLEMS_LIMIT = 50
 def _problems_query(since: datetime) -> Select[tuple[Notification]]:
     return (
         select(Notification)
-        .where(Notification.status.in_(PROBLEM_STATUSES), Notification.due_at >= since)
+        .where(Notification.status.in_(ordered(PROBLEM_STATUSES)), Notification.due_at >= since)
         .order_by(Notification.due_at.desc())
         .limit(PROBLEMS_LIMIT)
     )
@@ -241,30 +241,7 @@ def attempts_of(uow: UnitOfWork, notification_id: int) -> list[AttemptDTO]:
     ]
 
 
-def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
-    rows = uow.session.scalars(
-        select(ServiceHeartbeat).order_by(ServiceHeartbeat.last_tick_at.desc())
-    )
-    return [
-        HeartbeatDTO(
-            r.instance_id,
-            r.host,
-            r.version,
-            r.sms_backend,
-            r.started_at,
-            r.last_tick_at,
-            r.next_due_at,
-            r.last_error,
-        )
-        for r in rows
-    ]
-
-
-def service_is_alive(beats: list[HeartbeatDTO], now: datetime) -> bool:
-    return any(now - b.last_tick_at <= HEARTBEAT_STALE_AFTER for b in beats)
-
-
 def problem_notifications(uow: UnitOfWork, since: datetime) -> list[NotificationDTO]:
-    """Failed, undelivered and missed texts since ``since`` (dashboard warnings), newest
-    first, at most ``PROBLEMS_LIMIT``."""
+    """Texts with a problem status (failed, undelivered, missed, expired) due since ``since``
+    (dashboard warnings), newest first, at most ``PROBLEMS_LIMIT``."""
     return [notification_dto(n) for n in uow.session.scalars(_problems_query(since))]

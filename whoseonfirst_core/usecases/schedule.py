@@ -21,14 +21,15 @@ from whoseonfirst_core.domain.resolution import (
     OverrideSpan,
     ResolvedSpan,
     ScheduledEntry,
+    clip_spans,
     coverage_gaps,
     resolve_on_call,
 )
 from whoseonfirst_core.domain.rotation import (
+    SHIFT_MARGIN,
     Epoch,
     PlannedEntry,
     next_epoch_start_index,
-    occurrences,
     plan_entries,
 )
 from whoseonfirst_core.domain.timeutil import day_start, local_date
@@ -308,7 +309,7 @@ def effective_overrides(uow: UnitOfWork, start: datetime, end: datetime) -> list
 #: How far around a window its rows are read in the first go. A generated entry lasts at most
 #: 168 h, so the hull of what overlaps a window (see :func:`_window_rows`) nearly always lies
 #: within this margin and resolving costs two queries, not four.
-READ_MARGIN = timedelta(days=8)
+READ_MARGIN = SHIFT_MARGIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,31 +370,7 @@ def resolve_window(
     spans = _resolve_rows(_window_rows(uow, start, end))
     if not clip:
         return [s for s in spans if s.end > start and s.start < end]
-    return resolve_on_call_clip(spans, start, end)
-
-
-def resolve_on_call_clip(
-    spans: Sequence[ResolvedSpan], start: datetime, end: datetime
-) -> list[ResolvedSpan]:
-    out: list[ResolvedSpan] = []
-    for s in spans:
-        a, b = max(s.start, start), min(s.end, end)
-        if a < b:
-            out.append(
-                s
-                if (a, b) == (s.start, s.end)
-                else ResolvedSpan(
-                    a,
-                    b,
-                    s.member_id,
-                    s.shift_name,
-                    s.entry_id,
-                    s.scheduled_member_id,
-                    s.override_id,
-                    s.notify and a == s.start,
-                )
-            )
-    return out
+    return clip_spans(spans, start, end)
 
 
 def _span_dto(
@@ -469,16 +446,3 @@ def preview(uow: UnitOfWork, first_day: date, days: int) -> ScheduleView:
 
 def member_names(uow: UnitOfWork) -> dict[int, str]:
     return dict(uow.session.execute(select(Member.id, Member.name)).tuples().all())
-
-
-def shift_occurrence_count(uow: UnitOfWork, first_day: date, weeks: int) -> int:
-    """How many shifts the current pattern has in ``weeks`` weeks from ``first_day``."""
-    pattern = current_pattern(uow)
-    tz = team_zone(uow)
-    end = day_start(first_day + timedelta(weeks=weeks), tz)
-    count = 0
-    for occ in occurrences(pattern, tz, first_day):
-        if occ.start >= end:
-            break
-        count += 1
-    return count

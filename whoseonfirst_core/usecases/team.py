@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from whoseonfirst_core.db.models import Member, Notification, Override, ScheduleEntry
+from whoseonfirst_core.db.models import Member, Override
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.phones import PhoneError, display_phone, normalize_phone
 from whoseonfirst_core.usecases.common import (
@@ -78,18 +78,6 @@ def validate_member_fields(
                     f"{field}: {display_phone(number)} already belongs to {other.name}"
                 )
     return clean, primary, secondary
-
-
-def phone_owner(uow: UnitOfWork, phone: str, exclude_member_id: int | None = None) -> str | None:
-    """Name of the non-archived member who has ``phone`` (E.164), if any."""
-    for other in all_members(uow):
-        if (
-            other.id != exclude_member_id
-            and not other.archived
-            and phone in (other.phone, other.secondary_phone)
-        ):
-            return other.name
-    return None
 
 
 def add_member(
@@ -311,39 +299,6 @@ def restore_member(uow: UnitOfWork, now: datetime, member_id: int) -> MemberDTO:
         uow, now, "member.restore", "member", m.id, f"restored {m.name}", before, member_snapshot(m)
     )
     return member_dto(m)
-
-
-def delete_member_if_unused(uow: UnitOfWork, now: datetime, member_id: int) -> None:
-    """Delete a member that nothing refers to (added by mistake); otherwise archive instead."""
-    m = _get(uow, member_id)
-    refs = (
-        (
-            uow.session.scalar(
-                select(func.count())
-                .select_from(ScheduleEntry)
-                .where(ScheduleEntry.member_id == m.id)
-            )
-            or 0
-        )
-        + (
-            uow.session.scalar(
-                select(func.count()).select_from(Notification).where(Notification.member_id == m.id)
-            )
-            or 0
-        )
-        + (
-            uow.session.scalar(
-                select(func.count()).select_from(Override).where(Override.member_id == m.id)
-            )
-            or 0
-        )
-    )
-    if refs:
-        raise UseCaseError(f"{m.name} has schedule or text history: archive them instead")
-    before = member_snapshot(m)
-    uow.session.delete(m)
-    uow.session.flush()
-    record_audit(uow, now, "member.delete", "member", member_id, f"deleted {m.name}", before, None)
 
 
 def preview_member_change(

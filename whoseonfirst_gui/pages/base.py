@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.usecases.errors import NotFoundError
+from whoseonfirst_core.usecases.errors import NoTeamError
 from whoseonfirst_gui.context import AppContext
 
 T = TypeVar("T")
@@ -81,7 +81,7 @@ class Page(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.loaded = True
-            if isinstance(exc, NotFoundError) and "no team" in str(exc) and on_no_team:
+            if isinstance(exc, NoTeamError) and on_no_team:
                 on_no_team()
             else:
                 self.ctx.messages.exception(exc)

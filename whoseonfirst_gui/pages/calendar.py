@@ -88,7 +88,7 @@ from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_gui import mime
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape
+from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape, when_compact
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page
 from whoseonfirst_gui.plan import (
     CalendarPlan,
@@ -1208,8 +1208,7 @@ class CalendarPage(Page):
         return menu
 
     def _short_when(self, span: PlannedSpan) -> str:
-        start = span.start.astimezone(self.plan.tz)
-        return f"{start:%a} {start.month}/{start.day} {start:%H:%M} {start.tzname()}"
+        return when_compact(span.start, self.plan.tz)
 
     def _show_chip_menu(self, index: QModelIndex, at: QPoint) -> None:
         if not index.isValid():

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from whoseonfirst_core.db.models import NOTIFICATION_KINDS, NOTIFICATION_STATUSES
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.notification import PROBLEM_STATUSES, Kind, Status, ordered
 from whoseonfirst_core.domain.timeutil import day_start, zone
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import AttemptDTO, MemberDTO, NotificationDTO, SpanDTO
@@ -121,13 +121,14 @@ class NotificationsPage(PagedListPage):
         filters = QHBoxLayout()
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("All kinds", None)
-        for k in NOTIFICATION_KINDS:
-            self.kind_combo.addItem(fmt.KIND_LABELS.get(k, k), k)
+        for k in Kind:
+            self.kind_combo.addItem(k.label, k.value)
         self.status_combo = QComboBox()
         self.status_combo.addItem("All statuses", None)
-        self.status_combo.addItem("Problems (failed, undelivered, missed)", "problems")
-        for s in NOTIFICATION_STATUSES:
-            self.status_combo.addItem(s, s)
+        problems = ", ".join(ordered(PROBLEM_STATUSES))
+        self.status_combo.addItem(f"Problems ({problems})", "problems")
+        for s in Status:
+            self.status_combo.addItem(s.value, s.value)
         self.member_combo = QComboBox()
         self.member_combo.addItem("Everyone", None)
         self.from_edit = self._date_edit("From date")
@@ -161,7 +162,7 @@ class NotificationsPage(PagedListPage):
             (HistoryModel.SENT, "08:00:00"),
             (HistoryModel.KIND, "Shift start"),
             (HistoryModel.TO, "Fay Fisher (+1 312-555-0106)"),
-            (HistoryModel.STATUS, "undelivered"),
+            (HistoryModel.STATUS, Status.UNDELIVERED),
             (HistoryModel.ATTEMPTS, "Attempts"),
             (HistoryModel.SID, "SM0123456789"),
         ):
@@ -220,7 +221,7 @@ class NotificationsPage(PagedListPage):
         status = self.status_combo.currentData()
         statuses: tuple[str, ...] = ()
         if status == "problems":
-            statuses = ("failed", "undelivered", "missed")
+            statuses = ordered(PROBLEM_STATUSES)
         elif status:
             statuses = (status,)
         since = until = None
@@ -349,8 +350,7 @@ class NotificationsPage(PagedListPage):
             ("Status", f'<b style="color:{color}">{n.status}</b>'),
             (
                 "Kind",
-                fmt.KIND_LABELS.get(n.kind, n.kind)
-                + (f" · {n.shift_name}" if n.shift_name else ""),
+                fmt.kind_label(n.kind) + (f" · {n.shift_name}" if n.shift_name else ""),
             ),
             ("To", f"{fmt.escape(n.recipient_name)} {fmt.escape(fmt.phone(n.recipient_phone))}"),
             ("Due", fmt.when(n.due_at, tz)),

@@ -4,8 +4,7 @@ one by one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -13,8 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,139 +28,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.templates import (
-    SummaryPerson,
     render,
     segment_info,
     shift_start_values,
     template_problems,
-    weekly_summary_text,
 )
-from whoseonfirst_core.domain.timeutil import WEEKDAYS, all_zone_names, day_start, local_date, zone
-from whoseonfirst_core.usecases.common import clean_name
+from whoseonfirst_core.domain.timeutil import WEEKDAYS, all_zone_names, zone
 from whoseonfirst_core.usecases.config import (
     MAX_HORIZON_WEEKS,
     MIN_HORIZON_WEEKS,
     SettingsChange,
     delete_contact,
-    get_settings,
-    list_contacts,
     save_contact,
     settings_problems,
     update_settings,
 )
-from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO, SpanDTO
-from whoseonfirst_core.usecases.errors import ConflictError, UseCaseError
-from whoseonfirst_core.usecases.schedule import horizon_end, resolve_window, schedule_view
-from whoseonfirst_core.usecases.team import list_members
+from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
+from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_core.usecases.settings_view import SettingsView, load_settings_view
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
+from whoseonfirst_gui.pages.contact_dialog import ContactDialog
 from whoseonfirst_gui.qtmodels.contacts_model import ContactsModel
 
 #: Used for the template preview when no real shift is coming up.
 SAMPLE_SPAN_HOURS = 24
-
-
-@dataclass(frozen=True)
-class SettingsData:
-    settings: SettingsDTO
-    contacts: tuple[ContactDTO, ...]
-    next_span: SpanDTO | None
-    horizon_end: datetime | None
-    summary_preview: str
-
-
-def next_summary_start(now: datetime, tz_name: str, day: int, at: time) -> datetime:
-    """The next instant the weekly summary goes out (for the preview)."""
-    tz = zone(tz_name)
-    today = local_date(now, tz)
-    for i in range(8):
-        d = today + timedelta(days=i)
-        if d.weekday() == day:
-            instant = datetime.combine(d, at, tzinfo=tz)
-            if instant >= now:
-                return instant
-    return datetime.combine(today + timedelta(days=7), at, tzinfo=tz)
-
-
-def load_settings(uow: UnitOfWork, now: datetime) -> SettingsData:
-    s = get_settings(uow)
-    tz = zone(s.timezone)
-    view = schedule_view(uow, now, now + timedelta(days=14))
-    next_span = next((x for x in sorted(view.spans, key=lambda x: x.start) if x.start >= now), None)
-    when = next_summary_start(now, s.timezone, s.weekly_summary_day, s.weekly_summary_time)
-    week_start = local_date(when, tz)
-    # Unclipped, like the real summary: a shift that began before the week is "continues".
-    spans = resolve_window(
-        uow, day_start(week_start, tz), day_start(week_start + timedelta(days=7), tz), clip=False
-    )
-    people = {m.id: SummaryPerson(m.name, m.phone) for m in list_members(uow)}
-    summary = weekly_summary_text(week_start, spans, people, tz)
-    return SettingsData(s, tuple(list_contacts(uow)), next_span, horizon_end(uow), summary)
-
-
-class ContactDialog(QDialog):
-    """Add or edit an escalation contact, checking the name and phone as they are typed with
-    the same rules the save applies."""
-
-    def __init__(self, contact: ContactDTO | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.contact = contact
-        self.setWindowTitle("Edit contact" if contact else "Add escalation contact")
-        form = QFormLayout(self)
-        self.name_edit = QLineEdit(contact.name if contact else "")
-        self.name_edit.setAccessibleName("Contact name")
-        self.phone_edit = QLineEdit(fmt.phone(contact.phone) if contact else "")
-        self.phone_edit.setAccessibleName("Contact phone")
-        self.name_error = QLabel()
-        self.name_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-        self.name_error.setWordWrap(True)
-        self.phone_error = QLabel()
-        self.phone_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-        self.weekly = QCheckBox("Weekly schedule summary")
-        self.weekly.setChecked(contact.weekly_summary if contact else True)
-        self.alerts = QCheckBox("Failure alerts")
-        self.alerts.setChecked(contact.failure_alerts if contact else True)
-        form.addRow("&Name:", self.name_edit)
-        form.addRow("", self.name_error)
-        form.addRow("&Phone:", self.phone_edit)
-        form.addRow("", self.phone_error)
-        form.addRow("Receives:", self.weekly)
-        form.addRow("", self.alerts)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
-        self.name_edit.textChanged.connect(self._validate)
-        self.phone_edit.textChanged.connect(self._validate)
-        self._validate()
-
-    def _validate(self) -> None:
-        """Say what is wrong under each field (nothing for a field not typed in yet) and
-        enable OK only when both are right."""
-        name_problem = phone_problem = ""
-        try:
-            clean_name(self.name_edit.text(), "name")
-        except UseCaseError as exc:
-            name_problem = fmt.sentence(str(exc))
-        try:
-            normalize_phone(self.phone_edit.text())
-        except PhoneError as exc:
-            phone_problem = fmt.sentence(str(exc))
-        name_typed = bool(self.name_edit.text().strip())
-        phone_typed = bool(self.phone_edit.text().strip())
-        self.name_error.setText(name_problem if name_typed else "")
-        self.name_error.setVisible(name_typed and bool(name_problem))
-        self.phone_error.setText(phone_problem if phone_typed else "")
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert ok is not None
-        ok.setEnabled(not name_problem and not phone_problem)
 
 
 class SettingsPage(Page):
@@ -172,8 +64,8 @@ class SettingsPage(Page):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.data: SettingsData | None = None
-        self.theirs: SettingsData | None = None
+        self.data: SettingsView | None = None
+        self.theirs: SettingsView | None = None
         self.contact_dialog: ContactDialog | None = None
         self._loading = False
 
@@ -363,14 +255,14 @@ class SettingsPage(Page):
 
     def refresh(self) -> None:
         now = self.now()
-        self.read(lambda uow: load_settings(uow, now), self._loaded, on_no_team=self._no_team)
+        self.read(lambda uow: load_settings_view(uow, now), self._loaded, on_no_team=self._no_team)
 
     def _no_team(self) -> None:
         self.data = None
         self.problems.setText(NO_TEAM_TEXT)
         self._set_enabled(False)
 
-    def _loaded(self, data: SettingsData) -> None:
+    def _loaded(self, data: SettingsView) -> None:
         self.contacts_model.set_contacts(data.contacts)
         if self.is_dirty() and self.data is not None:
             if data.settings.version != self.data.settings.version:
@@ -388,7 +280,7 @@ class SettingsPage(Page):
         self._fill(data)
         self._set_enabled(True)
 
-    def _fill(self, data: SettingsData) -> None:
+    def _fill(self, data: SettingsView) -> None:
         s = data.settings
         self._loading = True
         self.team_name.setText(s.team_name)

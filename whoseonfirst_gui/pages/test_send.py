@@ -27,17 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.notification import Kind
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.templates import segment_info
 from whoseonfirst_core.domain.timeutil import zone
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import HeartbeatDTO, NotificationDTO
-from whoseonfirst_core.usecases.notifications import (
-    get_notification,
-    heartbeats,
-    queue_text,
-    service_is_alive,
-)
+from whoseonfirst_core.usecases.heartbeat import service_status
+from whoseonfirst_core.usecases.notifications import get_notification, queue_text
 from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
@@ -60,16 +57,10 @@ class TestSendData:
 def load_test_send(uow: UnitOfWork, now: datetime, tracked_id: int | None) -> TestSendData:
     s = get_settings(uow)
     members = tuple((m.id, m.name, m.phone) for m in list_members(uow, include_archived=False))
-    beats = heartbeats(uow)
+    service = service_status(uow, now)
     tracked = get_notification(uow, tracked_id) if tracked_id is not None else None
     return TestSendData(
-        s.timezone,
-        s.team_name,
-        members,
-        beats[0] if beats else None,
-        service_is_alive(beats, now),
-        now,
-        tracked,
+        s.timezone, s.team_name, members, service.heartbeat, service.alive, now, tracked
     )
 
 
@@ -290,7 +281,7 @@ class TestSendPage(Page):
             self.ctx.messages.flash(f"Test text to {n.recipient_name} queued.")
 
         self.write(
-            lambda uow: queue_text(uow, self.now(), to=to, body=body, kind="test"),
+            lambda uow: queue_text(uow, self.now(), to=to, body=body, kind=Kind.TEST),
             queued,
             busy=self.send_button,
         )

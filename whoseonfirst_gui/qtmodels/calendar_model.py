@@ -39,6 +39,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QUndoStack
 
+from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, fmt_duration, fmt_local, to_utc
 from whoseonfirst_core.usecases.dto import MemberDTO, NotificationDTO
 from whoseonfirst_gui import format as fmt
@@ -381,7 +382,7 @@ class CalendarModel(QAbstractItemModel):
             color = fmt.STATUS_COLORS.get(text.status, "#6B7280")
             stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
             status = f'<b style="color:{color}">{fmt.escape(text.status)}</b>'
-            mark = " ✓" if text.status == "delivered" else ""
+            mark = " ✓" if text.status == Status.DELIVERED else ""
             error = fmt.error_text(text.error_code, text.error_message)
             error = f" ({fmt.escape(error)})" if error else ""
             to = f" to {fmt.escape(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""

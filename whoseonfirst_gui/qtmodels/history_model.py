@@ -51,7 +51,7 @@ class HistoryModel(RowTableModel[NotificationDTO]):
                     return f"{sent:%H:%M:%S}"  # the usual case: same day as due
                 return fmt.when_compact(n.sent_at, self._tz)
             if col == self.KIND:
-                return fmt.KIND_LABELS.get(n.kind, n.kind)
+                return fmt.kind_label(n.kind)
             if col == self.TO:
                 return (
                     f"{n.recipient_name} ({fmt.phone(n.recipient_phone)})"

@@ -1,8 +1,8 @@
 """Which texts the schedule calls for, to whom, with what body and validity (pure functions).
 
 Nothing here touches the database or a clock: the engine loads a :class:`TeamSnapshot` and the
-resolved spans, and these functions turn them into :class:`PlannedText` values. ``simulate`` uses
-the same functions, so what it prints is what the service would send.
+resolved spans, and these functions turn them into :class:`PlannedText` values. ``simulate`` and
+the app's previews use the same functions, so what they show is what the service would send.
 
 All instants are timezone-aware UTC; wall-clock values (the summary day and time, the text's
 ``Tue 08:00 CST``) are in the team's zone ``TeamSnapshot.tz``.
@@ -19,12 +19,18 @@ rerun or a second instance can never create a second copy:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from whoseonfirst_core.domain.masking import mask_phone
+from whoseonfirst_core.domain.notification import (
+    IN_FLIGHT_STATUSES,
+    PROBLEM_STATUSES,
+    Kind,
+    Status,
+)
 from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.templates import (
     DEFAULT_SHIFT_START_TEMPLATE,
@@ -38,11 +44,6 @@ from whoseonfirst_core.domain.templates import (
 from whoseonfirst_core.domain.timeutil import fmt_local, local_date, local_instant
 
 _log = logging.getLogger(__name__)
-
-SHIFT_START = "shift_start"
-REMINDER = "reminder"
-WEEKLY_SUMMARY = "weekly_summary"
-FAILURE_ALERT = "failure_alert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class PlannedText:
     """
 
     key: str
-    kind: str
+    kind: Kind
     due_at: datetime
     expires_at: datetime
     member_id: int | None
@@ -95,7 +96,9 @@ def _utc_iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def span_text_key(kind: str, span_start: datetime, member_id: int, phone: str, tz: ZoneInfo) -> str:
+def span_text_key(
+    kind: Kind, span_start: datetime, member_id: int, phone: str, tz: ZoneInfo
+) -> str:
     """The idempotency key of the ``kind`` text (shift_start or reminder) to ``phone`` about the
     span starting at ``span_start`` (UTC): one text per span, member and phone, ever."""
     return (
@@ -126,7 +129,7 @@ def shift_start_body(span: ResolvedSpan, member_name: str, team: TeamSnapshot) -
 
 
 def _per_phone(
-    kind: str,
+    kind: Kind,
     span: ResolvedSpan,
     member: Recipient,
     body: str,
@@ -163,7 +166,7 @@ def shift_start_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list
         if not span.notify or member is None:
             continue
         out += _per_phone(
-            SHIFT_START,
+            Kind.SHIFT_START,
             span,
             member,
             shift_start_body(span, member.name, team),
@@ -192,7 +195,7 @@ def reminder_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[Pl
             f"starts {fmt_local(span.start, team.tz)}."
         )
         out += _per_phone(
-            REMINDER,
+            Kind.REMINDER,
             span,
             member,
             body,
@@ -203,24 +206,43 @@ def reminder_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[Pl
     return out
 
 
+def weekly_instants(
+    weekday: int, at: time, tz: ZoneInfo, start: datetime, end: datetime
+) -> list[datetime]:
+    """The instants (UTC) in ``[start, end)`` that fall on local ``weekday`` (0 = Monday) at
+    local wall-clock ``at``, DST-aware (a time in a spring-forward gap moves forward)."""
+    if end <= start:
+        return []
+    first = local_date(start, tz) - timedelta(days=1)
+    last = local_date(end, tz) + timedelta(days=1)
+    out: list[datetime] = []
+    day = first
+    while day <= last:
+        if day.weekday() == weekday:
+            due = local_instant(day, at, tz)
+            if start <= due < end:
+                out.append(due)
+        day += timedelta(days=1)
+    return out
+
+
 def weekly_summary_due_instants(
     team: TeamSnapshot, start: datetime, end: datetime
 ) -> list[datetime]:
     """The instants (UTC) in ``[start, end)`` at which the weekly summary is due: the configured
     local weekday and wall-clock time, DST-aware. Empty when the summary is disabled."""
-    if not team.weekly_summary_enabled or end <= start:
+    if not team.weekly_summary_enabled:
         return []
-    first = local_date(start, team.tz) - timedelta(days=1)
-    last = local_date(end, team.tz) + timedelta(days=1)
-    out: list[datetime] = []
-    day = first
-    while day <= last:
-        if day.weekday() == team.weekly_summary_day:
-            due = local_instant(day, team.weekly_summary_time, team.tz)
-            if start <= due < end:
-                out.append(due)
-        day += timedelta(days=1)
-    return out
+    return weekly_instants(team.weekly_summary_day, team.weekly_summary_time, team.tz, start, end)
+
+
+def next_weekly_summary_at(now: datetime, team: TeamSnapshot) -> datetime:
+    """The next instant (UTC, ``now`` included) the weekly summary goes out at its configured
+    day and time — whether or not it is enabled (the Settings page previews it either way)."""
+    found = weekly_instants(
+        team.weekly_summary_day, team.weekly_summary_time, team.tz, now, now + timedelta(days=8)
+    )
+    return found[0]
 
 
 def summary_week(due_at: datetime, team: TeamSnapshot) -> tuple[date, datetime, datetime]:
@@ -232,34 +254,65 @@ def summary_week(due_at: datetime, team: TeamSnapshot) -> tuple[date, datetime, 
     return first_day, start, end
 
 
+def weekly_summary_body(
+    due_at: datetime, week_spans: Sequence[ResolvedSpan], team: TeamSnapshot
+) -> str:
+    """The text of the summary sent at ``due_at`` (the same for every contact).
+
+    ``week_spans`` are the resolved spans overlapping the week (unclipped, so a 48 h shift keeps
+    its real length); each member is listed with their primary phone.
+    """
+    first_day, _, _ = summary_week(due_at, team)
+    people = {
+        m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "") for m in team.members.values()
+    }
+    return weekly_summary_text(first_day, week_spans, people, team.tz)
+
+
 def weekly_summary_texts(
     due_at: datetime,
     validity: timedelta,
     week_spans: Sequence[ResolvedSpan],
     team: TeamSnapshot,
 ) -> list[PlannedText]:
-    """The summary due at ``due_at`` to each opted-in contact (one text per contact and week).
-
-    ``week_spans`` are the resolved spans overlapping the week (unclipped, so a 48 h shift keeps
-    its real length).
-    """
+    """The summary due at ``due_at`` to each opted-in contact (one text per contact and week)."""
     first_day, _, _ = summary_week(due_at, team)
-    people = {
-        m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "") for m in team.members.values()
-    }
-    body = weekly_summary_text(first_day, week_spans, people, team.tz)
+    return _to_contacts(
+        team.summary_contacts,
+        Kind.WEEKLY_SUMMARY,
+        lambda contact_id, phone: f"{first_day.isoformat()}:c{contact_id}:{phone}",
+        weekly_summary_body(due_at, week_spans, team),
+        due_at=due_at,
+        expires_at=due_at + validity,
+    )
+
+
+def _to_contacts(
+    contacts: Sequence[Recipient],
+    kind: Kind,
+    key: Callable[[int, str], str],
+    body: str,
+    *,
+    due_at: datetime,
+    expires_at: datetime,
+    span: ShiftStartRow | None = None,
+) -> list[PlannedText]:
+    """One ``kind`` text to each contact's phone, keyed ``<kind>:<key(contact id, phone)>``."""
     return [
         PlannedText(
-            key=f"{WEEKLY_SUMMARY}:{first_day.isoformat()}:c{contact.id}:{phone}",
-            kind=WEEKLY_SUMMARY,
+            key=f"{kind}:{key(contact.id, phone)}",
+            kind=kind,
             due_at=due_at,
-            expires_at=due_at + validity,
+            expires_at=expires_at,
             member_id=None,
             recipient_name=contact.name,
             recipient_phone=phone,
             body=body,
+            span_start=span.span_start if span else None,
+            span_end=span.span_end if span else None,
+            shift_name=span.shift_name if span else None,
         )
-        for contact in team.summary_contacts
+        for contact in contacts
         for phone in contact.phones[:1]
     ]
 
@@ -288,34 +341,94 @@ def failure_alert_body(
     )
 
 
-def failure_alert_texts(
+@dataclass(frozen=True, slots=True)
+class FailureAlert:
+    """The alert about one span whose shift_start reached none of the member's phones:
+    why, per phone, and one text per opted-in escalation contact (none when nobody opted in).
+    """
+
+    member_id: int
+    member_name: str
+    shift_name: str
+    span_start: datetime
+    failures: tuple[FailedPhone, ...]
+    texts: tuple[PlannedText, ...]
+
+
+def failure_alert(
+    rows: Sequence[ShiftStartRow],
     *,
-    member_id: int,
-    member_name: str,
-    shift_name: str,
-    span_start: datetime,
-    span_end: datetime | None,
-    failures: Sequence[FailedPhone],
     now: datetime,
+    deadline: timedelta,
     validity: timedelta,
     team: TeamSnapshot,
-) -> list[PlannedText]:
-    """One failure alert per opted-in escalation contact about one span's member."""
-    body = failure_alert_body(member_name, shift_name, span_start, failures, team.tz)
-    return [
-        PlannedText(
-            key=f"{FAILURE_ALERT}:{_utc_iso(span_start)}:m{member_id}:c{contact.id}:{phone}",
-            kind=FAILURE_ALERT,
-            due_at=now,
-            expires_at=now + validity,
-            member_id=None,
-            recipient_name=contact.name,
-            recipient_phone=phone,
-            body=body,
-            span_start=span_start,
-            span_end=span_end,
-            shift_name=shift_name,
+) -> FailureAlert | None:
+    """The alert about the span whose shift_start texts (one per phone) are ``rows``, or None
+    while any of them may still get through (see :func:`did_not_get_through`)."""
+    if not rows or not all(did_not_get_through(r, now, deadline) for r in rows):
+        return None
+    first = rows[0]
+    failures = tuple(FailedPhone(r.phone, failure_reason(r, now, deadline)) for r in rows)
+    body = failure_alert_body(
+        first.recipient_name, first.shift_name, first.span_start, failures, team.tz
+    )
+    span_key = f"{_utc_iso(first.span_start)}:m{first.member_id}"
+    texts = _to_contacts(
+        team.alert_contacts,
+        Kind.FAILURE_ALERT,
+        lambda contact_id, phone: f"{span_key}:c{contact_id}:{phone}",
+        body,
+        due_at=now,
+        expires_at=now + validity,
+        span=first,
+    )
+    return FailureAlert(
+        first.member_id,
+        first.recipient_name,
+        first.shift_name,
+        first.span_start,
+        failures,
+        tuple(texts),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftStartRow:
+    """A shift_start text to one phone, as the failure-alert rules see it. Instants UTC."""
+
+    id: int
+    status: str
+    phone: str
+    member_id: int
+    recipient_name: str
+    span_start: datetime
+    span_end: datetime | None
+    shift_name: str
+    created_at: datetime
+    error_code: int | None
+    error_message: str | None
+
+
+def did_not_get_through(row: ShiftStartRow, now: datetime, deadline: timedelta) -> bool:
+    """Whether this phone's shift_start definitely did not get through (yet): a problem
+    status, or still in flight ``deadline`` after it was planned."""
+    if row.status in PROBLEM_STATUSES:
+        return True
+    return row.status in IN_FLIGHT_STATUSES and now - row.created_at >= deadline
+
+
+def failure_reason(row: ShiftStartRow, now: datetime, deadline: timedelta) -> str:
+    """Plain English for an alert: why this phone's text did not get through."""
+    detail = row.error_message or ""
+    if row.status == Status.MISSED:
+        return "no text was sent: " + (detail or "the service was not running")
+    if row.status == Status.EXPIRED:
+        return "it could not be sent before the shift ended" + (
+            f" (last error: {detail})" if detail else ""
         )
-        for contact in team.alert_contacts
-        for phone in contact.phones[:1]
-    ]
+    if row.status in (Status.FAILED, Status.UNDELIVERED):
+        return detail or f"Twilio reported it {row.status}"
+    minutes = int(deadline.total_seconds() // 60)
+    return f"not delivered within {minutes} minutes (status {row.status}" + (
+        f", last error: {detail})" if detail else ")"
+    )

@@ -1,4 +1,7 @@
-"""The outbox in the database: the engine's only persistence adapter (SPEC §4 delivery contract).
+"""The outbox in the database as the service works it (SPEC §4 delivery contract): the team
+snapshot it plans from, idempotent inserts, expiry, the atomic claim, results, status polls,
+failure-alert lookups and the counts ``/healthz`` reports. The app's side of the same table
+(queueing a test text, the history) is :mod:`whoseonfirst_core.usecases.notifications`.
 
 Every function takes a SQLAlchemy ``Session`` that belongs to the caller's unit of work (the
 caller commits) and returns plain values or frozen DTOs, so no ORM object leaves this module.
@@ -18,55 +21,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from whoseonfirst_core.db.dialect import dialect_insert, rowcount
 from whoseonfirst_core.db.models import (
     EscalationContact,
     Member,
-    Meta,
     Notification,
     NotificationAttempt,
-    ServiceHeartbeat,
     TeamSettings,
 )
+from whoseonfirst_core.domain.notification import (
+    IN_FLIGHT_STATUSES,
+    OUTBOX_STATUSES,
+    PROBLEM_STATUSES,
+    Kind,
+    Status,
+    ordered,
+)
+from whoseonfirst_core.domain.texts import PlannedText, Recipient, ShiftStartRow, TeamSnapshot
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
-from whoseonfirst_core.usecases.dto import HeartbeatDTO
-from whoseonfirst_core.usecases.errors import NotFoundError
+from whoseonfirst_core.usecases.errors import NoTeamError
 
-from .planning import SHIFT_START, PlannedText, Recipient, TeamSnapshot
-
-FIRST_TICK_KEY = "service_first_tick_at"
-LAST_TICK_KEY = "service_last_tick_at"
-
-#: Statuses in which a text may still be handed to Twilio or is in Twilio's hands.
-PENDING_STATUSES = ("queued", "sending", "sent")
-#: Final statuses of a shift_start that did not reach its phone.
-BAD_STATUSES = ("failed", "undelivered", "expired", "missed")
 #: Attempt outcomes after which Twilio may hold the message: list before any retry.
 MAYBE_SENT_OUTCOMES = ("ambiguous", "interrupted")
-
-
-# --- dialect helpers --------------------------------------------------------------------------
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's ``insert`` (both have ``on_conflict_do_nothing/do_update``).
-
-    Used on tables (``Model.__table__``), not ORM entities. Whether a row was inserted is
-    read from ``RETURNING``: psycopg reports no ``rowcount`` for these statements.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- team snapshot ----------------------------------------------------------------------------
@@ -76,9 +55,7 @@ def load_team(session: Session) -> TeamSnapshot:
     """The settings, members and escalation contacts as one frozen snapshot."""
     settings = session.get(TeamSettings, 1)
     if settings is None:
-        raise NotFoundError(
-            "this database has no team yet: create one, load the demo team, or import a roster"
-        )
+        raise NoTeamError()
     members = {
         m.id: Recipient(
             m.id, m.name, (m.phone,) + ((m.secondary_phone,) if m.secondary_phone else ())
@@ -104,58 +81,6 @@ def load_team(session: Session) -> TeamSnapshot:
     )
 
 
-# --- tick marks (Meta) ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TickMarks:
-    """When the service first and last completed a tick on this database (UTC)."""
-
-    first: datetime | None
-    last: datetime | None
-
-
-def read_tick_marks(session: Session) -> TickMarks:
-    rows = dict(
-        session.execute(
-            select(Meta.key, Meta.value).where(Meta.key.in_((FIRST_TICK_KEY, LAST_TICK_KEY)))
-        )
-        .tuples()
-        .all()
-    )
-
-    def parse(key: str) -> datetime | None:
-        value = rows.get(key)
-        return datetime.fromisoformat(value) if value else None
-
-    return TickMarks(parse(FIRST_TICK_KEY), parse(LAST_TICK_KEY))
-
-
-def _put_meta(session: Session, key: str, value: datetime, *, keep: str) -> None:
-    """Store ``value`` under ``key`` unless the stored instant is already ``keep`` (min/max)."""
-    text = value.isoformat()
-    insert = _insert(session)
-    session.execute(
-        insert(Meta.__table__)
-        .values(key=key, value=text)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    current = session.scalar(select(Meta.value).where(Meta.key == key))
-    stored = datetime.fromisoformat(current) if current else None
-    if stored is None or (value < stored if keep == "min" else value > stored):
-        session.execute(update(Meta).where(Meta.key == key).values(value=text))
-
-
-def mark_first_tick(session: Session, now: datetime) -> None:
-    """Remember the earliest instant the service ticked on this database."""
-    _put_meta(session, FIRST_TICK_KEY, now, keep="min")
-
-
-def mark_last_tick(session: Session, now: datetime) -> None:
-    """Remember the latest instant a tick completed on this database."""
-    _put_meta(session, LAST_TICK_KEY, now, keep="max")
-
-
 # --- planning support ------------------------------------------------------------------------
 
 
@@ -169,7 +94,7 @@ def spans_with_texts(
     starts = {start for start, _ in wanted}
     rows = session.execute(
         select(Notification.span_start, Notification.member_id).where(
-            Notification.kind == SHIFT_START, Notification.span_start.in_(starts)
+            Notification.kind == Kind.SHIFT_START, Notification.span_start.in_(starts)
         )
     ).tuples()
     return {(start, member) for start, member in rows if start is not None and member is not None}
@@ -179,7 +104,7 @@ def insert_planned(
     session: Session,
     text: PlannedText,
     *,
-    status: str,
+    status: Status,
     now: datetime,
     actor: str,
     error_message: str | None = None,
@@ -190,7 +115,7 @@ def insert_planned(
     ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` on both dialects: a concurrent
     inserter of the same key waits for the first to commit and then inserts nothing.
     """
-    insert = _insert(session)
+    insert = dialect_insert(session)
     values: dict[str, Any] = {
         "idempotency_key": text.key,
         "kind": text.kind,
@@ -206,9 +131,9 @@ def insert_planned(
         "shift_name": text.shift_name,
         "related_id": related_id,
         "attempts": 0,
-        "next_attempt_at": text.due_at if status == "queued" else None,
+        "next_attempt_at": text.due_at if status == Status.QUEUED else None,
         "created_at": now,
-        "failed_at": now if status == "missed" else None,
+        "failed_at": now if status == Status.MISSED else None,
         "error_message": error_message,
         "triggered_by": actor,
         "alerted": False,
@@ -231,7 +156,7 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
     ids = list(
         session.scalars(
             select(Notification.id).where(
-                Notification.status == "queued",
+                Notification.status == Status.QUEUED,
                 Notification.expires_at.is_not(None),
                 Notification.expires_at <= now,
             )
@@ -241,9 +166,9 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
     for notification_id in ids:
         result = session.execute(
             update(Notification)
-            .where(Notification.id == notification_id, Notification.status == "queued")
+            .where(Notification.id == notification_id, Notification.status == Status.QUEUED)
             .values(
-                status="expired",
+                status=Status.EXPIRED,
                 failed_at=now,
                 error_message=func.coalesce(
                     Notification.error_message, "it could not be sent before it expired"
@@ -251,26 +176,26 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
             )
             .execution_options(synchronize_session=False)
         )
-        if _rowcount(result):
+        if rowcount(result):
             expired.append(notification_id)
     return expired
 
 
 def _claimable(now: datetime, stale_before: datetime) -> Any:
     queued = and_(
-        Notification.status == "queued",
+        Notification.status == Status.QUEUED,
         Notification.due_at <= now,
         or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
     )
     # 'sending' with a retry time: an ambiguous attempt waiting to be reconciled. Without one:
     # a claim whose process may have died; only taken over once it is clearly stale.
     waiting = and_(
-        Notification.status == "sending",
+        Notification.status == Status.SENDING,
         Notification.next_attempt_at.is_not(None),
         Notification.next_attempt_at <= now,
     )
     stale = and_(
-        Notification.status == "sending",
+        Notification.status == Status.SENDING,
         Notification.next_attempt_at.is_(None),
         Notification.claimed_at <= stale_before,
     )
@@ -326,7 +251,7 @@ def claim(
         update(Notification)
         .where(Notification.id == notification_id, _claimable(now, stale_before))
         .values(
-            status="sending",
+            status=Status.SENDING,
             claimed_by=token,
             claimed_at=now,
             sending_at=now,
@@ -335,7 +260,7 @@ def claim(
         )
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(result) != 1:
+    if rowcount(result) != 1:
         return None
     # An attempt still marked "sending" belongs to a process that died before recording.
     interrupted = session.execute(
@@ -387,7 +312,7 @@ def claim(
         attempt_id=attempt.id,
         attempt_number=int(row.attempts),
         reconcile_since=since,
-        was_stale=_rowcount(interrupted) > 0,
+        was_stale=rowcount(interrupted) > 0,
     )
 
 
@@ -397,7 +322,7 @@ def finish(
     *,
     token: str,
     now: datetime,
-    status: str,
+    status: Status,
     outcome: str,
     error_code: int | None = None,
     error_message: str | None = None,
@@ -409,14 +334,18 @@ def finish(
     took the row over as stale (it will reconcile by listing, so nothing is sent twice).
     """
     row_values: dict[str, Any] = {"status": status, **values}
-    if error_code is not None or error_message is not None or status in ("sent", "simulated"):
+    if (
+        error_code is not None
+        or error_message is not None
+        or status in (Status.SENT, Status.SIMULATED)
+    ):
         row_values.setdefault("error_code", error_code)
         row_values.setdefault("error_message", error_message)
     result = session.execute(
         update(Notification)
         .where(
             Notification.id == claimed.id,
-            Notification.status == "sending",
+            Notification.status == Status.SENDING,
             Notification.claimed_by == token,
             Notification.claimed_at == claimed.claimed_at,
         )
@@ -434,7 +363,7 @@ def finish(
         )
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(result) == 1
+    return rowcount(result) == 1
 
 
 # --- status polling ---------------------------------------------------------------------------
@@ -448,7 +377,7 @@ def poll_candidates(
     rows = session.execute(
         select(Notification.id, Notification.twilio_sid)
         .where(
-            Notification.status == "sent",
+            Notification.status == Status.SENT,
             Notification.twilio_sid.is_not(None),
             Notification.sent_at >= now - horizon,
             or_(
@@ -467,45 +396,28 @@ def record_poll(
     notification_id: int,
     *,
     now: datetime,
-    status: str | None,
+    status: Status | None,
     error_code: int | None = None,
     error_message: str | None = None,
 ) -> bool:
     """Store a status check; ``status`` None means "still on its way". True if it changed."""
     values: dict[str, Any] = {"last_polled_at": now}
-    if status == "delivered":
-        values.update(status="delivered", delivered_at=now)
+    if status == Status.DELIVERED:
+        values.update(status=Status.DELIVERED, delivered_at=now)
     elif status is not None:
         values.update(
             status=status, failed_at=now, error_code=error_code, error_message=error_message
         )
     result = session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "sent")
+        .where(Notification.id == notification_id, Notification.status == Status.SENT)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return status is not None and _rowcount(result) == 1
+    return status is not None and rowcount(result) == 1
 
 
 # --- failure alerts ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ShiftStartRow:
-    """A shift_start row as the alert logic sees it."""
-
-    id: int
-    status: str
-    phone: str
-    member_id: int
-    recipient_name: str
-    span_start: datetime
-    span_end: datetime | None
-    shift_name: str
-    created_at: datetime
-    error_code: int | None
-    error_message: str | None
 
 
 def unalerted_problem_spans(
@@ -516,15 +428,15 @@ def unalerted_problem_spans(
     rows = session.execute(
         select(Notification.span_start, Notification.member_id)
         .where(
-            Notification.kind == SHIFT_START,
+            Notification.kind == Kind.SHIFT_START,
             Notification.alerted.is_(False),
             Notification.created_at >= now - lookback,
             Notification.member_id.is_not(None),
             Notification.span_start.is_not(None),
             or_(
-                Notification.status.in_(BAD_STATUSES),
+                Notification.status.in_(ordered(PROBLEM_STATUSES)),
                 and_(
-                    Notification.status.in_(PENDING_STATUSES),
+                    Notification.status.in_(ordered(IN_FLIGHT_STATUSES)),
                     Notification.created_at <= now - deadline,
                 ),
             ),
@@ -538,7 +450,7 @@ def shift_start_rows(session: Session, span_start: datetime, member_id: int) -> 
     rows = session.scalars(
         select(Notification)
         .where(
-            Notification.kind == SHIFT_START,
+            Notification.kind == Kind.SHIFT_START,
             Notification.span_start == span_start,
             Notification.member_id == member_id,
         )
@@ -572,34 +484,7 @@ def mark_alerted(session: Session, ids: Sequence[int]) -> None:
         )
 
 
-# --- heartbeat, counts, next due --------------------------------------------------------------
-
-
-def write_heartbeat(session: Session, beat: HeartbeatDTO, *, prune_before: datetime) -> None:
-    """Upsert this instance's heartbeat row; drop rows of instances silent since
-    ``prune_before``."""
-    insert = _insert(session)
-    values = {
-        "instance_id": beat.instance_id[:100],
-        "host": beat.host[:200],
-        "version": beat.version[:40],
-        "sms_backend": beat.sms_backend[:40],
-        "started_at": beat.started_at,
-        "last_tick_at": beat.last_tick_at,
-        "next_due_at": beat.next_due_at,
-        "last_error": beat.last_error,
-    }
-    stmt = insert(ServiceHeartbeat.__table__).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["instance_id"],
-        set_={k: stmt.excluded[k] for k in values if k != "instance_id"},
-    )
-    session.execute(stmt)
-    session.execute(
-        delete(ServiceHeartbeat)
-        .where(ServiceHeartbeat.last_tick_at < prune_before)
-        .execution_options(synchronize_session=False)
-    )
+# --- counts, next due --------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -615,13 +500,13 @@ def outbox_counts(session: Session, now: datetime) -> OutboxCounts:
     pending = session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.status.in_(("queued", "sending")))
+        .where(Notification.status.in_(ordered(OUTBOX_STATUSES)))
     )
     problems = session.scalar(
         select(func.count())
         .select_from(Notification)
         .where(
-            Notification.status.in_(BAD_STATUSES),
+            Notification.status.in_(ordered(PROBLEM_STATUSES)),
             Notification.due_at >= now - timedelta(hours=24),
         )
     )
@@ -633,12 +518,12 @@ def next_retry_at(session: Session, now: datetime) -> datetime | None:
     candidates = [
         session.scalar(
             select(func.min(Notification.next_attempt_at)).where(
-                Notification.status == "queued", Notification.next_attempt_at > now
+                Notification.status == Status.QUEUED, Notification.next_attempt_at > now
             )
         ),
         session.scalar(
             select(func.min(Notification.due_at)).where(
-                Notification.status == "queued", Notification.due_at > now
+                Notification.status == Status.QUEUED, Notification.due_at > now
             )
         ),
     ]

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from whoseonfirst_service.planning import (
+from whoseonfirst_core.domain.resolution import ResolvedSpan
+from whoseonfirst_core.domain.texts import (
     Recipient,
     TeamSnapshot,
     reminder_texts,
     shift_start_texts,
 )
-
-from whoseonfirst_core.domain.resolution import ResolvedSpan
 
 CHI = ZoneInfo("America/Chicago")
 ANN = Recipient(1, "Ann Archer", ("+13125550101", "+13125550177"))

@@ -1,0 +1,177 @@
+"""What is due, read from the database and the resolved schedule (SPEC §4 delivery contract
+point 3): the texts the schedule calls for now, the ones nobody sent in time, the failure
+alerts to raise, and the next instant something becomes due.
+
+The engine calls these once per tick; the rules of which text is due when live in
+:mod:`whoseonfirst_core.domain.texts`. Instants are UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.notification import Status
+from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
+from whoseonfirst_core.domain.texts import (
+    FailureAlert,
+    PlannedText,
+    TeamSnapshot,
+    failure_alert,
+    reminder_texts,
+    shift_start_texts,
+    summary_week,
+    weekly_summary_due_instants,
+    weekly_summary_texts,
+)
+from whoseonfirst_core.usecases import outbox
+from whoseonfirst_core.usecases.heartbeat import TickMarks
+from whoseonfirst_core.usecases.schedule import resolve_window
+
+#: How far before the planning window spans are resolved, so a running span's real start (cut
+#: by an override that has already ended) is known.
+RESOLUTION_LOOKBACK = SHIFT_MARGIN
+#: How far ahead :func:`next_due_at` looks for the next due instant (a weekly pattern and the
+#: weekly summary both recur within it).
+LOOKAHEAD = SHIFT_MARGIN
+
+
+@dataclass(frozen=True, slots=True)
+class DueTexts:
+    """``queue``: due now and still valid. ``missed``: their validity ran out while no service
+    ran (recorded ``missed`` with ``missed_reason``, alerted, never texted)."""
+
+    queue: tuple[PlannedText, ...]
+    missed: tuple[PlannedText, ...]
+    missed_reason: str
+
+
+def due_texts(
+    uow: UnitOfWork,
+    now: datetime,
+    marks: TickMarks,
+    *,
+    missed_lookback: timedelta,
+    summary_validity: timedelta,
+) -> DueTexts:
+    """Every text due at ``now`` and every text nobody sent in time.
+
+    A span still running gets its text, late and unchanged; a span that ended since the last
+    completed tick without any text is missed; spans that ended before the first tick on this
+    database (``marks.first``), or more than ``missed_lookback`` ago, are ignored.
+    """
+    first = marks.first or now
+    floor = min(max(first, marks.last or first, now - missed_lookback), now)
+    team = outbox.load_team(uow.session)
+    # Far enough ahead for reminders, which are due before their span starts.
+    ahead = timedelta(minutes=team.reminder_minutes or 0, microseconds=1)
+    spans = resolve_window(uow, floor - RESOLUTION_LOOKBACK, now + ahead, clip=False)
+    queue: list[PlannedText] = []
+    maybe_missed: list[PlannedText] = []
+    for text in shift_start_texts(spans, team):
+        if text.due_at > now:
+            continue
+        if now < text.expires_at:
+            queue.append(text)
+        elif text.expires_at > floor:
+            maybe_missed.append(text)
+    queue += [t for t in reminder_texts(spans, team) if t.due_at <= now < t.expires_at]
+    summaries, summaries_missed = _weekly_summaries(uow, team, now, floor, summary_validity)
+    queue += summaries
+    have = outbox.spans_with_texts(
+        uow.session,
+        (
+            (t.span_start, t.member_id)
+            for t in maybe_missed
+            if t.span_start is not None and t.member_id is not None
+        ),
+    )
+    missed = [t for t in maybe_missed if (t.span_start, t.member_id) not in have]
+    return DueTexts(tuple(queue), tuple(missed + summaries_missed), _missed_reason(marks, now))
+
+
+def _weekly_summaries(
+    uow: UnitOfWork, team: TeamSnapshot, now: datetime, floor: datetime, validity: timedelta
+) -> tuple[list[PlannedText], list[PlannedText]]:
+    """Summaries due now (still valid) and summaries whose validity ran out unsent."""
+    if not team.summary_contacts:
+        return [], []
+    queue: list[PlannedText] = []
+    missed: list[PlannedText] = []
+    start = min(floor, now - validity)
+    for due in weekly_summary_due_instants(team, start, now + timedelta(microseconds=1)):
+        expires = due + validity
+        if now >= expires and expires <= floor:
+            continue
+        _, week_start, week_end = summary_week(due, team)
+        spans = resolve_window(uow, week_start, week_end, clip=False)
+        texts = weekly_summary_texts(due, validity, spans, team)
+        (queue if now < expires else missed).extend(texts)
+    return queue, missed
+
+
+def _missed_reason(marks: TickMarks, now: datetime) -> str:
+    if marks.last is not None:
+        return (
+            f"the service did not run between {marks.last.isoformat(timespec='seconds')} "
+            f"and {now.isoformat(timespec='seconds')} (UTC), and this ended in between"
+        )
+    return "the service did not run while this was due"
+
+
+def next_due_at(uow: UnitOfWork, now: datetime) -> datetime | None:
+    """The next instant (UTC) something becomes due: a shift start, a reminder, the weekly
+    summary, or a queued row's retry. None when nothing is due within ``LOOKAHEAD``."""
+    team = outbox.load_team(uow.session)
+    spans = resolve_window(uow, now, now + LOOKAHEAD, clip=False)
+    candidates = [t.due_at for t in shift_start_texts(spans, team) if t.due_at > now]
+    candidates += [t.due_at for t in reminder_texts(spans, team) if t.due_at > now]
+    candidates += weekly_summary_due_instants(
+        team, now + timedelta(microseconds=1), now + LOOKAHEAD
+    )
+    retry = outbox.next_retry_at(uow.session, now)
+    if retry is not None:
+        candidates.append(retry)
+    return min(candidates) if candidates else None
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedAlert:
+    """A failure alert planned this tick; ``queued`` of its texts are new rows."""
+
+    alert: FailureAlert
+    queued: int
+
+
+def raise_failure_alerts(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    deadline: timedelta,
+    lookback: timedelta,
+    validity: timedelta,
+) -> list[RaisedAlert]:
+    """Queue one alert per opted-in escalation contact for every span (planned within
+    ``lookback``) whose shift_start failed on every phone, or was not delivered ``deadline``
+    after it was planned; mark those rows alerted so it happens once. The caller commits."""
+    session = uow.session
+    groups = outbox.unalerted_problem_spans(session, now, deadline, lookback)
+    if not groups:
+        return []
+    team = outbox.load_team(session)
+    raised: list[RaisedAlert] = []
+    for span_start, member_id in groups:
+        rows = outbox.shift_start_rows(session, span_start, member_id)
+        alert = failure_alert(rows, now=now, deadline=deadline, validity=validity, team=team)
+        if alert is None:
+            continue
+        queued = sum(
+            outbox.insert_planned(
+                session, t, status=Status.QUEUED, now=now, actor=uow.actor, related_id=rows[0].id
+            )
+            for t in alert.texts
+        )
+        outbox.mark_alerted(session, [r.id for r in rows])
+        raised.append(RaisedAlert(alert, queued))
+    return raised

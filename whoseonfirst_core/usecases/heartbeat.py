@@ -1,0 +1,147 @@
+"""The service's marks in the database: its heartbeats (shown by the app) and the instants of
+its first and last completed tick (``Meta``), which decide what catch-up may send.
+
+The service writes them; the app reads them through :func:`service_status`. Instants UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from whoseonfirst_core.db.dialect import dialect_insert
+from whoseonfirst_core.db.models import Meta, ServiceHeartbeat
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.service_state import ServiceState, service_state
+from whoseonfirst_core.usecases.dto import HeartbeatDTO
+
+FIRST_TICK_KEY = "service_first_tick_at"
+LAST_TICK_KEY = "service_last_tick_at"
+
+
+# --- tick marks (Meta) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TickMarks:
+    """When the service first and last completed a tick on this database (UTC)."""
+
+    first: datetime | None
+    last: datetime | None
+
+
+def read_tick_marks(session: Session) -> TickMarks:
+    rows = dict(
+        session.execute(
+            select(Meta.key, Meta.value).where(Meta.key.in_((FIRST_TICK_KEY, LAST_TICK_KEY)))
+        )
+        .tuples()
+        .all()
+    )
+
+    def parse(key: str) -> datetime | None:
+        value = rows.get(key)
+        return datetime.fromisoformat(value) if value else None
+
+    return TickMarks(parse(FIRST_TICK_KEY), parse(LAST_TICK_KEY))
+
+
+def _put_meta(session: Session, key: str, value: datetime, *, keep: str) -> None:
+    """Store ``value`` under ``key`` unless the stored instant is already ``keep`` (min/max)."""
+    text = value.isoformat()
+    insert = dialect_insert(session)
+    session.execute(
+        insert(Meta.__table__)
+        .values(key=key, value=text)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    current = session.scalar(select(Meta.value).where(Meta.key == key))
+    stored = datetime.fromisoformat(current) if current else None
+    if stored is None or (value < stored if keep == "min" else value > stored):
+        session.execute(update(Meta).where(Meta.key == key).values(value=text))
+
+
+def mark_first_tick(session: Session, now: datetime) -> None:
+    """Remember the earliest instant the service ticked on this database."""
+    _put_meta(session, FIRST_TICK_KEY, now, keep="min")
+
+
+def mark_last_tick(session: Session, now: datetime) -> None:
+    """Remember the latest instant a tick completed on this database."""
+    _put_meta(session, LAST_TICK_KEY, now, keep="max")
+
+
+# --- heartbeats -------------------------------------------------------------------------------
+
+
+def write_heartbeat(session: Session, beat: HeartbeatDTO, *, prune_before: datetime) -> None:
+    """Upsert this instance's heartbeat row; drop rows of instances silent since
+    ``prune_before``."""
+    insert = dialect_insert(session)
+    values = {
+        "instance_id": beat.instance_id[:100],
+        "host": beat.host[:200],
+        "version": beat.version[:40],
+        "sms_backend": beat.sms_backend[:40],
+        "started_at": beat.started_at,
+        "last_tick_at": beat.last_tick_at,
+        "next_due_at": beat.next_due_at,
+        "last_error": beat.last_error,
+    }
+    stmt = insert(ServiceHeartbeat.__table__).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["instance_id"],
+        set_={k: stmt.excluded[k] for k in values if k != "instance_id"},
+    )
+    session.execute(stmt)
+    session.execute(
+        delete(ServiceHeartbeat)
+        .where(ServiceHeartbeat.last_tick_at < prune_before)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
+    """Every instance's heartbeat, the most recent tick first."""
+    rows = uow.session.scalars(
+        select(ServiceHeartbeat).order_by(ServiceHeartbeat.last_tick_at.desc())
+    )
+    return [
+        HeartbeatDTO(
+            r.instance_id,
+            r.host,
+            r.version,
+            r.sms_backend,
+            r.started_at,
+            r.last_tick_at,
+            r.next_due_at,
+            r.last_error,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStatus:
+    """The service as the app shows it: its state and the newest heartbeat (None: never ran)."""
+
+    state: ServiceState
+    heartbeat: HeartbeatDTO | None
+
+    @property
+    def alive(self) -> bool:
+        return self.state is ServiceState.UP
+
+
+def status_of(beat: HeartbeatDTO | None, now: datetime) -> ServiceStatus:
+    """The status a service whose newest heartbeat is ``beat`` has at ``now``."""
+    return ServiceStatus(service_state(beat.last_tick_at if beat else None, now), beat)
+
+
+def service_status(uow: UnitOfWork, now: datetime) -> ServiceStatus:
+    """Whether any service instance is up at ``now``, from the newest heartbeat."""
+    beats = heartbeats(uow)
+    return status_of(beats[0] if beats else None, now)
