@@ -5,12 +5,12 @@ database and an ordered list of pending core edits (:class:`Cover`, :class:`Swap
 :class:`CancelOverride`). Nothing reaches the database until Save, which hands the edits to
 :func:`whoseonfirst_core.usecases.calendar.apply_calendar_plan` in one transaction.
 
-What the calendar draws is :meth:`CalendarPlan.pending_view`: the stored entries and overrides with
-the pending edits laid over them, resolved by the core's one resolution function
-(:func:`~whoseonfirst_core.domain.resolution.resolve_on_call`). Pending covers become override
-spans with ids above every stored id, so they win exactly as they will once saved (a newer
-override wins); edits are applied in order, as the core applies them, so a swap planned after a
-cover sees that cover.
+Every rule about an edit — what it does, whether it is allowed, what the refusal says — is the
+core's :func:`~whoseonfirst_core.domain.overrides.decide_edits`, asked here at its planning
+stage over the loaded calendar. What the calendar draws is :meth:`CalendarPlan.pending_view`: the
+overrides those decisions leave in force, resolved by the core's one resolution function
+(:func:`~whoseonfirst_core.domain.resolution.resolve_on_call`), exactly as Save will apply them.
+The plan itself keeps the pending edits, turns gestures into proposals and describes edits.
 
 Days in the calendar: a span is drawn on the local day it starts on, and a span longer than 24
 wall-clock hours is cut into 24-hour slices, one per day (``Tue 08:00 → Wed 08:00`` on Tuesday,
@@ -31,8 +31,20 @@ from zoneinfo import ZoneInfo
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database, UnitOfWork
+from whoseonfirst_core.domain.overrides import (
+    CalendarEdit,
+    CalendarFacts,
+    CancelOverride,
+    Cover,
+    MemberRef,
+    PlanDecision,
+    Stage,
+    StoredOverride,
+    Swap,
+    decide_edits,
+    on_call_for_entry,
+)
 from whoseonfirst_core.domain.resolution import (
-    OverrideSpan,
     ResolvedSpan,
     ScheduledEntry,
     coverage_gaps,
@@ -44,18 +56,12 @@ from whoseonfirst_core.domain.timeutil import (
     add_wall_hours,
     day_start,
     fmt_duration,
+    fmt_local_compact,
     local_date,
     to_utc,
     zone,
 )
-from whoseonfirst_core.usecases.calendar import (
-    MAX_REASON,
-    CalendarEdit,
-    CancelOverride,
-    Cover,
-    Swap,
-    apply_calendar_plan,
-)
+from whoseonfirst_core.usecases.calendar import apply_calendar_plan
 from whoseonfirst_core.usecases.common import team_zone
 from whoseonfirst_core.usecases.dto import (
     EntryDTO,
@@ -68,8 +74,6 @@ from whoseonfirst_core.usecases.errors import UseCaseError
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_core.usecases.schedule import schedule_view
 
-#: Pending overrides get ids from here up: above every stored id, so they resolve as the newest.
-PENDING_ID_BASE = 10**15
 #: At most this many shift-start texts are read with a calendar window (a 6-week month view of
 #: a busy pattern with two phones each is a few hundred).
 SHIFT_TEXTS_LIMIT = 1000
@@ -207,6 +211,7 @@ class CalendarPlan:
     def __init__(self, clock: Clock, view: ScheduleView | None = None) -> None:
         self._clock = clock
         self._view: ScheduleView | None = None
+        self._facts: CalendarFacts | None = None
         self._tz: ZoneInfo = zone("America/Chicago")
         self._edits: list[CalendarEdit] = []
         self._observers: list[Callable[[], None]] = []
@@ -285,6 +290,18 @@ class CalendarPlan:
     def _set_view(self, view: ScheduleView) -> None:
         self._view = view
         self._tz = zone(view.timezone)
+        self._facts = CalendarFacts(
+            self._tz,
+            tuple(
+                ScheduledEntry(e.id, e.shift_name, e.start, e.end, e.member_id)
+                for e in view.entries
+            ),
+            tuple(
+                StoredOverride(o.id, o.member_id, o.start, o.end, o.status, o.version)
+                for o in view.overrides
+            ),
+            tuple(MemberRef(m.id, m.name, m.archived) for m in view.members),
+        )
         for e in view.entries:
             if e.id in self._entry_bounds:
                 self._entry_bounds[e.id] = (e.start, e.end)
@@ -350,16 +367,13 @@ class CalendarPlan:
     # --- validation -----------------------------------------------------------------------
 
     def check(self, edit: CalendarEdit) -> None:
-        """Raise :class:`PlanError` when ``edit`` cannot be planned, saying why."""
-        if self._view is None:
+        """Raise :class:`PlanError` when ``edit`` cannot be planned after the pending edits,
+        saying why (the core's rules: :func:`~whoseonfirst_core.domain.overrides.decide_edits`)."""
+        if self._facts is None:
             raise PlanError("the calendar is still loading; try again in a moment")
-        now = self.now()
-        if isinstance(edit, Cover):
-            self._check_cover(edit, now)
-        elif isinstance(edit, Swap):
-            self._check_swap(edit, now)
-        else:
-            self._check_cancel(edit, now)
+        refusal = self._decide([*self._edits, edit]).decisions[-1].refusal
+        if refusal is not None:
+            raise PlanError(refusal.message)
 
     def validation_error(self, edit: CalendarEdit) -> str | None:
         try:
@@ -367,57 +381,6 @@ class CalendarPlan:
         except PlanError as exc:
             return str(exc)
         return None
-
-    def _check_cover(self, c: Cover, now: datetime) -> None:
-        start, end = to_utc(c.start), to_utc(c.end)
-        if end <= start:
-            raise PlanError("a cover must end after it starts")
-        if end <= now:
-            raise PlanError(
-                f"{self._when(start)} – {self._when(end)} is over: past shifts are read-only"
-            )
-        if len(c.reason.strip()) > MAX_REASON:
-            raise PlanError(f"the reason is longer than {MAX_REASON} characters")
-        m = self.member(c.member_id)
-        if m is None:
-            raise PlanError("that member is not in this team any more (press F5 to reload)")
-        if m.archived:
-            raise PlanError(f"{m.name} is archived and cannot cover shifts")
-        pieces = [s for s in self.pending_view().spans if s.end > max(start, now) and s.start < end]
-        if pieces and all(s.member_id == c.member_id for s in pieces):
-            raise PlanError(f"{m.name} is already on call then: nothing to change")
-
-    def _check_swap(self, s: Swap, now: datetime) -> None:
-        if s.entry_a == s.entry_b:
-            raise PlanError("a shift cannot be swapped with itself")
-        a, b = self.entry(s.entry_a), self.entry(s.entry_b)
-        if a is None or b is None:
-            raise PlanError("that shift is not in the loaded calendar any more (press F5)")
-        for e in (a, b):
-            if e.end <= now:
-                raise PlanError(
-                    f"the {e.shift_name} shift ({self._when(e.start)}) is over: "
-                    "past shifts are read-only"
-                )
-        if len(s.reason.strip()) > MAX_REASON:
-            raise PlanError(f"the reason is longer than {MAX_REASON} characters")
-        who_a = self.on_call_for_entry(a)
-        who_b = self.on_call_for_entry(b)
-        if who_a is None or who_b is None:
-            raise PlanError("nobody is on call for one of those shifts: use Cover instead")
-        if who_a.member_id == who_b.member_id:
-            raise PlanError(f"both shifts are with {who_a.member_name}: nothing to swap")
-
-    def _check_cancel(self, c: CancelOverride, now: datetime) -> None:
-        o = self.stored_override(c.override_id)
-        if o is None:
-            raise PlanError("that override is not in the loaded calendar any more (press F5)")
-        if o.status != "active":
-            raise PlanError(f"that override is already {o.status}")
-        if o.end <= now:
-            raise PlanError("that override is over: past shifts are read-only")
-        if any(isinstance(e, CancelOverride) and e.override_id == o.id for e in self._edits):
-            raise PlanError("that override is already being cancelled (Save to apply)")
 
     # --- building edits from gestures ----------------------------------------------------
 
@@ -520,10 +483,7 @@ class CalendarPlan:
     def on_call_for_entry(self, e: EntryDTO) -> PlannedSpan | None:
         """Who the pending view has on call for entry ``e`` at its start (or now, if running),
         the way the core's swap decides it."""
-        at = max(e.start, self.now())
-        spans = [s for s in self.pending_view().spans if s.entry_id == e.id]
-        hit = next((s for s in spans if s.start <= at < s.end), None)
-        return hit or (spans[0] if spans else None)
+        return on_call_for_entry(self.pending_view().spans, e.id, e.start, self.now())
 
     # --- describing ------------------------------------------------------------------------
 
@@ -550,9 +510,7 @@ class CalendarPlan:
         return f"{text} — “{reason}”" if reason else text
 
     def _when(self, at: datetime) -> str:
-        local = to_utc(at).astimezone(self._tz)
-        day = WEEKDAY_ABBR[local.weekday()]
-        return f"{day} {local.month}/{local.day} {local:%H:%M} {local.tzname()}"
+        return fmt_local_compact(at, self._tz)
 
     def _day_label(self, at: datetime) -> str:
         local = to_utc(at).astimezone(self._tz)
@@ -560,67 +518,24 @@ class CalendarPlan:
 
     # --- the pending view -----------------------------------------------------------------
 
-    def _resolved(self) -> list[ResolvedSpan]:
-        return self._resolve()[0]
+    def _decide(self, edits: Sequence[CalendarEdit]) -> PlanDecision:
+        assert self._facts is not None, "the calendar has not been loaded yet"
+        return decide_edits(self._facts, edits, self.now(), Stage.PLANNING)
 
-    def _resolve(
-        self,
-    ) -> tuple[list[ResolvedSpan], dict[int, str], list[Range], list[CalendarEdit]]:
-        """Resolve entries + stored overrides + pending edits, in edit order.
-
-        Returns the resolved spans, the reasons of pending overrides by their temporary id, the
-        ranges touched by pending cancellations, and the edits that no longer fit.
-        """
-        view = self.view
-        now = self.now()
-        entries = [
-            ScheduledEntry(e.id, e.shift_name, e.start, e.end, e.member_id) for e in view.entries
-        ]
-        overrides = [OverrideSpan(o.id, o.member_id, o.start, o.end) for o in view.overrides]
-        by_entry = {e.id: e for e in view.entries}
-        stored = {o.id for o in view.overrides}
-        reasons: dict[int, str] = {}
-        cancelled_ranges: list[tuple[datetime, datetime]] = []
-        stale: list[CalendarEdit] = []
-        next_id = PENDING_ID_BASE
-        for edit in self._edits:
-            if isinstance(edit, Cover):
-                next_id += 1
-                overrides.append(
-                    OverrideSpan(next_id, edit.member_id, to_utc(edit.start), to_utc(edit.end))
-                )
-                reasons[next_id] = edit.reason
-            elif isinstance(edit, Swap):
-                a, b = by_entry.get(edit.entry_a), by_entry.get(edit.entry_b)
-                if a is None or b is None:
-                    stale.append(edit)
-                    continue
-                spans = resolve_on_call(entries, overrides)
-                who_a = _who_for_entry(spans, a, now)
-                who_b = _who_for_entry(spans, b, now)
-                if who_a is None or who_b is None:
-                    stale.append(edit)
-                    continue
-                for target, coverer in ((a, who_b), (b, who_a)):
-                    next_id += 1
-                    overrides.append(
-                        OverrideSpan(next_id, coverer.member_id, max(target.start, now), target.end)
-                    )
-                    reasons[next_id] = edit.reason or "swap"
-            else:
-                if edit.override_id not in stored:
-                    stale.append(edit)
-                    continue
-                o = next(x for x in overrides if x.override_id == edit.override_id)
-                overrides = [x for x in overrides if x.override_id != edit.override_id]
-                cancelled_ranges.append((o.start, o.end))
-        return resolve_on_call(entries, overrides), reasons, cancelled_ranges, stale
+    def _resolved(self, decided: PlanDecision | None = None) -> list[ResolvedSpan]:
+        """The loaded calendar with the pending edits laid over it, resolved."""
+        decided = decided or self._decide(self._edits)
+        assert self._facts is not None
+        return resolve_on_call(self._facts.entries, decided.overrides)
 
     def pending_view(self) -> PendingView:
         """Spans overlapping the loaded window with every pending edit applied (unclipped, so a
         48 h chip keeps its real ends), the coverage gaps, and the edits that went stale."""
         view = self.view
-        resolved, reasons, cancelled, stale = self._resolve()
+        decided = self._decide(self._edits)
+        resolved = self._resolved(decided)
+        reasons = {n.override_id: n.reason for d in decided.decisions for n in d.creates}
+        cancelled = [(o.start, o.end) for d in decided.decisions for o in d.cancels]
         names = {m.id: m.name for m in view.members}
         colors = {m.id: m.color for m in view.members}
         stored_reason = {o.id: o.reason for o in view.overrides}
@@ -628,7 +543,7 @@ class CalendarPlan:
         for s in resolved:
             if s.end <= view.start or s.start >= view.end:
                 continue
-            pending_override = s.override_id is not None and s.override_id > PENDING_ID_BASE
+            pending_override = s.override_id in reasons
             uncovered = any(s.start < b and a < s.end for a, b in cancelled)
             spans.append(
                 PlannedSpan(
@@ -659,14 +574,8 @@ class CalendarPlan:
                 )
             )
         gaps = tuple((g.start, g.end) for g in coverage_gaps(resolved, view.start, view.end))
-        return PendingView(tuple(spans), gaps, tuple(stale))
-
-
-def _who_for_entry(
-    spans: Sequence[ResolvedSpan], e: EntryDTO, now: datetime
-) -> ResolvedSpan | None:
-    mine = [s for s in spans if s.entry_id == e.id]
-    return on_call_at(mine, max(e.start, now)) or (mine[0] if mine else None)
+        stale = tuple(d.edit for d in decided.decisions if d.stale)
+        return PendingView(tuple(spans), gaps, stale)
 
 
 # --- days ----------------------------------------------------------------------------------

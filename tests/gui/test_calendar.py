@@ -10,7 +10,7 @@ The demo team (anchor Mon 2026-03-02, all shifts at 08:00 America/Chicago): Mon 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from sqlalchemy import func, select
 
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import Override
+from whoseonfirst_core.db.models import Member, Override
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases import schedule
@@ -581,6 +581,29 @@ def test_plan_validation_messages(sqlite_db: Database, clock: FixedClock) -> Non
     assert [len(d.chips) for d in days] == [1] * 7
 
 
+def test_the_plan_refuses_what_save_would_refuse(sqlite_db: Database, clock: FixedClock) -> None:
+    """The plan asks the rules Save applies: a reason with control characters, or a swap that
+    would hand a shift to an archived member, is refused while planning, not only at Save."""
+    add_demo_team(sqlite_db, clock)
+    fri = datetime(2026, 3, 6, 14, tzinfo=UTC)
+    with sqlite_db.uow("other admin") as uow:
+        gus = uow.session.scalar(select(Member).where(Member.name == "Gus Grant"))
+        assert gus is not None
+        apply_calendar_plan(uow, clock.now(), [Cover(gus.id, fri, fri + timedelta(days=1))])
+        gus.archived = True
+        uow.commit()
+    with sqlite_db.reader() as uow:
+        view = schedule.preview(uow, MON, 7)
+    plan = CalendarPlan(clock, view)
+    ann = next(m.id for m in view.members if m.name == "Ann Archer")
+    with pytest.raises(PlanError, match=r"^reason: contains control characters \(U\+001B\)$"):
+        plan.add(Cover(ann, fri, fri + timedelta(days=1), "flu\x1b[31m"))
+    thu_entry, fri_entry = (e.id for e in view.entries if e.shift_name in ("Thursday", "Friday"))
+    with pytest.raises(PlanError, match=r"^Gus Grant is archived and cannot cover shifts$"):
+        plan.add(Swap(thu_entry, fri_entry))
+    assert plan.pending_count == 0
+
+
 def test_models_alone(sqlite_db: Database, clock: FixedClock, qtmodeltester: Any) -> None:
     """The model works without a page: no handler means the edit is pushed with no reason."""
     from PySide6.QtGui import QUndoStack
@@ -737,7 +760,6 @@ def test_chip_tooltips_show_what_happened_to_the_shift_start_text(
     """UX.md: hovering a chip tells the text status of that shift — written by the real
     service engine through the fake Twilio (tests may import the service; the GUI never does)."""
     import random
-    from datetime import timedelta
 
     import whoseonfirst_service.engine as engine_mod
     import whoseonfirst_service.twilio_sms as sms_mod
