@@ -102,7 +102,7 @@ class PlaceholderPage(Page):
 
 def calendar_factory(ctx: AppContext, parent: QWidget | None) -> QWidget:
     """The calendar page if its module exists; a placeholder until then (or if it fails)."""
-    name = "whoseonfirst_gui.pages.calendar"
+    name = "whoseonfirst_gui.calendar.page"
     if importlib.util.find_spec(name) is None:
         return PlaceholderPage(
             ctx, "Calendar", "The calendar is not available in this build.", parent=parent

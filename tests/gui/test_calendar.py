@@ -27,10 +27,14 @@ from whoseonfirst_core.usecases import schedule
 from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, Swap, apply_calendar_plan
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_gui import mime
+from whoseonfirst_gui.calendar.days import layout_days
+from whoseonfirst_gui.calendar.model import CalendarModel
+from whoseonfirst_gui.calendar.page import CalendarPage
+from whoseonfirst_gui.calendar.palette import MemberPaletteModel
+from whoseonfirst_gui.calendar.plan import CalendarPlan, PlanError
+from whoseonfirst_gui.calendar.proposals import Proposal
+from whoseonfirst_gui.calendar.roles import Roles
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.pages.calendar import CalendarPage
-from whoseonfirst_gui.plan import CalendarPlan, PlanError, Proposal, layout_days
-from whoseonfirst_gui.qtmodels.calendar_model import CalendarModel, MemberPaletteModel, Roles
 
 from .conftest import ContextFactory, add_demo_team
 

@@ -1,9 +1,11 @@
-"""Qt models for the calendar: days with their shift chips, and the team palette.
+"""The calendar's Qt model: the days with their shift chips, and drag and drop onto them.
 
-:class:`CalendarModel` is a two-level tree over the plan's :class:`~whoseonfirst_gui.plan.DayCell`
-list: the top-level rows are the visible days (7 for a week, 35 or 42 for a month), and each day's
-children are the chips drawn on it (:class:`~whoseonfirst_gui.plan.ChipSegment`). One column.
-The week and the month views are the same model laid out in seven columns.
+:class:`CalendarModel` is a two-level tree over the plan's days
+(:class:`~whoseonfirst_gui.calendar.days.DayCell`): the top-level rows are the visible days (7 for
+a week, 35 or 42 for a month), and each day's children are the chips drawn on it
+(:class:`~whoseonfirst_gui.calendar.days.ChipSegment`). One column. The week and the month views
+are the same model laid out in seven columns; what each role answers is in
+:mod:`~whoseonfirst_gui.calendar.roles`.
 
 Drag and drop goes through the standard item-model API, so it is testable without a mouse:
 
@@ -13,9 +15,10 @@ Drag and drop goes through the standard item-model API, so it is testable withou
 * ``dropMimeData(span payload, parent=chip)`` → a Swap of the two entries.
 
 ``dropMimeData`` never touches the database: it validates through the plan, turns the gesture into
-a :class:`~whoseonfirst_gui.plan.Proposal` and hands it to :attr:`CalendarModel.proposal_handler`
-(the page asks for a reason there, then pushes an undoable command); without a handler the edit is
-pushed at once with no reason. A refused drop emits :attr:`CalendarModel.drop_refused` with a
+a :class:`~whoseonfirst_gui.calendar.proposals.Proposal` and hands it to
+:attr:`CalendarModel.proposal_handler` (the page asks for a reason there, then pushes an undoable
+command); without a handler the edit is pushed at once with no reason. A refused drop emits
+:attr:`CalendarModel.drop_refused` with a
 message saying why. ``(parent=day, row=r)`` — what a generic item view passes for a drop between
 items — means chip ``r`` of that day: a calendar has no insertion points.
 """
@@ -23,13 +26,11 @@ items — means chip ``r`` of that day: a calendar has no insertion points.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
-from enum import IntEnum
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractListModel,
     QMimeData,
     QModelIndex,
     QObject,
@@ -37,53 +38,29 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QUndoStack
+from PySide6.QtGui import QUndoStack
 
-from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, fmt_duration, fmt_local, to_utc
-from whoseonfirst_core.usecases.dto import MemberDTO, NotificationDTO
+from whoseonfirst_core.usecases.dto import NotificationDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui import mime
-from whoseonfirst_gui.plan import (
-    CalendarPlan,
-    ChipSegment,
-    DayCell,
-    PlanError,
-    PlannedSpan,
+from whoseonfirst_gui.calendar import chip_text
+from whoseonfirst_gui.calendar.days import ChipSegment, DayCell, PlannedSpan, layout_days
+from whoseonfirst_gui.calendar.plan import CalendarPlan, PlanError
+from whoseonfirst_gui.calendar.proposals import (
     Proposal,
-    layout_days,
+    cancel_on_proposal,
+    cover_proposal,
+    refuse_past,
+    swap_drop_proposal,
+    swap_with_proposal,
 )
-from whoseonfirst_gui.undo import push_edit
+from whoseonfirst_gui.calendar.roles import chip_data, day_data
+from whoseonfirst_gui.calendar.undo import push_edit
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 #: internalId of a day index; a chip's internalId is its day's row + 1.
 _DAY_ID = 0
-
-
-class Roles(IntEnum):
-    KIND = Qt.ItemDataRole.UserRole + 1  # "day" or "chip"
-    # chips
-    MEMBER_ID = Qt.ItemDataRole.UserRole + 2
-    MEMBER_NAME = Qt.ItemDataRole.UserRole + 3
-    COLOR = Qt.ItemDataRole.UserRole + 4  # "#RRGGBB"
-    TIMES = Qt.ItemDataRole.UserRole + 5  # "Thu 08:00 CST → Fri 08:00 CST" (this chip's slice)
-    DETAIL = Qt.ItemDataRole.UserRole + 6  # a short second line for the week view
-    OVERRIDE = Qt.ItemDataRole.UserRole + 7  # covered by an override (stored or pending)
-    PENDING = Qt.ItemDataRole.UserRole + 8  # changed by an unsaved edit
-    PAST = Qt.ItemDataRole.UserRole + 9  # over (read-only); for a day: the day is over
-    SCHEDULED_NAME = Qt.ItemDataRole.UserRole + 10
-    REASON = Qt.ItemDataRole.UserRole + 11
-    SLICE = Qt.ItemDataRole.UserRole + 12  # (index, count) of a multi-day chip
-    SEGMENT = Qt.ItemDataRole.UserRole + 13  # the ChipSegment
-    RUNNING = Qt.ItemDataRole.UserRole + 14
-    ZONE = Qt.ItemDataRole.UserRole + 15  # "CST" / "CDT" at the chip's start
-    # days
-    DATE = Qt.ItemDataRole.UserRole + 20
-    TODAY = Qt.ItemDataRole.UserRole + 21
-    DST = Qt.ItemDataRole.UserRole + 22  # "CST → CDT" on the day the clocks change
-    GAPS = Qt.ItemDataRole.UserRole + 23  # tuple of "00:00–08:00 CST" strings
-    IN_FOCUS = Qt.ItemDataRole.UserRole + 24  # inside the month shown
-    DAY = Qt.ItemDataRole.UserRole + 25  # the DayCell
 
 
 ProposalHandler = Callable[[Proposal], None]
@@ -293,109 +270,10 @@ class CalendarModel(QAbstractItemModel):
         return None
 
     def _chip_data(self, seg: ChipSegment, role: int) -> Any:
-        getter = _CHIP_ROLES.get(role)
-        return getter(self, seg) if getter is not None else None
+        return chip_data(seg, role, self.plan.tz, self.texts_for)
 
     def _day_data(self, cell: DayCell, role: int) -> Any:
-        getter = _DAY_ROLES.get(role)
-        return getter(self, cell) if getter is not None else None
-
-    def _accessible_chip(self, seg: ChipSegment) -> str:
-        state = " (unsaved)" if seg.span.pending else ""
-        return f"{seg.span.member_name} on call {self._times(seg)}{state}"
-
-    def _gap_texts(self, cell: DayCell) -> tuple[str, ...]:
-        return tuple(
-            "all day" if (a, b) == (cell.start, cell.end) else self._clock_range(a, b)
-            for a, b in cell.gaps
-        )
-
-    def _times(self, seg: ChipSegment) -> str:
-        tz = self.plan.tz
-        return f"{fmt_local(seg.start, tz)} → {fmt_local(seg.end, tz)}"
-
-    def _clock_range(self, a: datetime, b: datetime) -> str:
-        """``00:00–08:00 CST`` (a stretch within one day; its end at midnight is ``24:00``)."""
-        la, lb = to_utc(a).astimezone(self.plan.tz), to_utc(b).astimezone(self.plan.tz)
-        end = "24:00" if lb.date() > la.date() and lb.time() == time(0) else f"{lb:%H:%M}"
-        return f"{la:%H:%M}–{end} {la.tzname()}"
-
-    def _detail(self, seg: ChipSegment) -> str:
-        """The week view's lines under the name: this slice's start and end (with the zone of
-        each instant), then what kind of chip it is."""
-        tz = self.plan.tz
-        ls, le = to_utc(seg.start).astimezone(tz), to_utc(seg.end).astimezone(tz)
-        span = seg.span
-        if span.is_override and span.scheduled_member_name:
-            kind = f"for {span.scheduled_member_name}"
-        elif span.is_override:
-            kind = "cover"
-        elif seg.multi_day:
-            kind = f"{fmt_duration(span.start, span.end, tz)}, day {seg.index + 1} of {seg.count}"
-        else:
-            kind = span.shift_name
-        return (
-            f"{ls:%H:%M} {ls.tzname()} →\n"
-            f"{WEEKDAY_ABBR[le.weekday()]} {le:%H:%M} {le.tzname()}\n{kind}"
-        )
-
-    def _chip_tooltip(self, seg: ChipSegment) -> str:
-        span, tz = seg.span, self.plan.tz
-        lines = [f"<b>{fmt.escape(span.member_name)}</b> on call"]
-        lines.append(
-            f"{fmt_local(span.start, tz)} → {fmt_local(span.end, tz)}"
-            f" ({fmt_duration(span.start, span.end, tz)})"
-        )
-        if seg.multi_day:
-            lines.append(f"This day: {self._times(seg)}")
-        lines.append(f"Shift: {fmt.escape(span.shift_name)}")
-        if span.scheduled_member_name and span.scheduled_member_id != span.member_id:
-            lines.append(f"Scheduled: {fmt.escape(span.scheduled_member_name)}")
-        if span.is_override:
-            lines.append(f"Covering: {fmt.escape(span.member_name)} ⇄")
-        if span.override_reason:
-            lines.append(f"Reason: “{fmt.escape(span.override_reason)}”")
-        lines.extend(self._text_lines(span, seg.past or seg.running))
-        if span.pending:
-            lines.append("<i>Unsaved edit — Save to apply, Undo to drop</i>")
-        if seg.past:
-            lines.append("<i>Over — past shifts are read-only</i>")
-        elif seg.running:
-            lines.append("<i>On call now</i>")
-        return "<br>".join(lines)
-
-    def _text_lines(self, span: PlannedSpan, started: bool) -> list[str]:
-        """What happened to the shift-start text of ``span`` (UX.md: the chip tooltip)."""
-        tz = self.plan.tz
-        texts = self.texts_for(span)
-        if not texts:
-            if span.pending:
-                return ["Text: planned once the edit is saved"]
-            if not span.notify:
-                return ["No text: the same person carries on from the shift before"]
-            if started:
-                return ["No text recorded for this shift"]
-            return [f"Text due {fmt_local(span.start, tz)}"]
-        lines = []
-        for text in texts:
-            color = fmt.STATUS_COLORS.get(text.status, "#6B7280")
-            stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
-            status = f'<b style="color:{color}">{fmt.escape(text.status)}</b>'
-            mark = " ✓" if text.status == "delivered" else ""
-            error = fmt.error_text(text.error_code, text.error_message)
-            error = f" ({fmt.escape(error)})" if error else ""
-            to = f" to {fmt.escape(fmt.phone(text.recipient_phone))}" if len(texts) > 1 else ""
-            lines.append(f"Text{to}: {status} {fmt.when_exact(stamp, tz)}{mark}{error}")
-        return lines
-
-    def _day_tooltip(self, cell: DayCell) -> str:
-        lines = [f"{cell.day:%A %B} {cell.day.day}, {cell.day.year}"]
-        if cell.dst_change:
-            lines.append(f"Daylight saving time changes today ({cell.dst_change})")
-        for a, b in cell.gaps:
-            when = "all day" if (a, b) == (cell.start, cell.end) else self._clock_range(a, b)
-            lines.append(f"No one on call {when}")
-        return "<br>".join(lines)
+        return day_data(cell, role, self.plan.tz)
 
     # --- drag and drop --------------------------------------------------------------------
 
@@ -419,7 +297,7 @@ class CalendarModel(QAbstractItemModel):
                     s.start,
                     s.end,
                     s.member_id,
-                    f"{s.member_name}: {self._times(seg)}",
+                    f"{s.member_name}: {chip_text.times(seg, self.plan.tz)}",
                 )
         return None
 
@@ -457,7 +335,7 @@ class CalendarModel(QAbstractItemModel):
         try:
             proposal = self._proposal_for_drop(data, row, parent)
         except PlanError as exc:
-            self.drop_refused.emit(fmt.sentence(str(exc), end="."))
+            self._refused(exc)
             return False
         if proposal is None:
             return False
@@ -489,27 +367,11 @@ class CalendarModel(QAbstractItemModel):
         target = self._target(row, parent)
         if target is None:
             raise PlanError("drop on a shift or a day")
-        self._refuse_past(target)
+        refuse_past(target, self.plan.tz)
         if member is not None:
-            return self.plan.cover_proposal(target, member.member_id)
+            return cover_proposal(self.plan, target, member.member_id)
         assert span is not None
-        if not isinstance(target, ChipSegment):
-            raise PlanError("drop a shift on another shift to swap them")
-        if span.entry_id is None or target.span.entry_id is None:
-            raise PlanError("only scheduled shifts can be swapped (this is a cover outside any)")
-        source = self.plan.entry(span.entry_id)
-        if source is None or not (source.start <= span.start and span.end <= source.end):
-            raise PlanError("that shift is not in this calendar (press F5 to reload)")
-        return self.plan.swap_proposal(span.entry_id, target.span.entry_id)
-
-    def _refuse_past(self, target: ChipSegment | DayCell) -> None:
-        if isinstance(target, ChipSegment) and target.past:
-            raise PlanError(
-                f"{target.span.member_name}'s shift {self._times(target)} is over: "
-                "past shifts are read-only"
-            )
-        if isinstance(target, DayCell) and target.past:
-            raise PlanError(f"{target.day:%a %b} {target.day.day} is over: past days are read-only")
+        return swap_drop_proposal(self.plan, target, span.entry_id, span.start, span.end)
 
     # --- proposals from menus and drops -----------------------------------------------------
     # ``where`` is an index, or the chip/day it showed: a menu keeps the data, not the index,
@@ -518,29 +380,17 @@ class CalendarModel(QAbstractItemModel):
     def propose_cover(self, where: Target, member_id: int, *, whole_span: bool = True) -> None:
         """The context-menu path of a member drop: "Cover with ▸ member"."""
         self._propose(
-            lambda target: self.plan.cover_proposal(target, member_id, whole_span=whole_span),
+            lambda target: cover_proposal(self.plan, target, member_id, whole_span=whole_span),
             where,
         )
 
     def propose_swap(self, where: Target, other_entry_id: int) -> None:
         """The context-menu path of a chip-on-chip drop: "Swap with ▸ shift"."""
-
-        def build(target: ChipSegment | DayCell) -> Proposal:
-            if not isinstance(target, ChipSegment) or target.span.entry_id is None:
-                raise PlanError("only scheduled shifts can be swapped")
-            return self.plan.swap_proposal(target.span.entry_id, other_entry_id)
-
-        self._propose(build, where)
+        self._propose(lambda target: swap_with_proposal(self.plan, target, other_entry_id), where)
 
     def propose_cancel(self, where: Target) -> None:
         """ "Cancel override" on a chip covered by a stored override."""
-
-        def build(target: ChipSegment | DayCell) -> Proposal:
-            if not isinstance(target, ChipSegment) or target.span.override_id is None:
-                raise PlanError("this shift has no saved override to cancel")
-            return self.plan.cancel_proposal(target.span.override_id)
-
-        self._propose(build, where)
+        self._propose(lambda target: cancel_on_proposal(self.plan, target), where)
 
     def _propose(self, build: Callable[[ChipSegment | DayCell], Proposal], where: Target) -> None:
         target = where if isinstance(where, ChipSegment | DayCell) else self._target(-1, where)
@@ -549,10 +399,10 @@ class CalendarModel(QAbstractItemModel):
                 raise PlanError(self._read_only_reason)
             if target is None:
                 raise PlanError("choose a shift or a day first")
-            self._refuse_past(target)
+            refuse_past(target, self.plan.tz)
             proposal = build(target)
         except PlanError as exc:
-            self.drop_refused.emit(fmt.sentence(str(exc), end="."))
+            self._refused(exc)
             return
         self.submit_proposal(proposal)
 
@@ -568,129 +418,9 @@ class CalendarModel(QAbstractItemModel):
         try:
             push_edit(self.undo_stack, self.plan, edit)
         except PlanError as exc:
-            self.drop_refused.emit(fmt.sentence(str(exc), end="."))
+            self._refused(exc)
             return False
         return True
 
-
-_R = Qt.ItemDataRole
-
-#: What a chip answers for each role (any other role: None).
-_CHIP_ROLES: dict[int, Callable[[CalendarModel, ChipSegment], Any]] = {
-    _R.DisplayRole: lambda m, seg: seg.span.member_name,
-    _R.DecorationRole: lambda m, seg: QColor(seg.span.member_color),
-    _R.ToolTipRole: CalendarModel._chip_tooltip,
-    _R.AccessibleTextRole: CalendarModel._accessible_chip,
-    Roles.KIND: lambda m, seg: "chip",
-    Roles.MEMBER_ID: lambda m, seg: seg.span.member_id,
-    Roles.MEMBER_NAME: lambda m, seg: seg.span.member_name,
-    Roles.COLOR: lambda m, seg: seg.span.member_color,
-    Roles.TIMES: CalendarModel._times,
-    Roles.DETAIL: CalendarModel._detail,
-    Roles.OVERRIDE: lambda m, seg: seg.span.is_override,
-    Roles.PENDING: lambda m, seg: seg.span.pending,
-    Roles.PAST: lambda m, seg: seg.past,
-    Roles.RUNNING: lambda m, seg: seg.running,
-    Roles.SCHEDULED_NAME: lambda m, seg: seg.span.scheduled_member_name,
-    Roles.REASON: lambda m, seg: seg.span.override_reason,
-    Roles.SLICE: lambda m, seg: (seg.index, seg.count),
-    Roles.SEGMENT: lambda m, seg: seg,
-    Roles.ZONE: lambda m, seg: to_utc(seg.start).astimezone(m.plan.tz).tzname(),
-}
-
-#: What a day answers for each role (any other role: None).
-_DAY_ROLES: dict[int, Callable[[CalendarModel, DayCell], Any]] = {
-    _R.DisplayRole: lambda m, c: f"{WEEKDAY_ABBR[c.day.weekday()]} {c.day.month}/{c.day.day}",
-    _R.ToolTipRole: CalendarModel._day_tooltip,
-    _R.AccessibleTextRole: lambda m, c: f"{c.day:%A %B} {c.day.day}",
-    Roles.KIND: lambda m, c: "day",
-    Roles.DATE: lambda m, c: c.day,
-    Roles.TODAY: lambda m, c: c.today,
-    Roles.PAST: lambda m, c: c.past,
-    Roles.DST: lambda m, c: c.dst_change,
-    Roles.GAPS: CalendarModel._gap_texts,
-    Roles.IN_FOCUS: lambda m, c: c.in_focus,
-    Roles.DAY: lambda m, c: c,
-}
-
-
-class MemberPaletteModel(QAbstractListModel):
-    """The team palette: members who can cover (not archived), draggable as member payloads."""
-
-    NAME_ROLE = Qt.ItemDataRole.UserRole + 1
-    ID_ROLE = Qt.ItemDataRole.UserRole + 2
-    COLOR_ROLE = Qt.ItemDataRole.UserRole + 3
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._members: list[MemberDTO] = []
-        self.draggable = True
-
-    def set_members(self, members: Sequence[MemberDTO]) -> None:
-        visible = [m for m in members if not m.archived]
-        if [(m.id, m.name, m.color, m.active) for m in visible] == [
-            (m.id, m.name, m.color, m.active) for m in self._members
-        ]:
-            return
-        self.beginResetModel()
-        self._members = visible
-        self.endResetModel()
-
-    def members(self) -> tuple[MemberDTO, ...]:
-        return tuple(self._members)
-
-    def member(self, index: AnyIndex) -> MemberDTO | None:
-        if not index.isValid() or index.parent().isValid() or index.column() != 0:
-            return None
-        return self._members[index.row()] if 0 <= index.row() < len(self._members) else None
-
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._members)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        m = self.member(index)
-        if m is None:
-            return None
-        R = Qt.ItemDataRole
-        if role in (R.DisplayRole, self.NAME_ROLE):
-            return m.name
-        if role == R.DecorationRole:
-            return QColor(m.color)
-        if role == R.ToolTipRole:
-            note = "" if m.active else " (not in the rotation, can still cover)"
-            return f"Drag {m.name}{note} onto a shift or a day to cover it"
-        if role == R.AccessibleTextRole:
-            return f"{m.name}, drag onto a shift to cover it"
-        if role == self.ID_ROLE:
-            return m.id
-        if role == self.COLOR_ROLE:
-            return m.color
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-        if self.draggable:
-            flags |= Qt.ItemFlag.ItemIsDragEnabled
-        return flags
-
-    def mimeTypes(self) -> list[str]:
-        return [mime.MEMBER_MIME]
-
-    def supportedDragActions(self) -> Qt.DropAction:
-        return Qt.DropAction.CopyAction
-
-    def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.DropAction.IgnoreAction
-
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData | None:  # type: ignore[override]
-        for index in indexes:
-            m = self.member(index)
-            if m is not None:
-                return mime.member_mime(m.id, m.name)
-        return None
+    def _refused(self, exc: PlanError) -> None:
+        self.drop_refused.emit(fmt.sentence(str(exc), end="."))
