@@ -24,7 +24,13 @@ from whoseonfirst_core.db.models import Member, Override
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases import schedule
-from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, Swap, apply_calendar_plan
+from whoseonfirst_core.usecases.calendar import (
+    CalendarEdit,
+    CancelOverride,
+    Cover,
+    Swap,
+    apply_calendar_plan,
+)
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_gui import mime
 from whoseonfirst_gui.calendar.days import layout_days
@@ -94,6 +100,19 @@ def who(page: CalendarPage, day: date, index: int = 0) -> str:
 def override_count(db: Database) -> int:
     with db.reader() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(Override)) or 0)
+
+
+def another_admin_saves(page: CalendarPage, *edits: CalendarEdit) -> None:
+    """Someone else saves ``edits`` in the same database meanwhile."""
+    with page.ctx.db.uow("other admin") as uow:
+        apply_calendar_plan(uow, page.ctx.clock.now(), list(edits))
+        uow.commit()
+
+
+def cover(page: CalendarPage, first_name: str, day: int, reason: str) -> Cover:
+    """``first_name`` covers Mar ``day`` 08:00 CST to the next day 08:00 CST."""
+    start = datetime(2026, 3, day, 14, tzinfo=UTC)
+    return Cover(member_id(page, first_name), start, start + timedelta(days=1), reason)
 
 
 def resolved(db: Database, first: date, days: int) -> list[tuple[str, str, str, str | None, bool]]:
@@ -307,20 +326,7 @@ def test_context_menu_cover_makes_the_same_edit_as_the_drop(page: CalendarPage) 
 
 def test_context_menu_swap_cancel_and_show_texts(page: CalendarPage, qtbot: Any) -> None:
     db = page.ctx.db
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            page.ctx.clock.now(),
-            [
-                Cover(
-                    member_id(page, "Eve"),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    datetime(2026, 3, 7, 14, tzinfo=UTC),
-                    "training",
-                )
-            ],
-        )
-        uow.commit()
+    another_admin_saves(page, cover(page, "Eve", 6, "training"))
     page.refresh()
     assert page.ctx.runner.wait_idle(5000)
     fri = chip(page, FRI)
@@ -433,20 +439,9 @@ def test_reason_popup_enter_accepts(page: CalendarPage, qtbot: Any) -> None:
 def test_live_refresh_keeps_pending_edits(page: CalendarPage) -> None:
     db = page.ctx.db
     assert drop_member(page, "Ann", chip(page, THU))
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            page.ctx.clock.now(),
-            [
-                Cover(
-                    member_id(page, "Gus"),
-                    datetime(2026, 3, 7, 14, tzinfo=UTC),
-                    datetime(2026, 3, 8, 13, tzinfo=UTC),
-                    "swap with a friend",
-                )
-            ],
-        )
-        uow.commit()
+    sat = datetime(2026, 3, 7, 14, tzinfo=UTC)
+    sun = datetime(2026, 3, 8, 13, tzinfo=UTC)  # 08:00 CDT
+    another_admin_saves(page, Cover(member_id(page, "Gus"), sat, sun, "swap with a friend"))
     page.ctx.events.data_changed.emit()
     assert page.ctx.runner.wait_idle(5000)
     assert page.pending_count() == 1 and who(page, THU) == "Ann"
@@ -459,20 +454,7 @@ def test_saving_over_a_newer_change_asks(sqlite_page: CalendarPage, choice: str)
     page = sqlite_page
     db = page.ctx.db
     assert drop_member(page, "Ann", chip(page, THU))  # planned while Cal was on call
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            page.ctx.clock.now(),
-            [
-                Cover(
-                    member_id(page, "Ben"),
-                    datetime(2026, 3, 5, 14, tzinfo=UTC),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    "theirs",
-                )
-            ],
-        )
-        uow.commit()
+    another_admin_saves(page, cover(page, "Ben", 5, "theirs"))
     page.ctx.messages.choices.append(choice)
     save(page)
     assert page.ctx.messages.asked == ["Changed by someone else"]
@@ -679,41 +661,15 @@ def test_no_team_shows_what_to_do(
 
 def test_keep_mine_reapplies_the_edits_that_still_make_sense(page: CalendarPage) -> None:
     db = page.ctx.db
-    now = page.ctx.clock.now()
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            now,
-            [
-                Cover(
-                    member_id(page, "Eve"),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    datetime(2026, 3, 7, 14, tzinfo=UTC),
-                    "training",
-                )
-            ],
-        )
-        uow.commit()
+    another_admin_saves(page, cover(page, "Eve", 6, "training"))
     page.refresh()
     assert page.ctx.runner.wait_idle(5000)
     _action(page.chip_menu(chip(page, FRI)), "Cancel override").trigger()  # planned edit 1
     assert drop_member(page, "Ann", chip(page, THU))  # planned edit 2
-    with db.uow("other admin") as uow:  # meanwhile: their own cancel, and a cover of Thursday
-        override_id = uow.session.scalar(select(Override.id))
-        apply_calendar_plan(
-            uow,
-            now,
-            [
-                CancelOverride(int(override_id or 0)),
-                Cover(
-                    member_id(page, "Ben"),
-                    datetime(2026, 3, 5, 14, tzinfo=UTC),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    "theirs",
-                ),
-            ],
-        )
-        uow.commit()
+    with db.reader() as uow:
+        override_id = int(uow.session.scalar(select(Override.id)) or 0)
+    # Meanwhile: their own cancel, and a cover of Thursday.
+    another_admin_saves(page, CancelOverride(override_id), cover(page, "Ben", 5, "theirs"))
     page.ctx.messages.choices.append("mine")
     save(page)
     assert page.pending_count() == 0

@@ -97,6 +97,8 @@ class Stage(Enum):
 
 @dataclass(frozen=True, slots=True)
 class MemberRef:
+    """A member as the rules see them: who may cover, by what name refusals call them."""
+
     member_id: int
     name: str
     archived: bool
@@ -134,6 +136,8 @@ class CalendarFacts:
 
 
 class RefusalKind(Enum):
+    """What sort of refusal it is (the use case raises a different error for each)."""
+
     #: The edit is not allowed as it stands (the past, a shift with itself, too long a reason…).
     INVALID = "invalid"
     #: Something it names is gone (a member, an override).
@@ -144,6 +148,8 @@ class RefusalKind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
+    """Why an edit may not be made."""
+
     kind: RefusalKind
     #: What is wrong and what to do, for people to read.
     message: str

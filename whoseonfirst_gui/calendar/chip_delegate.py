@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -10,6 +10,7 @@ from whoseonfirst_gui.calendar.days import ChipSegment
 from whoseonfirst_gui.calendar.geometry import chip_height, small_font
 from whoseonfirst_gui.calendar.roles import Roles
 from whoseonfirst_gui.format import OVERRIDE_ACCENT
+from whoseonfirst_gui.qtmodels.rows import Index
 
 
 class ChipDelegate(QStyledItemDelegate):
@@ -21,17 +22,10 @@ class ChipDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.compact = False
 
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return QSize(80, chip_height(option.font, self.compact))
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         seg = index.data(Roles.SEGMENT)
         if not isinstance(seg, ChipSegment):
             return

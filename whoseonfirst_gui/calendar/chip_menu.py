@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -20,6 +19,7 @@ from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_gui.calendar.days import PlannedSpan, day_label
 from whoseonfirst_gui.calendar.model import CalendarModel
 from whoseonfirst_gui.calendar.proposals import swap_candidates
+from whoseonfirst_gui.qtmodels.rows import Index
 
 
 def add_action(menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:
@@ -46,7 +46,7 @@ def _member_menu(
 def chip_menu(
     parent: QWidget,
     model: CalendarModel,
-    index: QModelIndex | QPersistentModelIndex,
+    index: Index,
     members: Sequence[MemberDTO],
     show_texts: Callable[[PlannedSpan], object],
 ) -> QMenu:

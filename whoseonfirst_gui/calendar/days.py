@@ -17,33 +17,28 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, add_wall_hours, day_start, local_date
+from whoseonfirst_core.usecases.dto import SpanDTO
 
 ViewMode = Literal["week", "month"]
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedSpan:
-    """One person on call for ``[start, end)`` (UTC), with the pending edits applied."""
+class PlannedSpan(SpanDTO):
+    """One person on call for ``[start, end)`` (UTC), with the pending edits applied.
 
-    start: datetime
-    end: datetime
-    shift_name: str
-    member_id: int
-    member_name: str
-    member_color: str
-    entry_id: int | None
-    scheduled_member_id: int | None
-    scheduled_member_name: str | None
-    #: The stored override that puts ``member_id`` here (None for none, or for a pending one).
-    override_id: int | None
-    override_reason: str | None
-    #: Covered by an override, stored or pending.
-    is_override: bool
+    ``override_id`` is the stored override that puts ``member_id`` here: None for none, and
+    for an unsaved one (``unsaved_override``).
+    """
+
+    #: Covered by an override that is not saved yet.
+    unsaved_override: bool
     #: Differs from the database because of a pending edit (drawn with a dashed outline).
     pending: bool
-    #: The service texts the person when this span starts (False when the same person simply
-    #: carries on from the span before).
-    notify: bool = True
+
+    @property
+    def is_override(self) -> bool:
+        """Covered by an override, stored or pending."""
+        return self.override_id is not None or self.unsaved_override
 
 
 @dataclass(frozen=True, slots=True)

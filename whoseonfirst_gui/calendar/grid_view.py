@@ -8,7 +8,6 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     QPoint,
     QRect,
     Qt,
@@ -42,6 +41,7 @@ from whoseonfirst_gui.calendar.geometry import (
 )
 from whoseonfirst_gui.calendar.model import CalendarModel
 from whoseonfirst_gui.calendar.roles import Roles
+from whoseonfirst_gui.qtmodels.rows import Index
 
 
 class CalendarGridView(QAbstractItemView):
@@ -166,7 +166,7 @@ class CalendarGridView(QAbstractItemView):
     def _offset(self) -> int:
         return self.verticalScrollBar().value()
 
-    def visualRect(self, index: QModelIndex | QPersistentModelIndex) -> QRect:
+    def visualRect(self, index: Index) -> QRect:
         if not index.isValid():
             return QRect()
         parent = index.parent()
@@ -195,7 +195,7 @@ class CalendarGridView(QAbstractItemView):
 
     def scrollTo(
         self,
-        index: QModelIndex | QPersistentModelIndex,
+        index: Index,
         hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
     ) -> None:
         rect = self.visualRect(index)
@@ -213,7 +213,7 @@ class CalendarGridView(QAbstractItemView):
     def verticalOffset(self) -> int:
         return self._offset()
 
-    def isIndexHidden(self, index: QModelIndex | QPersistentModelIndex) -> bool:
+    def isIndexHidden(self, index: Index) -> bool:
         parent = index.parent()
         return parent.isValid() and (parent.row(), index.row()) not in self._geometry.chip_rects
 

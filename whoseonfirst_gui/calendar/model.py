@@ -34,7 +34,6 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -56,15 +55,15 @@ from whoseonfirst_gui.calendar.proposals import (
 )
 from whoseonfirst_gui.calendar.roles import chip_data, day_data
 from whoseonfirst_gui.calendar.undo import push_edit
+from whoseonfirst_gui.qtmodels.rows import Index
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 #: internalId of a day index; a chip's internalId is its day's row + 1.
 _DAY_ID = 0
 
 
 ProposalHandler = Callable[[Proposal], None]
-Target = QModelIndex | QPersistentModelIndex | ChipSegment | DayCell
+Target = Index | ChipSegment | DayCell
 
 
 class CalendarModel(QAbstractItemModel):
@@ -161,14 +160,14 @@ class CalendarModel(QAbstractItemModel):
 
     # --- lookups ------------------------------------------------------------------------------
 
-    def day_cell(self, index: AnyIndex) -> DayCell | None:
+    def day_cell(self, index: Index) -> DayCell | None:
         if not index.isValid() or index.model() is not self:
             return None
         if index.internalId() == _DAY_ID:
             return self._days[index.row()] if 0 <= index.row() < len(self._days) else None
         return self.day_cell(index.parent())
 
-    def segment(self, index: AnyIndex) -> ChipSegment | None:
+    def segment(self, index: Index) -> ChipSegment | None:
         if not index.isValid() or index.model() is not self or index.internalId() == _DAY_ID:
             return None
         day = self._days[int(index.internalId()) - 1]
@@ -206,7 +205,7 @@ class CalendarModel(QAbstractItemModel):
 
     # --- structure ----------------------------------------------------------------------------
 
-    def index(self, row: int, column: int, parent: AnyIndex = _ROOT) -> QModelIndex:
+    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
         if not self.hasIndex(row, column, parent):
             return QModelIndex()
         if not parent.isValid():
@@ -215,12 +214,12 @@ class CalendarModel(QAbstractItemModel):
             return self.createIndex(row, column, parent.row() + 1)
         return QModelIndex()
 
-    def parent(self, child: AnyIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
+    def parent(self, child: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not child.isValid() or child.internalId() == _DAY_ID:
             return QModelIndex()
         return self.createIndex(int(child.internalId()) - 1, 0, _DAY_ID)
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
+    def rowCount(self, parent: Index = _ROOT) -> int:
         if not parent.isValid():
             return len(self._days)
         if parent.column() != 0:
@@ -229,10 +228,10 @@ class CalendarModel(QAbstractItemModel):
             return len(self._days[parent.row()].chips)
         return 0
 
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
+    def columnCount(self, parent: Index = _ROOT) -> int:
         return 1
 
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+    def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -258,7 +257,7 @@ class CalendarModel(QAbstractItemModel):
 
     # --- data -----------------------------------------------------------------------------
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         seg = self.segment(index)
@@ -302,19 +301,14 @@ class CalendarModel(QAbstractItemModel):
         return None
 
     def canDropMimeData(
-        self,
-        data: QMimeData,
-        action: Qt.DropAction,
-        row: int,
-        column: int,
-        parent: AnyIndex,
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
     ) -> bool:
         try:
             return self._proposal_for_drop(data, row, parent) is not None
         except PlanError:
             return False
 
-    def drop_refusal(self, data: QMimeData, row: int, parent: AnyIndex) -> str | None:
+    def drop_refusal(self, data: QMimeData, row: int, parent: Index) -> str | None:
         """Why a drop here would be refused (for hints during a drag), or None."""
         try:
             proposal = self._proposal_for_drop(data, row, parent)
@@ -323,12 +317,7 @@ class CalendarModel(QAbstractItemModel):
         return None if proposal is not None else "drop a team member or a shift here"
 
     def dropMimeData(
-        self,
-        data: QMimeData,
-        action: Qt.DropAction,
-        row: int,
-        column: int,
-        parent: AnyIndex,
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
     ) -> bool:
         if action == Qt.DropAction.IgnoreAction:
             return True
@@ -342,7 +331,7 @@ class CalendarModel(QAbstractItemModel):
         self.submit_proposal(proposal)
         return True
 
-    def _target(self, row: int, parent: AnyIndex) -> ChipSegment | DayCell | None:
+    def _target(self, row: int, parent: Index) -> ChipSegment | DayCell | None:
         seg = self.segment(parent)
         if seg is not None:
             return seg
@@ -353,7 +342,7 @@ class CalendarModel(QAbstractItemModel):
             return cell.chips[row]
         return cell
 
-    def _proposal_for_drop(self, data: QMimeData, row: int, parent: AnyIndex) -> Proposal | None:
+    def _proposal_for_drop(self, data: QMimeData, row: int, parent: Index) -> Proposal | None:
         """What dropping ``data`` there would do; None if it is not ours. Raises PlanError."""
         if not any(data.hasFormat(t) for t in mime.ALL_TYPES):
             return None

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QPalette, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,6 +50,7 @@ from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page
+from whoseonfirst_gui.qtmodels.rows import Index
 
 ReasonProvider = Callable[[Proposal], str | None]
 
@@ -264,7 +265,7 @@ class CalendarPage(Page):
             at = self.view.viewport().mapToGlobal(self.view.viewport().rect().center())
         self.popup.open_for(proposal, at)
 
-    def chip_menu(self, index: QModelIndex | QPersistentModelIndex) -> QMenu:
+    def chip_menu(self, index: Index) -> QMenu:
         """The context menu for a chip (or a day): every drag action, by keyboard."""
         members = self.palette_model.members()
         return chip_menu(self, self.model, index, members, self.show_texts_requested.emit)

@@ -10,7 +10,6 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSize,
     Qt,
 )
@@ -19,8 +18,8 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QVBoxLayout,
 
 from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_gui import mime
+from whoseonfirst_gui.qtmodels.rows import Index
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
 
@@ -49,15 +48,15 @@ class MemberPaletteModel(QAbstractListModel):
     def members(self) -> tuple[MemberDTO, ...]:
         return tuple(self._members)
 
-    def member(self, index: AnyIndex) -> MemberDTO | None:
+    def member(self, index: Index) -> MemberDTO | None:
         if not index.isValid() or index.parent().isValid() or index.column() != 0:
             return None
         return self._members[index.row()] if 0 <= index.row() < len(self._members) else None
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
+    def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._members)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         m = self.member(index)
         if m is None:
             return None
@@ -77,7 +76,7 @@ class MemberPaletteModel(QAbstractListModel):
             return m.color
         return None
 
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+    def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = (

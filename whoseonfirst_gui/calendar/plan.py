@@ -334,9 +334,9 @@ class CalendarPlan:
                         if pending_override
                         else stored_reason.get(s.override_id)
                     ),
-                    is_override=s.override_id is not None,
-                    pending=pending_override or uncovered,
                     notify=s.notify,
+                    unsaved_override=pending_override,
+                    pending=pending_override or uncovered,
                 )
             )
         gaps = tuple((g.start, g.end) for g in coverage_gaps(resolved, view.start, view.end))
