@@ -173,34 +173,10 @@ class CalendarModel(QAbstractItemModel):
         day = self._days[int(index.internalId()) - 1]
         return day.chips[index.row()] if 0 <= index.row() < len(day.chips) else None
 
-    def days(self) -> Sequence[DayCell]:
-        return tuple(self._days)
-
     def day_index(self, day: date) -> QModelIndex:
         for row, cell in enumerate(self._days):
             if cell.day == day:
                 return self.index(row, 0)
-        return QModelIndex()
-
-    def chip_indexes(self) -> list[QModelIndex]:
-        """Every chip index, day by day."""
-        out: list[QModelIndex] = []
-        for row, cell in enumerate(self._days):
-            parent = self.index(row, 0)
-            out += [self.index(r, 0, parent) for r in range(len(cell.chips))]
-        return out
-
-    def find_chip(
-        self, day: date, predicate: Callable[[ChipSegment], bool] | None = None
-    ) -> QModelIndex:
-        """The first chip on ``day`` (matching ``predicate``), or an invalid index."""
-        parent = self.day_index(day)
-        cell = self.day_cell(parent)
-        if cell is None:
-            return QModelIndex()
-        for r, chip in enumerate(cell.chips):
-            if predicate is None or predicate(chip):
-                return self.index(r, 0, parent)
         return QModelIndex()
 
     # --- structure ----------------------------------------------------------------------------
