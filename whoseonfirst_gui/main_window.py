@@ -43,10 +43,10 @@ from whoseonfirst_core.roster import (
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.live import RevisionPoller
 from whoseonfirst_gui.pages.audit import AuditPage
-from whoseonfirst_gui.pages.calendar import CalendarPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
 from whoseonfirst_gui.pages.notifications import NotificationsPage
 from whoseonfirst_gui.pages.settings import SettingsPage

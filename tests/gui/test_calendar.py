@@ -10,7 +10,7 @@ The demo team (anchor Mon 2026-03-02, all shifts at 08:00 America/Chicago): Mon 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,17 +20,27 @@ from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from sqlalchemy import func, select
 
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import Override
+from whoseonfirst_core.db.models import Member, Override
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases import schedule
-from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, Swap, apply_calendar_plan
+from whoseonfirst_core.usecases.calendar import (
+    CalendarEdit,
+    CancelOverride,
+    Cover,
+    Swap,
+    apply_calendar_plan,
+)
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_gui import mime
+from whoseonfirst_gui.calendar.days import layout_days
+from whoseonfirst_gui.calendar.model import CalendarModel
+from whoseonfirst_gui.calendar.page import CalendarPage
+from whoseonfirst_gui.calendar.palette import MemberPaletteModel
+from whoseonfirst_gui.calendar.plan import CalendarPlan, PlanError
+from whoseonfirst_gui.calendar.proposals import Proposal
+from whoseonfirst_gui.calendar.roles import Roles
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.pages.calendar import CalendarPage
-from whoseonfirst_gui.plan import CalendarPlan, PlanError, Proposal, layout_days
-from whoseonfirst_gui.qtmodels.calendar_model import CalendarModel, MemberPaletteModel, Roles
 
 from .conftest import ContextFactory, add_demo_team
 
@@ -90,6 +100,19 @@ def who(page: CalendarPage, day: date, index: int = 0) -> str:
 def override_count(db: Database) -> int:
     with db.reader() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(Override)) or 0)
+
+
+def another_admin_saves(page: CalendarPage, *edits: CalendarEdit) -> None:
+    """Someone else saves ``edits`` in the same database meanwhile."""
+    with page.ctx.db.uow("other admin") as uow:
+        apply_calendar_plan(uow, page.ctx.clock.now(), list(edits))
+        uow.commit()
+
+
+def cover(page: CalendarPage, first_name: str, day: int, reason: str) -> Cover:
+    """``first_name`` covers Mar ``day`` 08:00 CST to the next day 08:00 CST."""
+    start = datetime(2026, 3, day, 14, tzinfo=UTC)
+    return Cover(member_id(page, first_name), start, start + timedelta(days=1), reason)
 
 
 def resolved(db: Database, first: date, days: int) -> list[tuple[str, str, str, str | None, bool]]:
@@ -303,20 +326,7 @@ def test_context_menu_cover_makes_the_same_edit_as_the_drop(page: CalendarPage) 
 
 def test_context_menu_swap_cancel_and_show_texts(page: CalendarPage, qtbot: Any) -> None:
     db = page.ctx.db
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            page.ctx.clock.now(),
-            [
-                Cover(
-                    member_id(page, "Eve"),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    datetime(2026, 3, 7, 14, tzinfo=UTC),
-                    "training",
-                )
-            ],
-        )
-        uow.commit()
+    another_admin_saves(page, cover(page, "Eve", 6, "training"))
     page.refresh()
     assert page.ctx.runner.wait_idle(5000)
     fri = chip(page, FRI)
@@ -429,20 +439,9 @@ def test_reason_popup_enter_accepts(page: CalendarPage, qtbot: Any) -> None:
 def test_live_refresh_keeps_pending_edits(page: CalendarPage) -> None:
     db = page.ctx.db
     assert drop_member(page, "Ann", chip(page, THU))
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            page.ctx.clock.now(),
-            [
-                Cover(
-                    member_id(page, "Gus"),
-                    datetime(2026, 3, 7, 14, tzinfo=UTC),
-                    datetime(2026, 3, 8, 13, tzinfo=UTC),
-                    "swap with a friend",
-                )
-            ],
-        )
-        uow.commit()
+    sat = datetime(2026, 3, 7, 14, tzinfo=UTC)
+    sun = datetime(2026, 3, 8, 13, tzinfo=UTC)  # 08:00 CDT
+    another_admin_saves(page, Cover(member_id(page, "Gus"), sat, sun, "swap with a friend"))
     page.ctx.events.data_changed.emit()
     assert page.ctx.runner.wait_idle(5000)
     assert page.pending_count() == 1 and who(page, THU) == "Ann"
@@ -455,20 +454,7 @@ def test_saving_over_a_newer_change_asks(sqlite_page: CalendarPage, choice: str)
     page = sqlite_page
     db = page.ctx.db
     assert drop_member(page, "Ann", chip(page, THU))  # planned while Cal was on call
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            page.ctx.clock.now(),
-            [
-                Cover(
-                    member_id(page, "Ben"),
-                    datetime(2026, 3, 5, 14, tzinfo=UTC),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    "theirs",
-                )
-            ],
-        )
-        uow.commit()
+    another_admin_saves(page, cover(page, "Ben", 5, "theirs"))
     page.ctx.messages.choices.append(choice)
     save(page)
     assert page.ctx.messages.asked == ["Changed by someone else"]
@@ -581,6 +567,29 @@ def test_plan_validation_messages(sqlite_db: Database, clock: FixedClock) -> Non
     assert [len(d.chips) for d in days] == [1] * 7
 
 
+def test_the_plan_refuses_what_save_would_refuse(sqlite_db: Database, clock: FixedClock) -> None:
+    """The plan asks the rules Save applies: a reason with control characters, or a swap that
+    would hand a shift to an archived member, is refused while planning, not only at Save."""
+    add_demo_team(sqlite_db, clock)
+    fri = datetime(2026, 3, 6, 14, tzinfo=UTC)
+    with sqlite_db.uow("other admin") as uow:
+        gus = uow.session.scalar(select(Member).where(Member.name == "Gus Grant"))
+        assert gus is not None
+        apply_calendar_plan(uow, clock.now(), [Cover(gus.id, fri, fri + timedelta(days=1))])
+        gus.archived = True
+        uow.commit()
+    with sqlite_db.reader() as uow:
+        view = schedule.preview(uow, MON, 7)
+    plan = CalendarPlan(clock, view)
+    ann = next(m.id for m in view.members if m.name == "Ann Archer")
+    with pytest.raises(PlanError, match=r"^reason: contains control characters \(U\+001B\)$"):
+        plan.add(Cover(ann, fri, fri + timedelta(days=1), "flu\x1b[31m"))
+    thu_entry, fri_entry = (e.id for e in view.entries if e.shift_name in ("Thursday", "Friday"))
+    with pytest.raises(PlanError, match=r"^Gus Grant is archived and cannot cover shifts$"):
+        plan.add(Swap(thu_entry, fri_entry))
+    assert plan.pending_count == 0
+
+
 def test_models_alone(sqlite_db: Database, clock: FixedClock, qtmodeltester: Any) -> None:
     """The model works without a page: no handler means the edit is pushed with no reason."""
     from PySide6.QtGui import QUndoStack
@@ -652,41 +661,15 @@ def test_no_team_shows_what_to_do(
 
 def test_keep_mine_reapplies_the_edits_that_still_make_sense(page: CalendarPage) -> None:
     db = page.ctx.db
-    now = page.ctx.clock.now()
-    with db.uow("other admin") as uow:
-        apply_calendar_plan(
-            uow,
-            now,
-            [
-                Cover(
-                    member_id(page, "Eve"),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    datetime(2026, 3, 7, 14, tzinfo=UTC),
-                    "training",
-                )
-            ],
-        )
-        uow.commit()
+    another_admin_saves(page, cover(page, "Eve", 6, "training"))
     page.refresh()
     assert page.ctx.runner.wait_idle(5000)
     _action(page.chip_menu(chip(page, FRI)), "Cancel override").trigger()  # planned edit 1
     assert drop_member(page, "Ann", chip(page, THU))  # planned edit 2
-    with db.uow("other admin") as uow:  # meanwhile: their own cancel, and a cover of Thursday
-        override_id = uow.session.scalar(select(Override.id))
-        apply_calendar_plan(
-            uow,
-            now,
-            [
-                CancelOverride(int(override_id or 0)),
-                Cover(
-                    member_id(page, "Ben"),
-                    datetime(2026, 3, 5, 14, tzinfo=UTC),
-                    datetime(2026, 3, 6, 14, tzinfo=UTC),
-                    "theirs",
-                ),
-            ],
-        )
-        uow.commit()
+    with db.reader() as uow:
+        override_id = int(uow.session.scalar(select(Override.id)) or 0)
+    # Meanwhile: their own cancel, and a cover of Thursday.
+    another_admin_saves(page, CancelOverride(override_id), cover(page, "Ben", 5, "theirs"))
     page.ctx.messages.choices.append("mine")
     save(page)
     assert page.pending_count() == 0
@@ -737,7 +720,6 @@ def test_chip_tooltips_show_what_happened_to_the_shift_start_text(
     """UX.md: hovering a chip tells the text status of that shift — written by the real
     service engine through the fake Twilio (tests may import the service; the GUI never does)."""
     import random
-    from datetime import timedelta
 
     import whoseonfirst_service.engine as engine_mod
     import whoseonfirst_service.twilio_sms as sms_mod

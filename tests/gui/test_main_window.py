@@ -65,7 +65,7 @@ def test_every_page_is_there_including_the_calendar(window: MainWindow) -> None:
     assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
         p.title for p in PAGES
     ]
-    from whoseonfirst_gui.pages.calendar import CalendarPage
+    from whoseonfirst_gui.calendar.page import CalendarPage
 
     assert isinstance(window.page("calendar"), CalendarPage)
 

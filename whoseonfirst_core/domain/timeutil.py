@@ -82,18 +82,19 @@ def fmt_local(at: datetime, tz: tzinfo) -> str:
     return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M} {local.tzname()}"
 
 
-def fmt_local_long(at: datetime, tz: tzinfo) -> str:
-    """``Tue 2026-03-03 08:00 CST`` for tables, logs and details."""
-    local = to_utc(at).astimezone(tz)
-    return f"{WEEKDAY_ABBR[local.weekday()]} {local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-
 def fmt_local_compact(at: datetime, tz: tzinfo) -> str:
-    """``Tue 3/3 08:00 CST`` for dense tables and one-line notes (no year)."""
+    """``Tue 3/3 08:00 CST`` for dense tables and one-line notes: weekday, month/day, 24 h time
+    and that instant's abbreviation (no year)."""
     local = to_utc(at).astimezone(tz)
     return (
         f"{WEEKDAY_ABBR[local.weekday()]} {local.month}/{local.day} {local:%H:%M} {local.tzname()}"
     )
+
+
+def fmt_local_long(at: datetime, tz: tzinfo) -> str:
+    """``Tue 2026-03-03 08:00 CST`` for tables, logs and details."""
+    local = to_utc(at).astimezone(tz)
+    return f"{WEEKDAY_ABBR[local.weekday()]} {local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def fmt_duration(start: datetime, end: datetime, tz: tzinfo) -> str:

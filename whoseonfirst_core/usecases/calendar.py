@@ -1,160 +1,159 @@
-"""Calendar edits: overrides (cover, swap), applied as one plan in one transaction."""
+"""Calendar edits: overrides (cover, swap, cancel), applied as one plan in one transaction.
+
+What an edit does and whether it may is decided by
+:func:`whoseonfirst_core.domain.overrides.decide_edits`; this module reads what it needs from the
+database, asks, and writes the overrides and the audit trail.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import TypeVar
 
 from sqlalchemy import select, update
 
 from whoseonfirst_core.db.models import Member, Override, ScheduleEntry
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.resolution import on_call_at
+from whoseonfirst_core.domain.overrides import (
+    MAX_REASON,
+    CalendarEdit,
+    CalendarFacts,
+    CancelOverride,
+    Cover,
+    MemberRef,
+    NewOverride,
+    Refusal,
+    RefusalKind,
+    StoredOverride,
+    Swap,
+    decide_edits,
+)
+from whoseonfirst_core.domain.resolution import ScheduledEntry as EntryFacts
 from whoseonfirst_core.domain.timeutil import fmt_local_long, to_utc
-from whoseonfirst_core.usecases.common import check_text, override_dto, record_audit, team_zone
+from whoseonfirst_core.usecases.common import override_dto, record_audit, team_zone
 from whoseonfirst_core.usecases.dto import OverrideDTO
 from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
-from whoseonfirst_core.usecases.schedule import member_names, resolve_window
+from whoseonfirst_core.usecases.schedule import effective_overrides, member_names, scheduled_entries
 
-MAX_REASON = 500
+__all__ = [
+    "MAX_REASON",
+    "CalendarEdit",
+    "CancelOverride",
+    "Cover",
+    "Swap",
+    "add_override",
+    "apply_calendar_plan",
+    "calendar_facts",
+    "complete_ended_overrides",
+    "list_overrides",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class Cover:
-    """``member_id`` covers ``[start, end)``. ``expected_member_id``: who the admin saw on call
-    there when planning the edit (None: do not check)."""
-
-    member_id: int
-    start: datetime
-    end: datetime
-    reason: str = ""
-    expected_member_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Swap:
-    """The people on call for two entries trade places: two overrides."""
-
-    entry_a: int
-    entry_b: int
-    reason: str = ""
-    expected_a: int | None = None
-    expected_b: int | None = None
+_Row = TypeVar("_Row", ScheduleEntry, Override)
 
 
-@dataclass(frozen=True, slots=True)
-class CancelOverride:
-    override_id: int
-    expected_version: int | None = None
+def apply_calendar_plan(
+    uow: UnitOfWork, now: datetime, edits: Sequence[CalendarEdit]
+) -> list[OverrideDTO]:
+    """Apply a set of calendar edits atomically: all of them or (on any error) none.
 
-
-CalendarEdit = Cover | Swap | CancelOverride
-
-
-def _validate_cover(uow: UnitOfWork, now: datetime, c: Cover) -> tuple[Member, datetime, datetime]:
-    start, end = to_utc(c.start), to_utc(c.end)
-    if end <= start:
-        raise UseCaseError("an override must end after it starts")
-    if end <= now:
-        raise UseCaseError("that time is already over: past shifts cannot be changed")
-    if len(c.reason) > MAX_REASON:
-        raise UseCaseError(f"reason: longer than {MAX_REASON} characters")
-    check_text(c.reason, "reason")
-    m = uow.session.get(Member, c.member_id)
-    if m is None:
-        raise NotFoundError("that member no longer exists (refresh)")
-    if m.archived:
-        raise UseCaseError(f"{m.name} is archived and cannot cover shifts")
-    return m, start, end
+    Returns the overrides created or cancelled, in the order of the edits (a swap gives two).
+    """
+    if not edits:
+        return []
+    facts = calendar_facts(uow, edits)
+    plan = decide_edits(facts, edits, now)
+    if plan.refusal is not None:
+        raise _error(plan.refusal)
+    names = {m.member_id: m.name for m in facts.members}
+    results: list[OverrideDTO] = []
+    for decision in plan.decisions:
+        results += [_insert(uow, now, new, names, facts.tz) for new in decision.creates]
+        results += [_cancel(uow, now, old.override_id, names) for old in decision.cancels]
+    return results
 
 
 def add_override(uow: UnitOfWork, now: datetime, cover: Cover) -> OverrideDTO:
-    m, start, end = _validate_cover(uow, now, cover)
-    tz = team_zone(uow)
-    if cover.expected_member_id is not None:
-        _check_expected(uow, start, end, cover.expected_member_id)
+    """One cover (see :func:`apply_calendar_plan`)."""
+    return apply_calendar_plan(uow, now, [cover])[0]
+
+
+def calendar_facts(uow: UnitOfWork, edits: Sequence[CalendarEdit]) -> CalendarFacts:
+    """What the edit rules need to decide ``edits``: the entries and overrides overlapping the
+    times they touch (the overrides they cancel whatever their status), and every member."""
+    entry_ids = {i for e in edits if isinstance(e, Swap) for i in (e.entry_a, e.entry_b)}
+    override_ids = {e.override_id for e in edits if isinstance(e, CancelOverride)}
+    swapped = _by_id(uow, ScheduleEntry, entry_ids)
+    cancelled = _by_id(uow, Override, override_ids)
+    ranges = [(to_utc(e.start), to_utc(e.end)) for e in edits if isinstance(e, Cover)]
+    ranges += [(e.start_at, e.end_at) for e in swapped]
+    ranges += [(o.start_at, o.end_at) for o in cancelled]
+    entries = {e.id: e for e in swapped}
+    overrides = {o.id: o for o in cancelled}
+    if ranges:
+        lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        entries |= {e.id: e for e in scheduled_entries(uow, lo, hi)}
+        overrides |= {o.id: o for o in effective_overrides(uow, lo, hi)}
+    members = uow.session.execute(select(Member.id, Member.name, Member.archived)).tuples()
+    return CalendarFacts(
+        tz=team_zone(uow),
+        entries=tuple(
+            EntryFacts(e.id, e.shift_name, e.start_at, e.end_at, e.member_id)
+            for e in sorted(entries.values(), key=lambda e: e.start_at)
+        ),
+        overrides=tuple(
+            StoredOverride(o.id, o.member_id, o.start_at, o.end_at, o.status, o.version)
+            for o in sorted(overrides.values(), key=lambda o: o.id)
+        ),
+        members=tuple(MemberRef(i, name, archived) for i, name, archived in members),
+    )
+
+
+def _by_id(uow: UnitOfWork, model: type[_Row], ids: set[int]) -> list[_Row]:
+    if not ids:
+        return []
+    return list(uow.session.scalars(select(model).where(model.id.in_(ids))))
+
+
+def _error(refusal: Refusal) -> UseCaseError:
+    if refusal.kind is RefusalKind.CONFLICT:
+        return ConflictError(refusal.message, list(refusal.conflicts))
+    if refusal.kind is RefusalKind.GONE:
+        return NotFoundError(refusal.message)
+    return UseCaseError(refusal.message)
+
+
+def _insert(
+    uow: UnitOfWork, now: datetime, new: NewOverride, names: dict[int, str], tz: tzinfo
+) -> OverrideDTO:
     o = Override(
-        member_id=m.id,
-        start_at=start,
-        end_at=end,
-        reason=cover.reason.strip(),
+        member_id=new.member_id,
+        start_at=new.start,
+        end_at=new.end,
+        reason=new.reason,
         status="active",
         created_at=now,
         created_by=uow.actor,
     )
     uow.session.add(o)
     uow.session.flush()
+    name = names[new.member_id]
     record_audit(
         uow,
         now,
         "override.add",
         "override",
         o.id,
-        f"{m.name} covers {fmt_local_long(start, tz)} → {fmt_local_long(end, tz)}",
+        f"{name} covers {fmt_local_long(new.start, tz)} → {fmt_local_long(new.end, tz)}",
         None,
-        {"member": m.name, "start": start, "end": end, "reason": o.reason},
+        {"member": name, "start": new.start, "end": new.end, "reason": o.reason},
     )
-    return override_dto(o, {m.id: m.name})
+    return override_dto(o, names)
 
 
-def _check_expected(uow: UnitOfWork, start: datetime, end: datetime, expected: int) -> None:
-    spans = resolve_window(uow, start, end)
-    current = on_call_at(spans, start)
-    names = member_names(uow)
-    if current is None or current.member_id != expected:
-        who = names.get(current.member_id, "nobody") if current else "nobody"
-        raise ConflictError(
-            "the calendar changed since you planned this edit",
-            [
-                f"{fmt_local_long(start, team_zone(uow))}: you saw {names.get(expected, '?')}, "
-                f"now {who} is on call"
-            ],
-        )
-
-
-def _entry(uow: UnitOfWork, entry_id: int) -> ScheduleEntry:
-    e = uow.session.get(ScheduleEntry, entry_id)
-    if e is None:
-        raise ConflictError("a shift you planned to swap was regenerated; refresh and retry")
-    return e
-
-
-def swap_entries(uow: UnitOfWork, now: datetime, swap: Swap) -> list[OverrideDTO]:
-    a, b = _entry(uow, swap.entry_a), _entry(uow, swap.entry_b)
-    if a.id == b.id:
-        raise UseCaseError("a shift cannot be swapped with itself")
-    spans_a = resolve_window(uow, a.start_at, a.end_at)
-    spans_b = resolve_window(uow, b.start_at, b.end_at)
-    who_a = on_call_at(spans_a, max(a.start_at, now)) or (spans_a[0] if spans_a else None)
-    who_b = on_call_at(spans_b, max(b.start_at, now)) or (spans_b[0] if spans_b else None)
-    if who_a is None or who_b is None:
-        raise UseCaseError("nobody is on call for one of those shifts")
-    if swap.expected_a is not None and who_a.member_id != swap.expected_a:
-        raise ConflictError("the calendar changed since you planned this swap")
-    if swap.expected_b is not None and who_b.member_id != swap.expected_b:
-        raise ConflictError("the calendar changed since you planned this swap")
-    if who_a.member_id == who_b.member_id:
-        raise UseCaseError("both shifts are with the same person: nothing to swap")
-    reason = swap.reason or "swap"
-    first = add_override(uow, now, Cover(who_b.member_id, max(a.start_at, now), a.end_at, reason))
-    second = add_override(uow, now, Cover(who_a.member_id, max(b.start_at, now), b.end_at, reason))
-    return [first, second]
-
-
-def cancel_override(
-    uow: UnitOfWork, now: datetime, override_id: int, expected_version: int | None = None
-) -> OverrideDTO:
+def _cancel(uow: UnitOfWork, now: datetime, override_id: int, names: dict[int, str]) -> OverrideDTO:
     o = uow.session.get(Override, override_id)
-    if o is None:
-        raise NotFoundError("that override no longer exists (refresh)")
-    if expected_version is not None and o.version != expected_version:
-        raise ConflictError("that override was changed by someone else since you opened it")
-    if o.status != "active":
-        raise UseCaseError(f"that override is already {o.status}")
-    if o.end_at <= now:
-        raise UseCaseError("that override is over: past shifts cannot be changed")
-    names = member_names(uow)
+    assert o is not None  # decide_edits saw it in calendar_facts
     before = {"status": o.status}
     o.status = "cancelled"
     o.cancelled_at = now
@@ -170,23 +169,6 @@ def cancel_override(
         {"status": "cancelled"},
     )
     return override_dto(o, names)
-
-
-def apply_calendar_plan(
-    uow: UnitOfWork, now: datetime, edits: Sequence[CalendarEdit]
-) -> list[OverrideDTO]:
-    """Apply a set of calendar edits atomically: all of them or (on any error) none."""
-    if not edits:
-        return []
-    results: list[OverrideDTO] = []
-    for edit in edits:
-        if isinstance(edit, Cover):
-            results.append(add_override(uow, now, edit))
-        elif isinstance(edit, Swap):
-            results.extend(swap_entries(uow, now, edit))
-        else:
-            results.append(cancel_override(uow, now, edit.override_id, edit.expected_version))
-    return results
 
 
 def complete_ended_overrides(uow: UnitOfWork, now: datetime) -> int:

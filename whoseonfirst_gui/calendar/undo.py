@@ -2,16 +2,17 @@
 
 The stack's clean state means "nothing pending": index 0 is the loaded calendar, every command
 adds one pending edit, and a successful Save (or "take theirs") clears the stack. The commands
-only touch the in-memory :class:`~whoseonfirst_gui.plan.CalendarPlan`; the plan notifies its
-observers (the Qt model) after each change, so the views refresh on redo and undo alike.
+only touch the in-memory :class:`~whoseonfirst_gui.calendar.plan.CalendarPlan`; the plan
+notifies its observers (the Qt model) after each change, so the views refresh on redo and undo
+alike.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from whoseonfirst_core.usecases.calendar import CalendarEdit
-from whoseonfirst_gui.plan import CalendarPlan
+from whoseonfirst_core.domain.overrides import CalendarEdit
+from whoseonfirst_gui.calendar.plan import CalendarPlan
 
 
 class AddEditCommand(QUndoCommand):
@@ -34,8 +35,8 @@ class AddEditCommand(QUndoCommand):
 
 
 def push_edit(stack: QUndoStack, plan: CalendarPlan, edit: CalendarEdit) -> AddEditCommand:
-    """Check ``edit`` against the plan (raises :class:`~whoseonfirst_gui.plan.PlanError`), then
-    push it as an undoable command."""
+    """Check ``edit`` against the plan (raises
+    :class:`~whoseonfirst_gui.calendar.plan.PlanError`), then push it as an undoable command."""
     plan.check(edit)
     command = AddEditCommand(plan, edit)
     stack.push(command)
