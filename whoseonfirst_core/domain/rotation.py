@@ -23,10 +23,9 @@ from math import gcd
 
 from whoseonfirst_core.domain.timeutil import (
     WEEKDAY_ABBR,
-    add_wall_hours,
     local_date,
-    local_instant,
     to_utc,
+    wall_span,
 )
 
 MINUTES_PER_WEEK = 7 * 24 * 60
@@ -140,8 +139,8 @@ def occurrences(pattern: Sequence[ShiftDef], tz: tzinfo, first_day: date) -> Ite
             day = monday + timedelta(days=s.start_day)
             if day < first_day:
                 continue
-            start = local_instant(day, s.start_time, tz)
-            yield Occurrence(s, start, add_wall_hours(start, s.duration_hours, tz))
+            start, end = wall_span(day, s.start_time, s.duration_hours, tz)
+            yield Occurrence(s, start, end)
         monday += timedelta(days=7)
 
 
@@ -207,7 +206,9 @@ def plan_entries(
             break
         if stop_before is not None and local_date(occ.start, tz) >= stop_before:
             break
-        if seq <= after_seq:
+        if seq <= after_seq or occ.end <= occ.start:
+            # A shift lying wholly inside a spring-forward gap (a 1 h shift at 02:00 in
+            # Chicago) does not happen that day; it keeps its place in the sequence.
             continue
         pos = assign_position(seq, n, k, epoch.start_index)
         out.append(PlannedEntry(seq, occ.shift.name, occ.start, occ.end, epoch.member_ids[pos]))

@@ -41,7 +41,14 @@ from whoseonfirst_core.domain.templates import (
     template_problems,
     weekly_summary_text,
 )
-from whoseonfirst_core.domain.timeutil import WEEKDAYS, all_zone_names, day_start, local_date, zone
+from whoseonfirst_core.domain.timeutil import (
+    WEEKDAYS,
+    all_zone_names,
+    day_start,
+    local_date,
+    local_instant,
+    zone,
+)
 from whoseonfirst_core.usecases.common import clean_name
 from whoseonfirst_core.usecases.config import (
     MAX_HORIZON_WEEKS,
@@ -84,10 +91,10 @@ def next_summary_start(now: datetime, tz_name: str, day: int, at: time) -> datet
     for i in range(8):
         d = today + timedelta(days=i)
         if d.weekday() == day:
-            instant = datetime.combine(d, at, tzinfo=tz)
+            instant = local_instant(d, at, tz)
             if instant >= now:
                 return instant
-    return datetime.combine(today + timedelta(days=7), at, tzinfo=tz)
+    return local_instant(today + timedelta(days=7), at, tz)
 
 
 def load_settings(uow: UnitOfWork, now: datetime) -> SettingsData:
