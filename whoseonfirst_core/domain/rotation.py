@@ -2,16 +2,25 @@
 
 Assignment rule, for ``n`` active members and a pattern of ``k`` shifts a week, with
 ``g = gcd(n, k)`` and ``L = lcm(n, k)``: the ``seq``-th shift of an epoch (0-based, in time
-order) goes to position ``(start + seq + seq // L) mod n`` when ``n >= 3 and g > 1``, else to
+order) goes to position ``(start + seq + seq // L) mod n`` when ``n >= 2 and g > 1``, else to
 ``(start + seq) mod n``.
 
 Why: plain round robin gives member ``p`` only the shift types ``≡ p (mod g)``, so with 6
-members and 6 shifts one person keeps the 48 h shift forever. Skipping one position after every
-block of ``L`` shifts moves each member to the next residue class; after ``g`` blocks
-(``n·k`` shifts = ``n`` weeks, one *full cycle*) everybody has had every shift type exactly once.
-The skip means two consecutive shifts go to positions two apart, so nobody works back to back
-as long as ``n >= 3``. With two members strict alternation wins over type fairness (they would
-otherwise have to work two shifts in a row); with one member there is nothing to balance.
+members and 6 shifts one person keeps the 48 h shift forever, and with 2 members and the default
+pattern one of them works 96 h a week and the other 72 h, forever. Skipping one position after
+every block of ``L`` shifts moves each member to the next residue class; after ``g`` blocks
+(``n·k`` shifts = ``n`` weeks, one *full cycle*) everybody has had every shift type exactly once,
+so everybody has carried the same hours.
+
+The skip costs rest only with two people. With ``n >= 3`` two consecutive shifts still go to
+positions at least one apart, so nobody works back to back. With ``n = 2`` and an even number of
+shifts the two swap halves of the pattern at each block of ``L = k`` shifts (every week), and at
+that turn one of them works two shifts in a row: exactly one back-to-back pair per block, two
+per full (two-week) cycle. Fewer is impossible with equal types over the cycle: if the two
+alternated strictly for a whole cycle each would keep their half of the pattern. In exchange
+both carry exactly the same hours over any two weeks. With an odd number of shifts ``g = 1``:
+strict alternation already gives both every shift type, and nobody works back to back. With one
+member there is nothing to balance.
 """
 
 from __future__ import annotations
@@ -151,7 +160,7 @@ def assign_position(seq: int, team_size: int, pattern_length: int, start_index: 
     if seq < 0:
         raise ValueError("seq counts from 0")
     g = gcd(team_size, pattern_length)
-    if team_size >= 3 and g > 1:
+    if team_size >= 2 and g > 1:
         block = team_size * pattern_length // g
         return (start_index + seq + seq // block) % team_size
     return (start_index + seq) % team_size
