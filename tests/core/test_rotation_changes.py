@@ -491,3 +491,31 @@ def test_any_order_of_entry_gives_the_schedule_of_date_order(
     for (day, _c), before, after in zip(entered, history[:-1], history[1:], strict=True):
         cut = day_start(day, CHI)
         assert [e for e in after if e[0] < cut] == [e for e in before if e[0] < cut]
+
+
+def test_a_pattern_saved_over_someone_elses_newer_pattern_is_a_conflict(db: Database) -> None:
+    """The admin edited the pattern in effect on Wed 12/02 and saves it from Mon 12/21; someone
+    else meanwhile planned a pattern from Mon 12/14: their change lies under the admin's base,
+    so saving is a conflict. One planned after the admin's date is not (it composes)."""
+    from whoseonfirst_core.usecases.errors import ConflictError
+
+    demo(db)
+    with db.reader() as uow:
+        base = config.get_pattern(uow, WED)
+        seen = rotation.last_change_id(uow)
+    with db.uow("other") as uow:
+        config.set_pattern(uow, NOW, monday_20h(), MON14)
+        uow.commit()
+    mine = [replace(s, name="Mon") if s.name == "Monday" else s for s in base]
+    with db.uow("me") as uow, pytest.raises(ConflictError):
+        config.set_pattern(
+            uow, NOW, mine, MON21, expected=base, expected_on=WED, seen_change_id=seen
+        )
+    with db.uow("me") as uow:
+        config.set_pattern(
+            uow, NOW, mine, d("2026-12-07"), expected=base, expected_on=WED, seen_change_id=seen
+        )
+        uow.commit()
+    with db.reader() as uow:
+        assert config.get_pattern(uow, d("2026-12-07"))[0].name == "Mon"
+        assert config.get_pattern(uow, MON14)[0].duration_hours == 20

@@ -28,6 +28,7 @@ from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseC
 from whoseonfirst_core.usecases.rotation import (
     Impact,
     add_change,
+    changed_since,
     check_effective_date,
     materialise,
     pattern_on,
@@ -175,14 +176,28 @@ def set_pattern(
     effective_from: date,
     *,
     expected: Sequence[ShiftDef] | None = None,
+    expected_on: date | None = None,
+    seen_change_id: int | None = None,
 ) -> tuple[ShiftDef, ...]:
     """Make ``shifts`` the weekly pattern from ``effective_from`` (local); earlier entries stay,
     and planned changes before and after the date stay (a later planned pattern replaces this
-    one from its own date). ``expected`` is the pattern in effect on that date the admin
-    edited; a different one there is a conflict. Returns the pattern in effect on the date."""
+    one from its own date).
+
+    Conflicts: ``expected`` is the pattern the admin edited, the one in effect on
+    ``expected_on`` (default: the effective date) when they loaded it, after change
+    ``seen_change_id``. Someone else's pattern there now, or a pattern change recorded since
+    then and dated between ``expected_on`` and the effective date, is a ConflictError. Returns
+    the pattern in effect on the date."""
     check_effective_date(uow, now, effective_from)
     before = pattern_on(uow, effective_from)
-    if expected is not None and tuple(expected) != before:
+    base_on = expected_on or effective_from
+    seen = before if base_on == effective_from else pattern_on(uow, base_on)
+    newer = (
+        changed_since(uow, seen_change_id, "pattern", base_on, effective_from)
+        if seen_change_id is not None
+        else []
+    )
+    if expected is not None and (tuple(expected) != seen or newer):
         raise ConflictError("the shift pattern was changed by someone else; review it and retry")
     shifts = [replace(s, name=s.name.strip()) for s in shifts]
     problems = validate_pattern(shifts)

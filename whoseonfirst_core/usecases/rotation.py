@@ -379,6 +379,28 @@ def open_rotation(uow: UnitOfWork, now: datetime, anchor_date: date) -> None:
     materialise(uow, now)
 
 
+def last_change_id(uow: UnitOfWork) -> int:
+    """The newest change's id (0 without any): what a page saw when it loaded."""
+    return int(uow.session.scalar(select(func.max(ChangeRow.id))) or 0)
+
+
+def changed_since(
+    uow: UnitOfWork, seen_id: int, kind: str, first: date, last: date
+) -> list[ChangeRow]:
+    """Changes of ``kind`` recorded after ``seen_id`` and dated in ``[first, last]``."""
+    return list(
+        uow.session.scalars(
+            select(ChangeRow).where(
+                ChangeRow.id > seen_id,
+                ChangeRow.kind == kind,
+                ChangeRow.cancelled_at.is_(None),
+                ChangeRow.effective_from >= first,
+                ChangeRow.effective_from <= last,
+            )
+        )
+    )
+
+
 def first_change_date(uow: UnitOfWork) -> date | None:
     return uow.session.scalar(
         select(func.min(ChangeRow.effective_from)).where(ChangeRow.cancelled_at.is_(None))
@@ -433,7 +455,8 @@ class PlannedChangeDTO:
 
 
 def planned_changes(uow: UnitOfWork, now: datetime) -> list[PlannedChangeDTO]:
-    """Changes that have not taken effect yet (dated on or after the earliest change date)."""
+    """Changes that have not taken effect yet (dated on or after the earliest change date),
+    leaving out the rotation's starting point (a snapshot)."""
     earliest = earliest_change_date(uow, now)
     names = {m.id: m.name for m in all_members(uow)}
     known = set(names)
@@ -448,7 +471,7 @@ def planned_changes(uow: UnitOfWork, now: datetime) -> list[PlannedChangeDTO]:
             r.created_at,
         )
         for r in _rows(uow)
-        if r.effective_from >= earliest
+        if r.effective_from >= earliest and r.kind != "snapshot"
     ]
 
 
