@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
 
@@ -147,15 +147,79 @@ def short_day(day: date) -> str:
 def rotation_status(uow: UnitOfWork, day: date) -> dict[int, RotationStatus]:
     """For every member: in the rotation on local date ``day``, and the first later date they
     join or leave it (planned changes)."""
-    changes = load_changes(uow)
+    return _statuses(load_changes(uow), all_members(uow), day)
+
+
+class _MemberLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def archived(self) -> bool: ...
+
+
+def _statuses(
+    changes: Sequence[RotationChange], members: Iterable[_MemberLike], day: date
+) -> dict[int, RotationStatus]:
     now_state = state_on(changes, day)
     later = [f for f in fold_changes(changes) if f.day > day]
     out: dict[int, RotationStatus] = {}
-    for m in all_members(uow):
+    for m in members:
         inside = m.id in now_state.in_rotation and not m.archived
         flip = next((f.day for f in later if (m.id in f.state.in_rotation) != inside), None)
         out[m.id] = RotationStatus(m.id, inside, None if m.archived else flip)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class RotationOverview:
+    """What the Team and Shifts pages show about the rotation, read in one go."""
+
+    day: date
+    earliest: date
+    status: dict[int, RotationStatus]  # on ``day``
+    planned: tuple[PlannedChangeDTO, ...]
+    pattern: tuple[ShiftDef, ...]  # in effect on ``day``
+    last_change_id: int
+
+
+def rotation_overview(
+    uow: UnitOfWork,
+    now: datetime,
+    day: date | None = None,
+    members: Sequence[_MemberLike] | None = None,
+) -> RotationOverview:
+    """Statuses and pattern on local date ``day`` (default and at the earliest: the earliest
+    change date), the planned changes and the earliest change date, with one read of the
+    changes (``members``: already read by the caller)."""
+    listed: Sequence[_MemberLike] = members if members is not None else all_members(uow)
+    names = {m.id: m.name for m in listed}
+    rows = _rows(uow)
+    changes = [_change_of(r, set(names)) for r in rows]
+    earliest = earliest_change_date(uow, now)
+    day = earliest if day is None else day
+    planned = tuple(
+        PlannedChangeDTO(
+            c.id,
+            c.effective_from,
+            c.kind,
+            c.member_id,
+            describe_change(c, names),
+            r.created_by,
+            r.created_at,
+        )
+        for r, c in zip(rows, changes, strict=True)
+        if c.effective_from >= earliest and c.kind != "snapshot"
+    )
+    return RotationOverview(
+        day=day,
+        earliest=earliest,
+        status=_statuses(changes, listed, day),
+        planned=planned,
+        pattern=state_on(changes, day).pattern or current_pattern(uow),
+        last_change_id=max((r.id for r in rows), default=0),
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -457,22 +521,7 @@ class PlannedChangeDTO:
 def planned_changes(uow: UnitOfWork, now: datetime) -> list[PlannedChangeDTO]:
     """Changes that have not taken effect yet (dated on or after the earliest change date),
     leaving out the rotation's starting point (a snapshot)."""
-    earliest = earliest_change_date(uow, now)
-    names = {m.id: m.name for m in all_members(uow)}
-    known = set(names)
-    return [
-        PlannedChangeDTO(
-            r.id,
-            r.effective_from,
-            r.kind,
-            r.member_id,
-            describe_change(_change_of(r, known), names),
-            r.created_by,
-            r.created_at,
-        )
-        for r in _rows(uow)
-        if r.effective_from >= earliest and r.kind != "snapshot"
-    ]
+    return list(rotation_overview(uow, now).planned)
 
 
 # --- impact of a proposed change ------------------------------------------------------------

@@ -39,14 +39,12 @@ from whoseonfirst_core.domain.rotation import (
 )
 from whoseonfirst_core.domain.timeutil import WEEKDAYS
 from whoseonfirst_core.usecases.config import (
-    get_pattern,
     get_settings,
     preview_pattern,
     set_pattern,
 )
 from whoseonfirst_core.usecases.errors import ConflictError
-from whoseonfirst_core.usecases.rotation import last_change_id, planned_changes
-from whoseonfirst_core.usecases.schedule import earliest_change_date
+from whoseonfirst_core.usecases.rotation import rotation_overview
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
@@ -71,15 +69,15 @@ class PatternData:
 
 def load_pattern(uow: UnitOfWork, now: datetime, on: date | None = None) -> PatternData:
     settings = get_settings(uow)
-    earliest = earliest_change_date(uow, now)
-    day = max(on or earliest, earliest)
+    overview = rotation_overview(uow, now, on)
+    if overview.day < overview.earliest:
+        overview = rotation_overview(uow, now)
+    day = overview.day
     later = tuple(
-        p.text()
-        for p in planned_changes(uow, now)
-        if p.kind == "pattern" and p.effective_from > day
+        p.text() for p in overview.planned if p.kind == "pattern" and p.effective_from > day
     )
     return PatternData(
-        tuple(get_pattern(uow, day)), settings.timezone, earliest, day, later, last_change_id(uow)
+        overview.pattern, settings.timezone, overview.earliest, day, later, overview.last_change_id
     )
 
 

@@ -30,10 +30,9 @@ from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_core.usecases.rotation import (
     PlannedChangeDTO,
     cancel_change,
-    planned_changes,
-    rotation_status,
+    rotation_overview,
 )
-from whoseonfirst_core.usecases.schedule import earliest_change_date, schedule_view
+from whoseonfirst_core.usecases.schedule import schedule_view
 from whoseonfirst_core.usecases.team import (
     archive_member,
     preview_member_change,
@@ -70,23 +69,18 @@ def load_team(uow: UnitOfWork, now: datetime) -> TeamData:
             next_shift[s.member_id] = (s.start, s.shift_name)
         if s.start < now and s.notify:
             recent[s.member_id] = recent.get(s.member_id, 0) + 1
-    status = rotation_status(uow, local_date(now, zone(settings.timezone)))
+    overview = rotation_overview(uow, now, local_date(now, zone(settings.timezone)), members)
     rows = tuple(
         TeamRow(
             member=m,
             next_shift=next_shift.get(m.id, (None, ""))[0],
             next_shift_name=next_shift.get(m.id, (None, ""))[1],
             recent_shifts=recent.get(m.id, 0),
-            status=status.get(m.id),
+            status=overview.status.get(m.id),
         )
         for m in members
     )
-    return TeamData(
-        rows,
-        settings.timezone,
-        earliest_change_date(uow, now),
-        tuple(planned_changes(uow, now)),
-    )
+    return TeamData(rows, settings.timezone, overview.earliest, overview.planned)
 
 
 class _ArchivedFilter(QSortFilterProxyModel):
