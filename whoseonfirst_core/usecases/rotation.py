@@ -45,7 +45,7 @@ from whoseonfirst_core.domain.rotation import (
     timeline,
     validate_pattern,
 )
-from whoseonfirst_core.domain.timeutil import day_start, fmt_local_long, iso_local, local_date
+from whoseonfirst_core.domain.timeutil import day_start, fmt_local_long, iso_local, zone
 from whoseonfirst_core.usecases.common import (
     all_members,
     current_pattern,
@@ -531,7 +531,9 @@ def planned_changes(uow: UnitOfWork, now: datetime) -> list[PlannedChangeDTO]:
 class Interaction:
     """A planned change the proposed one meets, and how."""
 
-    change: PlannedChangeDTO
+    change_id: int
+    effective_from: date
+    description: str
     #: ``same day`` (planned for the same date: applied first), ``still applies`` (it keeps its
     #: effect on top of the proposed change) or ``ends it`` (from its date the proposed change
     #: makes no difference any more).
@@ -543,7 +545,7 @@ class Interaction:
             "still applies": "planned; still applies after this change",
             "ends it": "planned; from then on this change makes no difference",
         }[self.relation]
-        return f"{self.change.text()} ({how})"
+        return f"{self.effective_from:%a %Y-%m-%d}: {self.description} ({how})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,15 +588,15 @@ def impact_headline(impact: Impact) -> str:
 
 def person_summary(diff: PersonDiff) -> str:
     """``gains 2, loses 1``."""
-    parts = [f"gains {len(diff.gained)}" if diff.gained else "", ""]
-    parts[1] = f"loses {len(diff.lost)}" if diff.lost else ""
+    parts = (
+        f"gains {len(diff.gained)}" if diff.gained else "",
+        f"loses {len(diff.lost)}" if diff.lost else "",
+    )
     return ", ".join(p for p in parts if p)
 
 
 def shift_label(at: datetime, shift_name: str, timezone: str) -> str:
     """``Mon 2026-12-14 08:00 CST · Monday``."""
-    from whoseonfirst_core.domain.timeutil import zone
-
     return f"{fmt_local_long(at, zone(timezone))} · {shift_name}"
 
 
@@ -615,8 +617,6 @@ def impact_lines(impact: Impact) -> list[str]:
 
 
 def impact_json(impact: Impact) -> dict[str, object]:
-    from whoseonfirst_core.domain.timeutil import zone
-
     tz = zone(impact.timezone)
     return {
         "effective_from": impact.effective_from.isoformat(),
@@ -634,8 +634,8 @@ def impact_json(impact: Impact) -> dict[str, object]:
         ],
         "planned": [
             {
-                "effective_from": i.change.effective_from.isoformat(),
-                "change": i.change.description,
+                "effective_from": i.effective_from.isoformat(),
+                "change": i.description,
                 "relation": i.relation,
             }
             for i in impact.interactions
@@ -739,10 +739,7 @@ def _interactions(
             relation = "still applies"
         else:
             relation = "ends it"
-        dto = PlannedChangeDTO(
-            c.id, c.effective_from, c.kind, c.member_id, describe_change(c, names), "", datetime.min
-        )
-        out.append(Interaction(dto, relation))
+        out.append(Interaction(c.id, c.effective_from, describe_change(c, names), relation))
     return tuple(out)
 
 
@@ -852,7 +849,3 @@ def preview_named_change(
         assert shifts is not None
         change = RotationChange(0, effective_from, "pattern", pattern=shifts_from_json(shifts))
     return preview_changes(uow, now, [change], names=names)
-
-
-def local_today(uow: UnitOfWork, now: datetime) -> date:
-    return local_date(now, team_zone(uow))
