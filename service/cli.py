@@ -237,6 +237,36 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_preview_change(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.proposals import preview_named_change
+    from whoseonfirst_core.usecases.rotation_impact import impact_json, impact_lines
+
+    shifts: bytes | None = None
+    if args.shifts is not None:
+        try:
+            shifts = Path(args.shifts).read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read {args.shifts}: {exc.strerror or exc}") from exc
+    db = ctx.migrated_db()
+    with db.reader() as uow:
+        impact = preview_named_change(
+            uow,
+            ctx.clock.now(),
+            args.start,
+            join=args.join,
+            leave=args.leave,
+            add=args.add,
+            order=args.order.split(",") if args.order is not None else None,
+            shifts=shifts,
+        )
+    if args.json:
+        ctx.print(json.dumps(impact_json(impact), indent=2, ensure_ascii=False))
+    else:
+        for line in impact_lines(impact):
+            ctx.print(line)
+    return EXIT_OK
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
@@ -313,6 +343,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=_parse_days, default=14, help="number of days (default 14)")
     p.add_argument("--json", action="store_true", help='print {"entries": [...]} as JSON')
     p.set_defaults(handler=cmd_preview)
+
+    p = sub.add_parser(
+        "preview-change",
+        help="show what a team or pattern change from a date would do, without saving it",
+        description="Who gains and loses which shifts if the change took effect from DATE, "
+        "how many shifts change hands, and the planned changes it meets. Changes nothing.",
+    )
+    p.add_argument(
+        "--from", dest="start", type=_parse_day, required=True, metavar="DATE", help="YYYY-MM-DD"
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--leave", metavar="NAME", help="this member leaves the rotation")
+    what.add_argument("--join", metavar="NAME", help="this member (back) into the rotation")
+    what.add_argument("--add", metavar="NAME", help="a new member of this name joins")
+    what.add_argument("--order", metavar="NAME,NAME,…", help="the whole team in a new order")
+    what.add_argument(
+        "--shifts", metavar="FILE", help="a new weekly pattern: JSON shifts as in the roster file"
+    )
+    p.add_argument("--json", action="store_true", help="print the preview as JSON")
+    p.set_defaults(handler=cmd_preview_change)
 
     for add in EXTRA_COMMANDS:
         add(sub)

@@ -530,10 +530,28 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
 
 
 def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
-    """Replace the configuration; members matched by name; history kept; past not rewritten."""
-    from whoseonfirst_core.usecases.config import _write_pattern
-    from whoseonfirst_core.usecases.schedule import earliest_change_date, start_new_epoch
+    """Replace the configuration; members matched by name; history kept; past not rewritten.
 
+    The rotation changes only where the file differs from the rotation *after every planned
+    change* (what an export writes): from the earliest date that rewrites nothing (or the
+    rotation's start, when it has not begun) a member whose ``active`` differs joins or leaves,
+    a different order or pattern takes effect, and planned changes that would undo those are
+    cancelled. Everything the file agrees with keeps its planned changes, so importing what is
+    already there changes nothing.
+    """
+    from whoseonfirst_core.usecases.rotation import (
+        add_change,
+        cancel_changes,
+        final_state,
+        first_change_date,
+        materialise,
+        open_rotation,
+    )
+    from whoseonfirst_core.usecases.schedule import earliest_change_date
+
+    final = final_state(uow)
+    started = first_change_date(uow)
+    effective = max(earliest_change_date(uow, now), started or date.min)
     settings = settings_row(uow)
     before = {"name": settings.name, "members": [m.name for m in all_members(uow)]}
     settings.name = roster.team.name
@@ -547,9 +565,11 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     wanted = _ordered_members(roster)
     wanted_keys = {m.name.casefold() for m in wanted}
     # Free names and phones first: members not in the file are archived.
+    leaving: list[int] = []
     for key, row in existing.items():
         if key not in wanted_keys and not row.archived:
-            row.archived, row.active, row.updated_at = True, False, now
+            row.archived, row.updated_at = True, now
+            leaving.append(row.id)
     uow.session.flush()
     used_colors = {m.color for m in existing.values() if not m.archived}
     ids: dict[str, int] = {}
@@ -562,7 +582,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
                 name=m.name,
                 phone=m.phone,
                 secondary_phone=m.secondary_phone,
-                active=m.active,
+                active=m.active if started is None else False,
                 position=pos,
                 color=color,
                 notes="",
@@ -573,16 +593,12 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
             uow.session.add(found)
         else:
             found.name, found.phone, found.secondary_phone = m.name, m.phone, m.secondary_phone
-            found.active, found.position, found.archived, found.updated_at = (
-                m.active,
-                pos,
-                False,
-                now,
-            )
+            found.archived, found.updated_at = False, now
+            if started is None:
+                found.active, found.position = m.active, pos
         uow.session.flush()
         ids[m.name.casefold()] = found.id
-    if tuple(s.to_def() for s in roster.shifts) != current_pattern(uow):
-        _write_pattern(uow, [s.to_def() for s in roster.shifts])
+    shifts = tuple(s.to_def() for s in roster.shifts)
     # Escalation contacts are replaced wholesale; they carry no history.
     for c in uow.session.scalars(select(EscalationContact)):
         uow.session.delete(c)
@@ -620,8 +636,32 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
                 )
             )
     uow.session.flush()
-    effective = earliest_change_date(uow, now)
-    start_new_epoch(uow, effective, now, force=tz_changed)
+    if started is None:
+        from whoseonfirst_core.usecases.config import _write_pattern
+
+        _write_pattern(uow, shifts)
+        open_rotation(uow, now, max(effective, settings.anchor_date))
+    else:
+        order = [ids[m.name.casefold()] for m in wanted]
+        for mid in leaving:
+            cancel_changes(uow, now, after=effective, member_id=mid, kinds=("join", "leave"))
+            add_change(uow, now, "leave", effective, member_id=mid)
+        for m in wanted:
+            mid = ids[m.name.casefold()]
+            if m.active != (mid in final.in_rotation):
+                cancel_changes(uow, now, after=effective, member_id=mid, kinds=("join", "leave"))
+                add_change(uow, now, "join" if m.active else "leave", effective, member_id=mid)
+        known = [i for i in final.order if i in set(order)]
+        known += [i for i in order if i not in set(known)]  # new members join at the end
+        if known != order:
+            cancel_changes(uow, now, after=effective, kinds=("order",))
+            add_change(uow, now, "order", effective, order=order)
+        if shifts != final.pattern:
+            cancel_changes(uow, now, after=effective, kinds=("pattern",))
+            add_change(uow, now, "pattern", effective, pattern=shifts)
+        materialise(
+            uow, now, regenerate_from=earliest_change_date(uow, now) if tz_changed else None
+        )
     counts = _counts(roster)
     record_audit(
         uow,

@@ -92,11 +92,39 @@ class ShiftDefinition(Base):
     )
 
 
+class RotationChange(Base):
+    """A dated change to the rotation (SPEC §3), the rotation's source of truth.
+
+    ``kind`` is one of ``join``, ``leave`` (``member_id``), ``order`` (``payload["order"]``:
+    member ids), ``pattern`` (``payload["pattern"]``: shifts as in :class:`RotationEpoch`) or
+    ``snapshot`` (``payload``: ``order``, ``members``, ``pattern`` and optionally the pinned
+    ``start_index`` / ``seq_offset``). Changes are folded by (``effective_from``, ``id``); see
+    :mod:`whoseonfirst_core.domain.rotation`. A planned change is cancelled, never deleted,
+    so the history of what was planned stays readable.
+    """
+
+    __tablename__ = "rotation_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    __table_args__ = (
+        CheckConstraint("kind IN ('join', 'leave', 'order', 'pattern', 'snapshot')", name="kind"),
+        Index("ix_rotation_changes_effective_from", "effective_from"),
+    )
+
+
 class RotationEpoch(Base):
     """A stretch of rotation with one team order and pattern, from ``effective_from`` (local).
 
-    The rotation state: generation is a pure function of the epochs, so the schedule can always
-    be explained and re-derived, and extending it only appends.
+    Derived from :class:`RotationChange` (one row per date where the folded rotation changes)
+    and kept so that generation is a pure function of the epochs: the schedule can always be
+    explained and re-derived, and extending it only appends.
     """
 
     __tablename__ = "rotation_epochs"
@@ -105,6 +133,7 @@ class RotationEpoch(Base):
     member_ids: Mapped[list[int]] = mapped_column(JSON)
     pattern: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     start_index: Mapped[int] = mapped_column(Integer, default=0)
+    seq_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -2,34 +2,45 @@
 
 Assignment rule, for ``n`` active members and a pattern of ``k`` shifts a week, with
 ``g = gcd(n, k)`` and ``L = lcm(n, k)``: the ``seq``-th shift of an epoch (0-based, in time
-order) goes to position ``(start + seq + seq // L) mod n`` when ``n >= 3 and g > 1``, else to
+order) goes to position ``(start + seq + seq // L) mod n`` when ``n >= 2 and g > 1``, else to
 ``(start + seq) mod n``.
 
 Why: plain round robin gives member ``p`` only the shift types ``≡ p (mod g)``, so with 6
-members and 6 shifts one person keeps the 48 h shift forever. Skipping one position after every
-block of ``L`` shifts moves each member to the next residue class; after ``g`` blocks
-(``n·k`` shifts = ``n`` weeks, one *full cycle*) everybody has had every shift type exactly once.
-The skip means two consecutive shifts go to positions two apart, so nobody works back to back
-as long as ``n >= 3``. With two members strict alternation wins over type fairness (they would
-otherwise have to work two shifts in a row); with one member there is nothing to balance.
+members and 6 shifts one person keeps the 48 h shift forever, and with 2 members and the default
+pattern one of them works 96 h a week and the other 72 h, forever. Skipping one position after
+every block of ``L`` shifts moves each member to the next residue class; after ``g`` blocks
+(``n·k`` shifts = ``n`` weeks, one *full cycle*) everybody has had every shift type exactly once,
+so everybody has carried the same hours.
+
+The skip costs rest only with two people. With ``n >= 3`` two consecutive shifts still go to
+positions at least one apart, so nobody works back to back. With ``n = 2`` and an even number of
+shifts the two swap halves of the pattern at each block of ``L = k`` shifts (every week), and at
+that turn one of them works two shifts in a row: exactly one back-to-back pair per block, two
+per full (two-week) cycle. Fewer is impossible with equal types over the cycle: if the two
+alternated strictly for a whole cycle each would keep their half of the pattern. In exchange
+both carry exactly the same hours over any two weeks. With an odd number of shifts ``g = 1``:
+strict alternation already gives both every shift type, and nobody works back to back. With one
+member there is nothing to balance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from math import gcd
+from typing import TypeVar
 
+from whoseonfirst_core.domain.resolution import OverrideSpan, ScheduledEntry, resolve_on_call
 from whoseonfirst_core.domain.timeutil import (
     WEEKDAY_ABBR,
-    add_wall_hours,
-    local_date,
-    local_instant,
+    day_start,
     to_utc,
+    wall_span,
 )
 
 MINUTES_PER_WEEK = 7 * 24 * 60
+_Tag = TypeVar("_Tag")
 MAX_SHIFT_HOURS = 168
 #: A week and a day: longer than any shift (``MAX_SHIFT_HOURS``, even across a DST change) and
 #: than the weekly pattern's cycle. A window widened by it on each side sees every shift that
@@ -126,11 +137,17 @@ def pattern_gaps(pattern: Sequence[ShiftDef]) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
-    """A concrete shift: the pattern's shift on a given week, instants in UTC."""
+    """A concrete shift: the pattern's shift on a given week, instants in UTC.
+
+    ``day`` is its nominal local start date; ``slot`` = (the local Monday of its week, its
+    place 0…k-1 among the pattern's shifts in time order) names it independently of its times.
+    """
 
     shift: ShiftDef
     start: datetime
     end: datetime
+    day: date
+    slot: tuple[date, int]
 
 
 def occurrences(pattern: Sequence[ShiftDef], tz: tzinfo, first_day: date) -> Iterator[Occurrence]:
@@ -140,23 +157,25 @@ def occurrences(pattern: Sequence[ShiftDef], tz: tzinfo, first_day: date) -> Ite
         return
     monday = first_day - timedelta(days=first_day.weekday())
     while True:
-        for s in items:
+        for i, s in enumerate(items):
             day = monday + timedelta(days=s.start_day)
             if day < first_day:
                 continue
-            start = local_instant(day, s.start_time, tz)
-            yield Occurrence(s, start, add_wall_hours(start, s.duration_hours, tz))
+            start, end = wall_span(day, s.start_time, s.duration_hours, tz)
+            yield Occurrence(s, start, end, day, (monday, i))
         monday += timedelta(days=7)
 
 
 def assign_position(seq: int, team_size: int, pattern_length: int, start_index: int = 0) -> int:
-    """Rotation position (0-based) of the member who takes the ``seq``-th shift of an epoch."""
+    """Rotation position (0-based) of the member who takes the ``seq``-th shift of an epoch.
+
+    ``seq`` includes the epoch's ``seq_offset``; it may be negative when an epoch continues
+    another one exactly (see :func:`next_epoch`), the rule is the same on the whole line.
+    """
     if team_size <= 0:
         raise ValueError("nobody to assign: the rotation has no active members")
-    if seq < 0:
-        raise ValueError("seq counts from 0")
     g = gcd(team_size, pattern_length)
-    if team_size >= 3 and g > 1:
+    if team_size >= 2 and g > 1:
         block = team_size * pattern_length // g
         return (start_index + seq + seq // block) % team_size
     return (start_index + seq) % team_size
@@ -169,12 +188,18 @@ def full_cycle_shifts(team_size: int, pattern_length: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Epoch:
-    """A stretch of rotation with one team order and one pattern, from ``effective_from``."""
+    """A stretch of rotation with one team order and one pattern, from ``effective_from``.
+
+    The ``seq``-th shift of the epoch goes to position
+    ``assign_position(seq + seq_offset, n, k, start_index)``: ``start_index`` picks who begins,
+    ``seq_offset`` lets an epoch continue the previous one's assignment exactly.
+    """
 
     effective_from: date
     member_ids: tuple[int, ...]
     pattern: tuple[ShiftDef, ...]
     start_index: int = 0
+    seq_offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +209,7 @@ class PlannedEntry:
     start: datetime
     end: datetime
     member_id: int
+    slot: tuple[date, int] = (date.min, 0)
 
 
 def plan_entries(
@@ -209,18 +235,40 @@ def plan_entries(
     for seq, occ in enumerate(occurrences(epoch.pattern, tz, epoch.effective_from)):
         if occ.start >= until:
             break
-        if stop_before is not None and local_date(occ.start, tz) >= stop_before:
+        if stop_before is not None and occ.day >= stop_before:
             break
-        if seq <= after_seq:
+        if seq <= after_seq or occ.end <= occ.start:
+            # A shift lying wholly inside a spring-forward gap (a 1 h shift at 02:00 in
+            # Chicago) does not happen that day; it keeps its place in the sequence.
             continue
-        pos = assign_position(seq, n, k, epoch.start_index)
-        out.append(PlannedEntry(seq, occ.shift.name, occ.start, occ.end, epoch.member_ids[pos]))
+        pos = assign_position(seq + epoch.seq_offset, n, k, epoch.start_index)
+        out.append(
+            PlannedEntry(seq, occ.shift.name, occ.start, occ.end, epoch.member_ids[pos], occ.slot)
+        )
     return out
 
 
-def next_epoch_start_index(
-    old: Epoch, tz: tzinfo, effective_from: date, new_member_ids: Sequence[int]
-) -> int:
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _first_index(pattern: Sequence[ShiftDef], day: date) -> int:
+    """Place in the week of the first of ``pattern``'s shifts on or after ``day``."""
+    return sum(1 for s in pattern if s.start_day < day.weekday())
+
+
+def _seq_at(epoch: Epoch, day: date) -> int:
+    """``seq`` of ``epoch``'s first shift starting on or after local date ``day``."""
+    k = len(epoch.pattern)
+    weeks = (_monday(day) - _monday(epoch.effective_from)).days // 7
+    return (
+        weeks * k
+        + _first_index(epoch.pattern, day)
+        - _first_index(epoch.pattern, epoch.effective_from)
+    )
+
+
+def next_epoch_start_index(old: Epoch, effective_from: date, new_member_ids: Sequence[int]) -> int:
     """Where a new epoch from ``effective_from`` starts, so the rotation carries on.
 
     The member the old epoch would have given the first shift on/after ``effective_from`` starts
@@ -231,14 +279,285 @@ def next_epoch_start_index(
     if not old.member_ids or not old.pattern:
         return 0
     n, k = len(old.member_ids), len(old.pattern)
-    seq = 0
-    for occ in occurrences(old.pattern, tz, old.effective_from):
-        if local_date(occ.start, tz) >= effective_from:
-            break
-        seq += 1
-    pos = assign_position(seq, n, k, old.start_index)
+    seq = _seq_at(old, effective_from)
+    pos = assign_position(seq + old.seq_offset, n, k, old.start_index)
     for step in range(n):
         candidate = old.member_ids[(pos + step) % n]
         if candidate in new_member_ids:
             return list(new_member_ids).index(candidate)
     return 0
+
+
+def next_epoch(
+    prev: Epoch, effective_from: date, member_ids: tuple[int, ...], pattern: tuple[ShiftDef, ...]
+) -> Epoch:
+    """The epoch that follows ``prev`` from ``effective_from`` with these members and pattern.
+
+    Minimal disruption: with the same members in the same order and a pattern with the same
+    number of shifts (a duration or start-time tweak) the new epoch continues ``prev``'s
+    assignment exactly: every slot (week, place in the week) keeps its person. Otherwise the
+    rotation re-flows from the date: the person ``prev`` would have given the first shift on or
+    after it starts (:func:`next_epoch_start_index`).
+    """
+    ordered_new = ordered(pattern)
+    if member_ids and member_ids == prev.member_ids and len(pattern) == len(prev.pattern):
+        k = len(pattern)
+        weeks = (_monday(effective_from) - _monday(prev.effective_from)).days // 7
+        offset = (
+            prev.seq_offset
+            + weeks * k
+            - _first_index(prev.pattern, prev.effective_from)
+            + _first_index(ordered_new, effective_from)
+        )
+        return Epoch(effective_from, member_ids, pattern, prev.start_index, offset)
+    return Epoch(
+        effective_from,
+        member_ids,
+        pattern,
+        next_epoch_start_index(prev, effective_from, member_ids),
+    )
+
+
+# --- dated changes to the rotation ----------------------------------------------------------
+#
+# The rotation is not stored as "the current team"; it is the fold of dated *changes*, each a
+# self-contained delta that never depends on the state when it was entered. That is what makes
+# changes compose: entering "Eve leaves from Mon 12/14" and then "Monday becomes 20 h from
+# Wed 12/02" gives the same rotation as entering them the other way round.
+
+CHANGE_KINDS: tuple[str, ...] = ("join", "leave", "order", "pattern", "snapshot")
+
+
+@dataclass(frozen=True, slots=True)
+class RotationChange:
+    """One dated change, in effect from local date ``effective_from``.
+
+    - ``join``: ``member_id`` enters the rotation (at the end of the order if the order has never
+      named them, else back at their old place);
+    - ``leave``: ``member_id`` leaves the rotation (keeps their place in the order);
+    - ``order``: ``order`` is the new rotation order; members it does not name follow, in their
+      previous relative order;
+    - ``pattern``: ``pattern`` is the new weekly pattern;
+    - ``snapshot``: the whole state (``order``, ``members`` in the rotation, ``pattern``): the
+      rotation's starting point.
+
+    Any change may *pin* the epoch its date starts (``start_index``, ``seq_offset``): the epoch
+    then begins at that position instead of continuing the one before, but only while the
+    rotating members on that date are ``pin_members``. Pins keep epochs that predate dated
+    changes exactly as they were; if an earlier change alters the team on that date later, the
+    pin gives way to the usual continuation.
+    """
+
+    id: int
+    effective_from: date
+    kind: str
+    member_id: int | None = None
+    order: tuple[int, ...] = ()
+    members: tuple[int, ...] = ()
+    pattern: tuple[ShiftDef, ...] = ()
+    start_index: int | None = None
+    seq_offset: int | None = None
+    pin_members: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RotationState:
+    """Who is known in which order, who of them is in the rotation, and the weekly pattern."""
+
+    order: tuple[int, ...] = ()
+    in_rotation: frozenset[int] = frozenset()
+    pattern: tuple[ShiftDef, ...] = ()
+
+    @property
+    def member_ids(self) -> tuple[int, ...]:
+        """Members in the rotation, in rotation order."""
+        return tuple(m for m in self.order if m in self.in_rotation)
+
+
+def apply_change(state: RotationState, change: RotationChange) -> RotationState:
+    """``state`` with ``change`` applied (pure)."""
+    if change.kind == "join" and change.member_id is not None:
+        order = state.order if change.member_id in state.order else (*state.order, change.member_id)
+        return RotationState(order, state.in_rotation | {change.member_id}, state.pattern)
+    if change.kind == "leave" and change.member_id is not None:
+        return RotationState(state.order, state.in_rotation - {change.member_id}, state.pattern)
+    if change.kind == "order":
+        named = tuple(dict.fromkeys(change.order))
+        rest = tuple(m for m in state.order if m not in named)
+        return RotationState(named + rest, state.in_rotation, state.pattern)
+    if change.kind == "pattern":
+        return RotationState(state.order, state.in_rotation, tuple(change.pattern))
+    if change.kind == "snapshot":
+        order = tuple(dict.fromkeys((*change.order, *change.members)))
+        return RotationState(order, frozenset(change.members), tuple(change.pattern))
+    raise ValueError(f"unknown rotation change kind {change.kind!r}")
+
+
+def change_order(changes: Sequence[RotationChange]) -> list[RotationChange]:
+    """Changes in the order they are folded: by date, and on one date in the order entered."""
+    return sorted(changes, key=lambda c: (c.effective_from, c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedDay:
+    """The state after every change of ``day``; ``pin`` = (start_index, seq_offset) when the
+    day's last change pins them (and its pin holds for that day's members)."""
+
+    day: date
+    state: RotationState
+    pin: tuple[int, int] | None
+
+
+def fold_changes(changes: Sequence[RotationChange]) -> list[FoldedDay]:
+    """The state after each date that has changes, in date order."""
+    out: list[FoldedDay] = []
+    state = RotationState()
+    pin: tuple[int, int] | None = None
+    items = change_order(changes)
+    for i, c in enumerate(items):
+        state = apply_change(state, c)
+        if c.start_index is not None and c.pin_members == state.member_ids:
+            pin = (c.start_index, c.seq_offset or 0)
+        else:
+            pin = None
+        if i + 1 == len(items) or items[i + 1].effective_from != c.effective_from:
+            out.append(FoldedDay(c.effective_from, state, pin))
+    return out
+
+
+def state_on(changes: Sequence[RotationChange], day: date) -> RotationState:
+    """The rotation state in effect on local date ``day``."""
+    state = RotationState()
+    for c in change_order(changes):
+        if c.effective_from > day:
+            break
+        state = apply_change(state, c)
+    return state
+
+
+def derive_epochs(changes: Sequence[RotationChange]) -> list[Epoch]:
+    """The epochs the changes make: one per date where the rotating members (in order) or the
+    pattern change, each continuing the one before (:func:`next_epoch`) unless a snapshot pins
+    its position. A pure function of the set of changes, whatever order they were entered in."""
+    out: list[Epoch] = []
+    for folded in fold_changes(changes):
+        members, pattern = folded.state.member_ids, folded.state.pattern
+        prev = out[-1] if out else None
+        if folded.pin is not None:
+            out.append(Epoch(folded.day, members, pattern, folded.pin[0], folded.pin[1]))
+        elif prev is None:
+            out.append(Epoch(folded.day, members, pattern))
+        elif (members, pattern) != (prev.member_ids, prev.pattern):
+            out.append(next_epoch(prev, folded.day, members, pattern))
+    return out
+
+
+def clip_to_floor(
+    entries: Sequence[tuple[_Tag, PlannedEntry]], floor: datetime | None
+) -> list[tuple[_Tag, PlannedEntry]]:
+    """Tagged entries in time order, none starting before the end of the one before.
+
+    Where a new epoch starts a shift while an earlier one still runs (a 48 h shift across the
+    change date, or a new time zone moving the wall clock), the running shift keeps its end and
+    the overlapping one starts when it ends; a shift wholly covered by it does not happen.
+    ``floor`` is the end of what runs before the first entry (None: nothing). Tags (an epoch's
+    row id, say) travel with their entries.
+    """
+    out: list[tuple[_Tag, PlannedEntry]] = []
+    for tag, p in entries:
+        if floor is not None:
+            if p.end <= floor:
+                continue
+            if p.start < floor:
+                p = replace(p, start=floor)
+        out.append((tag, p))
+        floor = p.end if floor is None else max(floor, p.end)
+    return out
+
+
+def timeline(
+    epochs: Sequence[Epoch],
+    tz: tzinfo,
+    start: datetime,
+    until: datetime,
+    *,
+    floor: datetime | None = None,
+) -> list[PlannedEntry]:
+    """The entries the epochs make that start in ``[start, until)`` (UTC), clipped like the
+    stored schedule (:func:`clip_to_floor`; ``floor`` is the end of the entry running at
+    ``start``)."""
+    planned: list[tuple[int, PlannedEntry]] = []
+    for i, epoch in enumerate(epochs):
+        nxt = epochs[i + 1] if i + 1 < len(epochs) else None
+        if nxt is not None and day_start(nxt.effective_from, tz) <= start:
+            continue
+        planned.extend(
+            (i, p)
+            for p in plan_entries(epoch, tz, until, stop_before=nxt.effective_from if nxt else None)
+            if p.start >= start
+        )
+    return [p for _i, p in clip_to_floor(planned, floor)]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotChange:
+    """One slot whose resolved on-call pieces differ between two timelines.
+
+    ``members_before`` / ``members_after`` are the people on call in the slot, in time order
+    (the scheduled member, and coverers where overrides lie over it). ``start`` and
+    ``shift_name`` are the slot's after the change when it still exists, else before.
+    """
+
+    slot: tuple[date, int]
+    start: datetime
+    shift_name: str
+    members_before: tuple[int, ...]
+    members_after: tuple[int, ...]
+
+    @property
+    def changes_hands(self) -> bool:
+        return self.members_before != self.members_after
+
+
+def _pieces(
+    entries: Sequence[PlannedEntry], overrides: Sequence[OverrideSpan]
+) -> dict[tuple[date, int], tuple[tuple[int, datetime, datetime], ...]]:
+    spans = resolve_on_call(
+        [
+            ScheduledEntry(i, e.shift_name, e.start, e.end, e.member_id)
+            for i, e in enumerate(entries)
+        ],
+        overrides,
+    )
+    out: dict[tuple[date, int], list[tuple[int, datetime, datetime]]] = {}
+    for s in spans:
+        if s.entry_id is None:
+            continue
+        pieces = out.setdefault(entries[s.entry_id].slot, [])
+        if pieces and pieces[-1][0] == s.member_id and pieces[-1][2] == s.start:
+            pieces[-1] = (s.member_id, pieces[-1][1], s.end)
+        else:
+            pieces.append((s.member_id, s.start, s.end))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def compare_slots(
+    before: Sequence[PlannedEntry],
+    after: Sequence[PlannedEntry],
+    overrides: Sequence[OverrideSpan] = (),
+) -> list[SlotChange]:
+    """The slots whose resolved timeline differs, in time order: who is on call in each slot,
+    and when, with ``overrides`` laid over both sides. A slot that exists on one side only
+    (a pattern with another number of shifts) counts with nobody on the other side."""
+    b, a = _pieces(before, overrides), _pieces(after, overrides)
+    info = {e.slot: (e.start, e.shift_name) for e in before}
+    info.update({e.slot: (e.start, e.shift_name) for e in after})
+    out: list[SlotChange] = []
+    for slot in sorted(set(b) | set(a), key=lambda s: (info[s][0], s)):
+        pb, pa = b.get(slot, ()), a.get(slot, ())
+        if pb != pa:
+            start, name = info[slot]
+            out.append(
+                SlotChange(slot, start, name, tuple(p[0] for p in pb), tuple(p[0] for p in pa))
+            )
+    return out

@@ -49,20 +49,38 @@ def to_utc(at: datetime) -> datetime:
 def local_instant(day: date, at: time, tz: tzinfo) -> datetime:
     """The UTC instant at wall-clock ``at`` on ``day`` in ``tz``.
 
-    A wall-clock time that does not exist (the spring-forward gap) resolves forward, the way
-    a wall clock is set; an ambiguous one (the autumn fold) takes the first occurrence.
+    A wall-clock time that does not exist (the spring-forward gap) resolves *forward* by the
+    length of the gap, the way a wall clock is set: 02:30 on 2026-03-08 in America/Chicago is
+    03:30 CDT, and midnight of 2026-09-06 in America/Santiago is 01:00. An ambiguous time (the
+    autumn fold) takes its first occurrence: 01:30 on 2026-11-01 in Chicago is 01:30 CDT.
+
+    Both are PEP 495's ``fold=0``: in a fold it picks the first occurrence; in a gap it applies
+    the offset in force *before* the transition, which lands after the gap. (``fold=1`` would
+    apply the later offset and land before the gap, an hour early.)
     """
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    roundtrip = aware.astimezone(UTC).astimezone(tz)
-    if roundtrip.replace(tzinfo=None) != naive:
-        # Non-existent local time: fold=1 gives the instant after the gap.
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(UTC)
+    return datetime.combine(day, at).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def wall_span(day: date, at: time, hours: int, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The UTC start and end of a span starting at wall-clock ``at`` on ``day`` and lasting
+    ``hours`` wall-clock hours.
+
+    The end is the *nominal* local start plus ``hours``, resolved like any wall-clock time, so
+    spans of one pattern tile the time line across a DST change: a shift starting in the
+    spring-forward gap starts at the gap's end but still ends at the nominal time of the next
+    shift's start, and a 24 h shift is 23 or 25 real hours long across a change.
+    """
+    nominal = datetime.combine(day, at)
+    end = nominal + timedelta(hours=hours)
+    return local_instant(day, at, tz), local_instant(end.date(), end.time(), tz)
 
 
 def add_wall_hours(start_utc: datetime, hours: int, tz: tzinfo) -> datetime:
-    """``start_utc`` plus ``hours`` of wall-clock time in ``tz`` (DST-aware)."""
+    """``start_utc`` plus ``hours`` of wall-clock time in ``tz`` (DST-aware).
+
+    For spans that start at a nominal wall-clock time use :func:`wall_span`, which counts from
+    the nominal start (an instant that was resolved out of a gap has lost it).
+    """
     local = to_utc(start_utc).astimezone(tz)
     naive_end = local.replace(tzinfo=None) + timedelta(hours=hours)
     return local_instant(naive_end.date(), naive_end.time(), tz)

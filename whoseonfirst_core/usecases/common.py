@@ -174,7 +174,8 @@ def all_members(uow: UnitOfWork) -> list[Member]:
 
 
 def rotation_members(uow: UnitOfWork) -> list[Member]:
-    """Active, non-archived members in rotation order."""
+    """Active, non-archived members in rotation order: the rotation after every planned change
+    (who is in it on a given date: ``usecases.rotation.rotation_status``)."""
     return [m for m in all_members(uow) if m.active and not m.archived]
 
 

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from whoseonfirst_core.db.models import EscalationContact, ShiftDefinition
+from whoseonfirst_core.db.models import EscalationContact
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
-from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
+from whoseonfirst_core.domain.rotation import RotationChange, ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import template_problems
 from whoseonfirst_core.domain.timeutil import zone
 from whoseonfirst_core.usecases.common import (
@@ -23,9 +23,18 @@ from whoseonfirst_core.usecases.common import (
     settings_dto,
     settings_row,
 )
-from whoseonfirst_core.usecases.dto import ContactDTO, PersonDiff, SettingsDTO
+from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
 from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
-from whoseonfirst_core.usecases.schedule import extend_horizon, preview_change, start_new_epoch
+from whoseonfirst_core.usecases.rotation import (
+    add_change,
+    changed_since,
+    check_effective_date,
+    materialise,
+    pattern_on,
+    write_pattern_rows,
+)
+from whoseonfirst_core.usecases.rotation_impact import Impact, preview_changes
+from whoseonfirst_core.usecases.schedule import earliest_change_date, extend_horizon
 
 MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 104
 
@@ -115,10 +124,9 @@ def update_settings(
         row.reminder_minutes = change.reminder_minutes
     uow.session.flush()
     if tz_changed:
-        # Wall-clock shift times now mean other instants: regenerate the future.
-        from whoseonfirst_core.usecases.schedule import earliest_change_date
-
-        start_new_epoch(uow, earliest_change_date(uow, now), now, force=True)
+        # Wall-clock shift times now mean other instants: regenerate the future. The rotation
+        # itself (who takes which slot) does not change; a shift running now keeps its end.
+        materialise(uow, now, regenerate_from=earliest_change_date(uow, now))
     else:
         extend_horizon(uow, now)
     after = _settings_snapshot(row)
@@ -150,26 +158,14 @@ def _settings_snapshot(row: object) -> dict[str, object]:
     return {k: getattr(row, k) for k in keys}
 
 
-def get_pattern(uow: UnitOfWork) -> tuple[ShiftDef, ...]:
-    return current_pattern(uow)
+def get_pattern(uow: UnitOfWork, on: date | None = None) -> tuple[ShiftDef, ...]:
+    """The pattern in effect on local date ``on``; without a date, the pattern after every
+    planned change."""
+    return current_pattern(uow) if on is None else pattern_on(uow, on)
 
 
 def _write_pattern(uow: UnitOfWork, shifts: Sequence[ShiftDef]) -> None:
-    problems = validate_pattern(shifts)
-    if problems:
-        raise UseCaseError("; ".join(problems))
-    uow.session.execute(delete(ShiftDefinition))
-    for pos, s in enumerate(shifts):
-        uow.session.add(
-            ShiftDefinition(
-                position=pos,
-                name=s.name.strip(),
-                start_day=s.start_day,
-                start_time=f"{s.start_time:%H:%M}",
-                duration_hours=s.duration_hours,
-            )
-        )
-    uow.session.flush()
+    write_pattern_rows(uow, shifts)
 
 
 def set_pattern(
@@ -179,14 +175,35 @@ def set_pattern(
     effective_from: date,
     *,
     expected: Sequence[ShiftDef] | None = None,
+    expected_on: date | None = None,
+    seen_change_id: int | None = None,
 ) -> tuple[ShiftDef, ...]:
-    """Replace the weekly pattern from ``effective_from`` (local); earlier entries stay."""
-    before = current_pattern(uow)
-    if expected is not None and tuple(expected) != before:
+    """Make ``shifts`` the weekly pattern from ``effective_from`` (local); earlier entries stay,
+    and planned changes before and after the date stay (a later planned pattern replaces this
+    one from its own date).
+
+    Conflicts: ``expected`` is the pattern the admin edited, the one in effect on
+    ``expected_on`` (default: the effective date) when they loaded it, after change
+    ``seen_change_id``. Someone else's pattern there now, or a pattern change recorded since
+    then and dated between ``expected_on`` and the effective date, is a ConflictError. Returns
+    the pattern in effect on the date."""
+    check_effective_date(uow, now, effective_from)
+    before = pattern_on(uow, effective_from)
+    base_on = expected_on or effective_from
+    seen = before if base_on == effective_from else pattern_on(uow, base_on)
+    newer = (
+        changed_since(uow, seen_change_id, "pattern", base_on, effective_from)
+        if seen_change_id is not None
+        else []
+    )
+    if expected is not None and (tuple(expected) != seen or newer):
         raise ConflictError("the shift pattern was changed by someone else; review it and retry")
     shifts = [replace(s, name=s.name.strip()) for s in shifts]
-    _write_pattern(uow, shifts)
-    start_new_epoch(uow, effective_from, now)
+    problems = validate_pattern(shifts)
+    if problems:
+        raise UseCaseError("; ".join(problems))
+    add_change(uow, now, "pattern", effective_from, pattern=shifts)
+    materialise(uow, now)
     record_audit(
         uow,
         now,
@@ -197,15 +214,20 @@ def set_pattern(
         {"shifts": pattern_to_json(before)},
         {"shifts": pattern_to_json(tuple(shifts))},
     )
-    return current_pattern(uow)
+    return pattern_on(uow, effective_from)
 
 
 def preview_pattern(
     uow: UnitOfWork, now: datetime, shifts: Sequence[ShiftDef], effective_from: date
-) -> list[PersonDiff]:
-    """Per-person effect of a new pattern (run in a unit of work that is not committed)."""
-    _write_pattern(uow, shifts)
-    return preview_change(uow, effective_from, now)
+) -> Impact:
+    """What a new pattern from ``effective_from`` would do (nothing is written)."""
+    shifts = [replace(s, name=s.name.strip()) for s in shifts]
+    problems = validate_pattern(shifts)
+    if problems:
+        raise UseCaseError("; ".join(problems))
+    return preview_changes(
+        uow, now, [RotationChange(0, effective_from, "pattern", pattern=tuple(shifts))]
+    )
 
 
 # --- escalation contacts --------------------------------------------------------------------

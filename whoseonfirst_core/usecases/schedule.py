@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 
 from whoseonfirst_core.db.models import (
     Member,
@@ -29,25 +29,21 @@ from whoseonfirst_core.domain.rotation import (
     SHIFT_MARGIN,
     Epoch,
     PlannedEntry,
-    next_epoch_start_index,
+    clip_to_floor,
     plan_entries,
 )
 from whoseonfirst_core.domain.timeutil import day_start, local_date
 from whoseonfirst_core.usecases.common import (
     all_members,
-    current_pattern,
     member_dto,
     override_dto,
     pattern_from_json,
-    pattern_to_json,
-    rotation_members,
     settings_row,
     team_zone,
 )
 from whoseonfirst_core.usecases.dto import (
     EntryDTO,
     MemberDTO,
-    PersonDiff,
     ScheduleView,
     SpanDTO,
 )
@@ -67,6 +63,7 @@ def epoch_of(row: RotationEpoch) -> Epoch:
         member_ids=tuple(int(i) for i in row.member_ids),
         pattern=pattern_from_json(row.pattern),
         start_index=row.start_index,
+        seq_offset=row.seq_offset,
     )
 
 
@@ -129,37 +126,36 @@ def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> in
             )
         ).tuples()
     }
-    added = 0
+    planned: list[tuple[int, PlannedEntry]] = []
     for i, row in enumerate(rows):
         nxt = rows[i + 1] if i + 1 < len(rows) else None
         if nxt is not None and row.id in max_seq and nxt.id in max_seq:
             continue  # a closed epoch whose successor already started generating
-        planned = _planned_for_epoch(row, nxt, tz, until, max_seq.get(row.id, -1))
-        if planned and row.id not in max_seq:
-            # A new pattern may start a shift while the previous epoch's last one still runs
-            # (a 48 h shift across the change date): the running shift keeps its end.
-            floor = uow.session.scalar(
-                select(func.max(ScheduleEntry.end_at)).where(
-                    ScheduleEntry.start_at < day_start(row.effective_from, tz)
-                )
+        planned += [
+            (row.id, p) for p in _planned_for_epoch(row, nxt, tz, until, max_seq.get(row.id, -1))
+        ]
+    if not planned:
+        return 0
+    # An epoch may start a shift while the one before still runs (a 48 h shift across a
+    # pattern change, or a new time zone moving the wall clock): the running shift keeps its
+    # end and the new one starts there (see clip_to_floor).
+    floor = uow.session.scalar(
+        select(func.max(ScheduleEntry.end_at)).where(ScheduleEntry.start_at < planned[0][1].start)
+    )
+    kept = clip_to_floor(planned, floor)
+    for epoch_id, p in kept:
+        uow.session.add(
+            ScheduleEntry(
+                epoch_id=epoch_id,
+                seq=p.seq,
+                shift_name=p.shift_name,
+                start_at=p.start,
+                end_at=p.end,
+                member_id=p.member_id,
             )
-            if floor is not None:
-                planned = [p for p in planned if p.start >= floor]
-        for p in planned:
-            uow.session.add(
-                ScheduleEntry(
-                    epoch_id=row.id,
-                    seq=p.seq,
-                    shift_name=p.shift_name,
-                    start_at=p.start,
-                    end_at=p.end,
-                    member_id=p.member_id,
-                )
-            )
-        added += len(planned)
-    if added:
-        uow.session.flush()
-    return added
+        )
+    uow.session.flush()
+    return len(kept)
 
 
 def _horizon_is_short(uow: UnitOfWork, now: datetime) -> bool:
@@ -184,98 +180,6 @@ def _take_generation_lock(uow: UnitOfWork) -> None:
 
 def horizon_end(uow: UnitOfWork) -> datetime | None:
     return uow.session.scalar(select(func.max(ScheduleEntry.end_at)))
-
-
-def start_new_epoch(
-    uow: UnitOfWork, effective_from: date, now: datetime, *, force: bool = False
-) -> RotationEpoch | None:
-    """Make the current team order and pattern take effect from ``effective_from`` (local).
-
-    Entries starting on or after that date are regenerated; earlier ones stay as they are.
-    Planned epochs after that date are replaced, since the current team already includes them.
-    Returns the new epoch, or None when nothing would change. ``force`` regenerates even when
-    the team and pattern are unchanged (a new time zone moves every wall-clock start).
-    """
-    earliest = earliest_change_date(uow, now)
-    if effective_from < earliest:
-        raise UseCaseError(
-            f"a change can take effect from {earliest:%a %Y-%m-%d} at the earliest: "
-            "shifts that have started are never rewritten (use an override for those)"
-        )
-    tz = team_zone(uow)
-    members = tuple(m.id for m in rotation_members(uow))
-    pattern = current_pattern(uow)
-    rows = epochs(uow)
-    previous = [r for r in rows if r.effective_from < effective_from]
-    prev = previous[-1] if previous else None
-    if prev is not None:
-        same = tuple(prev.member_ids) == members and pattern_from_json(prev.pattern) == pattern
-        later = [r for r in rows if r.effective_from >= effective_from]
-        if same and not later and not force:
-            return None
-    start_index = next_epoch_start_index(epoch_of(prev), tz, effective_from, members) if prev else 0
-    first_local = day_start(effective_from, tz)
-    uow.session.execute(delete(ScheduleEntry).where(ScheduleEntry.start_at >= first_local))
-    for r in rows:
-        if r.effective_from >= effective_from:
-            uow.session.delete(r)
-    uow.session.flush()
-    row = RotationEpoch(
-        effective_from=effective_from,
-        member_ids=list(members),
-        pattern=pattern_to_json(pattern),
-        start_index=start_index,
-        created_at=now,
-        created_by=uow.actor,
-    )
-    uow.session.add(row)
-    uow.session.flush()
-    extend_horizon(uow, now, force=True)
-    return row
-
-
-def preview_change(
-    uow: UnitOfWork, effective_from: date, now: datetime, weeks: int | None = None
-) -> list[PersonDiff]:
-    """Per-person diff of a pending change to the team or pattern (call inside a uow that
-    has made the change but will not commit). Compares entries from ``effective_from`` to the
-    horizon before and after."""
-    tz = team_zone(uow)
-    first = day_start(effective_from, tz)
-    settings = settings_row(uow)
-    until = now + timedelta(weeks=weeks or settings.horizon_weeks)
-    before = {
-        (e.start_at, e.shift_name): e.member_id
-        for e in uow.session.scalars(
-            select(ScheduleEntry).where(
-                ScheduleEntry.start_at >= first, ScheduleEntry.start_at < until
-            )
-        )
-    }
-    members = tuple(m.id for m in rotation_members(uow))
-    pattern = current_pattern(uow)
-    rows = [r for r in epochs(uow) if r.effective_from < effective_from]
-    start_index = (
-        next_epoch_start_index(epoch_of(rows[-1]), tz, effective_from, members) if rows else 0
-    )
-    planned = plan_entries(Epoch(effective_from, members, pattern, start_index), tz, until)
-    after = {(p.start, p.shift_name): p.member_id for p in planned}
-    names = {m.id: m.name for m in all_members(uow)}
-    gained: dict[int, list[tuple[datetime, str]]] = {}
-    lost: dict[int, list[tuple[datetime, str]]] = {}
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key), after.get(key)
-        if a == b:
-            continue
-        if b is not None:
-            lost.setdefault(b, []).append(key)
-        if a is not None:
-            gained.setdefault(a, []).append(key)
-    people = sorted(set(gained) | set(lost), key=lambda i: names.get(i, ""))
-    return [
-        PersonDiff(i, names.get(i, "?"), tuple(gained.get(i, [])), tuple(lost.get(i, [])))
-        for i in people
-    ]
 
 
 # --- reading the resolved schedule ----------------------------------------------------------

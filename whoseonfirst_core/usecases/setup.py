@@ -5,20 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from whoseonfirst_core.db.models import RotationEpoch, ShiftDefinition, TeamSettings
+from whoseonfirst_core.db.models import ShiftDefinition, TeamSettings
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.rotation import ShiftDef, default_pattern, validate_pattern
 from whoseonfirst_core.domain.templates import DEFAULT_SHIFT_START_TEMPLATE, validate_template
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
-from whoseonfirst_core.usecases.common import (
-    clean_name,
-    has_team,
-    pattern_to_json,
-    record_audit,
-    rotation_members,
-)
+from whoseonfirst_core.usecases.common import clean_name, has_team, record_audit
 from whoseonfirst_core.usecases.errors import UseCaseError
-from whoseonfirst_core.usecases.schedule import extend_horizon
+from whoseonfirst_core.usecases.rotation import open_rotation
 
 DEFAULT_TIMEZONE = "America/Chicago"
 
@@ -91,20 +85,7 @@ def create_team(
 
 def open_first_epoch(uow: UnitOfWork, now: datetime, anchor_date: date) -> None:
     """Start the rotation at ``anchor_date`` with the members present now, and generate."""
-    from whoseonfirst_core.usecases.common import current_pattern
-
-    uow.session.add(
-        RotationEpoch(
-            effective_from=anchor_date,
-            member_ids=[m.id for m in rotation_members(uow)],
-            pattern=pattern_to_json(current_pattern(uow)),
-            start_index=0,
-            created_at=now,
-            created_by=uow.actor,
-        )
-    )
-    uow.session.flush()
-    extend_horizon(uow, now, force=True)
+    open_rotation(uow, now, anchor_date)
 
 
 DEMO_MEMBERS: tuple[tuple[str, str], ...] = (

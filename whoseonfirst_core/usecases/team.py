@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from whoseonfirst_core.db.models import Member, Override
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.phones import PhoneError, display_phone, normalize_phone
+from whoseonfirst_core.domain.rotation import RotationChange
 from whoseonfirst_core.usecases.common import (
     PALETTE,
     all_members,
@@ -19,9 +20,17 @@ from whoseonfirst_core.usecases.common import (
     member_snapshot,
     record_audit,
 )
-from whoseonfirst_core.usecases.dto import MemberDTO, PersonDiff
+from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
-from whoseonfirst_core.usecases.schedule import preview_change, start_new_epoch
+from whoseonfirst_core.usecases.rotation import (
+    NEW_MEMBER_ID,
+    add_change,
+    cancel_changes,
+    check_effective_date,
+    materialise,
+)
+from whoseonfirst_core.usecases.rotation_impact import Impact, preview_changes
+from whoseonfirst_core.usecases.schedule import earliest_change_date
 
 MAX_NOTES = 2000
 
@@ -99,6 +108,9 @@ def add_member(
     if len(notes) > MAX_NOTES:
         raise UseCaseError(f"notes: longer than {MAX_NOTES} characters")
     check_text(notes, "notes")
+    day = effective_from or earliest_change_date(uow, now)
+    if active:
+        check_effective_date(uow, now, day)
     members = all_members(uow)
     position = max((m.position for m in members), default=-1) + 1
     used = {m.color for m in members if not m.archived}
@@ -107,7 +119,7 @@ def add_member(
         name=clean,
         phone=primary,
         secondary_phone=secondary,
-        active=active,
+        active=False,
         position=position,
         color=color,
         notes=notes,
@@ -117,16 +129,20 @@ def add_member(
     )
     uow.session.add(m)
     uow.session.flush()
-    record_audit(uow, now, "member.add", "member", m.id, f"added {clean}", None, member_snapshot(m))
     if active:
-        _retime(uow, now, effective_from)
+        add_change(uow, now, "join", day, member_id=m.id)
+        materialise(uow, now)
+    record_audit(
+        uow,
+        now,
+        "member.add",
+        "member",
+        m.id,
+        f"added {clean}" + (f", in the rotation from {day.isoformat()}" if active else ""),
+        None,
+        member_snapshot(m),
+    )
     return member_dto(m)
-
-
-def _retime(uow: UnitOfWork, now: datetime, effective_from: date | None) -> None:
-    from whoseonfirst_core.usecases.schedule import earliest_change_date
-
-    start_new_epoch(uow, effective_from or earliest_change_date(uow, now), now)
 
 
 def edit_member(
@@ -172,7 +188,10 @@ def reorder_members(
     ordered_ids: Sequence[int],
     effective_from: date,
 ) -> list[MemberDTO]:
-    """Set the rotation order (all non-archived members, in order) from ``effective_from``."""
+    """Set the rotation order (all non-archived members, in order) from ``effective_from``.
+
+    Planned changes before and after that date stay; a later planned order replaces this one
+    from its own date."""
     members = [m for m in all_members(uow) if not m.archived]
     if sorted(ordered_ids) != sorted(m.id for m in members) or len(set(ordered_ids)) != len(
         ordered_ids
@@ -180,14 +199,11 @@ def reorder_members(
         raise ConflictError(
             "the team changed while you were reordering it; refresh and reorder again"
         )
+    check_effective_date(uow, now, effective_from)
     by_id = {m.id: m for m in members}
     before = {"order": [m.name for m in members]}
-    for pos, mid in enumerate(ordered_ids):
-        if by_id[mid].position != pos:
-            by_id[mid].position = pos
-            by_id[mid].updated_at = now
-    uow.session.flush()
-    start_new_epoch(uow, effective_from, now)
+    add_change(uow, now, "order", effective_from, order=list(ordered_ids))
+    materialise(uow, now)
     after = {"order": [by_id[i].name for i in ordered_ids]}
     record_audit(
         uow,
@@ -214,19 +230,22 @@ def set_member_active(
     """Take a member in or out of the rotation from ``effective_from`` (local date).
 
     Entries before that date keep them; from that date on they are no longer scheduled (and so
-    never texted for the rotation — they may still cover shifts through overrides).
+    never texted for the rotation — they may still cover shifts through overrides). Planned
+    changes before and after the date stay: "Eve leaves from Mon 12/14" entered after "Eve
+    joins from Mon 12/21" keeps both. A member already in that state on the date gets the change
+    recorded all the same (it is what the admin asked for, and it keeps its effect if an earlier
+    change is cancelled later).
     """
     m = _get(uow, member_id)
     _check_version(m, expected_version)
     if m.archived:
         raise UseCaseError(f"{m.name} is archived: restore them first")
-    if m.active == active:
-        return member_dto(m)
+    check_effective_date(uow, now, effective_from)
     before = member_snapshot(m)
-    m.active = active
+    add_change(uow, now, "join" if active else "leave", effective_from, member_id=m.id)
+    materialise(uow, now)
     m.updated_at = now
     uow.session.flush()
-    start_new_epoch(uow, effective_from, now)
     verb = "activated" if active else "deactivated"
     record_audit(
         uow,
@@ -252,7 +271,8 @@ def archive_member(
     """Archive a member: out of the rotation from ``effective_from``, history kept.
 
     Members are never deleted while history refers to them; archiving frees their name and
-    phone for reuse. Refused while they still hold a future override.
+    phone for reuse. Refused while they still hold a future override. Their planned joins and
+    leaves after the date are cancelled.
     """
     m = _get(uow, member_id)
     _check_version(m, expected_version)
@@ -268,14 +288,15 @@ def archive_member(
             f"{m.name} still covers {future_cover} upcoming shift(s): cancel or reassign those "
             "overrides first"
         )
+    check_effective_date(uow, now, effective_from)
     before = member_snapshot(m)
-    was_active = m.active
     m.archived = True
-    m.active = False
     m.updated_at = now
     uow.session.flush()
-    if was_active:
-        start_new_epoch(uow, effective_from, now)
+    # Out of the rotation from the date; planned returns after it no longer apply.
+    cancel_changes(uow, now, after=effective_from, member_id=m.id, kinds=("join", "leave"))
+    add_change(uow, now, "leave", effective_from, member_id=m.id)
+    materialise(uow, now)
     record_audit(
         uow, now, "member.archive", "member", m.id, f"archived {m.name}", before, member_snapshot(m)
     )
@@ -283,7 +304,8 @@ def archive_member(
 
 
 def restore_member(uow: UnitOfWork, now: datetime, member_id: int) -> MemberDTO:
-    """Bring an archived member back (inactive; activate them to rotate again)."""
+    """Bring an archived member back (out of the rotation; activate them to rotate again, at
+    their old place in the order)."""
     m = _get(uow, member_id)
     if not m.archived:
         return member_dto(m)
@@ -292,7 +314,6 @@ def restore_member(uow: UnitOfWork, now: datetime, member_id: int) -> MemberDTO:
     )
     before = member_snapshot(m)
     m.archived = False
-    m.position = max((x.position for x in all_members(uow)), default=0) + 1
     m.updated_at = now
     uow.session.flush()
     record_audit(
@@ -308,19 +329,22 @@ def preview_member_change(
     *,
     ordered_ids: Sequence[int] | None = None,
     active_changes: dict[int, bool] | None = None,
-) -> list[PersonDiff]:
-    """What a reorder or (de)activation from ``effective_from`` would do, per person.
-
-    Runs the change inside the caller's unit of work for the preview only: the caller must
-    not commit it (the GUI uses a read-only unit of work).
-    """
-    members = {m.id: m for m in all_members(uow)}
+) -> Impact:
+    """What a reorder or (de)activation from ``effective_from`` would do (nothing is written)."""
+    proposed: list[RotationChange] = []
     if ordered_ids is not None:
-        for pos, mid in enumerate(ordered_ids):
-            if mid in members:
-                members[mid].position = pos
+        proposed.append(RotationChange(0, effective_from, "order", order=tuple(ordered_ids)))
     for mid, flag in (active_changes or {}).items():
-        if mid in members:
-            members[mid].active = flag
-    uow.session.flush()
-    return preview_change(uow, effective_from, now)
+        proposed.append(RotationChange(0, effective_from, "join" if flag else "leave", mid))
+    return preview_changes(uow, now, proposed)
+
+
+def preview_add_member(uow: UnitOfWork, now: datetime, effective_from: date, name: str) -> Impact:
+    """What adding a member called ``name`` from ``effective_from`` would do."""
+    clean = " ".join(name.split()) or "new member"
+    return preview_changes(
+        uow,
+        now,
+        [RotationChange(0, effective_from, "join", NEW_MEMBER_ID)],
+        names={NEW_MEMBER_ID: clean},
+    )

@@ -4,9 +4,14 @@ Format problems (an empty name, a number that is not a phone number) are found a
 core's pure validators; clashes with other members (a duplicate name or phone) need the
 database, so the core's ``validate_member_fields`` runs on the runner shortly after typing stops.
 OK stays disabled while anything is wrong or still being checked, and every message says why.
+
+Adding a member also asks the date they join the rotation from, with the same impact preview as
+the other team changes (who gains and loses which shifts, the planned changes it meets).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,11 +34,13 @@ from whoseonfirst_core.usecases.team import (
     MAX_NOTES,
     add_member,
     edit_member,
+    preview_add_member,
     validate_member_fields,
 )
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.impact_dialog import ImpactView
 
 FIELDS = ("name", "phone", "secondary phone", "notes")
 
@@ -53,7 +60,12 @@ class MemberDialog(QDialog):
     validated = Signal()  # a database check finished (tests wait on it)
 
     def __init__(
-        self, ctx: AppContext, member: MemberDTO | None = None, parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        member: MemberDTO | None = None,
+        parent: QWidget | None = None,
+        *,
+        earliest: date | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -90,13 +102,25 @@ class MemberDialog(QDialog):
             caption.setBuddy(edit)  # Alt+letter focuses the field
             form.addRow(caption, box)
         layout.addLayout(form)
+        self.impact_view: ImpactView | None = None
         if member is None:
+            self.setMinimumSize(560, 560)
             note = QLabel(
-                "New members join the rotation from the earliest day that changes no "
-                "shift that has started."
+                "The new member joins the rotation from the date below; the preview shows who "
+                "gains and loses which shifts."
             )
             note.setWordWrap(True)
             layout.addWidget(note)
+            name_edit = self.name_edit
+
+            def preview(uow, day):  # type: ignore[no-untyped-def]
+                return preview_add_member(uow, ctx.clock.now(), day, name_edit.text())
+
+            self.impact_view = ImpactView(
+                ctx, preview=preview, earliest=earliest, date_label="Joins the rotation &from:"
+            )
+            layout.addWidget(self.impact_view, 1)
+            self.name_edit.editingFinished.connect(self.impact_view.run_preview)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -117,6 +141,8 @@ class MemberDialog(QDialog):
             edit.textChanged.connect(self._changed)
         self.notes_edit.textChanged.connect(self._changed)
         self._changed()
+        if self.impact_view is not None:
+            self.impact_view.run_preview()
 
     # --- validation ----------------------------------------------------------------------
 
@@ -229,6 +255,7 @@ class MemberDialog(QDialog):
         secondary = self.secondary_edit.text().strip() or None
         notes = self.notes_edit.toPlainText()
         db, actor, clock, member = self.ctx.db, self.ctx.actor, self.ctx.clock, self.member
+        joins = self.impact_view.effective_from() if self.impact_view is not None else None
 
         def do_save(force: bool) -> MemberDTO:
             with db.uow(actor) as uow:
@@ -240,6 +267,7 @@ class MemberDialog(QDialog):
                         phone=phone,
                         secondary_phone=secondary,
                         notes=notes,
+                        effective_from=joins,
                     )
                 else:
                     result = edit_member(
@@ -275,6 +303,8 @@ class MemberDialog(QDialog):
         )
 
     def _saved(self, member: MemberDTO) -> None:
-        self.ctx.messages.flash(f"Saved {member.name} ({display_phone(member.phone)}).")
+        joins = self.impact_view.effective_from() if self.impact_view is not None else None
+        since = f"; in the rotation from {joins:%a %Y-%m-%d}" if joins is not None else ""
+        self.ctx.messages.flash(f"Saved {member.name} ({display_phone(member.phone)}){since}.")
         self.saved.emit(member)
         self.accept()

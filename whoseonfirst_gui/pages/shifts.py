@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, QTime
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTime,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,13 +39,12 @@ from whoseonfirst_core.domain.rotation import (
 )
 from whoseonfirst_core.domain.timeutil import WEEKDAYS
 from whoseonfirst_core.usecases.config import (
-    get_pattern,
     get_settings,
     preview_pattern,
     set_pattern,
 )
 from whoseonfirst_core.usecases.errors import ConflictError
-from whoseonfirst_core.usecases.schedule import earliest_change_date
+from whoseonfirst_core.usecases.rotation import rotation_overview
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
@@ -49,14 +56,29 @@ from whoseonfirst_gui.week_bar import WeekBar
 
 @dataclass(frozen=True)
 class PatternData:
+    """The pattern in effect on ``on`` (the date the page edits from), and the planned pattern
+    changes after that date, which saving keeps."""
+
     shifts: tuple[ShiftDef, ...]
     tz_name: str
     earliest: date
+    on: date | None = None
+    later: tuple[str, ...] = ()
+    seen_change_id: int | None = None
 
 
-def load_pattern(uow: UnitOfWork, now: datetime) -> PatternData:
+def load_pattern(uow: UnitOfWork, now: datetime, on: date | None = None) -> PatternData:
     settings = get_settings(uow)
-    return PatternData(tuple(get_pattern(uow)), settings.timezone, earliest_change_date(uow, now))
+    overview = rotation_overview(uow, now, on)
+    if overview.day < overview.earliest:
+        overview = rotation_overview(uow, now)
+    day = overview.day
+    later = tuple(
+        p.text() for p in overview.planned if p.kind == "pattern" and p.effective_from > day
+    )
+    return PatternData(
+        overview.pattern, settings.timezone, overview.earliest, day, later, overview.last_change_id
+    )
 
 
 class ShiftDelegate(QStyledItemDelegate):
@@ -132,6 +154,26 @@ class ShiftsPage(Page):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        on_row = QHBoxLayout()
+        self.on_label = QLabel("Pattern in effect &from:")
+        self.on_edit = QDateEdit()
+        self.on_edit.setCalendarPopup(True)
+        self.on_edit.setDisplayFormat("ddd yyyy-MM-dd")
+        self.on_edit.setAccessibleName("Pattern in effect from")
+        self.on_edit.setToolTip(
+            "The date your edits take effect from (you can still change it before saving). "
+            "The table shows the pattern in effect on that date."
+        )
+        self.on_label.setBuddy(self.on_edit)
+        on_row.addWidget(self.on_label)
+        on_row.addWidget(self.on_edit)
+        on_row.addStretch(1)
+        layout.addLayout(on_row)
+        self.later_label = QLabel()
+        self.later_label.setWordWrap(True)
+        self.later_label.setAccessibleName("Planned pattern changes")
+        self.later_label.setVisible(False)
+        layout.addWidget(self.later_label)
         self.week_bar = WeekBar()
         layout.addWidget(self.week_bar)
         self.problems_label = QLabel()
@@ -171,15 +213,36 @@ class ShiftsPage(Page):
         self.add_button.clicked.connect(self._add)
         self.remove_button.clicked.connect(self._remove)
         self.default_button.clicked.connect(lambda: self.model.set_pattern(default_pattern()))
-        self.revert_button.clicked.connect(self.revert)
+        self.revert_button.clicked.connect(lambda: self.revert())
         self.save_button.clicked.connect(self.save)
+        self.on_edit.dateChanged.connect(lambda _d: self._date_changed())
         self._edited()
 
     # --- loading -------------------------------------------------------------------------
 
     def refresh(self) -> None:
         now = self.now()
-        self.read(lambda uow: load_pattern(uow, now), self._loaded, on_no_team=self._no_team)
+        on = self.effective_on()
+        self.read(lambda uow: load_pattern(uow, now, on), self._loaded, on_no_team=self._no_team)
+
+    def effective_on(self) -> date | None:
+        if self.data is None:
+            return None
+        d = self.on_edit.date()
+        return date(d.year(), d.month(), d.day())
+
+    def show_pattern_on(self, day: date) -> None:
+        """Edit the pattern in effect from ``day`` (keeps unsaved edits)."""
+        self.on_edit.setDate(QDate(day.year, day.month, day.day))
+
+    def _date_changed(self) -> None:
+        day = self.effective_on()
+        if day is None or self.data is None or day == self.data.on:
+            return
+        if self.is_dirty():
+            return  # keep the admin's edits; they are saved from the date chosen
+        now = self.now()
+        self.read(lambda uow: load_pattern(uow, now, day), self._loaded, on_no_team=self._no_team)
 
     def _no_team(self) -> None:
         self.data = None
@@ -187,6 +250,17 @@ class ShiftsPage(Page):
         self.problems_label.setText(NO_TEAM_TEXT)
 
     def _loaded(self, data: PatternData) -> None:
+        self.on_edit.blockSignals(True)
+        self.on_edit.setMinimumDate(
+            QDate(data.earliest.year, data.earliest.month, data.earliest.day)
+        )
+        if data.on is not None:
+            self.on_edit.setDate(QDate(data.on.year, data.on.month, data.on.day))
+        self.on_edit.blockSignals(False)
+        self.later_label.setText(
+            "Planned later (kept when you save): " + "; ".join(data.later) if data.later else ""
+        )
+        self.later_label.setVisible(bool(data.later))
         if self.is_dirty() and self.data is not None:
             if data.shifts != self.data.shifts:
                 # Keep the admin's edits; saving will raise the conflict dialog.
@@ -197,21 +271,32 @@ class ShiftsPage(Page):
                     "(Revert loads theirs)."
                 )
                 self.banner.setVisible(True)
-            self.data = PatternData(self.data.shifts, data.tz_name, data.earliest)
+            self.data = PatternData(
+                self.data.shifts,
+                data.tz_name,
+                data.earliest,
+                self.data.on,
+                data.later,
+                self.data.seen_change_id,
+            )
             return
         self.data = data
         self.theirs = None
         self.banner.setVisible(False)
         self.model.set_pattern(data.shifts)
 
-    def revert(self) -> None:
-        """Drop the edits and show what the database holds."""
+    def revert(self, on: date | None = None) -> None:
+        """Drop the edits and show what the database holds for the date shown (or ``on``)."""
         latest = self.theirs or self.data
         self.theirs = None
         self.banner.setVisible(False)
         if latest is not None:
             self.data = latest
             self.model.set_pattern(latest.shifts)
+        if on is not None:
+            self.on_edit.blockSignals(True)
+            self.on_edit.setDate(QDate(on.year, on.month, on.day))
+            self.on_edit.blockSignals(False)
         self.refresh()
 
     # --- editing -------------------------------------------------------------------------
@@ -289,6 +374,7 @@ class ShiftsPage(Page):
             return
         shifts = self.model.shifts()
         expected = self.data.shifts
+        expected_on, seen = self.data.on, self.data.seen_change_id
         now = self.now()
 
         def preview(uow: UnitOfWork, day: date):  # type: ignore[no-untyped-def]
@@ -298,34 +384,51 @@ class ShiftsPage(Page):
             self.ctx,
             title="Change the shift pattern",
             description="The new pattern applies from the date you choose; shifts before it "
-            "stay as they are.",
+            "stay as they are, and planned changes stay planned.",
             preview=preview,
             earliest=self.data.earliest,
             tz_name=self.data.tz_name,
             apply_label="Save pattern",
+            initial=self.effective_on(),
             parent=self,
         )
-        dialog.apply_requested.connect(lambda day: self._write(shifts, expected, day))
+        dialog.apply_requested.connect(
+            lambda day: self._write(shifts, expected, day, expected_on, seen)
+        )
         dialog.finished.connect(lambda _r: setattr(self, "impact_dialog", None))
         self.impact_dialog = dialog
         dialog.open()
 
     def _write(
-        self, shifts: tuple[ShiftDef, ...], expected: tuple[ShiftDef, ...], day: date
+        self,
+        shifts: tuple[ShiftDef, ...],
+        expected: tuple[ShiftDef, ...],
+        day: date,
+        expected_on: date | None = None,
+        seen_change_id: int | None = None,
     ) -> None:
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def do_save(force: bool) -> tuple[ShiftDef, ...]:
             with db.uow(actor) as uow:
                 result = set_pattern(
-                    uow, clock.now(), shifts, day, expected=None if force else expected
+                    uow,
+                    clock.now(),
+                    shifts,
+                    day,
+                    expected=None if force else expected,
+                    expected_on=expected_on,
+                    seen_change_id=None if force else seen_change_id,
                 )
                 uow.commit()
                 return result
 
         def saved(result: tuple[ShiftDef, ...]) -> None:
             assert self.data is not None
-            self.data = PatternData(result, self.data.tz_name, self.data.earliest)
+            self.data = PatternData(
+                result, self.data.tz_name, self.data.earliest, day, self.data.later, None
+            )
+            self.refresh()
             self.theirs = None
             self.banner.setVisible(False)
             self.model.set_pattern(result)
@@ -343,7 +446,7 @@ class ShiftsPage(Page):
             do_save,
             saved,
             subject="the shift pattern",
-            take_theirs=self.revert,
+            take_theirs=lambda: self.revert(day),
             review=review,
             busy=self.save_button,
         )

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMenu,
     QPushButton,
     QTableView,
@@ -22,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.timeutil import zone
+from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import MemberDTO
-from whoseonfirst_core.usecases.schedule import earliest_change_date, schedule_view
+from whoseonfirst_core.usecases.rotation import PlannedChangeDTO, cancel_change, rotation_overview
+from whoseonfirst_core.usecases.schedule import schedule_view
 from whoseonfirst_core.usecases.team import (
     archive_member,
     preview_member_change,
@@ -48,6 +51,7 @@ class TeamData:
     rows: tuple[TeamRow, ...]
     tz_name: str
     earliest: date
+    planned: tuple[PlannedChangeDTO, ...] = ()
 
 
 def load_team(uow: UnitOfWork, now: datetime) -> TeamData:
@@ -61,16 +65,18 @@ def load_team(uow: UnitOfWork, now: datetime) -> TeamData:
             next_shift[s.member_id] = (s.start, s.shift_name)
         if s.start < now and s.notify:
             recent[s.member_id] = recent.get(s.member_id, 0) + 1
+    overview = rotation_overview(uow, now, local_date(now, zone(settings.timezone)), members)
     rows = tuple(
         TeamRow(
             member=m,
             next_shift=next_shift.get(m.id, (None, ""))[0],
             next_shift_name=next_shift.get(m.id, (None, ""))[1],
             recent_shifts=recent.get(m.id, 0),
+            status=overview.status.get(m.id),
         )
         for m in members
     )
-    return TeamData(rows, settings.timezone, earliest_change_date(uow, now))
+    return TeamData(rows, settings.timezone, overview.earliest, overview.planned)
 
 
 class _ArchivedFilter(QSortFilterProxyModel):
@@ -168,6 +174,23 @@ class TeamPage(Page):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+
+        self.planned_label = QLabel("&Planned changes:")
+        layout.addWidget(self.planned_label)
+        self.planned_list = QListWidget()
+        self.planned_list.setAccessibleName("Planned team and pattern changes")
+        self.planned_list.setMaximumHeight(110)
+        self.planned_label.setBuddy(self.planned_list)
+        layout.addWidget(self.planned_list)
+        planned_row = QHBoxLayout()
+        self.cancel_planned_button = QPushButton("&Cancel planned change…")
+        self.cancel_planned_button.setAccessibleName("Cancel planned change")
+        self.cancel_planned_button.clicked.connect(self.cancel_selected_planned)
+        planned_row.addWidget(self.cancel_planned_button)
+        planned_row.addStretch(1)
+        layout.addLayout(planned_row)
+        self.planned_list.currentRowChanged.connect(lambda _r: self._update_actions())
+
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self._update_actions()
 
@@ -182,6 +205,7 @@ class TeamPage(Page):
     def _no_team(self) -> None:
         self.data = None
         self.model.set_rows([], zone("UTC"))
+        self.planned_list.clear()
         self.empty_label.setVisible(True)
         self._update_actions()
 
@@ -195,6 +219,14 @@ class TeamPage(Page):
             self.empty_label.setVisible(True)
         if selected is not None:
             self.select_member(selected.id)
+        self.planned_list.clear()
+        for p in data.planned:
+            item = QListWidgetItem(f"{p.text()} — by {p.created_by}")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.planned_list.addItem(item)
+        self.planned_label.setVisible(bool(data.planned))
+        self.planned_list.setVisible(bool(data.planned))
+        self.cancel_planned_button.setVisible(bool(data.planned))
         self._update_actions()
 
     def apply_read_only(self, read_only: bool) -> None:
@@ -223,8 +255,16 @@ class TeamPage(Page):
             self.view.selectRow(index.row())
             self.view.setCurrentIndex(index)
 
+    def selected_row(self) -> TeamRow | None:
+        m = self.selected_member()
+        if m is None:
+            return None
+        return self.model.row_at(self.model.row_of(m.id))
+
     def _update_actions(self) -> None:
         m = self.selected_member()
+        row = self.selected_row()
+        in_rotation = row.in_rotation if row is not None else False
         writable = not self.ctx.read_only and self.data is not None
         self.team_actions["add"].setEnabled(writable)
         self.team_actions["edit"].setEnabled(writable and m is not None and not m.archived)
@@ -232,7 +272,10 @@ class TeamPage(Page):
         self.team_actions["down"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["toggle"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["toggle"].setText(
-            "&Activate…" if m is not None and not m.active else "&Deactivate…"
+            "&Activate…" if m is not None and not in_rotation else "&Deactivate…"
+        )
+        self.cancel_planned_button.setEnabled(
+            writable and self.planned_list.currentItem() is not None
         )
         self.team_actions["archive"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["restore"].setEnabled(writable and m is not None and m.archived)
@@ -256,7 +299,8 @@ class TeamPage(Page):
             self._open_member_dialog(m)
 
     def _open_member_dialog(self, member: MemberDTO | None) -> None:
-        dialog = MemberDialog(self.ctx, member, self)
+        earliest = self.data.earliest if self.data is not None else None
+        dialog = MemberDialog(self.ctx, member, self, earliest=earliest)
         dialog.saved.connect(lambda dto: self.select_member(dto.id))
         dialog.finished.connect(lambda _r: setattr(self, "member_dialog", None))
         self.member_dialog = dialog
@@ -305,9 +349,10 @@ class TeamPage(Page):
 
     def toggle_active_selected(self) -> None:
         m = self.selected_member()
-        if m is None or m.archived or self.data is None:
+        row = self.selected_row()
+        if m is None or row is None or m.archived or self.data is None:
             return
-        new_state = not m.active
+        new_state = not row.in_rotation
         now = self.now()
         verb = "Activate" if new_state else "Deactivate"
 
@@ -372,6 +417,27 @@ class TeamPage(Page):
             lambda uow, _force: restore_member(uow, self.now(), m.id),
             f"Restored {m.name} (inactive: activate them to rotate again).",
             subject=m.name,
+        )
+
+    def cancel_selected_planned(self) -> None:
+        item = self.planned_list.currentItem()
+        if item is None or self.data is None or self.ctx.read_only:
+            return
+        change_id = int(item.data(Qt.ItemDataRole.UserRole))
+        planned = next((p for p in self.data.planned if p.id == change_id), None)
+        if planned is None:
+            return
+        if not self.ctx.messages.confirm(
+            "Cancel the planned change?",
+            f"{planned.text()}.\n\nThe rotation is worked out again without it from "
+            f"{planned.effective_from:%a %Y-%m-%d}; other planned changes stay.",
+        ):
+            return
+        self._write(
+            lambda uow, _force: cancel_change(uow, self.now(), change_id),
+            f"Cancelled: {planned.text()}.",
+            subject="the team",
+            can_keep_mine=False,
         )
 
     # --- plumbing ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from whoseonfirst_core.usecases.dto import MemberDTO
+from whoseonfirst_core.usecases.rotation import RotationStatus
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui import mime
 from whoseonfirst_gui.qtmodels.rows import Index, RowTableModel
@@ -42,6 +43,15 @@ class TeamRow:
     next_shift: datetime | None = None
     next_shift_name: str = ""
     recent_shifts: int = 0
+    #: In the rotation today, and the next planned join or leave (None: ``member.active``).
+    status: RotationStatus | None = None
+
+    @property
+    def in_rotation(self) -> bool:
+        """In the rotation today (``member.active`` means: after every planned change)."""
+        if self.member.archived:
+            return False
+        return self.status.in_rotation if self.status is not None else self.member.active
 
 
 class TeamModel(RowTableModel[TeamRow]):
@@ -137,7 +147,11 @@ class TeamModel(RowTableModel[TeamRow]):
             if col == self.SECONDARY:
                 return fmt.phone(m.secondary_phone)
             if col == self.ACTIVE:
-                return "archived" if m.archived else ("yes" if m.active else "no")
+                if m.archived:
+                    return "archived"
+                if row.status is not None:
+                    return row.status.text()
+                return "yes" if m.active else "no"
             if col == self.NEXT:
                 if row.next_shift is None:
                     return "—"
@@ -154,16 +168,19 @@ class TeamModel(RowTableModel[TeamRow]):
                 return f"{row.next_shift_name}: {fmt.when(row.next_shift, self._tz)}"
             if col == self.NAME and m.notes:
                 return m.notes
+            if col == self.ACTIVE and row.status is not None and row.status.next_change:
+                verb = "leaves" if row.status.in_rotation else "joins"
+                return f"{m.name} {verb} the rotation from {row.status.next_change:%a %Y-%m-%d}"
             return None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if col == self.HANDLE:
                 return f"Reorder handle for {m.name}"
             return None
-        if role == Qt.ItemDataRole.ForegroundRole and (m.archived or not m.active):
+        if role == Qt.ItemDataRole.ForegroundRole and not row.in_rotation:
             return QBrush(QColor("#808080"))
         if role == Qt.ItemDataRole.FontRole and col == self.NAME and not m.archived:
             font = QFont()
-            font.setBold(m.active)
+            font.setBold(row.in_rotation)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (
             self.HANDLE,
