@@ -507,7 +507,7 @@ def test_the_twilio_backend_logs_no_full_number_or_token(
 
 
 def test_dry_run_logs_the_text_with_numbers_masked(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="whoseonfirst_service.twilio_sms")
+    caplog.set_level(logging.INFO, logger="whoseonfirst_service.sms")
     backend = DryRunBackend()
 
     result = backend.send(TO, f"Mon 3/2: Ann {TO}", validity_seconds=3600)
