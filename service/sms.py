@@ -136,6 +136,13 @@ class SmsBackend(Protocol):
         """
         ...
 
+    def close(self) -> None:
+        """Release what the backend holds (pooled connections); it is not used afterwards.
+
+        Every backend has it, so callers close it unconditionally (``contextlib.closing``).
+        """
+        ...
+
 
 def clamp_validity(validity_seconds: int) -> int:
     """``validity_seconds`` forced into Twilio's accepted ``ValidityPeriod`` range, 1..36000 s.
@@ -185,3 +192,6 @@ class DryRunBackend:
     def check(self) -> str:
         """Nothing to check."""
         return "dry-run backend: no texts leave this machine"
+
+    def close(self) -> None:
+        """Nothing to release."""

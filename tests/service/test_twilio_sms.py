@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pickle
@@ -18,6 +19,7 @@ from whoseonfirst_service.twilio_sms import (
     DryRunBackend,
     MessageStatus,
     SendResult,
+    SmsBackend,
     SmsError,
     TwilioBackend,
 )
@@ -469,6 +471,19 @@ def test_is_real_twilio_only_without_an_api_url(fake: FakeTwilio, backend: Twili
         assert not DryRunBackend().is_real_twilio
     finally:
         real.close()
+
+
+def test_every_backend_closes_through_the_protocol(fake: FakeTwilio) -> None:
+    """``close()`` is part of :class:`SmsBackend`: callers close any backend with
+    ``contextlib.closing`` instead of asking whether it has the method."""
+    backends: list[SmsBackend] = [
+        DryRunBackend(),
+        TwilioBackend(fake.account_sid, fake.auth_token, from_number=FROM, api_url=fake.base_url),
+    ]
+    for made in backends:
+        with contextlib.closing(made) as sms:
+            assert sms.send(TO, BODY, validity_seconds=60).sid
+    assert len(fake.created) == 1  # the dry run sent nothing
 
 
 @pytest.mark.parametrize(
