@@ -62,13 +62,9 @@ from whoseonfirst_core.db.session import (
     upgrade,
 )
 from whoseonfirst_core.domain.timeutil import all_zone_names, local_date, zone
+from whoseonfirst_core.roster import create_demo_team
 from whoseonfirst_core.usecases.common import has_team
-from whoseonfirst_core.usecases.setup import (
-    DEFAULT_TIMEZONE,
-    create_demo_team,
-    create_team,
-    open_first_epoch,
-)
+from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE, create_team, open_first_epoch
 from whoseonfirst_gui.messages import MessageChannel
 
 log = logging.getLogger(__name__)

@@ -188,6 +188,43 @@ def find_member(uow: UnitOfWork, name: str) -> MemberDTO | None:
     return member_dto(prefix[0]) if prefix else None
 
 
+def add_member_row(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    name: str,
+    phone: str,
+    secondary_phone: str | None,
+    active: bool,
+    position: int,
+    used_colors: set[str],
+    color_index: int,
+    notes: str = "",
+) -> Member:
+    """Add a member (fields already validated) and flush, so it has an id.
+
+    Its colour is the first of :data:`PALETTE` not in ``used_colors`` (the colours of the
+    current members), else ``PALETTE[color_index % len(PALETTE)]``; ``used_colors`` gains it.
+    """
+    color = next((c for c in PALETTE if c not in used_colors), PALETTE[color_index % len(PALETTE)])
+    used_colors.add(color)
+    row = Member(
+        name=name,
+        phone=phone,
+        secondary_phone=secondary_phone,
+        active=active,
+        position=position,
+        color=color,
+        notes=notes,
+        archived=False,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
 def rotation_members(uow: UnitOfWork) -> list[Member]:
     """Active, non-archived members in rotation order."""
     return [m for m in all_members(uow) if m.active and not m.archived]

@@ -1,20 +1,12 @@
-"""The roster file (SPEC §7): validate, import (one transaction) and export.
-
-A bad file fails with a message naming the field and the reason, whatever the database holds,
-and changes nothing. Export writes the same bytes for the same team, so export → import into an
-empty database → export gives the same file.
-"""
+"""The roster file's model (SPEC §7): what a valid file holds, and :func:`parse_roster`, which
+checks one and lists every problem as ``field: reason`` in one go (:class:`RosterError`)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,10 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import select
 
-from whoseonfirst_core.db.models import EscalationContact, Member, Override
-from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import (
@@ -43,19 +32,10 @@ from whoseonfirst_core.domain.templates import (
 )
 from whoseonfirst_core.domain.timeutil import (
     WEEKDAYS,
-    iso_local,
     parse_hhmm,
     parse_instant,
     weekday_index,
     zone,
-)
-from whoseonfirst_core.usecases.common import (
-    PALETTE,
-    all_members,
-    current_pattern,
-    has_team,
-    record_audit,
-    settings_row,
 )
 from whoseonfirst_core.usecases.errors import UseCaseError
 
@@ -426,298 +406,3 @@ def parse_roster(raw: bytes | str | dict[str, Any]) -> RosterIn:
     if problems := _cross_problems(_facts_of_model(roster)):
         raise RosterError(problems)
     return roster
-
-
-def import_roster_data(
-    uow: UnitOfWork, now: datetime, raw: bytes | str | dict[str, Any], *, replace: bool = False
-) -> dict[str, int]:
-    """Import into the caller's unit of work (the caller commits). Returns counts."""
-    roster = parse_roster(raw)
-    if has_team(uow) and not replace:
-        raise UseCaseError(
-            "this database already has a team: use --replace to replace its configuration"
-        )
-    if replace and has_team(uow):
-        return _replace(uow, now, roster)
-    return _fresh(uow, now, roster)
-
-
-def _counts(roster: RosterIn) -> dict[str, int]:
-    """What an import loaded, for its message and its audit entry."""
-    return {
-        "members": len(roster.members),
-        "shifts": len(roster.shifts),
-        "overrides": len(roster.overrides),
-        "escalation_contacts": len(roster.escalation_contacts),
-    }
-
-
-def _ordered_members(roster: RosterIn) -> list[MemberIn]:
-    indexed = list(enumerate(roster.members))
-    indexed.sort(key=lambda im: (im[1].position if im[1].position is not None else im[0], im[0]))
-    return [m for _, m in indexed]
-
-
-def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
-    from whoseonfirst_core.usecases.setup import create_team, open_first_epoch
-
-    anchor = date.fromisoformat(roster.rotation.anchor_date)
-    create_team(
-        uow,
-        now,
-        name=roster.team.name,
-        timezone=roster.team.timezone,
-        anchor_date=anchor,
-        pattern=[s.to_def() for s in roster.shifts],
-        shift_start_template=roster.settings.shift_start_template,
-        weekly_summary_day=weekday_index(roster.settings.weekly_summary_day),
-        weekly_summary_time=roster.settings.weekly_summary_time,
-        horizon_weeks=roster.settings.horizon_weeks,
-    )
-    ids: dict[str, int] = {}
-    for pos, m in enumerate(_ordered_members(roster)):
-        row = Member(
-            name=m.name,
-            phone=m.phone,
-            secondary_phone=m.secondary_phone,
-            active=m.active,
-            position=pos,
-            color=PALETTE[pos % len(PALETTE)],
-            notes="",
-            archived=False,
-            created_at=now,
-            updated_at=now,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        ids[m.name.casefold()] = row.id
-    for c in roster.escalation_contacts:
-        uow.session.add(
-            EscalationContact(
-                name=c.name,
-                phone=c.phone,
-                weekly_summary=c.weekly_summary,
-                failure_alerts=c.failure_alerts,
-            )
-        )
-    for o in roster.overrides:
-        start, end = parse_instant(o.start), parse_instant(o.end)
-        uow.session.add(
-            Override(
-                member_id=ids[o.member.casefold()],
-                start_at=start,
-                end_at=end,
-                reason=o.reason,
-                status="completed" if end <= now else "active",
-                created_at=now,
-                created_by=uow.actor,
-            )
-        )
-    uow.session.flush()
-    open_first_epoch(uow, now, anchor)
-    counts = _counts(roster)
-    record_audit(
-        uow,
-        now,
-        "roster.import",
-        "team",
-        1,
-        f"imported roster for {roster.team.name}",
-        None,
-        dict(counts),
-    )
-    return counts
-
-
-def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
-    """Replace the configuration; members matched by name; history kept; past not rewritten."""
-    from whoseonfirst_core.usecases.config import _write_pattern
-    from whoseonfirst_core.usecases.schedule import earliest_change_date, start_new_epoch
-
-    settings = settings_row(uow)
-    before = {"name": settings.name, "members": [m.name for m in all_members(uow)]}
-    settings.name = roster.team.name
-    tz_changed = settings.timezone != roster.team.timezone
-    settings.timezone = roster.team.timezone
-    settings.shift_start_template = roster.settings.shift_start_template
-    settings.weekly_summary_day = weekday_index(roster.settings.weekly_summary_day)
-    settings.weekly_summary_time = roster.settings.weekly_summary_time
-    settings.horizon_weeks = roster.settings.horizon_weeks
-    existing = {m.name.casefold(): m for m in all_members(uow)}
-    wanted = _ordered_members(roster)
-    wanted_keys = {m.name.casefold() for m in wanted}
-    # Free names and phones first: members not in the file are archived.
-    for key, row in existing.items():
-        if key not in wanted_keys and not row.archived:
-            row.archived, row.active, row.updated_at = True, False, now
-    uow.session.flush()
-    used_colors = {m.color for m in existing.values() if not m.archived}
-    ids: dict[str, int] = {}
-    for pos, m in enumerate(wanted):
-        found = existing.get(m.name.casefold())
-        if found is None:
-            color = next((c for c in PALETTE if c not in used_colors), PALETTE[pos % len(PALETTE)])
-            used_colors.add(color)
-            found = Member(
-                name=m.name,
-                phone=m.phone,
-                secondary_phone=m.secondary_phone,
-                active=m.active,
-                position=pos,
-                color=color,
-                notes="",
-                archived=False,
-                created_at=now,
-                updated_at=now,
-            )
-            uow.session.add(found)
-        else:
-            found.name, found.phone, found.secondary_phone = m.name, m.phone, m.secondary_phone
-            found.active, found.position, found.archived, found.updated_at = (
-                m.active,
-                pos,
-                False,
-                now,
-            )
-        uow.session.flush()
-        ids[m.name.casefold()] = found.id
-    if tuple(s.to_def() for s in roster.shifts) != current_pattern(uow):
-        _write_pattern(uow, [s.to_def() for s in roster.shifts])
-    # Escalation contacts are replaced wholesale; they carry no history.
-    for c in uow.session.scalars(select(EscalationContact)):
-        uow.session.delete(c)
-    for ci in roster.escalation_contacts:
-        uow.session.add(
-            EscalationContact(
-                name=ci.name,
-                phone=ci.phone,
-                weekly_summary=ci.weekly_summary,
-                failure_alerts=ci.failure_alerts,
-            )
-        )
-    # Future overrides: keep those in the file, cancel the others, add the new ones.
-    wanted_ovs = {
-        (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o
-        for o in roster.overrides
-    }
-    for row_o in uow.session.scalars(select(Override).where(Override.status == "active")):
-        span_key = (row_o.member_id, row_o.start_at, row_o.end_at)
-        if span_key in wanted_ovs:
-            wanted_ovs.pop(span_key)
-        elif row_o.end_at > now:
-            row_o.status, row_o.cancelled_at = "cancelled", now
-    for (mid, start, end), o in wanted_ovs.items():
-        if end > now:
-            uow.session.add(
-                Override(
-                    member_id=mid,
-                    start_at=start,
-                    end_at=end,
-                    reason=o.reason,
-                    status="active",
-                    created_at=now,
-                    created_by=uow.actor,
-                )
-            )
-    uow.session.flush()
-    effective = earliest_change_date(uow, now)
-    start_new_epoch(uow, effective, now, force=tz_changed)
-    counts = _counts(roster)
-    record_audit(
-        uow,
-        now,
-        "roster.replace",
-        "team",
-        1,
-        f"replaced the configuration from a roster file (effective {effective})",
-        before,
-        {"name": roster.team.name, "members": [m.name for m in wanted]},
-    )
-    return counts
-
-
-def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
-    settings = settings_row(uow)
-    tz = zone(settings.timezone)
-    members = [m for m in all_members(uow) if not m.archived]
-    names = {m.id: m.name for m in all_members(uow)}
-    overrides = uow.session.scalars(
-        select(Override)
-        .where(Override.status != "cancelled")
-        .order_by(Override.start_at, Override.id)
-    )
-    contacts = uow.session.scalars(
-        select(EscalationContact).order_by(EscalationContact.name, EscalationContact.id)
-    )
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "team": {"name": settings.name, "timezone": settings.timezone},
-        "members": [
-            {
-                "name": m.name,
-                "phone": m.phone,
-                "secondary_phone": m.secondary_phone,
-                "active": m.active,
-                "position": i,
-            }
-            for i, m in enumerate(members)
-        ],
-        "shifts": [
-            {
-                "name": s.name,
-                "start_day": WEEKDAYS[s.start_day],
-                "start_time": f"{s.start_time:%H:%M}",
-                "duration_hours": s.duration_hours,
-            }
-            for s in current_pattern(uow)
-        ],
-        "rotation": {"anchor_date": settings.anchor_date.isoformat()},
-        "overrides": [
-            {
-                "member": names.get(o.member_id, "?"),
-                "start": iso_local(o.start_at, tz),
-                "end": iso_local(o.end_at, tz),
-                "reason": o.reason,
-            }
-            for o in overrides
-        ],
-        "escalation_contacts": [
-            {
-                "name": c.name,
-                "phone": c.phone,
-                "weekly_summary": c.weekly_summary,
-                "failure_alerts": c.failure_alerts,
-            }
-            for c in contacts
-        ],
-        "settings": {
-            "shift_start_template": settings.shift_start_template,
-            "weekly_summary_day": WEEKDAYS[settings.weekly_summary_day],
-            "weekly_summary_time": settings.weekly_summary_time,
-            "horizon_weeks": settings.horizon_weeks,
-        },
-    }
-
-
-def dumps_roster(data: dict[str, Any]) -> str:
-    """Stable bytes: the same team always serialises identically."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_roster_file(path: str | os.PathLike[str], text: str) -> None:
-    """Write an exported roster to ``path``: readable by its owner only (it lists everyone's
-    phone numbers, like a backup), and atomically, so a failed write never leaves a
-    half-written file in place of a good one. Raises ``OSError``."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp creates it 0600
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
