@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from whoseonfirst_core.clock import Clock, SystemClock
@@ -29,11 +29,9 @@ from whoseonfirst_core.usecases.errors import UseCaseError
 
 from ..config import ConfigError, database_url_from_env
 from . import db, ops, roster, run, schedule
-from .context import EXIT_FAIL, EXIT_USAGE, CliError, Context
+from .context import EXIT_FAIL, EXIT_USAGE, CliError, Context, Handler
 
 __all__ = ["build_parser", "main"]
-
-Handler = Callable[[argparse.Namespace, Context], int]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,10 +3,11 @@ service's settings and the scrubbed log handler of one command."""
 
 from __future__ import annotations
 
+import argparse
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TextIO, TypeAlias
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database, make_engine, needs_upgrade, redact_url
@@ -18,6 +19,11 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 #: How long the service's commands wait for a PostgreSQL server to answer a connection (an
 #: unreachable server must fail a tick, not hang it).
 CONNECT_TIMEOUT_SECONDS = 10
+
+
+Handler = Callable[[argparse.Namespace, "Context"], int]
+#: The ``add_subparsers()`` object each command group adds its commands to.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class CliError(Exception):
@@ -97,3 +103,12 @@ def command_logging(kind: str, secrets: Sequence[str], stream: TextIO) -> Iterat
         yield
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+def add_command(
+    sub: Subcommands, name: str, handler: Handler, *, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Add subcommand ``name``, run by ``handler``; returns its parser for its arguments."""
+    parser = sub.add_parser(name, help=help, description=description)
+    parser.set_defaults(handler=handler)
+    return parser

@@ -7,7 +7,7 @@ import argparse
 from whoseonfirst_core.db.session import Database, redact_url, upgrade
 
 from .arguments import database_url
-from .context import EXIT_OK, Context
+from .context import EXIT_OK, Context, Subcommands, add_command
 
 
 def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
@@ -35,13 +35,19 @@ def cmd_db_copy(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(sub: Subcommands) -> None:
     db = sub.add_parser("db", help="create, upgrade or copy the database")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    p = dbsub.add_parser("upgrade", help="create the tables or apply pending migrations")
-    p.set_defaults(handler=cmd_db_upgrade)
-    p = dbsub.add_parser(
+    add_command(
+        dbsub,
+        "upgrade",
+        cmd_db_upgrade,
+        help="create the tables or apply pending migrations",
+    )
+    p = add_command(
+        dbsub,
         "copy",
+        cmd_db_copy,
         help="copy everything into another (empty) database, e.g. SQLite → PostgreSQL",
         description="Copy every table into an empty database and verify the row counts. "
         "Stop the service first, copy, verify, switch WHOSEONFIRST_DATABASE_URL, start it.",
@@ -53,4 +59,3 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         metavar="URL",
         help="target database, e.g. postgresql+psycopg://user@host/whoseonfirst",
     )
-    p.set_defaults(handler=cmd_db_copy)

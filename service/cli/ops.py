@@ -17,6 +17,8 @@ from .context import (
     EXIT_OK,
     CliError,
     Context,
+    Subcommands,
+    add_command,
     command_logging,
     service_settings,
 )
@@ -184,17 +186,20 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+def add_commands(sub: Subcommands) -> None:
+    add_command(
+        sub,
         "check",
+        cmd_check,
         help="check the configuration, the database and the Twilio credentials",
         description="Check config, database and Twilio (a harmless account fetch); exit 0 when "
         "all are fine, 1 otherwise.",
     )
-    p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "send-test",
+        cmd_send_test,
         help="send one test text through the real path (outbox, claim, Twilio)",
     )
     p.add_argument(
@@ -205,14 +210,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="a phone number, or a member's name (a unique prefix will do)",
     )
     p.add_argument("--body", help="message text (default: a standard test text)")
-    p.set_defaults(handler=cmd_send_test)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "backup",
+        cmd_backup,
         help="copy the database consistently while it is in use",
         description="SQLite: an online copy with the SQLite backup API (mode 0600). "
         "PostgreSQL: prints the pg_dump command to use.",
     )
     p.add_argument("file", help="where to write the copy")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    p.set_defaults(handler=cmd_backup)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from whoseonfirst_core.actor import local_actor
 
-from .context import EXIT_OK, CliError, Context
+from .context import EXIT_OK, CliError, Context, Subcommands, add_command
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
@@ -47,9 +47,11 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+def add_commands(sub: Subcommands) -> None:
+    p = add_command(
+        sub,
         "import",
+        cmd_import,
         help="load a roster file (team, members, shifts, overrides, contacts)",
         description="Import a roster JSON file into an empty database (or replace the "
         "configuration with --replace). The file is checked first; a bad file changes nothing.",
@@ -61,10 +63,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="replace the configuration of a database that already has a team; "
         "members are matched by name and history is kept",
     )
-    p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("export", help="write the roster file (to FILE or standard output)")
+    p = add_command(
+        sub,
+        "export",
+        cmd_export,
+        help="write the roster file (to FILE or standard output)",
+    )
     p.add_argument(
         "file", nargs="?", help="output file, written owner-only (0600); default: standard output"
     )
-    p.set_defaults(handler=cmd_export)

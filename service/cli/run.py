@@ -16,6 +16,8 @@ from .context import (
     EXIT_USAGE,
     CliError,
     Context,
+    Subcommands,
+    add_command,
     command_logging,
     not_up_to_date,
     service_settings,
@@ -132,17 +134,20 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+def add_commands(sub: Subcommands) -> None:
+    add_command(
+        sub,
         "run",
+        cmd_run,
         help="run the service: send texts at shift starts (the systemd unit runs this)",
         description="Run the notification service until SIGTERM. Configuration comes from "
         "environment variables (WHOSEONFIRST_*, TWILIO_*; secrets also from *_FILE).",
     )
-    p.set_defaults(handler=cmd_run)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "tick",
+        cmd_tick,
         help="do one pass of due work now, then exit",
         description="One pass of due work (plan, send, poll, alert), then exit. --now pretends "
         "it is another instant, for drills; it is refused against the real Twilio API.",
@@ -152,4 +157,3 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         metavar="ISO",
         help="the instant to pretend, with its UTC offset (e.g. 2026-03-02T08:00:30-06:00)",
     )
-    p.set_defaults(handler=cmd_tick)

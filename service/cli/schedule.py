@@ -12,7 +12,7 @@ from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 
 from .arguments import add_window
-from .context import EXIT_OK, Context
+from .context import EXIT_OK, Context, Subcommands, add_command
 
 
 def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
@@ -110,21 +110,23 @@ def cmd_simulate(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+def add_commands(sub: Subcommands) -> None:
+    p = add_command(
+        sub,
         "preview",
+        cmd_preview,
         help="show who is on call, day by day",
         description="The resolved schedule (overrides applied) overlapping "
         "[FROM 00:00, FROM+DAYS 00:00) in the team's time zone.",
     )
     add_window(p, default_days=14, json_help='print {"entries": [...]} as JSON')
-    p.set_defaults(handler=cmd_preview)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "simulate",
+        cmd_simulate,
         help="list every text the service would send in a window (sends nothing)",
         description="Every text the service would send in [FROM 00:00, FROM+DAYS 00:00) local "
         "if it ran throughout. Sends nothing and writes nothing.",
     )
     add_window(p, default_days=7, json_help='print {"messages": [...]} as JSON')
-    p.set_defaults(handler=cmd_simulate)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from whoseonfirst_core.db.models import EscalationContact, Override
+from whoseonfirst_core.db.models import EscalationContact, Member, Override
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index
 from whoseonfirst_core.roster.model import MemberIn, RosterIn, parse_roster
@@ -54,6 +54,35 @@ def _ordered_members(roster: RosterIn) -> list[MemberIn]:
     return [m for _, m in indexed]
 
 
+def _add_member(
+    uow: UnitOfWork, now: datetime, m: MemberIn, position: int, used_colors: set[str]
+) -> Member:
+    """A new member row for the file's member ``m`` at ``position``."""
+    return add_member_row(
+        uow,
+        now,
+        name=m.name,
+        phone=m.phone,
+        secondary_phone=m.secondary_phone,
+        active=m.active,
+        position=position,
+        used_colors=used_colors,
+        color_index=position,
+    )
+
+
+def _add_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
+    for c in roster.escalation_contacts:
+        uow.session.add(
+            EscalationContact(
+                name=c.name,
+                phone=c.phone,
+                weekly_summary=c.weekly_summary,
+                failure_alerts=c.failure_alerts,
+            )
+        )
+
+
 def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     anchor = date.fromisoformat(roster.rotation.anchor_date)
     create_team(
@@ -71,27 +100,9 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     ids: dict[str, int] = {}
     used_colors: set[str] = set()
     for pos, m in enumerate(_ordered_members(roster)):
-        row = add_member_row(
-            uow,
-            now,
-            name=m.name,
-            phone=m.phone,
-            secondary_phone=m.secondary_phone,
-            active=m.active,
-            position=pos,
-            used_colors=used_colors,
-            color_index=pos,
-        )
+        row = _add_member(uow, now, m, pos, used_colors)
         ids[m.name.casefold()] = row.id
-    for c in roster.escalation_contacts:
-        uow.session.add(
-            EscalationContact(
-                name=c.name,
-                phone=c.phone,
-                weekly_summary=c.weekly_summary,
-                failure_alerts=c.failure_alerts,
-            )
-        )
+    _add_contacts(uow, roster)
     for o in roster.overrides:
         start, end = parse_instant(o.start), parse_instant(o.end)
         uow.session.add(
@@ -148,17 +159,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     for pos, m in enumerate(wanted):
         found = existing.get(m.name.casefold())
         if found is None:
-            found = add_member_row(
-                uow,
-                now,
-                name=m.name,
-                phone=m.phone,
-                secondary_phone=m.secondary_phone,
-                active=m.active,
-                position=pos,
-                used_colors=used_colors,
-                color_index=pos,
-            )
+            found = _add_member(uow, now, m, pos, used_colors)
         else:
             found.name, found.phone, found.secondary_phone = m.name, m.phone, m.secondary_phone
             found.active, found.position, found.archived, found.updated_at = (
@@ -174,15 +175,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     # Escalation contacts are replaced wholesale; they carry no history.
     for c in uow.session.scalars(select(EscalationContact)):
         uow.session.delete(c)
-    for ci in roster.escalation_contacts:
-        uow.session.add(
-            EscalationContact(
-                name=ci.name,
-                phone=ci.phone,
-                weekly_summary=ci.weekly_summary,
-                failure_alerts=ci.failure_alerts,
-            )
-        )
+    _add_contacts(uow, roster)
     # Future overrides: keep those in the file, cancel the others, add the new ones.
     wanted_ovs = {
         (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o

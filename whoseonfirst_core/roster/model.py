@@ -112,20 +112,23 @@ def _phone(v: str | None) -> str | None:
         raise ValueError(str(exc)) from exc
 
 
+def _required_phone(v: str) -> str:
+    out = _phone(v)
+    if out is None:
+        raise ValueError("a phone number is required")
+    return out
+
+
+RequiredPhone = Annotated[StrictStr, AfterValidator(_required_phone)]
+"""A phone number, normalised to E.164; empty is refused."""
+
+
 class MemberIn(_Strict):
     name: Name
-    phone: StrictStr
+    phone: RequiredPhone
     secondary_phone: StrictStr | None = None
     active: StrictBool = True
     position: StrictInt | None = None
-
-    @field_validator("phone")
-    @classmethod
-    def _p(cls, v: str) -> str:
-        out = _phone(v)
-        if out is None:
-            raise ValueError("a phone number is required")
-        return out
 
     @field_validator("secondary_phone")
     @classmethod
@@ -184,17 +187,9 @@ class OverrideIn(_Strict):
 
 class ContactIn(_Strict):
     name: Name
-    phone: StrictStr
+    phone: RequiredPhone
     weekly_summary: StrictBool = True
     failure_alerts: StrictBool = True
-
-    @field_validator("phone")
-    @classmethod
-    def _p(cls, v: str) -> str:
-        out = _phone(v)
-        if out is None:
-            raise ValueError("a phone number is required")
-        return out
 
 
 class SettingsIn(_Strict):
