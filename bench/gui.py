@@ -31,7 +31,8 @@ from bench.common import BENCH_NOW, Figure
 from bench.dataset import LARGE, QUICK, Size, build_large
 from whoseonfirst_core.db.session import Database, upgrade
 from whoseonfirst_core.domain.timeutil import local_date, zone
-from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE, create_demo_team
+from whoseonfirst_core.roster import create_demo_team
+from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
 
 GROUP = "desktop app"
 ROOT = Path(__file__).resolve().parents[1]

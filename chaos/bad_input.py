@@ -959,7 +959,7 @@ def _fuzzed_cli(run: ChaosRun, check: Checker, url: str, folder: Path, n: int) -
     send_test_argv = st.tuples(text, st.one_of(st.none(), text)).map(
         lambda t: ["send-test", "--to", t[0]] + ([] if t[1] is None else ["--body", t[1]])
     )
-    from whoseonfirst_service.cli import CRASH_POINTS
+    from whoseonfirst_service.cli.run import CRASH_POINTS
 
     config_env = st.one_of(
         st.tuples(

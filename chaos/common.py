@@ -312,7 +312,7 @@ def import_roster(url: str, data: Mapping[str, Any], now: datetime) -> None:
 
 def simulated_texts(url: str, now: datetime, first_day: date, days: int) -> list[dict[str, str]]:
     """``simulate``'s list (send_at, kind, to, member, body) from the service's own planner."""
-    from whoseonfirst_service.cli import simulate_messages
+    from whoseonfirst_service.cli.schedule import simulate_messages
 
     db = Database(url)
     try:

@@ -1,16 +1,7 @@
-"""Sending texts: the Twilio adapter and a dry-run stand-in.
-
-This is the only module that imports the ``twilio`` SDK. The rest of the service sees frozen
-dataclasses (:class:`SendResult`, :class:`MessageStatus`) and one exception, :class:`SmsError`,
-whose ``kind`` already says what to do next (SPEC §4, delivery contract point 4):
-
-- ``transient``: the request never reached Twilio, or Twilio asked us to come back later
-  (HTTP 429 or 5xx, error 20429, connection refused, connect timeout). Retry with backoff.
-- ``permanent``: retrying cannot help (invalid number, STOP, landline, region, credentials,
-  any other 4xx). Mark the text failed and show ``reason`` to a person.
-- ``ambiguous``: the request was sent but no answer came back (read timeout, dropped
-  connection), so Twilio may have created the message. Call :meth:`SmsBackend.find_recent`
-  before any retry so the text is neither lost nor sent twice.
+"""Sending texts through Twilio: :class:`TwilioBackend`, the only module that imports the
+``twilio`` SDK. What the engine sees of it (the backend protocol, :class:`SmsError`) is in
+:mod:`whoseonfirst_service.sms`; reading Twilio's answers, in
+:mod:`whoseonfirst_service.twilio_replies`.
 
 Each :meth:`TwilioBackend.send` is exactly one HTTP request: neither the SDK nor ``requests``
 retries behind our back, because the retry policy (backoff, expiry, reconciliation) belongs to
@@ -19,7 +10,8 @@ the engine, which records every attempt.
 Requests go through the SDK's :class:`~twilio.rest.Client` (authentication, its headers, edge
 and region handling) and its HTTP client, but not through the SDK's generated resource classes:
 the message resource alone imports about 95 modules (some 7 MB) into a service meant to stay
-under 80 MB, to make four requests whose JSON is read here (:class:`_Message`).
+under 80 MB, to make four requests whose JSON is read by
+:class:`~whoseonfirst_service.twilio_replies._Message`.
 
 Nothing this module logs or raises contains the auth token or an unmasked phone number. That is
 also why SDK exceptions are not chained onto :class:`SmsError`: their text holds request URLs
@@ -31,24 +23,38 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal, Protocol
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from whoseonfirst_core.domain.masking import mask_phone, mask_phones
-from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.domain.sms_errors import PERMANENT_REASONS, TRANSIENT_REASONS, with_code
+
+from .sms import (
+    MAX_VALIDITY_SECONDS,
+    MIN_VALIDITY_SECONDS,
+    DryRunBackend,
+    ErrorKind,
+    MessageStatus,
+    SendResult,
+    SmsBackend,
+    SmsError,
+    clamp_validity,
+)
+from .twilio_replies import (
+    _as_int,
+    _BadReply,
+    _from_transport_failure,
+    _Message,
+    _retry_after_seconds,
+)
 
 __all__ = [
     "MAX_VALIDITY_SECONDS",
@@ -66,128 +72,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-ErrorKind = Literal["transient", "permanent", "ambiguous"]
-
-MIN_VALIDITY_SECONDS = 1
-"""Shortest ``ValidityPeriod`` Twilio accepts, in seconds."""
-MAX_VALIDITY_SECONDS = 36_000
-"""Longest ``ValidityPeriod`` Twilio accepts, in seconds (10 hours; also Twilio's default)."""
-
 _RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
 """How much earlier than ``since`` a message may be stamped by Twilio's clock and still match."""
 _RECONCILE_PAGE_SIZE = 50
 """Messages per list request when reconciling (one page covers a recipient's recent texts)."""
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What Twilio said when it accepted a text.
-
-    ``sid`` is Twilio's message SID (``SM…``; ``DRY…`` from the dry-run backend). ``status`` is
-    Twilio's status string at that moment, usually ``queued`` or ``accepted`` (``simulated``
-    from the dry-run backend).
-    """
-
-    sid: str
-    status: str
-
-
-@dataclass(frozen=True)
-class MessageStatus:
-    """A message's current state at Twilio.
-
-    ``status`` is Twilio's string (``queued``, ``sending``, ``sent``, ``delivered``,
-    ``undelivered``, ``failed``…; ``simulated`` for dry runs). ``error_code`` is Twilio's delivery
-    error code (e.g. 30003 unreachable) when it failed, and ``error_message`` its text with phone
-    numbers masked.
-    """
-
-    sid: str
-    status: str
-    error_code: int | None
-    error_message: str | None
-
-
-class SmsError(Exception):
-    """A text could not be sent, or Twilio could not be asked about one.
-
-    ``kind`` is ``"transient"``, ``"permanent"`` or ``"ambiguous"`` (see the module docstring for
-    what each means to the caller). ``code`` is Twilio's error code, or the HTTP status when
-    Twilio gave none, or ``None`` when no HTTP answer arrived. ``reason`` is plain English, safe
-    to log and to show: it never holds the auth token or an unmasked phone number; ``str(exc)`` is
-    ``reason``. ``retry_after`` is the delay in seconds Twilio asked for in a ``Retry-After``
-    header, if any.
-    """
-
-    def __init__(
-        self,
-        kind: ErrorKind,
-        reason: str,
-        code: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.kind: ErrorKind = kind
-        self.reason = reason
-        self.code = code
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        return self.reason
-
-    def __repr__(self) -> str:
-        return (
-            f"SmsError(kind={self.kind!r}, reason={self.reason!r}, code={self.code!r}, "
-            f"retry_after={self.retry_after!r})"
-        )
-
-    def __reduce__(self) -> tuple[type[SmsError], tuple[ErrorKind, str, int | None, float | None]]:
-        return (type(self), (self.kind, self.reason, self.code, self.retry_after))
-
-
-class SmsBackend(Protocol):
-    """Something that can send texts and report on them (Twilio, or a dry run)."""
-
-    name: str
-    """Short name for logs, /healthz and ``check``: ``twilio`` or ``dry-run``."""
-
-    def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
-        """Hand one text to the provider; ``to`` is E.164.
-
-        ``validity_seconds`` is how long the provider may keep trying to deliver it (Twilio's
-        ``ValidityPeriod``, clamped to 1..36000 s); ``None`` leaves the provider's default.
-        Raises :class:`SmsError`.
-        """
-        ...
-
-    def fetch_status(self, sid: str) -> MessageStatus:
-        """The current status of message ``sid``. Raises :class:`SmsError`."""
-        ...
-
-    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
-        """The message to ``to`` with exactly ``body`` created at or after ``since``, if any.
-
-        Used after an ambiguous send to learn whether it was created. ``since`` is a
-        timezone-aware instant (the start of the ambiguous attempt); a couple of minutes of
-        clock skew between us and the provider is allowed for. Raises :class:`SmsError`.
-        """
-        ...
-
-    def check(self) -> str:
-        """A harmless request proving the credentials work; returns a one-line summary.
-
-        Raises :class:`SmsError` when they do not.
-        """
-        ...
-
-
-def clamp_validity(validity_seconds: int) -> int:
-    """``validity_seconds`` forced into Twilio's accepted ``ValidityPeriod`` range, 1..36000 s.
-
-    The engine never sends a text whose validity has already run out; the lower clamp only
-    guards against rounding down to zero.
-    """
-    return max(MIN_VALIDITY_SECONDS, min(MAX_VALIDITY_SECONDS, validity_seconds))
 
 
 class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
@@ -256,41 +144,6 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
 
 
 _TWILIO_API = "https://api.twilio.com/2010-04-01"
-
-
-@dataclass(frozen=True)
-class _Message:
-    """The fields of a Twilio Message resource this module reads."""
-
-    sid: str
-    status: str
-    body: str
-    error_code: int | None
-    error_message: str | None
-    date_created: datetime | None
-    date_sent: datetime | None
-
-    @classmethod
-    def from_json(cls, payload: Mapping[str, Any]) -> _Message:
-        """Read one message object of Twilio's JSON; raises ``_BadReply`` if it is not one."""
-        sid = payload.get("sid")
-        status = payload.get("status")
-        if not isinstance(sid, str) or not sid or not isinstance(status, str):
-            raise _BadReply("a message without a sid or status")
-        error_message = payload.get("error_message")
-        return cls(
-            sid=sid,
-            status=status,
-            body=str(payload.get("body") or ""),
-            error_code=_as_int(payload.get("error_code")),
-            error_message=str(error_message) if error_message else None,
-            date_created=_rfc2822(payload.get("date_created")),
-            date_sent=_rfc2822(payload.get("date_sent")),
-        )
-
-
-class _BadReply(Exception):
-    """Twilio answered 2xx with something that is not the JSON this module expects."""
 
 
 class TwilioBackend:
@@ -524,129 +377,3 @@ def _first_match(messages: list[_Message], body: str, earliest: datetime) -> Sen
         if not stamps or max(stamps) >= earliest:
             return SendResult(sid=message.sid, status=message.status)
     return None
-
-
-def _rfc2822(value: object) -> datetime | None:
-    """An aware datetime from Twilio's RFC 2822 stamp (``Thu, 26 Nov 2026 14:00:05 +0000``)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        stamp = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
-
-
-def _as_int(value: object) -> int | None:
-    """``value`` as an int, or None when it is missing or not a number."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds from a ``Retry-After: <seconds>`` header; None if absent or an HTTP date."""
-    if not headers:
-        return None
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
-def _from_transport_failure(exc: requests.RequestException, timeout: float) -> SmsError:
-    """Classify a failure below HTTP: did the request (possibly) reach Twilio?
-
-    ``requests`` wraps connection-establishment failures (refused, unreachable, DNS, proxy,
-    TLS handshake) as ``MaxRetryError`` — nothing was sent, so they are transient. A read
-    timeout or a connection that breaks once the request is on the wire (``ProtocolError``,
-    ``RemoteDisconnected``, a cut-off body) is ambiguous.
-    """
-    if isinstance(exc, requests.ConnectTimeout):
-        return SmsError(
-            "transient", f"timed out connecting to Twilio after {timeout:g} s (nothing was sent)"
-        )
-    if isinstance(exc, requests.ReadTimeout):
-        return SmsError(
-            "ambiguous",
-            f"no answer from Twilio within {timeout:g} s after the request was sent; "
-            "the text may have been created",
-        )
-    if isinstance(exc, requests.ConnectionError):
-        cause = exc.args[0] if exc.args else None
-        if isinstance(cause, MaxRetryError):
-            return SmsError("transient", f"could not connect to Twilio ({_describe(cause)})")
-        return SmsError(
-            "ambiguous",
-            "the connection to Twilio dropped after the request was sent; "
-            "the text may have been created",
-        )
-    if isinstance(
-        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
-    ):
-        return SmsError("ambiguous", "Twilio's reply was cut off; the text may have been created")
-    # InvalidURL, MissingSchema and friends: a configuration mistake, not a network mood.
-    return SmsError("permanent", f"could not make a request to Twilio ({type(exc).__name__})")
-
-
-def _describe(failure: MaxRetryError) -> str:
-    """A short, number-free description of why a connection could not be made."""
-    reason = failure.reason
-    if isinstance(reason, NameResolutionError):
-        return "the host name did not resolve"
-    if isinstance(reason, NewConnectionError):
-        if isinstance(reason.__cause__ or reason.__context__, ConnectionRefusedError) or (
-            "refused" in str(reason).lower()
-        ):
-            return "connection refused"
-        return "host unreachable"
-    return type(reason).__name__ if reason is not None else "unknown error"
-
-
-class DryRunBackend:
-    """Sends nothing: logs each text it would send (numbers masked) and reports ``simulated``.
-
-    The default when no Twilio credentials are configured (SPEC §4, SMS backends).
-    """
-
-    name: str = "dry-run"
-
-    @property
-    def is_real_twilio(self) -> bool:
-        """Always False: no texts leave this machine."""
-        return False
-
-    def send(self, to: str, body: str, *, validity_seconds: int | None) -> SendResult:
-        """Log the text and return a made-up ``DRY…`` SID with status ``simulated``."""
-        sid = "DRY" + uuid.uuid4().hex
-        validity = (
-            "default" if validity_seconds is None else f"{clamp_validity(validity_seconds)} s"
-        )
-        _log.info(
-            "dry run: would text %s (validity %s, sid %s): %s",
-            mask_phone(to),
-            validity,
-            sid,
-            mask_phones(body),
-        )
-        return SendResult(sid=sid, status=Status.SIMULATED)
-
-    def fetch_status(self, sid: str) -> MessageStatus:
-        """Always ``simulated``: dry-run texts never progress."""
-        return MessageStatus(sid=sid, status=Status.SIMULATED, error_code=None, error_message=None)
-
-    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
-        """Always None: a dry run cannot leave an ambiguous send behind."""
-        return None
-
-    def check(self) -> str:
-        """Nothing to check."""
-        return "dry-run backend: no texts leave this machine"

@@ -15,6 +15,7 @@ from whoseonfirst_core.domain.rotation import (
 )
 from whoseonfirst_core.usecases.common import (
     all_members,
+    find_member,
 )
 from whoseonfirst_core.usecases.errors import UseCaseError
 from whoseonfirst_core.usecases.rotation import NEW_MEMBER_ID
@@ -22,18 +23,18 @@ from whoseonfirst_core.usecases.rotation_impact import Impact, preview_changes
 
 
 def member_by_name(uow: UnitOfWork, name: str) -> int:
-    wanted = " ".join(name.split()).casefold()
-    for m in all_members(uow):
-        if not m.archived and m.name.casefold() == wanted:
-            return m.id
-    raise UseCaseError(f"no member named {name!r}")
+    """The id of the member ``name`` names, as ``send-test --to`` finds them."""
+    found = find_member(uow, name)
+    if found is None:
+        raise UseCaseError(f"no member named {name!r}")
+    return found.id
 
 
 def shifts_from_json(raw: bytes | str) -> tuple[ShiftDef, ...]:
     """Shifts as in the roster file: a JSON list of shifts, or a roster with ``shifts``."""
     from pydantic import ValidationError
 
-    from whoseonfirst_core.roster import ShiftIn
+    from whoseonfirst_core.roster.model import ShiftIn
 
     try:
         data = json.loads(raw)

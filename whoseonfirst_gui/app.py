@@ -25,13 +25,12 @@ from whoseonfirst_core.db.session import redact_url
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
 from whoseonfirst_gui import first_paint
+from whoseonfirst_gui.connection_dialogs import FirstRunDialog, ProfileDialog
 from whoseonfirst_gui.connections import (
     EMBEDDED,
     ConnectionProfile,
-    FirstRunDialog,
     OpenedDatabase,
     OpenError,
-    ProfileDialog,
     ProfileStore,
     SecretStore,
     create_new_team,

@@ -19,8 +19,8 @@ read it; nothing here imports PyInstaller.
 * **Loaded at run time by name or from files** (:data:`HIDDEN_IMPORTS`, :data:`DATA_FOLDERS`):
   the Alembic migration scripts as data (Alembic imports them from the file system; their own
   imports become hidden imports), tzdata (Windows has no zone database), phonenumbers' region
-  metadata (not the big geocoder/carrier/time-zone tables), ``resources/``, keyring backends
-  (chosen by entry point) and the SQLAlchemy sqlite + psycopg dialects.
+  metadata (not the big geocoder/carrier/time-zone tables), the core's ``resources/`` (the demo
+  roster), keyring backends (chosen by entry point) and the SQLAlchemy sqlite + psycopg dialects.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.notification import PROBLEM_STATUSES, Status
 from whoseonfirst_core.domain.service_state import ALIVE_WITHIN, ServiceState, service_state
 from whoseonfirst_core.domain.texts import next_weekly_summary_at, weekly_summary_body
+from whoseonfirst_core.roster import create_demo_team
 from whoseonfirst_core.usecases.config import SettingsChange, update_settings
 from whoseonfirst_core.usecases.dashboard import Severity, Where, load_dashboard
 from whoseonfirst_core.usecases.errors import NoTeamError
@@ -20,7 +21,6 @@ from whoseonfirst_core.usecases.notifications import problem_notifications
 from whoseonfirst_core.usecases.outbox import load_team, outbox_counts
 from whoseonfirst_core.usecases.schedule import resolve_window
 from whoseonfirst_core.usecases.settings_view import load_settings_view
-from whoseonfirst_core.usecases.setup import create_demo_team
 
 MON_0900 = datetime(2026, 3, 2, 15, tzinfo=UTC)  # Mon 09:00 CST: Ann is on call
 

@@ -95,7 +95,7 @@ def test_export_file_is_private_and_replaced_whole(
 
     # A write that fails half-way leaves the previous export and no temporary file behind.
     good = target.read_bytes()
-    import whoseonfirst_core.roster as roster_mod
+    import whoseonfirst_core.roster.exporter as roster_mod
 
     def refuse(*_args: object) -> None:
         raise OSError(28, "No space left on device")
@@ -303,7 +303,9 @@ def test_db_copy_sqlite_to_postgresql_gives_identical_exports(
 def test_the_sample_roster_in_resources_imports(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    sample = Path(__file__).resolve().parents[2] / "resources" / "demo-roster.json"
+    sample = (
+        Path(__file__).resolve().parents[2] / "whoseonfirst_core" / "resources" / "demo-roster.json"
+    )
     code, out, err = run(monkeypatch, sqlite_url, "import", str(sample))
     assert code == 0, err
     assert "imported 7 members" in out

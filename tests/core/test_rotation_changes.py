@@ -26,8 +26,13 @@ from whoseonfirst_core.db.models import ScheduleEntry
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.rotation import ShiftDef, default_pattern, derive_epochs, timeline
 from whoseonfirst_core.domain.timeutil import day_start, zone
-from whoseonfirst_core.roster import dumps_roster, export_roster_data, import_roster_data
-from whoseonfirst_core.usecases import config, rotation, rotation_impact, schedule, setup, team
+from whoseonfirst_core.roster import (
+    create_demo_team,
+    dumps_roster,
+    export_roster_data,
+    import_roster_data,
+)
+from whoseonfirst_core.usecases import config, rotation, rotation_impact, schedule, team
 from whoseonfirst_core.usecases.errors import UseCaseError
 
 CHI = zone("America/Chicago")
@@ -41,7 +46,7 @@ Row = tuple[datetime, datetime, str, int]
 
 def demo(db: Database) -> dict[str, int]:
     with db.uow("test") as uow:
-        setup.create_demo_team(uow, CREATED, ANCHOR)
+        create_demo_team(uow, CREATED, ANCHOR)
         schedule.extend_horizon(uow, NOW, force=True)  # the service has run since
         uow.commit()
     return ids(db)

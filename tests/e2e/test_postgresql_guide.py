@@ -27,7 +27,7 @@ from tests.pg_server import PgServer
 from whoseonfirst_core.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_ROSTER = ROOT / "resources" / "demo-roster.json"
+DEMO_ROSTER = ROOT / "whoseonfirst_core" / "resources" / "demo-roster.json"
 #: Just after the demo roster's first shift starts (Mon 2026-03-02 08:00 America/Chicago).
 FIRST_SHIFT = FixedClock(datetime(2026, 3, 2, 14, 0, 30, tzinfo=UTC))
 SUFFIX = "_guide"

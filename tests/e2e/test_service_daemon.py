@@ -28,8 +28,8 @@ from sqlalchemy import select
 from tests.fakes.fake_twilio import FakeTwilio
 from whoseonfirst_core.db.models import Member
 from whoseonfirst_core.db.session import Database, upgrade
+from whoseonfirst_core.roster import create_demo_team
 from whoseonfirst_core.usecases.calendar import Cover, add_override
-from whoseonfirst_core.usecases.setup import create_demo_team
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
-from whoseonfirst_core.usecases.setup import create_demo_team
+from whoseonfirst_core.roster import create_demo_team
 from whoseonfirst_gui.context import AppContext, make_context
 
 #: Monday 2026-03-02: the demo rotation starts this day; the fixed clock says 07:00 CST.

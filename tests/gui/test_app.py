@@ -15,7 +15,8 @@ from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui.app import AppController
-from whoseonfirst_gui.connections import FirstRunDialog, open_database
+from whoseonfirst_gui.connection_dialogs import FirstRunDialog
+from whoseonfirst_gui.connections import open_database
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.main_window import MainWindow
 from whoseonfirst_gui.messages import MessageChannel

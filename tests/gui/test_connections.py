@@ -14,12 +14,12 @@ from sqlalchemy import text
 
 from tests.gui.conftest import MemoryKeyring
 from whoseonfirst_core.db.session import Database, needs_upgrade
+from whoseonfirst_gui.connection_dialogs import ProfileDialog
 from whoseonfirst_gui.connections import (
     EMBEDDED,
     ConnectionProfile,
     InsecureKeyringError,
     OpenError,
-    ProfileDialog,
     ProfileStore,
     SecretStore,
     keyring_status,

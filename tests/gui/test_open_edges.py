@@ -21,7 +21,8 @@ from whoseonfirst_core.db.models import EscalationContact
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_gui import connections
 from whoseonfirst_gui.app import AppController
-from whoseonfirst_gui.connections import FirstRunDialog, OpenError, ProfileDialog, open_database
+from whoseonfirst_gui.connection_dialogs import FirstRunDialog, ProfileDialog
+from whoseonfirst_gui.connections import OpenError, open_database
 from whoseonfirst_gui.messages import READ_ONLY_TITLE, Level, MessageChannel, describe
 
 REJECTED = int(ProfileDialog.DialogCode.Rejected.value)

@@ -22,7 +22,7 @@ from tests.fakes.fake_twilio import FakeTwilio
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt
 from whoseonfirst_core.db.session import Database
-from whoseonfirst_core.usecases.setup import create_demo_team
+from whoseonfirst_core.roster import create_demo_team
 
 FROM_NUMBER = "+13125550100"
 ANCHOR = date(2026, 3, 2)  # a Monday: the demo rotation starts with Ann on Monday 08:00 CST

@@ -20,7 +20,7 @@ from tests.pg_roles import VIEWER_GRANTS, WRITER_GRANTS, login_role
 from tests.service.conftest import ANCHOR, notifications
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
-from whoseonfirst_core.usecases.setup import create_demo_team
+from whoseonfirst_core.roster import create_demo_team
 
 EXPECTED = "sqlite:////path/to/file.db or postgresql+psycopg://user@host/dbname"
 

@@ -13,7 +13,8 @@ from whoseonfirst_service.cli import main
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.rotation import default_pattern
-from whoseonfirst_core.usecases import setup, team
+from whoseonfirst_core.roster import create_demo_team
+from whoseonfirst_core.usecases import team
 
 NOW = FixedClock(datetime(2026, 12, 2, 16, tzinfo=UTC))  # Wed 10:00 CST
 
@@ -29,9 +30,7 @@ def run(monkeypatch: pytest.MonkeyPatch, url: str, *argv: str) -> tuple[int, str
 def demo_url(db_url: str) -> str:
     db = Database(db_url)
     with db.uow("test") as uow:
-        setup.create_demo_team(
-            uow, datetime(2026, 11, 29, 18, tzinfo=UTC), datetime(2026, 11, 30).date()
-        )
+        create_demo_team(uow, datetime(2026, 11, 29, 18, tzinfo=UTC), datetime(2026, 11, 30).date())
         uow.commit()
     with db.uow("test") as uow:
         eve = next(m.id for m in team.list_members(uow) if m.name == "Eve Evans")

@@ -291,7 +291,7 @@ def test_backup_sqlite_is_a_consistent_private_copy(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from whoseonfirst_core.usecases.setup import create_demo_team
+    from whoseonfirst_core.roster import create_demo_team
 
     with sqlite_db.uow("test") as uow:
         create_demo_team(uow, clock.now(), utc(2026, 3, 2).date())
@@ -329,7 +329,7 @@ def test_backup_postgresql_prints_the_pg_dump_way(
 def test_two_tick_processes_started_together_send_each_text_once(
     pg_url: str, clock: FixedClock, tmp_path: Path
 ) -> None:
-    from whoseonfirst_core.usecases.setup import create_demo_team
+    from whoseonfirst_core.roster import create_demo_team
 
     db = Database(pg_url)
     try:

@@ -30,7 +30,7 @@ from tests.loopback_proxy import LoopbackProxy
 from tests.service.conftest import MakeEngine, SteppingClock, notifications, sent_to, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database, make_engine
-from whoseonfirst_core.usecases.setup import create_demo_team
+from whoseonfirst_core.roster import create_demo_team
 
 
 def get(url: str) -> tuple[int, str]:

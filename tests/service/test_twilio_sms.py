@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pickle
@@ -18,6 +19,7 @@ from whoseonfirst_service.twilio_sms import (
     DryRunBackend,
     MessageStatus,
     SendResult,
+    SmsBackend,
     SmsError,
     TwilioBackend,
 )
@@ -471,6 +473,19 @@ def test_is_real_twilio_only_without_an_api_url(fake: FakeTwilio, backend: Twili
         real.close()
 
 
+def test_every_backend_closes_through_the_protocol(fake: FakeTwilio) -> None:
+    """``close()`` is part of :class:`SmsBackend`: callers close any backend with
+    ``contextlib.closing`` instead of asking whether it has the method."""
+    backends: list[SmsBackend] = [
+        DryRunBackend(),
+        TwilioBackend(fake.account_sid, fake.auth_token, from_number=FROM, api_url=fake.base_url),
+    ]
+    for made in backends:
+        with contextlib.closing(made) as sms:
+            assert sms.send(TO, BODY, validity_seconds=60).sid
+    assert len(fake.created) == 1  # the dry run sent nothing
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -507,7 +522,7 @@ def test_the_twilio_backend_logs_no_full_number_or_token(
 
 
 def test_dry_run_logs_the_text_with_numbers_masked(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="whoseonfirst_service.twilio_sms")
+    caplog.set_level(logging.INFO, logger="whoseonfirst_service.sms")
     backend = DryRunBackend()
 
     result = backend.send(TO, f"Mon 3/2: Ann {TO}", validity_seconds=3600)

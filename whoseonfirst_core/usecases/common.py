@@ -21,7 +21,7 @@ from whoseonfirst_core.domain.rotation import ShiftDef
 from whoseonfirst_core.domain.templates import control_characters
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
 from whoseonfirst_core.usecases.dto import ContactDTO, MemberDTO, OverrideDTO, SettingsDTO
-from whoseonfirst_core.usecases.errors import NoTeamError, UseCaseError
+from whoseonfirst_core.usecases.errors import AmbiguousNameError, NoTeamError, UseCaseError
 
 #: 16 colours with AA contrast against white text, assigned once per member and stored.
 PALETTE: tuple[str, ...] = (
@@ -171,6 +171,58 @@ def override_dto(o: Override, names: dict[int, str]) -> OverrideDTO:
 
 def all_members(uow: UnitOfWork) -> list[Member]:
     return list(uow.session.scalars(select(Member).order_by(Member.position, Member.id)))
+
+
+def find_member(uow: UnitOfWork, name: str) -> MemberDTO | None:
+    """The non-archived member called ``name`` (case and runs of spaces do not matter), else
+    the only one whose name starts with it; None when nobody does. Raises
+    :class:`AmbiguousNameError` when several names start with it."""
+    wanted = " ".join(name.split()).casefold()
+    members = [m for m in all_members(uow) if not m.archived]
+    exact = [m for m in members if m.name.casefold() == wanted]
+    if exact:
+        return member_dto(exact[0])
+    prefix = [m for m in members if m.name.casefold().startswith(wanted)]
+    if len(prefix) > 1:
+        raise AmbiguousNameError(name, [m.name for m in prefix])
+    return member_dto(prefix[0]) if prefix else None
+
+
+def add_member_row(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    name: str,
+    phone: str,
+    secondary_phone: str | None,
+    active: bool,
+    position: int,
+    used_colors: set[str],
+    color_index: int,
+    notes: str = "",
+) -> Member:
+    """Add a member (fields already validated) and flush, so it has an id.
+
+    Its colour is the first of :data:`PALETTE` not in ``used_colors`` (the colours of the
+    current members), else ``PALETTE[color_index % len(PALETTE)]``; ``used_colors`` gains it.
+    """
+    color = next((c for c in PALETTE if c not in used_colors), PALETTE[color_index % len(PALETTE)])
+    used_colors.add(color)
+    row = Member(
+        name=name,
+        phone=phone,
+        secondary_phone=secondary_phone,
+        active=active,
+        position=position,
+        color=color,
+        notes=notes,
+        archived=False,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
 
 
 def rotation_members(uow: UnitOfWork) -> list[Member]:

@@ -9,10 +9,10 @@ The engine calls these once per tick; the rules of which text is due when live i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.notification import Status
+from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.texts import (
     FailureAlert,
@@ -25,9 +25,11 @@ from whoseonfirst_core.domain.texts import (
     weekly_summary_due_instants,
     weekly_summary_texts,
 )
+from whoseonfirst_core.domain.timeutil import day_start
 from whoseonfirst_core.usecases import outbox
+from whoseonfirst_core.usecases.common import settings_row
 from whoseonfirst_core.usecases.heartbeat import TickMarks
-from whoseonfirst_core.usecases.schedule import resolve_window
+from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
 
 #: How far before the planning window spans are resolved, so a running span's real start (cut
 #: by an override that has already ended) is known.
@@ -47,6 +49,39 @@ class DueTexts:
     missed_reason: str
 
 
+def planned_texts(
+    uow: UnitOfWork,
+    team: TeamSnapshot,
+    since: datetime,
+    until: datetime,
+    *,
+    summary_validity: timedelta,
+) -> list[PlannedText]:
+    """The texts the resolved schedule calls for around ``[since, until)`` (UTC), in this order:
+    shift_start texts and reminders due before ``until`` that are still valid after ``since``
+    (a late shift_start is still due while its span runs), then weekly summaries due in
+    ``[since, until)``, each valid ``summary_validity``.
+
+    The one planning pass: the engine's tick (:func:`due_texts`) and ``simulate``
+    (:func:`simulated_texts`) both call it.
+    """
+    # Far enough ahead for reminders, which are due before their span starts.
+    ahead = timedelta(minutes=team.reminder_minutes or 0)
+    spans = resolve_window(uow, since - RESOLUTION_LOOKBACK, until + ahead, clip=False)
+    texts = [
+        t
+        for t in shift_start_texts(spans, team) + reminder_texts(spans, team)
+        if t.due_at < until and t.expires_at > since
+    ]
+    if not team.summary_contacts:
+        return texts
+    for due in weekly_summary_due_instants(team, since, until):
+        _, week_start, week_end = summary_week(due, team)
+        week_spans = resolve_window(uow, week_start, week_end, clip=False)
+        texts += weekly_summary_texts(due, summary_validity, week_spans, team)
+    return texts
+
+
 def due_texts(
     uow: UnitOfWork,
     now: datetime,
@@ -59,56 +94,66 @@ def due_texts(
 
     A span still running gets its text, late and unchanged; a span that ended since the last
     completed tick without any text is missed; spans that ended before the first tick on this
-    database (``marks.first``), or more than ``missed_lookback`` ago, are ignored.
+    database (``marks.first``), or more than ``missed_lookback`` ago, are ignored. A weekly
+    summary is sent while it is valid, also one due before the last tick.
     """
     first = marks.first or now
     floor = min(max(first, marks.last or first, now - missed_lookback), now)
     team = outbox.load_team(uow.session)
-    # Far enough ahead for reminders, which are due before their span starts.
-    ahead = timedelta(minutes=team.reminder_minutes or 0, microseconds=1)
-    spans = resolve_window(uow, floor - RESOLUTION_LOOKBACK, now + ahead, clip=False)
-    queue: list[PlannedText] = []
-    maybe_missed: list[PlannedText] = []
-    for text in shift_start_texts(spans, team):
-        if text.due_at > now:
-            continue
-        if now < text.expires_at:
-            queue.append(text)
-        elif text.expires_at > floor:
-            maybe_missed.append(text)
-    queue += [t for t in reminder_texts(spans, team) if t.due_at <= now < t.expires_at]
-    summaries, summaries_missed = _weekly_summaries(uow, team, now, floor, summary_validity)
-    queue += summaries
+    texts = planned_texts(
+        uow,
+        team,
+        min(floor, now - summary_validity),
+        now + timedelta(microseconds=1),
+        summary_validity=summary_validity,
+    )
+    queue = [t for t in texts if now < t.expires_at]
+    # Reminders are only ever sent in time; the others are missed once their validity ran out
+    # after the last tick.
+    late = [t for t in texts if t.kind != Kind.REMINDER and floor < t.expires_at <= now]
     have = outbox.spans_with_texts(
         uow.session,
         (
             (t.span_start, t.member_id)
-            for t in maybe_missed
-            if t.span_start is not None and t.member_id is not None
+            for t in late
+            if t.kind == Kind.SHIFT_START and t.span_start is not None and t.member_id is not None
         ),
     )
-    missed = [t for t in maybe_missed if (t.span_start, t.member_id) not in have]
-    return DueTexts(tuple(queue), tuple(missed + summaries_missed), _missed_reason(marks, now))
+    missed = [
+        t for t in late if t.kind != Kind.SHIFT_START or (t.span_start, t.member_id) not in have
+    ]
+    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now))
 
 
-def _weekly_summaries(
-    uow: UnitOfWork, team: TeamSnapshot, now: datetime, floor: datetime, validity: timedelta
-) -> tuple[list[PlannedText], list[PlannedText]]:
-    """Summaries due now (still valid) and summaries whose validity ran out unsent."""
-    if not team.summary_contacts:
-        return [], []
-    queue: list[PlannedText] = []
-    missed: list[PlannedText] = []
-    start = min(floor, now - validity)
-    for due in weekly_summary_due_instants(team, start, now + timedelta(microseconds=1)):
-        expires = due + validity
-        if now >= expires and expires <= floor:
-            continue
-        _, week_start, week_end = summary_week(due, team)
-        spans = resolve_window(uow, week_start, week_end, clip=False)
-        texts = weekly_summary_texts(due, validity, spans, team)
-        (queue if now < expires else missed).extend(texts)
-    return queue, missed
+#: The order of texts due at the same instant in :func:`simulated_texts` (the order the
+#: service plans them in).
+_KIND_ORDER = {Kind.REMINDER: 0, Kind.SHIFT_START: 1, Kind.WEEKLY_SUMMARY: 2}
+
+
+def simulated_texts(
+    uow: UnitOfWork, now: datetime, first_day: date, days: int, *, summary_validity: timedelta
+) -> list[PlannedText]:
+    """Every text the service would send in ``[first_day 00:00, first_day+days 00:00)`` local
+    if it ran throughout, by due instant: the planning pass of every tick in that window.
+
+    Generates the schedule as far as needed in ``uow``: the caller rolls it back (never
+    commits), so nothing is written. Failure alerts (unpredictable) and hand-queued texts are
+    not listed.
+    """
+    team = outbox.load_team(uow.session)
+    start = day_start(first_day, team.tz)
+    end = day_start(first_day + timedelta(days=days), team.tz)
+    weeks = timedelta(weeks=settings_row(uow).horizon_weeks)
+    extend_horizon(uow, max(now, end - weeks), force=True)
+    texts = [
+        t
+        for t in planned_texts(uow, team, start, end, summary_validity=summary_validity)
+        if t.due_at >= start
+    ]
+    texts.sort(
+        key=lambda t: (t.due_at, _KIND_ORDER.get(t.kind, 9), t.recipient_name, t.recipient_phone)
+    )
+    return texts
 
 
 def _missed_reason(marks: TickMarks, now: datetime) -> str:

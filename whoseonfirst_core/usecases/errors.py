@@ -33,3 +33,13 @@ class ConflictError(UseCaseError):
 
 class ReadOnlyError(UseCaseError):
     """The database refuses writes (for example a viewer role in PostgreSQL)."""
+
+
+class AmbiguousNameError(UseCaseError):
+    """A name given to find someone matches several people; ``matches`` are their names."""
+
+    def __init__(self, given: str, matches: list[str]) -> None:
+        super().__init__(
+            f"{given!r} matches several members ({', '.join(matches)}); be more specific"
+        )
+        self.matches = matches

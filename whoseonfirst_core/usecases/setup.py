@@ -1,4 +1,5 @@
-"""Creating a team: empty, from the demo roster, or (see roster.py) from a file."""
+"""Creating a team and opening its rotation; a team from a roster file (the demo team too) is
+:mod:`whoseonfirst_core.roster`'s."""
 
 from __future__ import annotations
 
@@ -86,42 +87,3 @@ def create_team(
 def open_first_epoch(uow: UnitOfWork, now: datetime, anchor_date: date) -> None:
     """Start the rotation at ``anchor_date`` with the members present now, and generate."""
     open_rotation(uow, now, anchor_date)
-
-
-DEMO_MEMBERS: tuple[tuple[str, str], ...] = (
-    ("Ann Archer", "+13125550101"),
-    ("Ben Brooks", "+13125550102"),
-    ("Cal Chen", "+13125550103"),
-    ("Dee Diaz", "+13125550104"),
-    ("Eve Evans", "+13125550105"),
-    ("Fay Fisher", "+13125550106"),
-    ("Gus Grant", "+13125550107"),
-)
-
-
-def create_demo_team(uow: UnitOfWork, now: datetime, anchor_date: date) -> None:
-    """The demo team: seven people on the default pattern, one escalation contact."""
-    from whoseonfirst_core.roster import import_roster_data
-
-    import_roster_data(
-        uow,
-        now,
-        {
-            "format": "whoseonfirst-roster",
-            "version": 1,
-            "team": {"name": "Support (demo)", "timezone": DEFAULT_TIMEZONE},
-            "members": [
-                {"name": n, "phone": p, "active": True, "position": i}
-                for i, (n, p) in enumerate(DEMO_MEMBERS)
-            ],
-            "rotation": {"anchor_date": anchor_date.isoformat()},
-            "escalation_contacts": [
-                {
-                    "name": "Hal Hughes (lead)",
-                    "phone": "+13125550199",
-                    "weekly_summary": True,
-                    "failure_alerts": True,
-                }
-            ],
-        },
-    )

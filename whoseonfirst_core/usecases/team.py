@@ -12,7 +12,7 @@ from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.phones import PhoneError, display_phone, normalize_phone
 from whoseonfirst_core.domain.rotation import RotationChange
 from whoseonfirst_core.usecases.common import (
-    PALETTE,
+    add_member_row,
     all_members,
     check_text,
     clean_name,
@@ -113,22 +113,18 @@ def add_member(
         check_effective_date(uow, now, day)
     members = all_members(uow)
     position = max((m.position for m in members), default=-1) + 1
-    used = {m.color for m in members if not m.archived}
-    color = next((c for c in PALETTE if c not in used), PALETTE[len(members) % len(PALETTE)])
-    m = Member(
+    m = add_member_row(
+        uow,
+        now,
         name=clean,
         phone=primary,
         secondary_phone=secondary,
         active=False,
         position=position,
-        color=color,
+        used_colors={m.color for m in members if not m.archived},
+        color_index=len(members),
         notes=notes,
-        archived=False,
-        created_at=now,
-        updated_at=now,
     )
-    uow.session.add(m)
-    uow.session.flush()
     if active:
         add_change(uow, now, "join", day, member_id=m.id)
         materialise(uow, now)

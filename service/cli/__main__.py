@@ -1,0 +1,5 @@
+"""``python -m whoseonfirst_service.cli``: the same as the ``whoseonfirst-service`` command."""
+
+from . import main
+
+raise SystemExit(main())

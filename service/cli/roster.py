@@ -1,0 +1,75 @@
+"""``import FILE [--replace]`` and ``export [FILE]``: the roster file (SPEC §7)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from whoseonfirst_core.actor import local_actor
+
+from .context import EXIT_OK, CliError, Context, Subcommands, add_command
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.roster import import_roster_data, parse_roster
+
+    path = Path(args.file)
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    parse_roster(raw)  # validate before touching the database at all
+    db = ctx.migrated_db()
+    with db.uow(local_actor("import")) as uow:
+        counts = import_roster_data(uow, ctx.clock.now(), raw, replace=args.replace)
+        uow.commit()
+    ctx.print(
+        "imported {members} members, {shifts} shifts, {overrides} overrides, "
+        "{escalation_contacts} escalation contacts".format(**counts)
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.roster import dumps_roster, export_roster_data, write_roster_file
+
+    db = ctx.migrated_db()
+    with db.reader() as uow:
+        text = dumps_roster(export_roster_data(uow))
+    if args.file and args.file != "-":
+        try:
+            write_roster_file(args.file, text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
+    else:
+        ctx.out.write(text)
+    return EXIT_OK
+
+
+def add_commands(sub: Subcommands) -> None:
+    p = add_command(
+        sub,
+        "import",
+        cmd_import,
+        help="load a roster file (team, members, shifts, overrides, contacts)",
+        description="Import a roster JSON file into an empty database (or replace the "
+        "configuration with --replace). The file is checked first; a bad file changes nothing.",
+    )
+    p.add_argument("file", help="roster JSON file, or - for standard input")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the configuration of a database that already has a team; "
+        "members are matched by name and history is kept",
+    )
+
+    p = add_command(
+        sub,
+        "export",
+        cmd_export,
+        help="write the roster file (to FILE or standard output)",
+    )
+    p.add_argument(
+        "file", nargs="?", help="output file, written owner-only (0600); default: standard output"
+    )

@@ -1,0 +1,265 @@
+"""Importing a roster file (SPEC §7) into the caller's unit of work: into an empty database, or
+replacing the configuration of one that has a team (members matched by name, history kept)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from whoseonfirst_core.db.models import EscalationContact, Member, Override
+from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index
+from whoseonfirst_core.roster.model import MemberIn, RosterIn, parse_roster
+from whoseonfirst_core.usecases.common import (
+    add_member_row,
+    all_members,
+    has_team,
+    record_audit,
+    settings_row,
+)
+from whoseonfirst_core.usecases.errors import UseCaseError
+from whoseonfirst_core.usecases.setup import create_team, open_first_epoch
+
+
+def import_roster_data(
+    uow: UnitOfWork, now: datetime, raw: bytes | str | dict[str, Any], *, replace: bool = False
+) -> dict[str, int]:
+    """Import into the caller's unit of work (the caller commits). Returns counts."""
+    roster = parse_roster(raw)
+    if has_team(uow) and not replace:
+        raise UseCaseError(
+            "this database already has a team: use --replace to replace its configuration"
+        )
+    if replace and has_team(uow):
+        return _replace(uow, now, roster)
+    return _fresh(uow, now, roster)
+
+
+def _counts(roster: RosterIn) -> dict[str, int]:
+    """What an import loaded, for its message and its audit entry."""
+    return {
+        "members": len(roster.members),
+        "shifts": len(roster.shifts),
+        "overrides": len(roster.overrides),
+        "escalation_contacts": len(roster.escalation_contacts),
+    }
+
+
+def _ordered_members(roster: RosterIn) -> list[MemberIn]:
+    indexed = list(enumerate(roster.members))
+    indexed.sort(key=lambda im: (im[1].position if im[1].position is not None else im[0], im[0]))
+    return [m for _, m in indexed]
+
+
+def _add_member(
+    uow: UnitOfWork,
+    now: datetime,
+    m: MemberIn,
+    position: int,
+    used_colors: set[str],
+    *,
+    active: bool | None = None,
+) -> Member:
+    """A new member row for the file's member ``m`` at ``position`` (``active`` as in the file
+    unless given)."""
+    return add_member_row(
+        uow,
+        now,
+        name=m.name,
+        phone=m.phone,
+        secondary_phone=m.secondary_phone,
+        active=m.active if active is None else active,
+        position=position,
+        used_colors=used_colors,
+        color_index=position,
+    )
+
+
+def _add_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
+    for c in roster.escalation_contacts:
+        uow.session.add(
+            EscalationContact(
+                name=c.name,
+                phone=c.phone,
+                weekly_summary=c.weekly_summary,
+                failure_alerts=c.failure_alerts,
+            )
+        )
+
+
+def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
+    anchor = date.fromisoformat(roster.rotation.anchor_date)
+    create_team(
+        uow,
+        now,
+        name=roster.team.name,
+        timezone=roster.team.timezone,
+        anchor_date=anchor,
+        pattern=[s.to_def() for s in roster.shifts],
+        shift_start_template=roster.settings.shift_start_template,
+        weekly_summary_day=weekday_index(roster.settings.weekly_summary_day),
+        weekly_summary_time=roster.settings.weekly_summary_time,
+        horizon_weeks=roster.settings.horizon_weeks,
+    )
+    ids: dict[str, int] = {}
+    used_colors: set[str] = set()
+    for pos, m in enumerate(_ordered_members(roster)):
+        row = _add_member(uow, now, m, pos, used_colors)
+        ids[m.name.casefold()] = row.id
+    _add_contacts(uow, roster)
+    for o in roster.overrides:
+        start, end = parse_instant(o.start), parse_instant(o.end)
+        uow.session.add(
+            Override(
+                member_id=ids[o.member.casefold()],
+                start_at=start,
+                end_at=end,
+                reason=o.reason,
+                status="completed" if end <= now else "active",
+                created_at=now,
+                created_by=uow.actor,
+            )
+        )
+    uow.session.flush()
+    open_first_epoch(uow, now, anchor)
+    counts = _counts(roster)
+    record_audit(
+        uow,
+        now,
+        "roster.import",
+        "team",
+        1,
+        f"imported roster for {roster.team.name}",
+        None,
+        dict(counts),
+    )
+    return counts
+
+
+def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
+    """Replace the configuration; members matched by name; history kept; past not rewritten.
+
+    The rotation changes only where the file differs from the rotation *after every planned
+    change* (what an export writes): from the earliest date that rewrites nothing (or the
+    rotation's start, when it has not begun) a member whose ``active`` differs joins or leaves,
+    a different order or pattern takes effect, and planned changes that would undo those are
+    cancelled. Everything the file agrees with keeps its planned changes, so importing what is
+    already there changes nothing.
+    """
+    from whoseonfirst_core.usecases.rotation import (
+        add_change,
+        cancel_changes,
+        final_state,
+        first_change_date,
+        materialise,
+        open_rotation,
+    )
+    from whoseonfirst_core.usecases.schedule import earliest_change_date
+
+    final = final_state(uow)
+    started = first_change_date(uow)
+    effective = max(earliest_change_date(uow, now), started or date.min)
+    settings = settings_row(uow)
+    before = {"name": settings.name, "members": [m.name for m in all_members(uow)]}
+    settings.name = roster.team.name
+    tz_changed = settings.timezone != roster.team.timezone
+    settings.timezone = roster.team.timezone
+    settings.shift_start_template = roster.settings.shift_start_template
+    settings.weekly_summary_day = weekday_index(roster.settings.weekly_summary_day)
+    settings.weekly_summary_time = roster.settings.weekly_summary_time
+    settings.horizon_weeks = roster.settings.horizon_weeks
+    existing = {m.name.casefold(): m for m in all_members(uow)}
+    wanted = _ordered_members(roster)
+    wanted_keys = {m.name.casefold() for m in wanted}
+    # Free names and phones first: members not in the file are archived.
+    leaving: list[int] = []
+    for key, row in existing.items():
+        if key not in wanted_keys and not row.archived:
+            row.archived, row.updated_at = True, now
+            leaving.append(row.id)
+    uow.session.flush()
+    used_colors = {m.color for m in existing.values() if not m.archived}
+    ids: dict[str, int] = {}
+    for pos, m in enumerate(wanted):
+        found = existing.get(m.name.casefold())
+        if found is None:
+            found = _add_member(
+                uow, now, m, pos, used_colors, active=m.active if started is None else False
+            )
+        else:
+            found.name, found.phone, found.secondary_phone = m.name, m.phone, m.secondary_phone
+            found.archived, found.updated_at = False, now
+            if started is None:
+                found.active, found.position = m.active, pos
+        uow.session.flush()
+        ids[m.name.casefold()] = found.id
+    shifts = tuple(s.to_def() for s in roster.shifts)
+    # Escalation contacts are replaced wholesale; they carry no history.
+    for c in uow.session.scalars(select(EscalationContact)):
+        uow.session.delete(c)
+    _add_contacts(uow, roster)
+    # Future overrides: keep those in the file, cancel the others, add the new ones.
+    wanted_ovs = {
+        (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o
+        for o in roster.overrides
+    }
+    for row_o in uow.session.scalars(select(Override).where(Override.status == "active")):
+        span_key = (row_o.member_id, row_o.start_at, row_o.end_at)
+        if span_key in wanted_ovs:
+            wanted_ovs.pop(span_key)
+        elif row_o.end_at > now:
+            row_o.status, row_o.cancelled_at = "cancelled", now
+    for (mid, start, end), o in wanted_ovs.items():
+        if end > now:
+            uow.session.add(
+                Override(
+                    member_id=mid,
+                    start_at=start,
+                    end_at=end,
+                    reason=o.reason,
+                    status="active",
+                    created_at=now,
+                    created_by=uow.actor,
+                )
+            )
+    uow.session.flush()
+    if started is None:
+        from whoseonfirst_core.usecases.config import _write_pattern
+
+        _write_pattern(uow, shifts)
+        open_rotation(uow, now, max(effective, settings.anchor_date))
+    else:
+        order = [ids[m.name.casefold()] for m in wanted]
+        for mid in leaving:
+            cancel_changes(uow, now, after=effective, member_id=mid, kinds=("join", "leave"))
+            add_change(uow, now, "leave", effective, member_id=mid)
+        for m in wanted:
+            mid = ids[m.name.casefold()]
+            if m.active != (mid in final.in_rotation):
+                cancel_changes(uow, now, after=effective, member_id=mid, kinds=("join", "leave"))
+                add_change(uow, now, "join" if m.active else "leave", effective, member_id=mid)
+        known = [i for i in final.order if i in set(order)]
+        known += [i for i in order if i not in set(known)]  # new members join at the end
+        if known != order:
+            cancel_changes(uow, now, after=effective, kinds=("order",))
+            add_change(uow, now, "order", effective, order=order)
+        if shifts != final.pattern:
+            cancel_changes(uow, now, after=effective, kinds=("pattern",))
+            add_change(uow, now, "pattern", effective, pattern=shifts)
+        materialise(
+            uow, now, regenerate_from=earliest_change_date(uow, now) if tz_changed else None
+        )
+    counts = _counts(roster)
+    record_audit(
+        uow,
+        now,
+        "roster.replace",
+        "team",
+        1,
+        f"replaced the configuration from a roster file (effective {effective})",
+        before,
+        {"name": roster.team.name, "members": [m.name for m in wanted]},
+    )
+    return counts

@@ -1,0 +1,403 @@
+"""The roster file's model (SPEC §7): what a valid file holds, and :func:`parse_roster`, which
+checks one and lists every problem as ``field: reason`` in one go (:class:`RosterError`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
+from whoseonfirst_core.domain.templates import (
+    DEFAULT_SHIFT_START_TEMPLATE,
+    control_characters,
+    template_problems,
+)
+from whoseonfirst_core.domain.timeutil import (
+    WEEKDAYS,
+    parse_hhmm,
+    parse_instant,
+    weekday_index,
+    zone,
+)
+from whoseonfirst_core.usecases.errors import UseCaseError
+
+FORMAT = "whoseonfirst-roster"
+VERSION = 1
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class RosterError(UseCaseError):
+    """The file cannot be imported; ``problems`` lists ``field: reason`` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("the roster file is invalid:\n  " + "\n  ".join(problems))
+
+
+def _printable(v: str) -> str:
+    if bad := control_characters(v):
+        raise ValueError(f"contains control characters ({', '.join(bad)})")
+    return v
+
+
+Printable = AfterValidator(_printable)
+
+
+def _squash_spaces(v: str) -> str:
+    v = " ".join(v.split())
+    if not v:
+        raise ValueError("is empty")
+    return v
+
+
+Name = Annotated[
+    StrictStr, Field(min_length=1, max_length=100), Printable, AfterValidator(_squash_spaces)
+]
+
+
+def _weekday(v: str) -> str:
+    return WEEKDAYS[weekday_index(v)]
+
+
+def _clock_time(v: str) -> str:
+    parse_hhmm(v)
+    return v
+
+
+Weekday = Annotated[StrictStr, AfterValidator(_weekday)]
+"""``monday`` … ``sunday`` (any case in the file; written lower-case)."""
+ClockTime = Annotated[StrictStr, AfterValidator(_clock_time)]
+"""``HH:MM``, 24-hour."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TeamIn(_Strict):
+    name: Name
+    timezone: StrictStr = "America/Chicago"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        zone(v)
+        return v
+
+
+def _phone(v: str | None) -> str | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    try:
+        return normalize_phone(v)
+    except PhoneError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _required_phone(v: str) -> str:
+    out = _phone(v)
+    if out is None:
+        raise ValueError("a phone number is required")
+    return out
+
+
+RequiredPhone = Annotated[StrictStr, AfterValidator(_required_phone)]
+"""A phone number, normalised to E.164; empty is refused."""
+
+
+class MemberIn(_Strict):
+    name: Name
+    phone: RequiredPhone
+    secondary_phone: StrictStr | None = None
+    active: StrictBool = True
+    position: StrictInt | None = None
+
+    @field_validator("secondary_phone")
+    @classmethod
+    def _s(cls, v: str | None) -> str | None:
+        return _phone(v)
+
+
+class ShiftIn(_Strict):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=60), Printable]
+    start_day: Weekday
+    start_time: ClockTime
+    duration_hours: Annotated[StrictInt, Field(ge=1, le=168)]
+
+    def to_def(self) -> ShiftDef:
+        return ShiftDef(
+            self.name.strip(),
+            weekday_index(self.start_day),
+            parse_hhmm(self.start_time),
+            self.duration_hours,
+        )
+
+
+class RotationIn(_Strict):
+    anchor_date: StrictStr
+
+    @field_validator("anchor_date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        try:
+            date.fromisoformat(v)
+        except ValueError as exc:
+            raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)") from exc
+        if len(v) != 10:
+            raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)")
+        return v
+
+
+class OverrideIn(_Strict):
+    member: Name
+    start: StrictStr
+    end: StrictStr
+    reason: Annotated[StrictStr, Field(max_length=500), Printable] = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _instant(cls, v: str) -> str:
+        parse_instant(v)
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> OverrideIn:
+        if parse_instant(self.end) <= parse_instant(self.start):
+            raise ValueError("end must be after start")
+        return self
+
+
+class ContactIn(_Strict):
+    name: Name
+    phone: RequiredPhone
+    weekly_summary: StrictBool = True
+    failure_alerts: StrictBool = True
+
+
+class SettingsIn(_Strict):
+    shift_start_template: StrictStr = DEFAULT_SHIFT_START_TEMPLATE
+    weekly_summary_day: Weekday = "monday"
+    weekly_summary_time: ClockTime = "08:00"
+    horizon_weeks: Annotated[StrictInt, Field(ge=4, le=104)] = 12
+
+    @field_validator("shift_start_template")
+    @classmethod
+    def _tpl(cls, v: str) -> str:
+        problems = template_problems(v)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+
+def _default_shifts() -> list[ShiftIn]:
+    from whoseonfirst_core.domain.rotation import default_pattern
+
+    return [
+        ShiftIn(
+            name=s.name,
+            start_day=WEEKDAYS[s.start_day],
+            start_time=f"{s.start_time:%H:%M}",
+            duration_hours=s.duration_hours,
+        )
+        for s in default_pattern()
+    ]
+
+
+class RosterIn(_Strict):
+    format: Literal["whoseonfirst-roster"]
+    version: Literal[1]
+    team: TeamIn
+    members: list[MemberIn] = Field(default_factory=list, max_length=1000)
+    shifts: list[ShiftIn] = Field(default_factory=_default_shifts, max_length=200)
+    rotation: RotationIn
+    overrides: list[OverrideIn] = Field(default_factory=list, max_length=100_000)
+    escalation_contacts: list[ContactIn] = Field(default_factory=list, max_length=100)
+    settings: SettingsIn = Field(default_factory=SettingsIn)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_the_number_1(cls, v: object) -> object:
+        # Literal[1] alone lets true and 1.0 through: they equal 1 in Python.
+        if type(v) is not int:
+            raise ValueError("must be the number 1")
+        return v
+
+
+# --- checks across entries --------------------------------------------------------------------
+#
+# Pydantic runs a model's own "after" validator only when every field passed, so checks that
+# compare entries with each other (duplicate names and phones, overlapping shifts, overrides
+# naming nobody) would wait for the per-field problems to be fixed first: a file with three
+# problems would take three attempts. They run here instead, on every entry whose own fields are
+# valid, whether or not the file as a whole is, so one attempt lists every problem.
+
+
+@dataclass(frozen=True, slots=True)
+class _MemberFacts:
+    """What the cross-entry checks need of one member; None for a field that is invalid."""
+
+    index: int
+    name: str | None
+    phone: str | None
+    secondary_phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    members: list[_MemberFacts]
+    shifts: list[ShiftDef] | None  # None: some shifts are invalid and none is left to compare
+    override_members: list[tuple[int, str]]
+
+
+_NAME = TypeAdapter(Name)
+
+
+def _valid_or_none(check: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return check(value)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def _phone_fact(value: Any) -> str | None:
+    return _phone(value) if isinstance(value, str) else None
+
+
+def _facts_of_model(roster: RosterIn) -> _Facts:
+    return _Facts(
+        [_MemberFacts(i, m.name, m.phone, m.secondary_phone) for i, m in enumerate(roster.members)],
+        [s.to_def() for s in roster.shifts],
+        [(i, o.member) for i, o in enumerate(roster.overrides)],
+    )
+
+
+def _facts_of_raw(data: dict[str, Any]) -> _Facts:
+    """The facts of a file that failed validation: every value that is valid on its own."""
+    members: list[_MemberFacts] = []
+    raw_members = data.get("members")
+    for i, m in enumerate(raw_members if isinstance(raw_members, list) else []):
+        if isinstance(m, dict):
+            members.append(
+                _MemberFacts(
+                    i,
+                    _valid_or_none(_NAME.validate_python, m.get("name")),
+                    _valid_or_none(_phone_fact, m.get("phone")),
+                    _valid_or_none(_phone_fact, m.get("secondary_phone")),
+                )
+            )
+    shifts: list[ShiftDef] | None = None
+    raw_shifts = data.get("shifts")
+    if "shifts" not in data:
+        shifts = [s.to_def() for s in _default_shifts()]
+    elif isinstance(raw_shifts, list):
+        valid = [_valid_or_none(ShiftIn.model_validate, s) for s in raw_shifts]
+        defs = [s.to_def() for s in valid if s is not None]
+        # With some shifts invalid, "the pattern is empty" would be false: compare the rest.
+        shifts = defs if defs or not raw_shifts else None
+    overrides: list[tuple[int, str]] = []
+    raw_overrides = data.get("overrides")
+    for i, o in enumerate(raw_overrides if isinstance(raw_overrides, list) else []):
+        name = (
+            _valid_or_none(_NAME.validate_python, o.get("member")) if isinstance(o, dict) else None
+        )
+        if name is not None:
+            overrides.append((i, name))
+    return _Facts(members, shifts, overrides)
+
+
+def _cross_problems(facts: _Facts) -> list[str]:
+    """Problems between entries: ``field: reason`` lines."""
+    problems: list[str] = []
+    names: dict[str, int] = {}
+    phones: dict[str, str] = {}
+    for m in facts.members:
+        owner = m.name if m.name is not None else f"members[{m.index}]"
+        if m.name is not None:
+            key = m.name.casefold()
+            if key in names:
+                problems.append(f"members[{m.index}].name: {m.name!r} appears twice")
+            names[key] = m.index
+        for field, number in (("phone", m.phone), ("secondary_phone", m.secondary_phone)):
+            if number is None:
+                continue
+            if number in phones and phones[number] != owner:
+                problems.append(
+                    f"members[{m.index}].{field}: {number} already belongs to {phones[number]}"
+                )
+            elif number in phones and field == "secondary_phone":
+                problems.append(f"members[{m.index}].secondary_phone: same as the primary phone")
+            phones[number] = owner
+    if facts.shifts is not None:
+        problems.extend(f"shifts: {msg}" for msg in validate_pattern(facts.shifts))
+    for i, member in facts.override_members:
+        if member.casefold() not in names:
+            problems.append(f"overrides[{i}].member: no member named {member!r}")
+    return problems
+
+
+#: What to write for a required key that is missing, where "is required" alone would not say.
+MISSING_HINTS = {
+    "rotation": '{"anchor_date": "YYYY-MM-DD"}, the day the rotation starts (it decides who is '
+    "on call on every day, so it has no default)",
+    "rotation.anchor_date": "the day the rotation starts, YYYY-MM-DD",
+}
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    out: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not part of the roster format)"
+        elif err["type"] == "missing":
+            msg = f"is required: {MISSING_HINTS[loc]}" if loc in MISSING_HINTS else "is required"
+        elif err["type"] == "literal_error" and loc == "format":
+            msg = f"must be {FORMAT!r}"
+        out.append(f"{loc or '(file)'}: {msg}")
+    return out
+
+
+def parse_roster(raw: bytes | str | dict[str, Any]) -> RosterIn:
+    """Validate a roster (bytes, text or already-parsed JSON); raises :class:`RosterError`."""
+    data: Any = raw
+    if isinstance(raw, bytes | str):
+        if len(raw) > MAX_FILE_BYTES:
+            raise RosterError([f"(file): larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"])
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RosterError([f"(file): not valid JSON ({exc})"]) from None
+        except RecursionError:
+            raise RosterError(["(file): nested too deeply to be a roster"]) from None
+    if not isinstance(data, dict):
+        raise RosterError(["(file): the top level must be a JSON object"])
+    try:
+        roster = RosterIn.model_validate(data)
+    except ValidationError as exc:
+        raise RosterError(_format_errors(exc) + _cross_problems(_facts_of_raw(data))) from None
+    if problems := _cross_problems(_facts_of_model(roster)):
+        raise RosterError(problems)
+    return roster
