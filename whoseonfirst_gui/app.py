@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from whoseonfirst_core.actor import local_actor
 from whoseonfirst_core.clock import Clock, SystemClock
-from whoseonfirst_core.db.session import redact_url
+from whoseonfirst_core.db.errors import redact_url
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
 from whoseonfirst_gui import first_paint

@@ -37,6 +37,7 @@ from whoseonfirst_core.db.errors import (
     DatabaseUrlError,
     first_line,
     permission_denied,
+    redact_url,
 )
 from whoseonfirst_core.db.session import (
     Database,
@@ -45,7 +46,6 @@ from whoseonfirst_core.db.session import (
     default_sqlite_path,
     head_revision,
     needs_upgrade,
-    redact_url,
     upgrade,
 )
 from whoseonfirst_core.domain.timeutil import local_date, zone

@@ -565,6 +565,6 @@ class MainWindow(QMainWindow):
 
 
 def _redacted(url: str) -> str:
-    from whoseonfirst_core.db.session import redact_url
+    from whoseonfirst_core.db.errors import redact_url
 
     return redact_url(url)

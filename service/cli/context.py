@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from typing import TextIO, TypeAlias
 
 from whoseonfirst_core.clock import Clock
-from whoseonfirst_core.db.session import Database, make_engine, needs_upgrade, redact_url
+from whoseonfirst_core.db.errors import redact_url
+from whoseonfirst_core.db.session import Database, make_engine, needs_upgrade
 
 from ..config import ConfigError, ServiceSettings, load_settings
 

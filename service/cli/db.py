@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from whoseonfirst_core.db.session import Database, redact_url, upgrade
+from whoseonfirst_core.db.errors import redact_url
+from whoseonfirst_core.db.session import Database, upgrade
 
 from .arguments import database_url
 from .context import EXIT_OK, Context, Subcommands, add_command

@@ -7,7 +7,8 @@ from contextlib import closing
 from pathlib import Path
 
 from whoseonfirst_core.actor import local_actor
-from whoseonfirst_core.db.session import needs_upgrade, redact_url
+from whoseonfirst_core.db.errors import redact_url
+from whoseonfirst_core.db.session import needs_upgrade
 from whoseonfirst_core.domain.notification import HANDED_OVER_STATUSES, OUTBOX_STATUSES, Kind
 
 from ..config import ConfigError, ServiceSettings, build_backend, load_settings

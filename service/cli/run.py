@@ -8,7 +8,8 @@ from collections.abc import Callable
 from contextlib import closing
 
 from whoseonfirst_core.clock import Clock
-from whoseonfirst_core.db.session import needs_upgrade, redact_url
+from whoseonfirst_core.db.errors import redact_url
+from whoseonfirst_core.db.session import needs_upgrade
 
 from ..config import build_backend
 from .context import (

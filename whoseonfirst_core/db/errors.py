@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 #: The two kinds of URL the product works with, for messages.
@@ -42,6 +43,14 @@ class MissingDatabaseError(DatabaseSetupError):
 
 class DatabaseFileError(DatabaseSetupError):
     """The SQLite file cannot be created where the URL says (a missing folder, no permission)."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, for logs and messages (it may carry one)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must never leak through an error
+        return "<unparseable database URL>"
 
 
 def first_line(exc: BaseException) -> str:
@@ -99,8 +108,6 @@ def permission_denied(exc: BaseException) -> str | None:
 def describe_database_error(exc: BaseException, url: str | None = None) -> str | None:
     """One line for people about ``exc``, naming ``url`` (password hidden) where it helps;
     None when ``exc`` is not a database error."""
-    from whoseonfirst_core.db.session import redact_url
-
     where = f" {redact_url(url)}" if url else ""
     if isinstance(exc, DatabaseSetupError):
         return str(exc)

@@ -52,14 +52,6 @@ def default_database_url() -> str:
     return f"sqlite:///{default_sqlite_path()}"
 
 
-def redact_url(url: str) -> str:
-    """The URL with any password hidden, for logs and messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL must never leak through an error
-        return "<unparseable database URL>"
-
-
 _DRIVERS = {"sqlite": "sqlite:///…", "postgresql": "postgresql+psycopg://…"}
 _KNOWN_DRIVERNAMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 
