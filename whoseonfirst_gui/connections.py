@@ -46,6 +46,7 @@ from whoseonfirst_core.db.session import (
     default_sqlite_path,
     head_revision,
     needs_upgrade,
+    sqlite_file,
     upgrade,
 )
 from whoseonfirst_core.domain.timeutil import local_date, zone
@@ -264,14 +265,8 @@ def can_write(path: Path) -> bool:
 
 def sqlite_read_only_url(url: str) -> str | None:
     """For a SQLite file this user cannot write, a URL that opens it read-only; else None."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    database = parsed.database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    path = Path(database)
-    if path.exists() and not can_write(path):
+    path = sqlite_file(url)
+    if path is not None and path.exists() and not can_write(path):
         return f"sqlite:///file:{path}?mode=ro&uri=true"
     return None
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from whoseonfirst_core.db.models import AuditEntry
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.usecases.common import from_row, matching_text
 from whoseonfirst_core.usecases.dto import AuditDTO
 
 
@@ -19,13 +20,9 @@ def audit_page(
     limit = max(1, min(limit, 1000))
     stmt = select(AuditEntry)
     if text.strip():
-        like = f"%{text.strip()}%"
         stmt = stmt.where(
-            or_(
-                AuditEntry.actor.ilike(like),
-                AuditEntry.action.ilike(like),
-                AuditEntry.entity.ilike(like),
-                AuditEntry.summary.ilike(like),
+            matching_text(
+                text, AuditEntry.actor, AuditEntry.action, AuditEntry.entity, AuditEntry.summary
             )
         )
     # maintain_column_froms: without a WHERE clause the count must still read FROM audit_log.
@@ -41,14 +38,9 @@ def audit_page(
         .limit(limit)
     )
     return [
-        AuditDTO(
-            id=r.id,
-            at=r.at,
-            actor=r.actor,
-            action=r.action,
-            entity=r.entity,
-            entity_id=r.entity_id,
-            summary=r.summary,
+        from_row(
+            AuditDTO,
+            r,
             before=dict(r.before) if r.before is not None else None,
             after=dict(r.after) if r.after is not None else None,
         )

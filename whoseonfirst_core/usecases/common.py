@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from whoseonfirst_core.db.models import (
     AuditEntry,
@@ -22,6 +25,11 @@ from whoseonfirst_core.domain.templates import control_characters
 from whoseonfirst_core.domain.timeutil import parse_hhmm, zone
 from whoseonfirst_core.usecases.dto import ContactDTO, MemberDTO, OverrideDTO, SettingsDTO
 from whoseonfirst_core.usecases.errors import AmbiguousNameError, NoTeamError, UseCaseError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_DTO = TypeVar("_DTO", bound="DataclassInstance")
 
 #: 16 colours with AA contrast against white text, assigned once per member and stored.
 PALETTE: tuple[str, ...] = (
@@ -108,19 +116,27 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+@cache
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def from_row(cls: type[_DTO], row: object, **given: object) -> _DTO:
+    """A ``cls`` (a DTO dataclass) whose fields are the row's attributes of the same names,
+    except those in ``given``, which supply or replace them."""
+    return cls(**{n: given[n] if n in given else getattr(row, n) for n in _field_names(cls)})
+
+
+def matching_text(
+    text: str, *columns: InstrumentedAttribute[str] | InstrumentedAttribute[str | None]
+) -> ColumnElement[bool]:
+    """Any of ``columns`` holds ``text`` (case-insensitive substring): the search boxes' rule."""
+    like = f"%{text.strip()}%"
+    return or_(*(c.ilike(like) for c in columns))
+
+
 def member_dto(m: Member) -> MemberDTO:
-    return MemberDTO(
-        id=m.id,
-        name=m.name,
-        phone=m.phone,
-        secondary_phone=m.secondary_phone,
-        active=m.active,
-        position=m.position,
-        color=ARCHIVED_COLOR if m.archived else m.color,
-        notes=m.notes,
-        archived=m.archived,
-        version=m.version,
-    )
+    return from_row(MemberDTO, m, color=ARCHIVED_COLOR if m.archived else m.color)
 
 
 def member_snapshot(m: Member) -> dict[str, Any]:
@@ -136,17 +152,11 @@ def member_snapshot(m: Member) -> dict[str, Any]:
 
 
 def settings_dto(s: TeamSettings) -> SettingsDTO:
-    return SettingsDTO(
+    return from_row(
+        SettingsDTO,
+        s,
         team_name=s.name,
-        timezone=s.timezone,
-        anchor_date=s.anchor_date,
-        shift_start_template=s.shift_start_template,
-        weekly_summary_enabled=s.weekly_summary_enabled,
-        weekly_summary_day=s.weekly_summary_day,
         weekly_summary_time=parse_hhmm(s.weekly_summary_time),
-        horizon_weeks=s.horizon_weeks,
-        reminder_minutes=s.reminder_minutes,
-        version=s.version,
     )
 
 

@@ -58,6 +58,17 @@ class SettingsChange:
     clear_reminder: bool = False
 
 
+#: The settings stored in a ``TeamSettings`` column of the same name, as given.
+_SAME_NAMED = (
+    "timezone",
+    "shift_start_template",
+    "weekly_summary_enabled",
+    "weekly_summary_day",
+    "weekly_summary_time",
+    "horizon_weeks",
+)
+
+
 def settings_problems(change: SettingsChange) -> list[str]:
     problems: list[str] = []
     if change.team_name is not None:
@@ -106,18 +117,9 @@ def update_settings(
     if change.team_name is not None:
         row.name = clean_name(change.team_name, "team name")
     tz_changed = change.timezone is not None and change.timezone != row.timezone
-    if change.timezone is not None:
-        row.timezone = change.timezone
-    if change.shift_start_template is not None:
-        row.shift_start_template = change.shift_start_template
-    if change.weekly_summary_enabled is not None:
-        row.weekly_summary_enabled = change.weekly_summary_enabled
-    if change.weekly_summary_day is not None:
-        row.weekly_summary_day = change.weekly_summary_day
-    if change.weekly_summary_time is not None:
-        row.weekly_summary_time = change.weekly_summary_time
-    if change.horizon_weeks is not None:
-        row.horizon_weeks = change.horizon_weeks
+    for name in _SAME_NAMED:
+        if (value := getattr(change, name)) is not None:
+            setattr(row, name, value)
     if change.clear_reminder:
         row.reminder_minutes = None
     elif change.reminder_minutes is not None:

@@ -21,7 +21,12 @@ from whoseonfirst_core.domain.notification import (
 )
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.templates import segment_info
-from whoseonfirst_core.usecases.common import record_audit, settings_row
+from whoseonfirst_core.usecases.common import (
+    from_row,
+    matching_text,
+    record_audit,
+    settings_row,
+)
 from whoseonfirst_core.usecases.dto import AttemptDTO, NotificationDTO
 from whoseonfirst_core.usecases.errors import NotFoundError, UseCaseError
 
@@ -33,28 +38,7 @@ MAX_MANUAL_BODY = 1600
 
 
 def notification_dto(n: Notification) -> NotificationDTO:
-    return NotificationDTO(
-        id=n.id,
-        kind=n.kind,
-        status=n.status,
-        member_id=n.member_id,
-        recipient_name=n.recipient_name,
-        recipient_phone=n.recipient_phone,
-        body=n.body,
-        due_at=n.due_at,
-        expires_at=n.expires_at,
-        span_start=n.span_start,
-        shift_name=n.shift_name,
-        attempts=n.attempts,
-        created_at=n.created_at,
-        sent_at=n.sent_at,
-        delivered_at=n.delivered_at,
-        failed_at=n.failed_at,
-        twilio_sid=n.twilio_sid,
-        error_code=n.error_code,
-        error_message=n.error_message,
-        triggered_by=n.triggered_by,
-    )
+    return from_row(NotificationDTO, n)
 
 
 def queue_text(
@@ -160,13 +144,13 @@ def _filtered(stmt: Select[_T], f: HistoryFilter) -> Select[_T]:
     if f.until is not None:
         stmt = stmt.where(Notification.due_at < f.until)
     if f.text.strip():
-        like = f"%{f.text.strip()}%"
         stmt = stmt.where(
-            or_(
-                Notification.body.ilike(like),
-                Notification.recipient_name.ilike(like),
-                Notification.recipient_phone.ilike(like),
-                Notification.twilio_sid.ilike(like),
+            matching_text(
+                f.text,
+                Notification.body,
+                Notification.recipient_name,
+                Notification.recipient_phone,
+                Notification.twilio_sid,
             )
         )
     return stmt

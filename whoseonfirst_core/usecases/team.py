@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -128,17 +129,14 @@ def add_member(
     if active:
         add_change(uow, now, "join", day, member_id=m.id)
         materialise(uow, now)
-    record_audit(
+    return _audited(
         uow,
         now,
         "member.add",
-        "member",
-        m.id,
+        m,
         f"added {clean}" + (f", in the rotation from {day.isoformat()}" if active else ""),
         None,
-        member_snapshot(m),
     )
-    return member_dto(m)
 
 
 def edit_member(
@@ -172,10 +170,7 @@ def edit_member(
         now,
     )
     uow.session.flush()
-    record_audit(
-        uow, now, "member.edit", "member", m.id, f"edited {clean}", before, member_snapshot(m)
-    )
-    return member_dto(m)
+    return _audited(uow, now, "member.edit", m, f"edited {clean}", before)
 
 
 def reorder_members(
@@ -243,17 +238,9 @@ def set_member_active(
     m.updated_at = now
     uow.session.flush()
     verb = "activated" if active else "deactivated"
-    record_audit(
-        uow,
-        now,
-        f"member.{verb[:-1]}",
-        "member",
-        m.id,
-        f"{verb} {m.name} from {effective_from.isoformat()}",
-        before,
-        member_snapshot(m),
+    return _audited(
+        uow, now, f"member.{verb[:-1]}", m, f"{verb} {m.name} from {effective_from}", before
     )
-    return member_dto(m)
 
 
 def archive_member(
@@ -293,10 +280,7 @@ def archive_member(
     cancel_changes(uow, now, after=effective_from, member_id=m.id, kinds=("join", "leave"))
     add_change(uow, now, "leave", effective_from, member_id=m.id)
     materialise(uow, now)
-    record_audit(
-        uow, now, "member.archive", "member", m.id, f"archived {m.name}", before, member_snapshot(m)
-    )
-    return member_dto(m)
+    return _audited(uow, now, "member.archive", m, f"archived {m.name}", before)
 
 
 def restore_member(uow: UnitOfWork, now: datetime, member_id: int) -> MemberDTO:
@@ -312,10 +296,7 @@ def restore_member(uow: UnitOfWork, now: datetime, member_id: int) -> MemberDTO:
     m.archived = False
     m.updated_at = now
     uow.session.flush()
-    record_audit(
-        uow, now, "member.restore", "member", m.id, f"restored {m.name}", before, member_snapshot(m)
-    )
-    return member_dto(m)
+    return _audited(uow, now, "member.restore", m, f"restored {m.name}", before)
 
 
 def preview_member_change(
@@ -344,3 +325,17 @@ def preview_add_member(uow: UnitOfWork, now: datetime, effective_from: date, nam
         [RotationChange(0, effective_from, "join", NEW_MEMBER_ID)],
         names={NEW_MEMBER_ID: clean},
     )
+
+
+def _audited(
+    uow: UnitOfWork,
+    now: datetime,
+    action: str,
+    m: Member,
+    summary: str,
+    before: dict[str, Any] | None,
+) -> MemberDTO:
+    """Record a change to member ``m`` in the audit log (its state now as ``after``) and
+    return it as the caller sees it."""
+    record_audit(uow, now, action, "member", m.id, summary, before, member_snapshot(m))
+    return member_dto(m)

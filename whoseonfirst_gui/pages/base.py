@@ -123,20 +123,19 @@ class Page(QWidget):
 
 def heading(text: str) -> QLabel:
     """A section heading in the platform font, a bit larger and bold."""
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.1)
-    label.setFont(font)
-    label.setAccessibleName(text)
-    return label
+    return _bold_label(text, 1.1)
 
 
 def page_title(text: str) -> QLabel:
+    """A page's title: bold, half as large again as the platform font."""
+    return _bold_label(text, 1.5)
+
+
+def _bold_label(text: str, scale: float) -> QLabel:
     label = QLabel(text)
     font = label.font()
     font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setPointSizeF(font.pointSizeF() * scale)
     label.setFont(font)
     label.setAccessibleName(text)
     return label
