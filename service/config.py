@@ -38,6 +38,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -51,6 +52,7 @@ from .twilio_sms import DryRunBackend, SmsBackend, TwilioBackend
 DEFAULT_HTTP = "127.0.0.1:8787"
 TWILIO_TIMEOUT_SECONDS = 10.0
 _SID = re.compile(r"^(AC|MG)[0-9a-fA-F]{32}$")
+_SID_PREFIX = {"twilio_account_sid": "AC", "twilio_messaging_service_sid": "MG"}
 _BIND = re.compile(r"\[(?P<v6>[0-9a-fA-F:.]+)\]:(?P<p1>\d{1,5})|(?P<host>[\w.-]+):(?P<p2>\d{1,5})")
 
 
@@ -133,18 +135,12 @@ class ServiceSettings(BaseModel):
                 raise ValueError(str(exc)) from None
         return value
 
-    @field_validator("twilio_account_sid")
+    @field_validator("twilio_account_sid", "twilio_messaging_service_sid")
     @classmethod
-    def _check_account_sid(cls, value: str | None) -> str | None:
-        if value is not None and (not _SID.match(value) or not value.startswith("AC")):
-            raise ValueError("must be AC followed by 32 hexadecimal characters")
-        return value
-
-    @field_validator("twilio_messaging_service_sid")
-    @classmethod
-    def _check_service_sid(cls, value: str | None) -> str | None:
-        if value is not None and (not _SID.match(value) or not value.startswith("MG")):
-            raise ValueError("must be MG followed by 32 hexadecimal characters")
+    def _check_sid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        prefix = _SID_PREFIX[info.field_name or ""]
+        if value is not None and (not _SID.match(value) or not value.startswith(prefix)):
+            raise ValueError(f"must be {prefix} followed by 32 hexadecimal characters")
         return value
 
     @field_validator("twilio_from_number")

@@ -160,6 +160,14 @@ def test_tick_now_against_a_mock_sends_what_is_due(
             "TWILIO_AUTH_TOKEN_FILE: the file /nonexistent/token does not exist",
         ),
         ({"WHOSEONFIRST_SMS_BACKEND": "twilio"}, "TWILIO_ACCOUNT_SID is not set"),
+        (
+            {"TWILIO_ACCOUNT_SID": "MG" + "0" * 32},
+            "TWILIO_ACCOUNT_SID: must be AC followed by 32 hexadecimal characters",
+        ),
+        (
+            {"TWILIO_MESSAGING_SERVICE_SID": "AC" + "0" * 32},
+            "TWILIO_MESSAGING_SERVICE_SID: must be MG followed by 32 hexadecimal",
+        ),
     ],
 )
 def test_invalid_config_is_one_line_and_exit_2(
