@@ -17,9 +17,10 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TypeVar
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 
 T = TypeVar("T")
@@ -115,3 +116,33 @@ def save_with_conflict_check(
             ctx.messages.exception(exc)
 
     ctx.runner.submit(lambda: save(False), done, lambda e: failed(e, forced=False), busy=busy)
+
+
+class ConflictBanner(QLabel):
+    """The warning over a form whose ``subject`` someone else saved while it was being edited;
+    hidden until then. The form keeps the user's edits either way."""
+
+    def __init__(self, subject: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.subject = subject
+        self.setWordWrap(True)
+        self.setVisible(False)
+        self.setStyleSheet(f"color: {fmt.WARNING_COLOR};")
+
+    def changed_while_editing(self) -> None:
+        """A reload found their newer version (nothing saved yet)."""
+        self._show(
+            f"Someone else changed {self.subject} while you were editing. Your edits are kept; "
+            "saving will ask whose version wins (Revert loads theirs)."
+        )
+
+    def review(self, _exc: ConflictError | None = None) -> None:
+        """The user chose Review in the conflict dialog."""
+        self._show(
+            f"Someone else changed {self.subject}. Your edits are still here; Revert loads "
+            "theirs, Save and Keep mine keeps yours."
+        )
+
+    def _show(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(True)

@@ -196,7 +196,7 @@ def test_texts_filters_paging_details_and_resend(
     page.show_problems()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert page.offset == 0
-    failed = page.model.notification_at(0)
+    failed = page.model.row_at(0)
     assert failed is not None and failed.status == "failed"
     page.view.selectRow(0)
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.notification.id == ids[0])
@@ -250,14 +250,14 @@ def test_texts_paging_buttons_stop_at_either_end(
 ) -> None:
     add_texts(demo_db, clock, PAGE_SIZE + 5)
     page = loaded(qtbot, NotificationsPage(ctx))
-    newest = page.model.notification_at(0)
+    newest = page.model.row_at(0)
     assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
     on_page_two(qtbot, page)
     assert page.offset == PAGE_SIZE and page.model.rowCount() == 5
     assert page.newer_button.isEnabled() and not page.older_button.isEnabled()
     page.newer_button.click()
     qtbot.waitUntil(lambda: page.page_label.text() == f"1–{PAGE_SIZE} of {PAGE_SIZE + 5}")
-    assert page.model.notification_at(0) == newest
+    assert page.model.row_at(0) == newest
     assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
 
 
@@ -285,7 +285,7 @@ def test_texts_new_filter_starts_at_the_newest(
     change(qtbot, page)
     qtbot.waitUntil(lambda: page.page_label.text().startswith("1–"))
     assert page.offset == 0 and not page.newer_button.isEnabled()
-    first = page.model.notification_at(0)
+    first = page.model.row_at(0)
     assert first is not None and first.due_at == clock.now() + timedelta(minutes=PAGE_SIZE + 4)
 
 
@@ -406,7 +406,7 @@ def test_audit_lists_changes_with_before_and_after(
         uow.commit()
     page = loaded(qtbot, AuditPage(ctx))
     assert page.model.rowCount() >= 3
-    first = page.model.entry_at(0)
+    first = page.model.row_at(0)
     assert first is not None and first.actor == "alice@ws1"
     page.view.selectRow(0)
     text = page.details.toPlainText()
@@ -437,7 +437,7 @@ def test_audit_pages_through_the_log(
     assert total > size + 5  # the demo team's own changes come on top
     assert page.page_label.text() == f"1–{size} of {total}"
     assert not page.newer_button.isEnabled() and page.older_button.isEnabled()
-    first = page.model.entry_at(0)
+    first = page.model.row_at(0)
     assert first is not None and first.summary == f"bulk change {size + 4}"  # newest first
 
     page.older_button.click()

@@ -92,7 +92,7 @@ class AuditPage(PagedListPage):
         self.pager.show_message(NO_TEAM_TEXT)
 
     def _show(self, data: AuditData) -> None:
-        selected = self.model.entry_at(self.view.currentIndex().row())
+        selected = self.model.row_at(self.view.currentIndex().row())
         self.data = data
         self.model.set_rows(data.rows, zone(data.tz_name))
         rows = [i for i, a in enumerate(data.rows) if selected and a.id == selected.id]
@@ -109,7 +109,7 @@ class AuditPage(PagedListPage):
 
     def _show_detail(self) -> None:
         index = self.view.currentIndex()
-        a = self.model.entry_at(index.row()) if index.isValid() else None
+        a = self.model.row_at(index.row()) if index.isValid() else None
         if a is None or self.data is None:
             self.details.clear()
             return

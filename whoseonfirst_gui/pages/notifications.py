@@ -319,7 +319,7 @@ class NotificationsPage(PagedListPage):
 
     def selected(self) -> NotificationDTO | None:
         index = self.view.currentIndex()
-        return self.model.notification_at(index.row()) if index.isValid() else None
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def _update_buttons(self) -> None:
         self.resend_button.setEnabled(self.selected() is not None and not self.ctx.read_only)

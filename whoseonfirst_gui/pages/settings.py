@@ -45,10 +45,9 @@ from whoseonfirst_core.usecases.config import (
     update_settings,
 )
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
-from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_core.usecases.settings_view import SettingsView, load_settings_view
 from whoseonfirst_gui import format as fmt
-from whoseonfirst_gui.conflict import save_with_conflict_check
+from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
@@ -71,10 +70,7 @@ class SettingsPage(Page):
 
         outer = QVBoxLayout(self)
         outer.addWidget(page_title("Settings"))
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
-        self.banner.setStyleSheet(f"color: {fmt.WARNING_COLOR};")
+        self.banner = ConflictBanner("the settings")
         outer.addWidget(self.banner)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -267,12 +263,7 @@ class SettingsPage(Page):
         if self.is_dirty() and self.data is not None:
             if data.settings.version != self.data.settings.version:
                 self.theirs = data
-                self.banner.setText(
-                    "Someone else changed the settings while you were editing. "
-                    "Your edits are kept; saving will ask whose version wins "
-                    "(Revert loads theirs)."
-                )
-                self.banner.setVisible(True)
+                self.banner.changed_while_editing()
             return
         self.data = data
         self.theirs = None
@@ -471,20 +462,13 @@ class SettingsPage(Page):
             self.ctx.report_dirty("settings", 0)
             self.ctx.messages.flash("Settings saved.")
 
-        def review(_exc: ConflictError) -> None:
-            self.banner.setText(
-                "Someone else changed the settings. Your edits are still in the "
-                "form; Revert loads theirs, Save and Keep mine keeps yours."
-            )
-            self.banner.setVisible(True)
-
         save_with_conflict_check(
             self.ctx,
             do_save,
             saved,
             subject="the settings",
             take_theirs=self.revert,
-            review=review,
+            review=self.banner.review,
             busy=self.save_button,
         )
 

@@ -43,10 +43,9 @@ from whoseonfirst_core.usecases.config import (
     preview_pattern,
     set_pattern,
 )
-from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_core.usecases.rotation import rotation_overview
 from whoseonfirst_gui import format as fmt
-from whoseonfirst_gui.conflict import save_with_conflict_check
+from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
@@ -180,10 +179,7 @@ class ShiftsPage(Page):
         self.problems_label.setWordWrap(True)
         self.problems_label.setAccessibleName("Pattern problems")
         layout.addWidget(self.problems_label)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
-        self.banner.setStyleSheet(f"color: {fmt.WARNING_COLOR};")
+        self.banner = ConflictBanner("the pattern")
         layout.addWidget(self.banner)
 
         self.view = QTableView()
@@ -265,12 +261,7 @@ class ShiftsPage(Page):
             if data.shifts != self.data.shifts:
                 # Keep the admin's edits; saving will raise the conflict dialog.
                 self.theirs = data
-                self.banner.setText(
-                    "Someone else changed the pattern while you were editing. "
-                    "Your edits are kept; saving will ask whose version wins "
-                    "(Revert loads theirs)."
-                )
-                self.banner.setVisible(True)
+                self.banner.changed_while_editing()
             self.data = PatternData(
                 self.data.shifts,
                 data.tz_name,
@@ -434,19 +425,12 @@ class ShiftsPage(Page):
             self.model.set_pattern(result)
             self.ctx.messages.flash(f"Shift pattern saved; it applies from {day:%a %Y-%m-%d}.")
 
-        def review(_exc: ConflictError) -> None:
-            self.banner.setText(
-                "Someone else changed the pattern. Your edits are still here; "
-                "Revert loads theirs; Save and Keep mine keeps yours."
-            )
-            self.banner.setVisible(True)
-
         save_with_conflict_check(
             self.ctx,
             do_save,
             saved,
             subject="the shift pattern",
             take_theirs=lambda: self.revert(day),
-            review=review,
+            review=self.banner.review,
             busy=self.save_button,
         )

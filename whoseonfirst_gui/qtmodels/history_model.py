@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
@@ -12,25 +10,14 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from whoseonfirst_core.usecases.dto import NotificationDTO
 from whoseonfirst_gui import format as fmt
-from whoseonfirst_gui.qtmodels.rows import Index, RowTableModel
+from whoseonfirst_gui.qtmodels.rows import Index, ZonedRowTableModel
 
 
-class HistoryModel(RowTableModel[NotificationDTO]):
+class HistoryModel(ZonedRowTableModel[NotificationDTO]):
     DUE, SENT, KIND, TO, STATUS, ATTEMPTS, SID, ERROR = range(8)
     HEADERS = ("Due", "Sent", "Kind", "To", "Status", "Attempts", "Twilio SID", "Error")
     StatusRole = Qt.ItemDataRole.UserRole + 1
     IdRole = Qt.ItemDataRole.UserRole + 2
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._tz = ZoneInfo("UTC")
-
-    def set_rows(self, rows: Sequence[NotificationDTO], tz: ZoneInfo) -> None:
-        self._tz = tz
-        self._replace_rows(rows)
-
-    def notification_at(self, row: int) -> NotificationDTO | None:
-        return self.row_at(row)
 
     def row_of(self, notification_id: int) -> int:
         return next((i for i, n in enumerate(self._rows) if n.id == notification_id), -1)
@@ -42,14 +29,14 @@ class HistoryModel(RowTableModel[NotificationDTO]):
             return n.id
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.DUE:
-                return fmt.when_compact(n.due_at, self._tz)
+                return fmt.when_compact(n.due_at, self.tz)
             if col == self.SENT:
                 if n.sent_at is None:
                     return ""
-                sent = n.sent_at.astimezone(self._tz)
-                if sent.date() == n.due_at.astimezone(self._tz).date():
+                sent = n.sent_at.astimezone(self.tz)
+                if sent.date() == n.due_at.astimezone(self.tz).date():
                     return f"{sent:%H:%M:%S}"  # the usual case: same day as due
-                return fmt.when_compact(n.sent_at, self._tz)
+                return fmt.when_compact(n.sent_at, self.tz)
             if col == self.KIND:
                 return fmt.kind_label(n.kind)
             if col == self.TO:
@@ -71,9 +58,9 @@ class HistoryModel(RowTableModel[NotificationDTO]):
             return QBrush(QColor(fmt.STATUS_COLORS.get(n.status, "#6B7280")))
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.DUE:
-                return fmt.when(n.due_at, self._tz)
+                return fmt.when(n.due_at, self.tz)
             if col == self.SENT and n.sent_at is not None:
-                return fmt.when(n.sent_at, self._tz)
+                return fmt.when(n.sent_at, self.tz)
             if col == self.ERROR and n.error_message:
                 return n.error_message
             if col == self.TO:

@@ -4,12 +4,14 @@ Subclasses name their columns in ``HEADERS`` and answer :meth:`RowTableModel.cel
 object, one column and one role; index checking, row and column counts, the header and the
 default flags (enabled, selectable) live here. ``VERTICAL_NUMBERS`` numbers the rows 1, 2, 3 in
 the vertical header (for tables whose order matters, like the rotation and the pattern).
+:class:`ZonedRowTableModel` is one whose rows show instants in the team's time zone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -83,3 +85,15 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class ZonedRowTableModel(RowTableModel[Row]):
+    """A table whose rows show instants in a time zone given with the rows (``tz``)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.tz = ZoneInfo("UTC")
+
+    def set_rows(self, rows: Iterable[Row], tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._replace_rows(rows)
