@@ -147,17 +147,7 @@ def update_settings(
 
 
 def _settings_snapshot(row: object) -> dict[str, object]:
-    keys = (
-        "name",
-        "timezone",
-        "shift_start_template",
-        "weekly_summary_enabled",
-        "weekly_summary_day",
-        "weekly_summary_time",
-        "horizon_weeks",
-        "reminder_minutes",
-    )
-    return {k: getattr(row, k) for k in keys}
+    return {k: getattr(row, k) for k in ("name", *_SAME_NAMED, "reminder_minutes")}
 
 
 def get_pattern(uow: UnitOfWork, on: date | None = None) -> tuple[ShiftDef, ...]:
