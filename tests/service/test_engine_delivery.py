@@ -138,7 +138,7 @@ def test_a_reply_slower_than_the_timeout_is_reconciled_before_any_retry(
     fake: FakeTwilio,
     created: bool,
 ) -> None:
-    engine = make_engine(sms=make_backend(timeout=0.3))
+    engine = make_engine(sms=make_backend(timeout=1.0))
     fake.script_create([Reply.slow(30, create=created)])
     _at_monday_0800(engine, clock)
     row = _row(quiet, ANN)

@@ -58,7 +58,7 @@ def test_no_unmasked_phone_or_secret_in_any_log_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    engine = make_engine(sms=make_backend(timeout=0.3))
+    engine = make_engine(sms=make_backend(timeout=1.0))
     engine.tick()
     with team.uow("admin") as uow:
         queue_text(uow, clock.now(), to="+13125550166", body="call +13125550155 now")
