@@ -365,7 +365,7 @@ class Engine(Sending):
     def next_due_at(self, now: datetime) -> datetime | None:
         """The next instant (UTC) something becomes due (see :func:`due.next_due_at`)."""
         with self.db.reader() as uow:
-            return next_due_at(uow, now)
+            return next_due_at(uow, now, stale_claim_after=self.settings.stale_claim_after)
 
     def _finish_tick(self, started: datetime, next_due: datetime | None) -> None:
         now = self.clock.now()

@@ -165,9 +165,13 @@ def _missed_reason(marks: TickMarks, now: datetime) -> str:
     return "the service did not run while this was due"
 
 
-def next_due_at(uow: UnitOfWork, now: datetime) -> datetime | None:
+def next_due_at(
+    uow: UnitOfWork, now: datetime, *, stale_claim_after: timedelta | None = None
+) -> datetime | None:
     """The next instant (UTC) something becomes due: a shift start, a reminder, the weekly
-    summary, or a queued row's retry. None when nothing is due within ``LOOKAHEAD``."""
+    summary, a queued row's retry, a text waiting to be reconciled after an ambiguous attempt,
+    or (given ``stale_claim_after``) a claim left by a stopped process turning stale. None when
+    nothing is due within ``LOOKAHEAD``."""
     team = outbox.load_team(uow.session)
     spans = resolve_window(uow, now, now + LOOKAHEAD, clip=False)
     candidates = [t.due_at for t in shift_start_texts(spans, team) if t.due_at > now]
@@ -175,7 +179,7 @@ def next_due_at(uow: UnitOfWork, now: datetime) -> datetime | None:
     candidates += weekly_summary_due_instants(
         team, now + timedelta(microseconds=1), now + LOOKAHEAD
     )
-    retry = outbox.next_retry_at(uow.session, now)
+    retry = outbox.next_retry_at(uow.session, now, stale_claim_after)
     if retry is not None:
         candidates.append(retry)
     return min(candidates) if candidates else None
