@@ -350,7 +350,7 @@ class Engine(Sending):
                 alert.member_name,
                 alert.shift_name,
                 fmt_local_long(alert.span_start, tz),
-                "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in alert.failures),
+                "; ".join(f"{f.describe_phone()}: {f.reason}" for f in alert.failures),
                 r.queued,
                 extra={"event": "failure_alert", "member_id": alert.member_id},
             )

@@ -9,7 +9,7 @@ The engine calls these once per tick; the rules of which text is due when live i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import Kind, Status
@@ -25,7 +25,7 @@ from whoseonfirst_core.domain.texts import (
     weekly_summary_due_instants,
     weekly_summary_texts,
 )
-from whoseonfirst_core.domain.timeutil import day_start
+from whoseonfirst_core.domain.timeutil import day_start, fmt_local_compact
 from whoseonfirst_core.usecases import outbox
 from whoseonfirst_core.usecases.common import settings_row
 from whoseonfirst_core.usecases.heartbeat import TickMarks
@@ -122,7 +122,7 @@ def due_texts(
     missed = [
         t for t in late if t.kind != Kind.SHIFT_START or (t.span_start, t.member_id) not in have
     ]
-    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now))
+    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now, team.tz))
 
 
 #: The order of texts due at the same instant in :func:`simulated_texts` (the order the
@@ -156,11 +156,13 @@ def simulated_texts(
     return texts
 
 
-def _missed_reason(marks: TickMarks, now: datetime) -> str:
+def _missed_reason(marks: TickMarks, now: datetime, tz: tzinfo) -> str:
+    """Why texts were missed, in the team's local time like every other text (it is quoted in
+    the failure alert)."""
     if marks.last is not None:
         return (
-            f"the service did not run between {marks.last.isoformat(timespec='seconds')} "
-            f"and {now.isoformat(timespec='seconds')} (UTC), and this ended in between"
+            f"the service did not run between {fmt_local_compact(marks.last, tz)} "
+            f"and {fmt_local_compact(now, tz)}, and this ended in between"
         )
     return "the service did not run while this was due"
 
