@@ -79,6 +79,14 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
                             f"      service heartbeat: {beats[0].instance_id} ticked "
                             f"{age:.0f} s ago"
                         )
+                        problem = beats[0].sms_problem
+                        report(
+                            problem is None,
+                            "sending",
+                            f"{problem} (seen by the service's last tick)"
+                            if problem
+                            else "texts are going out",
+                        )
                 else:
                     report(
                         False,
