@@ -27,9 +27,8 @@ from whoseonfirst_core.domain.texts import (
 )
 from whoseonfirst_core.domain.timeutil import day_start, fmt_local_compact
 from whoseonfirst_core.usecases import outbox
-from whoseonfirst_core.usecases.common import settings_row
 from whoseonfirst_core.usecases.heartbeat import TickMarks
-from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
+from whoseonfirst_core.usecases.schedule import extend_through, resolve_window
 
 #: How far before the planning window spans are resolved, so a running span's real start (cut
 #: by an override that has already ended) is known.
@@ -136,15 +135,19 @@ def simulated_texts(
     """Every text the service would send in ``[first_day 00:00, first_day+days 00:00)`` local
     if it ran throughout, by due instant: the planning pass of every tick in that window.
 
-    Generates the schedule as far as needed in ``uow``: the caller rolls it back (never
-    commits), so nothing is written. Failure alerts (unpredictable) and hand-queued texts are
-    not listed.
+    Generates the schedule in ``uow`` as far as the texts of the window need it, beyond the
+    stored horizon too, as the service's own extensions would (a weekly summary due in the
+    window covers its whole week, which may end a week after the window): the caller rolls it
+    back (never commits), so nothing is written. Failure alerts (unpredictable) and
+    hand-queued texts are not listed.
     """
     team = outbox.load_team(uow.session)
     start = day_start(first_day, team.tz)
     end = day_start(first_day + timedelta(days=days), team.tz)
-    weeks = timedelta(weeks=settings_row(uow).horizon_weeks)
-    extend_horizon(uow, max(now, end - weeks), force=True)
+    # SHIFT_MARGIN (8 days) covers a summary's week and the spans overlapping its end;
+    # reminders look ahead of their span start.
+    ahead = timedelta(minutes=team.reminder_minutes or 0)
+    extend_through(uow, now, end + SHIFT_MARGIN + ahead)
     texts = [
         t
         for t in planned_texts(uow, team, start, end, summary_validity=summary_validity)
