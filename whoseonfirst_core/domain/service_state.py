@@ -79,9 +79,10 @@ class SmsFacts:
 
     ``decided``: the newest attempts with an outcome in :data:`DECIDED_OUTCOMES`, newest first
     (at most :data:`FAILED_IN_A_ROW`). ``credentials_refused``: the newest attempt whose error
-    code is in ``sms_errors.CREDENTIAL_CODES`` (None: never). ``last_handed_over_at``: the newest
-    attempt that reached Twilio. ``overdue`` texts are waiting to go out (queued, or sending
-    after an ambiguous attempt) though due since ``oldest_overdue_due_at`` or longer.
+    code is in ``sms_errors.CREDENTIAL_CODES`` (None: none since the last text that got
+    through). ``last_handed_over_at``: the newest attempt that reached Twilio. ``overdue``
+    texts are waiting to go out (queued, or sending after an ambiguous attempt) though due
+    since ``oldest_overdue_due_at`` or longer.
     """
 
     decided: tuple[SendAttemptFact, ...] = ()

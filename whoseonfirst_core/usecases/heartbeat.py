@@ -104,15 +104,19 @@ def sms_facts(session: Session, now: datetime) -> SmsFacts:
     def facts(stmt: Any) -> list[SendAttemptFact]:
         return [SendAttemptFact(*row) for row in session.execute(stmt.order_by(*newest)).tuples()]
 
+    # Newest first along the finished_at index: each stops at its first rows.
     decided = facts(
         attempts.where(NotificationAttempt.outcome.in_(DECIDED_OUTCOMES)).limit(FAILED_IN_A_ROW)
     )
-    refused = facts(attempts.where(NotificationAttempt.error_code.in_(CREDENTIAL_CODES)).limit(1))
-    handed = session.scalar(
-        select(func.max(NotificationAttempt.finished_at)).where(
-            NotificationAttempt.outcome.in_(HANDED_OVER_OUTCOMES)
-        )
+    handed_rows = facts(
+        attempts.where(NotificationAttempt.outcome.in_(HANDED_OVER_OUTCOMES)).limit(1)
     )
+    handed = handed_rows[0].finished_at if handed_rows else None
+    # Only a refusal newer than the last text that got through counts.
+    refusals = attempts.where(NotificationAttempt.error_code.in_(CREDENTIAL_CODES))
+    if handed is not None:
+        refusals = refusals.where(NotificationAttempt.finished_at > handed)
+    refused = facts(refusals.limit(1))
     overdue, oldest = session.execute(
         select(func.count(), func.min(Notification.due_at)).where(
             Notification.status.in_((Status.QUEUED, Status.SENDING)),
