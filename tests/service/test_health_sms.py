@@ -203,3 +203,7 @@ def test_check_shows_the_sms_problem_from_the_heartbeat(
         f"FAIL  sending: the last {FAILED_IN_A_ROW} texts all failed permanently" in out
         and "(seen by the service's last tick)" in out
     )
+    clock.advance(timedelta(minutes=3))  # the service stopped: its last word is stale
+    code, out = check()
+    assert "      sending: unknown while the service is not ticking" in out
+    assert "sending: the last" not in out
