@@ -394,7 +394,7 @@ class Engine(Sending):
                 prune_before=now - self.settings.heartbeat_retention,
             )
             uow.commit(bump_revision=False)
-        if sms != self.sms:
+        if sms.cause != self.sms.cause:  # logged once per change, not every tick
             if sms.ok:
                 _log.info("texts are going out again", extra={"event": "sms_ok"})
             else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -207,3 +208,22 @@ def test_check_shows_the_sms_problem_from_the_heartbeat(
     code, out = check()
     assert "      sending: unknown while the service is not ticking" in out
     assert "sending: the last" not in out
+
+
+def test_the_log_says_once_when_texts_stop_and_once_when_they_go_out_again(
+    quiet: Database,
+    start_daemon: Any,
+    clock: FixedClock,
+    fake: FakeTwilio,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="whoseonfirst_service.engine")
+    daemon = start_daemon()
+    daemon.run_tick()
+    clock.set(MONDAY_0800_30)
+    fake.script_create([Reply.error(503)] * 5)
+    for _ in range(40):
+        daemon.run_tick()
+        clock.advance(timedelta(seconds=30))
+    events = [getattr(r, "event", None) for r in caplog.records]
+    assert [e for e in events if e in ("sms_unhealthy", "sms_ok")] == ["sms_unhealthy", "sms_ok"]
