@@ -175,7 +175,7 @@ class Daemon:
             self._tick_lock.release()
         if not summary.stopped_early:
             self.engine.last_error = None
-            self.state.tick_ok(summary.started_at)
+            self.state.tick_ok(summary.started_at, sms_problem=summary.sms_problem)
             self.metrics.record_tick(summary)
         return summary
 

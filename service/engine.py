@@ -24,7 +24,8 @@ step runs in its own short transaction:
    member, the shift and the reason, sent in the same tick. Only shift_start texts raise alerts:
    a weekly summary that could not go out in time is recorded ``missed``/``expired`` and shown
    in the app, and a failed test text is visible where it was sent from;
-8. heartbeat and ``Meta`` ``service_last_tick_at``.
+8. the SMS side's health (:func:`whoseonfirst_core.domain.service_state.sms_health`: are
+   texts going out?), stored with the heartbeat, and ``Meta`` ``service_last_tick_at``.
 
 Every instant is timezone-aware UTC from the injected clock.
 """
@@ -46,6 +47,7 @@ from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.masking import mask_phone
 from whoseonfirst_core.domain.notification import Kind, Status
+from whoseonfirst_core.domain.service_state import SMS_OK
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
 from whoseonfirst_core.usecases import heartbeat, outbox
@@ -105,6 +107,8 @@ class TickSummary:
     alerts: int = 0
     next_due_at: datetime | None = None
     stopped_early: bool = False
+    #: Why texts are not going out, as this tick saw it (None: they are).
+    sms_problem: str | None = None
 
     def counts(self) -> dict[str, int]:
         """The integer counters by name."""
@@ -179,6 +183,8 @@ class Engine(Sending):
         self.version = version or service_version()
         self.started_at = clock.now()
         self.last_error: str | None = None
+        #: The SMS side's health as the last completed tick saw it.
+        self.sms = SMS_OK
         self._after_claim = after_claim
         self._after_send = after_send
         self._before_claim = before_claim
@@ -222,7 +228,7 @@ class Engine(Sending):
         # again at once).
         next_due = self.next_due_at(now) if team_present else None
         self._finish_tick(now, next_due)
-        summary = tally.summary(started_at=now, next_due_at=next_due)
+        summary = tally.summary(started_at=now, next_due_at=next_due, sms_problem=self.sms.reason)
         _log.info(
             "tick done: %s",
             summary.describe(),
@@ -350,7 +356,7 @@ class Engine(Sending):
                 alert.member_name,
                 alert.shift_name,
                 fmt_local_long(alert.span_start, tz),
-                "; ".join(f"{mask_phone(f.phone)}: {f.reason}" for f in alert.failures),
+                "; ".join(f"{f.describe_phone()}: {f.reason}" for f in alert.failures),
                 r.queued,
                 extra={"event": "failure_alert", "member_id": alert.member_id},
             )
@@ -365,11 +371,12 @@ class Engine(Sending):
     def next_due_at(self, now: datetime) -> datetime | None:
         """The next instant (UTC) something becomes due (see :func:`due.next_due_at`)."""
         with self.db.reader() as uow:
-            return next_due_at(uow, now)
+            return next_due_at(uow, now, stale_claim_after=self.settings.stale_claim_after)
 
     def _finish_tick(self, started: datetime, next_due: datetime | None) -> None:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
+            sms = heartbeat.sms_health_at(uow.session, now)
             heartbeat.mark_last_tick(uow.session, started)
             heartbeat.write_heartbeat(
                 uow.session,
@@ -382,7 +389,18 @@ class Engine(Sending):
                     last_tick_at=now,
                     next_due_at=next_due,
                     last_error=self.last_error,
+                    sms_problem=sms.reason,
                 ),
                 prune_before=now - self.settings.heartbeat_retention,
             )
             uow.commit(bump_revision=False)
+        if sms.cause != self.sms.cause:  # logged once per change, not every tick
+            if sms.ok:
+                _log.info("texts are going out again", extra={"event": "sms_ok"})
+            else:
+                _log.error(
+                    "texts are not going out: %s",
+                    sms.reason,
+                    extra={"event": "sms_unhealthy", "cause": sms.cause},
+                )
+        self.sms = sms

@@ -1,9 +1,12 @@
 """``GET /healthz`` and ``GET /metrics`` on a small stdlib HTTP server (SPEC §5).
 
 ``/healthz`` runs real checks on every request — ``SELECT 1`` on the database, the age of the
-last successful tick, the SMS backend, pending and problem counts — and answers 200 when the
-service can do its job, 503 when it cannot (JSON either way). ``/metrics`` is Prometheus text
-from the service's own registry (no global state).
+last successful tick, the SMS backend, pending and problem counts, and whether texts are going
+out (``checks.sms``: ``{"ok": false, "reason": "…"}`` from the first tick that saw Twilio
+refuse the credentials, the last sends all fail for good, or nothing go out while texts are
+overdue; the rule is :func:`whoseonfirst_core.domain.service_state.sms_health`) — and answers
+200 when the service can do its job, 503 when it cannot (JSON either way). ``/metrics`` is
+Prometheus text from the service's own registry (no global state).
 """
 
 from __future__ import annotations
@@ -82,6 +85,12 @@ class ServiceMetrics:
         self.database_up = Gauge(
             "whoseonfirst_database_up", "1 when the last database check succeeded", registry=r
         )
+        self.sms_up = Gauge(
+            "whoseonfirst_sms_up",
+            "1 when the last tick found texts going out (0: credentials refused, the last sends "
+            "all failed permanently, or nothing sent while texts are overdue)",
+            registry=r,
+        )
         for result in ("ok", "error"):
             self.ticks.labels(result)
         for outcome in TEXT_OUTCOMES:
@@ -91,6 +100,7 @@ class ServiceMetrics:
         self.ticks.labels("ok").inc()
         self.last_tick.set(summary.started_at.timestamp())
         self.next_due.set(summary.next_due_at.timestamp() if summary.next_due_at else 0)
+        self.sms_up.set(0 if summary.sms_problem else 1)
         counts = summary.counts()
         for outcome in TEXT_OUTCOMES:
             if counts.get(outcome):
@@ -114,13 +124,16 @@ class HealthState:
     last_ok_tick_at: datetime | None = None
     last_error: str | None = None
     database_ok: bool | None = None
+    #: Why texts are not going out, as the last completed tick saw it (None: they are).
+    sms_problem: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def tick_ok(self, at: datetime) -> None:
+    def tick_ok(self, at: datetime, *, sms_problem: str | None = None) -> None:
         with self.lock:
             self.last_ok_tick_at = at
             self.last_error = None
             self.database_ok = True
+            self.sms_problem = sms_problem
 
     def tick_failed(self, error: str, *, database: bool) -> None:
         with self.lock:
@@ -154,7 +167,11 @@ def check_health(
         if metrics is not None:
             metrics.database_up.set(0)
     with state.lock:
-        last_ok, last_error = state.last_ok_tick_at, state.last_error
+        last_ok, last_error, sms_problem = (
+            state.last_ok_tick_at,
+            state.last_error,
+            state.sms_problem,
+        )
     age = (now - last_ok).total_seconds() if last_ok is not None else None
     tick_ok = is_alive(last_ok, now)
     healthy = healthy and tick_ok
@@ -167,6 +184,8 @@ def check_health(
     if last_error:
         checks["last_error"] = last_error
     checks["sms_backend"] = state.backend_name
+    checks["sms"] = {"ok": sms_problem is None, "reason": sms_problem}
+    healthy = healthy and sms_problem is None
     body = {"status": "ok" if healthy else "unhealthy", "checks": checks}
     return (200 if healthy else 503), body
 

@@ -1,6 +1,7 @@
-"""The status bar's word on the service: up (plain), silent or never seen (red), or the
-database not answering (red). Whether the service is up is decided by the core
-(:func:`whoseonfirst_core.usecases.heartbeat.status_of`); this only words and colours it."""
+"""The status bar's word on the service: up (plain); up but its texts not going out, silent or
+never seen (red); or the database not answering (red). Whether the service is up, and whether
+its texts go out, is decided by the core (:func:`whoseonfirst_core.usecases.heartbeat.status_of`,
+the heartbeat's ``sms_problem``); this only words and colours it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def service_text(hb: HeartbeatDTO | None, now: datetime, tz: ZoneInfo) -> tuple[
         return "Service: never seen", False
     last = status.heartbeat.last_tick_at
     if status.state is ServiceState.UP:
+        if status.heartbeat.sms_problem:
+            return "Service: up, but texts are not going out", False
         return f"Service: up, last tick {fmt.age(last, now)}", True
     return f"Service: silent since {fmt.when_short(last, tz)}", False
 
@@ -65,8 +68,8 @@ class ServiceLabel(QLabel):
         self.setText(text)
         self.setStyleSheet("" if up else f"color: {fmt.ERROR_COLOR};")
         hb = self.heartbeat
-        self.setToolTip(
-            f"{hb.host} · v{hb.version} · SMS {hb.sms_backend}"
-            if hb
-            else "No service has run against this database: texts wait in the queue."
-        )
+        if hb is None:
+            self.setToolTip("No service has run against this database: texts wait in the queue.")
+            return
+        about = f"{hb.host} · v{hb.version} · SMS {hb.sms_backend}"
+        self.setToolTip(f"{hb.sms_problem}\n{about}" if hb.sms_problem else about)

@@ -26,6 +26,7 @@ from .context import (
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.domain.service_state import is_alive
     from whoseonfirst_core.usecases.common import has_team, settings_row
     from whoseonfirst_core.usecases.heartbeat import heartbeats
 
@@ -79,6 +80,17 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
                             f"      service heartbeat: {beats[0].instance_id} ticked "
                             f"{age:.0f} s ago"
                         )
+                        problem = beats[0].sms_problem
+                        if not is_alive(beats[0].last_tick_at, ctx.clock.now()):
+                            ctx.print("      sending: unknown while the service is not ticking")
+                        else:
+                            report(
+                                problem is None,
+                                "sending",
+                                f"{problem} (seen by the service's last tick)"
+                                if problem
+                                else "texts are going out",
+                            )
                 else:
                     report(
                         False,

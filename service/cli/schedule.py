@@ -18,16 +18,15 @@ from .context import EXIT_OK, CliError, Context, Subcommands, add_command
 
 
 def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
-    from whoseonfirst_core.usecases.common import settings_row
-    from whoseonfirst_core.usecases.schedule import extend_horizon, preview
+    from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
+    from whoseonfirst_core.usecases.schedule import extend_through, preview
 
     db = ctx.migrated_db()
-    with db.uow(local_actor("preview")) as uow:
-        # Make sure the window is generated; the preview itself changes nothing people see.
-        settings_row(uow)
+    with db.uow(local_actor("preview")) as uow:  # never committed: rolled back on exit
+        # Beyond the stored horizon, plan the window the way the service will when it extends
+        # (the spans overlapping its end included), so no false NO COVERAGE is shown.
         view = preview(uow, args.start, args.days)
-        if view.entries and view.entries[-1].end < view.end:
-            extend_horizon(uow, ctx.clock.now())
+        extend_through(uow, ctx.clock.now(), view.end + SHIFT_MARGIN)
         view = preview(uow, args.start, args.days)
     tz = zone(view.timezone)
     rows = [

@@ -52,7 +52,7 @@ def _text(db: Database, status: Status, due: datetime, n: int) -> None:
         uow.commit()
 
 
-def _heartbeat(db: Database, last_tick_at: datetime) -> None:
+def _heartbeat(db: Database, last_tick_at: datetime, sms_problem: str | None = None) -> None:
     with db.uow("service") as uow:
         uow.session.add(
             ServiceHeartbeat(
@@ -62,6 +62,7 @@ def _heartbeat(db: Database, last_tick_at: datetime) -> None:
                 sms_backend="twilio",
                 started_at=last_tick_at - timedelta(hours=1),
                 last_tick_at=last_tick_at,
+                sms_problem=sms_problem,
             )
         )
         uow.commit()
@@ -148,6 +149,16 @@ def test_one_alive_threshold(demo: Database) -> None:
         a.text.startswith("The service has been silent since Mon 2026-03-02 08:58 CST")
         for a in later.attention
     )
+
+
+def test_the_dashboard_says_when_texts_are_not_going_out(demo: Database) -> None:
+    problem = "the last 5 texts all failed permanently (the newest: Twilio rejected the number)"
+    _heartbeat(demo, MON_0900 - timedelta(seconds=10), sms_problem=problem)
+    with demo.reader() as uow:
+        data = load_dashboard(uow, MON_0900)
+    [item] = [a for a in data.attention if a.text.startswith("Texts are not going out")]
+    assert item.text == f"Texts are not going out: {problem}."
+    assert item.severity is Severity.ERROR and item.where is Where.TEXTS
 
 
 # --- settings ------------------------------------------------------------------------------

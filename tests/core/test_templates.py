@@ -61,6 +61,13 @@ def test_default_text_uses_the_zone_abbreviation_of_each_instant() -> None:
         ("ş" * 71, "UCS-2", 2),
         ("ş" * 134, "UCS-2", 2),
         ("😀" * 35, "UCS-2", 1),  # surrogate pairs: two units each
+        # An extension character never straddles two segments: 152 + 2 fills the first
+        # segment's 153 septets only by cutting the €, so it starts the second.
+        ("a" * 152 + "€" + "a" * 152, "GSM-7", 3),
+        ("a" * 151 + "€" + "a" * 153, "GSM-7", 2),
+        # Nor does a surrogate pair: 66 + 2 units cannot end the first 67-unit segment.
+        ("Ж" * 66 + "🙂" + "Ж" * 66, "UCS-2", 3),
+        ("Ж" * 65 + "🙂" + "Ж" * 67, "UCS-2", 2),
         ("", "GSM-7", 0),
     ],
 )

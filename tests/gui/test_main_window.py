@@ -44,7 +44,9 @@ def window(qtbot: Any, ctx: AppContext) -> Any:
     w.shutdown()
 
 
-def add_heartbeat(db: Database, clock: FixedClock, age: timedelta) -> None:
+def add_heartbeat(
+    db: Database, clock: FixedClock, age: timedelta, sms_problem: str | None = None
+) -> None:
     with db.uow("service") as uow:
         uow.session.add(
             ServiceHeartbeat(
@@ -54,6 +56,7 @@ def add_heartbeat(db: Database, clock: FixedClock, age: timedelta) -> None:
                 sms_backend="twilio",
                 started_at=clock.now() - timedelta(hours=1),
                 last_tick_at=clock.now() - age,
+                sms_problem=sms_problem,
             )
         )
         bump(uow.session)
@@ -103,6 +106,19 @@ def test_the_status_bar_and_healthz_agree_when_the_service_is_up(
         window.poller.poll_now()
     assert window.service_label.text() == "Service: silent since Mon 06:58 CST"
     assert "color" in window.service_label.styleSheet()
+
+
+def test_the_status_bar_says_when_the_service_is_up_but_texts_are_not_going_out(
+    qtbot: Any, window: MainWindow, demo_db: Database, clock: FixedClock
+) -> None:
+    """The app reads the SMS side's health from the heartbeat (not the HTTP endpoint)."""
+    problem = "texts cannot be sent: Twilio refused the account SID and auth token (20003)"
+    add_heartbeat(demo_db, clock, timedelta(seconds=5), sms_problem=problem)
+    with qtbot.waitSignal(window.poller.polled, timeout=5000):
+        window.poller.poll_now()
+    assert window.service_label.text() == "Service: up, but texts are not going out"
+    assert "color" in window.service_label.styleSheet()
+    assert window.service_label.toolTip().startswith(problem)
 
 
 def test_unsaved_edits_count_in_the_status_bar(

@@ -136,6 +136,16 @@ def test_stale_heartbeat_is_said_plainly(
     page.refresh()
     qtbot.waitUntil(lambda: page.data is not None and page.data.alive)
     assert not page.service_label.isVisibleTo(page)
+    problem = "texts cannot be sent: Twilio refused the account SID and auth token (20003)"
+    with demo_db.uow("service") as uow:
+        uow.session.execute(update(ServiceHeartbeat).values(sms_problem=problem))
+        uow.commit()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.service_label.isVisibleTo(page))
+    assert page.service_label.text() == (
+        f"The service is running, but texts are not going out: {problem}. This text will most "
+        "likely fail too."
+    )
 
 
 def test_service_tick_sends_it_through_fake_twilio(

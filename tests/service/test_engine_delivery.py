@@ -112,7 +112,8 @@ def test_21211_fails_after_one_request_and_alerts_once(
     assert sent_to(fake) == [ANN, LEAD_PHONE]  # one try, no retry; one alert
     assert _alerts(fake) == [
         "WhoseOnFirst ALERT: could not reach Ann Archer for the Monday shift starting "
-        "Mon 08:00 CST. +1312555XXXX: Twilio rejected the number as invalid (21211)."
+        "Mon 08:00 CST. primary phone +1312555XXXX: Twilio rejected the number as invalid "
+        "(21211)."
     ]
     alert = _row(quiet, LEAD_PHONE, "failure_alert")
     assert alert.related_id == row.id and alert.shift_name == "Monday"
@@ -247,8 +248,8 @@ def test_status_polling_undelivered_alerts(
     )
     assert _alerts(fake) == [
         "WhoseOnFirst ALERT: could not reach Ann Archer for the Monday shift starting "
-        "Mon 08:00 CST. +1312555XXXX: Twilio could not deliver it: the phone is unreachable "
-        "(switched off or out of coverage) (30003)."
+        "Mon 08:00 CST. primary phone +1312555XXXX: Twilio could not deliver it: the phone is "
+        "unreachable (switched off or out of coverage) (30003)."
     ]
 
 

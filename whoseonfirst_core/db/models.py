@@ -244,6 +244,7 @@ class NotificationAttempt(Base):
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     instance_id: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (Index("ix_notification_attempts_finished_at", "finished_at"),)
 
 
 class AuditEntry(Base):
@@ -273,6 +274,8 @@ class ServiceHeartbeat(Base):
     last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Why texts are not going out, as this instance's last tick saw it (None: they are).
+    sms_problem: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Meta(Base):

@@ -30,6 +30,10 @@ PERMANENT_REASONS: dict[int, str] = {
     21617: "the text is longer than Twilio's 1600-character limit",
 }
 
+#: Request errors that mean Twilio refuses the account's credentials: no text can go out until
+#: the operator fixes ``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN``.
+CREDENTIAL_CODES = frozenset({20003, 20404})
+
 #: Request errors after which a later retry can succeed.
 TRANSIENT_REASONS: dict[int, str] = {
     20429: "Twilio is rate-limiting requests",

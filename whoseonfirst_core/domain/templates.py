@@ -113,16 +113,27 @@ class SegmentInfo:
 
 
 def segment_info(text: str) -> SegmentInfo:
-    """How many SMS segments ``text`` takes: 160/153 septets in GSM-7, 70/67 units in UCS-2."""
+    """How many SMS segments ``text`` takes: 160/153 septets in GSM-7, 70/67 units in UCS-2.
+
+    A long text is cut the way carriers cut it: a GSM-7 extension character (two septets, an
+    escape and the character) and a UCS-2 surrogate pair (two units, one emoji) never straddle
+    two segments, so a segment that cannot hold the whole character ends one unit short.
+    """
     if all(ch in _GSM_BASIC or ch in _GSM_EXTENSION for ch in text):
-        units = sum(2 if ch in _GSM_EXTENSION else 1 for ch in text)
+        widths = [2 if ch in _GSM_EXTENSION else 1 for ch in text]
         single, multi, enc = 160, 153, "GSM-7"
     else:
-        units = len(text.encode("utf-16-le")) // 2
+        widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
         single, multi, enc = 70, 67, "UCS-2"
+    units = sum(widths)
     if units <= single:
         return SegmentInfo(enc, units, 1 if units else 0, single)
-    return SegmentInfo(enc, units, -(-units // multi), multi)
+    segments, used = 1, 0
+    for width in widths:
+        if used + width > multi:
+            segments, used = segments + 1, 0
+        used += width
+    return SegmentInfo(enc, units, segments, multi)
 
 
 @dataclass(frozen=True, slots=True)

@@ -319,10 +319,27 @@ def _to_contacts(
 
 @dataclass(frozen=True, slots=True)
 class FailedPhone:
-    """Why the shift_start text to one phone did not get through (reason is plain English)."""
+    """Why the shift_start text to one phone did not get through (reason is plain English).
+
+    ``which`` is ``primary`` or ``secondary`` (the member's phone it went to), or None when the
+    member no longer has that number: masked numbers look alike, so the alert names the phone.
+    """
 
     phone: str
     reason: str
+    which: str | None = None
+
+    def describe_phone(self) -> str:
+        """``primary phone +1312555XXXX`` (masked), or just the masked number."""
+        masked = mask_phone(self.phone)
+        return f"{self.which} phone {masked}" if self.which else masked
+
+
+def phone_role(member: Recipient | None, phone: str) -> str | None:
+    """``primary`` or ``secondary``: which of ``member``'s phones ``phone`` is (None: neither)."""
+    if member is None or phone not in member.phones:
+        return None
+    return ("primary", "secondary")[member.phones.index(phone)]
 
 
 def failure_alert_body(
@@ -333,8 +350,9 @@ def failure_alert_body(
     tz: ZoneInfo,
 ) -> str:
     """``WhoseOnFirst ALERT: could not reach Ann Archer for the Monday shift starting Mon 08:00
-    CST. +1312555XXXX: <reason>.`` — phones masked: contacts need the reason, not the number."""
-    reasons = "; ".join(f"{mask_phone(f.phone)}: {f.reason.rstrip('.')}" for f in failures)
+    CST. primary phone +1312555XXXX: <reason>.`` — phones masked (contacts need the reason, not
+    the number) and named, since two masked numbers look alike."""
+    reasons = "; ".join(f"{f.describe_phone()}: {f.reason.rstrip('.')}" for f in failures)
     return (
         f"WhoseOnFirst ALERT: could not reach {member_name} for the {shift_name} shift "
         f"starting {fmt_local(span_start, tz)}. {reasons}."
@@ -368,7 +386,11 @@ def failure_alert(
     if not rows or not all(did_not_get_through(r, now, deadline) for r in rows):
         return None
     first = rows[0]
-    failures = tuple(FailedPhone(r.phone, failure_reason(r, now, deadline)) for r in rows)
+    member = team.members.get(first.member_id)
+    failures = tuple(
+        FailedPhone(r.phone, failure_reason(r, now, deadline), phone_role(member, r.phone))
+        for r in rows
+    )
     body = failure_alert_body(
         first.recipient_name, first.shift_name, first.span_start, failures, team.tz
     )

@@ -147,6 +147,14 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
                 Severity.ERROR,
             )
         )
+    if service.alive and service.heartbeat is not None and service.heartbeat.sms_problem:
+        attention.append(
+            AttentionItem(
+                f"Texts are not going out: {service.heartbeat.sms_problem}.",
+                Severity.ERROR,
+                Where.TEXTS,
+            )
+        )
     for n in problem_notifications(uow, now - PROBLEMS_LOOKBACK)[:PROBLEMS_SHOWN]:
         error = error_text(n.error_code, n.error_message)
         reason = f" ({error})" if error else ""

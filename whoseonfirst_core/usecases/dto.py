@@ -168,6 +168,8 @@ class HeartbeatDTO:
     last_tick_at: datetime
     next_due_at: datetime | None
     last_error: str | None
+    #: Why texts are not going out, as this instance's last tick saw it (None: they are).
+    sms_problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

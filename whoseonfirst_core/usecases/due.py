@@ -9,7 +9,7 @@ The engine calls these once per tick; the rules of which text is due when live i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import Kind, Status
@@ -25,11 +25,10 @@ from whoseonfirst_core.domain.texts import (
     weekly_summary_due_instants,
     weekly_summary_texts,
 )
-from whoseonfirst_core.domain.timeutil import day_start
+from whoseonfirst_core.domain.timeutil import day_start, fmt_local_compact
 from whoseonfirst_core.usecases import outbox
-from whoseonfirst_core.usecases.common import settings_row
 from whoseonfirst_core.usecases.heartbeat import TickMarks
-from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
+from whoseonfirst_core.usecases.schedule import extend_through, resolve_window
 
 #: How far before the planning window spans are resolved, so a running span's real start (cut
 #: by an override that has already ended) is known.
@@ -122,7 +121,7 @@ def due_texts(
     missed = [
         t for t in late if t.kind != Kind.SHIFT_START or (t.span_start, t.member_id) not in have
     ]
-    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now))
+    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now, team.tz))
 
 
 #: The order of texts due at the same instant in :func:`simulated_texts` (the order the
@@ -136,15 +135,19 @@ def simulated_texts(
     """Every text the service would send in ``[first_day 00:00, first_day+days 00:00)`` local
     if it ran throughout, by due instant: the planning pass of every tick in that window.
 
-    Generates the schedule as far as needed in ``uow``: the caller rolls it back (never
-    commits), so nothing is written. Failure alerts (unpredictable) and hand-queued texts are
-    not listed.
+    Generates the schedule in ``uow`` as far as the texts of the window need it, beyond the
+    stored horizon too, as the service's own extensions would (a weekly summary due in the
+    window covers its whole week, which may end a week after the window): the caller rolls it
+    back (never commits), so nothing is written. Failure alerts (unpredictable) and
+    hand-queued texts are not listed.
     """
     team = outbox.load_team(uow.session)
     start = day_start(first_day, team.tz)
     end = day_start(first_day + timedelta(days=days), team.tz)
-    weeks = timedelta(weeks=settings_row(uow).horizon_weeks)
-    extend_horizon(uow, max(now, end - weeks), force=True)
+    # SHIFT_MARGIN (8 days) covers a summary's week and the spans overlapping its end;
+    # reminders look ahead of their span start.
+    ahead = timedelta(minutes=team.reminder_minutes or 0)
+    extend_through(uow, now, end + SHIFT_MARGIN + ahead)
     texts = [
         t
         for t in planned_texts(uow, team, start, end, summary_validity=summary_validity)
@@ -156,18 +159,24 @@ def simulated_texts(
     return texts
 
 
-def _missed_reason(marks: TickMarks, now: datetime) -> str:
+def _missed_reason(marks: TickMarks, now: datetime, tz: tzinfo) -> str:
+    """Why texts were missed, in the team's local time like every other text (it is quoted in
+    the failure alert)."""
     if marks.last is not None:
         return (
-            f"the service did not run between {marks.last.isoformat(timespec='seconds')} "
-            f"and {now.isoformat(timespec='seconds')} (UTC), and this ended in between"
+            f"the service did not run between {fmt_local_compact(marks.last, tz)} "
+            f"and {fmt_local_compact(now, tz)}, and this ended in between"
         )
     return "the service did not run while this was due"
 
 
-def next_due_at(uow: UnitOfWork, now: datetime) -> datetime | None:
+def next_due_at(
+    uow: UnitOfWork, now: datetime, *, stale_claim_after: timedelta | None = None
+) -> datetime | None:
     """The next instant (UTC) something becomes due: a shift start, a reminder, the weekly
-    summary, or a queued row's retry. None when nothing is due within ``LOOKAHEAD``."""
+    summary, a queued row's retry, a text waiting to be reconciled after an ambiguous attempt,
+    or (given ``stale_claim_after``) a claim left by a stopped process turning stale. None when
+    nothing is due within ``LOOKAHEAD``."""
     team = outbox.load_team(uow.session)
     spans = resolve_window(uow, now, now + LOOKAHEAD, clip=False)
     candidates = [t.due_at for t in shift_start_texts(spans, team) if t.due_at > now]
@@ -175,7 +184,7 @@ def next_due_at(uow: UnitOfWork, now: datetime) -> datetime | None:
     candidates += weekly_summary_due_instants(
         team, now + timedelta(microseconds=1), now + LOOKAHEAD
     )
-    retry = outbox.next_retry_at(uow.session, now)
+    retry = outbox.next_retry_at(uow.session, now, stale_claim_after)
     if retry is not None:
         candidates.append(retry)
     return min(candidates) if candidates else None

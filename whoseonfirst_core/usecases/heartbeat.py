@@ -8,14 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from whoseonfirst_core.db.dialect import dialect_insert
-from whoseonfirst_core.db.models import Meta, ServiceHeartbeat
+from whoseonfirst_core.db.models import Meta, Notification, NotificationAttempt, ServiceHeartbeat
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.service_state import ServiceState, service_state
+from whoseonfirst_core.domain.notification import Status
+from whoseonfirst_core.domain.service_state import (
+    DECIDED_OUTCOMES,
+    FAILED_IN_A_ROW,
+    HANDED_OVER_OUTCOMES,
+    OVERDUE_AFTER,
+    SendAttemptFact,
+    ServiceState,
+    SmsFacts,
+    SmsHealth,
+    service_state,
+    sms_health,
+)
+from whoseonfirst_core.domain.sms_errors import CREDENTIAL_CODES
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
 
 FIRST_TICK_KEY = "service_first_tick_at"
@@ -74,6 +88,55 @@ def mark_last_tick(session: Session, now: datetime) -> None:
     _put_meta(session, LAST_TICK_KEY, now, keep="max")
 
 
+# --- the SMS side ----------------------------------------------------------------------------
+
+
+def sms_facts(session: Session, now: datetime) -> SmsFacts:
+    """What the outbox says about sending at ``now`` (UTC), for :func:`sms_health`."""
+    attempts = select(
+        NotificationAttempt.outcome,
+        NotificationAttempt.error_code,
+        NotificationAttempt.error_message,
+        NotificationAttempt.finished_at,
+    ).where(NotificationAttempt.finished_at.is_not(None))
+    newest = (NotificationAttempt.finished_at.desc(), NotificationAttempt.id.desc())
+
+    def facts(stmt: Any) -> list[SendAttemptFact]:
+        return [SendAttemptFact(*row) for row in session.execute(stmt.order_by(*newest)).tuples()]
+
+    # Newest first along the finished_at index: each stops at its first rows.
+    decided = facts(
+        attempts.where(NotificationAttempt.outcome.in_(DECIDED_OUTCOMES)).limit(FAILED_IN_A_ROW)
+    )
+    handed_rows = facts(
+        attempts.where(NotificationAttempt.outcome.in_(HANDED_OVER_OUTCOMES)).limit(1)
+    )
+    handed = handed_rows[0].finished_at if handed_rows else None
+    # Only a refusal newer than the last text that got through counts.
+    refusals = attempts.where(NotificationAttempt.error_code.in_(CREDENTIAL_CODES))
+    if handed is not None:
+        refusals = refusals.where(NotificationAttempt.finished_at > handed)
+    refused = facts(refusals.limit(1))
+    overdue, oldest = session.execute(
+        select(func.count(), func.min(Notification.due_at)).where(
+            Notification.status.in_((Status.QUEUED, Status.SENDING)),
+            Notification.due_at <= now - OVERDUE_AFTER,
+        )
+    ).one()
+    return SmsFacts(
+        decided=tuple(decided),
+        credentials_refused=refused[0] if refused else None,
+        last_handed_over_at=handed,
+        overdue=int(overdue),
+        oldest_overdue_due_at=oldest,
+    )
+
+
+def sms_health_at(session: Session, now: datetime) -> SmsHealth:
+    """Whether texts are going out at ``now``, from the outbox (see :func:`sms_health`)."""
+    return sms_health(sms_facts(session, now), now)
+
+
 # --- heartbeats -------------------------------------------------------------------------------
 
 
@@ -90,6 +153,7 @@ def write_heartbeat(session: Session, beat: HeartbeatDTO, *, prune_before: datet
         "last_tick_at": beat.last_tick_at,
         "next_due_at": beat.next_due_at,
         "last_error": beat.last_error,
+        "sms_problem": beat.sms_problem,
     }
     stmt = insert(ServiceHeartbeat.__table__).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -119,6 +183,7 @@ def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
             r.last_tick_at,
             r.next_due_at,
             r.last_error,
+            r.sms_problem,
         )
         for r in rows
     ]

@@ -513,12 +513,18 @@ def outbox_counts(session: Session, now: datetime) -> OutboxCounts:
     return OutboxCounts(int(pending or 0), int(problems or 0))
 
 
-def next_retry_at(session: Session, now: datetime) -> datetime | None:
-    """The earliest future instant a queued row becomes sendable (backoff or future due)."""
+def next_retry_at(
+    session: Session, now: datetime, stale_after: timedelta | None = None
+) -> datetime | None:
+    """The earliest future instant a row becomes claimable (see :func:`_claimable`): a queued
+    row's backoff or future due time, a ``sending`` row's reconciliation time after an
+    ambiguous attempt, or (given ``stale_after``) the instant a claim left in ``sending`` by
+    a process that may have died counts as stale."""
     candidates = [
         session.scalar(
             select(func.min(Notification.next_attempt_at)).where(
-                Notification.status == Status.QUEUED, Notification.next_attempt_at > now
+                Notification.status.in_((Status.QUEUED, Status.SENDING)),
+                Notification.next_attempt_at > now,
             )
         ),
         session.scalar(
@@ -527,5 +533,15 @@ def next_retry_at(session: Session, now: datetime) -> datetime | None:
             )
         ),
     ]
+    if stale_after is not None:
+        claimed = session.scalar(
+            select(func.min(Notification.claimed_at)).where(
+                Notification.status == Status.SENDING,
+                Notification.next_attempt_at.is_(None),
+                Notification.claimed_at > now - stale_after,
+            )
+        )
+        if claimed is not None:
+            candidates.append(claimed + stale_after)
     found = [c for c in candidates if c is not None]
     return min(found) if found else None

@@ -158,6 +158,20 @@ def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> in
     return len(kept)
 
 
+def extend_through(uow: UnitOfWork, now: datetime, until: datetime) -> int:
+    """Generate the schedule up to at least ``until`` (UTC) the way the service's own
+    extensions would by the time they got there: entries continue each epoch's sequence, so
+    generating far ahead in one go gives the entries the ticks add week by week. For previews
+    of any window (``preview``, ``simulate``) in a transaction the caller rolls back; returns
+    the number of entries added. Writes nothing when the stored schedule already reaches
+    ``until`` (so a read-only connection can preview any window inside it)."""
+    stored = horizon_end(uow)
+    if stored is not None and stored >= until:
+        return 0
+    weeks = timedelta(weeks=settings_row(uow).horizon_weeks)
+    return extend_horizon(uow, max(now, until - weeks), force=True)
+
+
 def _horizon_is_short(uow: UnitOfWork, now: datetime) -> bool:
     last_start = uow.session.scalar(select(func.max(ScheduleEntry.start_at)))
     return last_start is None or last_start < now + timedelta(weeks=EXTEND_WHEN_WEEKS_LEFT)

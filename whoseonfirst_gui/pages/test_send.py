@@ -77,6 +77,11 @@ def service_warning(heartbeat: HeartbeatDTO | None, alive: bool, tz_name: str) -
             f"{fmt.when(heartbeat.last_tick_at, zone(tz_name))}; the text will wait in the "
             "queue until it runs."
         )
+    if heartbeat.sms_problem:
+        return (
+            f"The service is running, but texts are not going out: {heartbeat.sms_problem}. "
+            "This text will most likely fail too."
+        )
     return ""
 
 
