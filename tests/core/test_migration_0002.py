@@ -11,13 +11,10 @@ the entries that code generated when the horizon was then extended 30 weeks.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from whoseonfirst_core.db.models import Base
@@ -40,23 +37,6 @@ TABLES = (
     "schedule_entries",
     "overrides",
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    from pytest_postgresql.janitor import DatabaseJanitor
-
-    server = request.getfixturevalue("pg_server")
-    name = f"wof_mig_{os.getpid()}_{tmp_path.name[-12:]}".replace("-", "_")
-    janitor = DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=name)
-    janitor.init()
-    try:
-        yield server.url(name)
-    finally:
-        janitor.drop()
 
 
 def _value(column: sa.Column[Any], raw: object) -> object:
