@@ -73,7 +73,11 @@ class EngineSettings:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(minutes=10)
     stale_claim_after: timedelta = timedelta(minutes=2)
-    reconcile_margin: timedelta = timedelta(minutes=1)
+    #: Reconciliation looks for messages Twilio created at or after the ambiguous attempt's
+    #: start less this: our clock and Twilio's may disagree a little (NTP keeps both well
+    #: within a second). A copy sent earlier than that — a resend of a text sent a minute
+    #: before — is never taken for this attempt's message.
+    reconcile_margin: timedelta = timedelta(seconds=10)
     poll_interval: timedelta = timedelta(seconds=30)
     poll_for: timedelta = timedelta(hours=48)
     delivery_deadline: timedelta = timedelta(minutes=15)

@@ -159,8 +159,11 @@ class Sending:
         when the question could not be asked (the row is retried later)."""
         assert claimed.reconcile_since is not None
         since = claimed.reconcile_since - self.settings.reconcile_margin
+        with self.db.reader() as uow:
+            # A message already recorded for another text is that text's, never this one's.
+            taken = outbox.sids_of_others(uow.session, claimed.to, claimed.id)
         try:
-            found = self.backend.find_recent(claimed.to, claimed.body, since=since)
+            found = self.backend.find_recent(claimed.to, claimed.body, since, exclude=taken)
         except SmsError as exc:
             retry = SmsError(
                 "transient",
