@@ -229,20 +229,20 @@ class TwilioBackend:
     ) -> SendResult | None:
         """Look for an already-created message; see :meth:`SmsBackend.find_recent`.
 
-        Reads the list of messages to ``to`` (and from our number, when there is one), newest
-        first, page by page through ``next_page_uri``, until a page reaches messages *sent*
-        before ``since`` (Twilio sorts by send date, so nothing later in the list can be newer)
-        or the list ends. The ``DateSent`` filters are not used: they compare whole days and
-        never match a message created a moment ago, which is still ``queued`` with no send
-        date. A match is a message with ``body``, created at or after ``since`` (to the whole
-        second, Twilio's resolution), whose SID is not in ``exclude``.
+        Reads the list of messages to ``to``, newest first, page by page through
+        ``next_page_uri``, until a page reaches messages *sent* before ``since`` (Twilio sorts
+        by send date, so nothing later in the list can be newer) or the list ends. The
+        ``DateSent`` filters are not used: they compare whole days and never match a message
+        created a moment ago, which is still ``queued`` with no send date. A match is a
+        message with ``body``, created at or after ``since`` (to the whole second, Twilio's
+        resolution), whose SID is not in ``exclude``.
         """
         if since.tzinfo is None:
             raise ValueError("find_recent needs a timezone-aware 'since'")
         earliest = since.astimezone(UTC).replace(microsecond=0)
+        # No From filter: another instance, or this one before a configuration change, may
+        # have sent the attempt from another number or through a messaging service.
         filters: dict[str, object] = {"To": to, "PageSize": _RECONCILE_PAGE_SIZE}
-        if self._from_number is not None:
-            filters["From"] = self._from_number
         page = self._list_page(self._account_url + "/Messages.json", filters)
         for _ in range(_RECONCILE_MAX_PAGES):
             messages, next_uri = page
