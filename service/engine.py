@@ -48,7 +48,7 @@ from whoseonfirst_core.domain.masking import mask_phone
 from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
-from whoseonfirst_core.usecases import heartbeat, outbox
+from whoseonfirst_core.usecases import heartbeat, outbox, rehearsal
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -169,6 +169,8 @@ class Engine(Sending):
         after_send: Callable[[int], None] | None = None,
         before_claim: Callable[[int], None] | None = None,
         before_record_commit: Callable[[int], None] | None = None,
+        pretended_clock: bool = False,
+        poll: bool = True,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -187,6 +189,10 @@ class Engine(Sending):
         self._after_send = after_send
         self._before_claim = before_claim
         self._before_record_commit = before_record_commit
+        #: ``tick --now``: the clock pretends another instant (see ``usecases.rehearsal``).
+        self.pretended_clock = pretended_clock
+        #: False in a rehearsal: the status of texts already sent is not asked of Twilio.
+        self.poll = poll
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -214,7 +220,7 @@ class Engine(Sending):
             self._plan(now, marks, tally)
         self._expire(tally)
         self._send_due(tally)
-        if not self.stopping:
+        if not self.stopping and self.poll:
             self._poll(tally)
         if not self.stopping and team_present:
             self._raise_alerts(tally)
@@ -249,6 +255,7 @@ class Engine(Sending):
         """Read the tick marks and record this tick as the first one if none ran before."""
         with self.db.uow(self.actor) as uow:
             marks = heartbeat.read_tick_marks(uow.session)
+            rehearsal.note_tick(uow.session, pretended=self.pretended_clock)
             heartbeat.mark_first_tick(uow.session, now)
             uow.commit(bump_revision=False)
         first = marks.first if marks.first is not None and marks.first <= now else now

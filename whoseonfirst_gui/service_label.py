@@ -26,6 +26,11 @@ def service_text(hb: HeartbeatDTO | None, now: datetime, tz: ZoneInfo) -> tuple[
     last = status.heartbeat.last_tick_at
     if status.state is ServiceState.UP:
         return f"Service: up, last tick {fmt.age(last, now)}", True
+    if status.state is ServiceState.AHEAD:
+        return (
+            f"Service: unknown, last tick stamped in the future ({fmt.when_short(last, tz)})",
+            False,
+        )
     return f"Service: silent since {fmt.when_short(last, tz)}", False
 
 

@@ -26,6 +26,7 @@ from .context import (
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    from whoseonfirst_core.domain.service_state import tick_age
     from whoseonfirst_core.usecases.common import has_team, settings_row
     from whoseonfirst_core.usecases.heartbeat import heartbeats
 
@@ -74,11 +75,8 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
                         f"{db.display_name} reachable, schema up to date, team {team!r}",
                     )
                     if beats:
-                        age = (ctx.clock.now() - beats[0].last_tick_at).total_seconds()
-                        ctx.print(
-                            f"      service heartbeat: {beats[0].instance_id} ticked "
-                            f"{age:.0f} s ago"
-                        )
+                        age = tick_age(beats[0].last_tick_at, ctx.clock.now())
+                        ctx.print(f"      service heartbeat: {beats[0].instance_id} {age}")
                 else:
                     report(
                         False,
