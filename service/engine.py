@@ -3,7 +3,8 @@
 A tick is a function of the database and ``clock.now()`` — no timers in memory, no sleeps. Each
 step runs in its own short transaction:
 
-1. remember the first tick on this database (``Meta`` ``service_first_tick_at``);
+1. remember the first tick on this database (``Meta`` ``service_first_tick_at``), and
+   whether every tick so far pretended the time (``usecases.rehearsal``);
 2. extend the schedule horizon, complete ended overrides;
 3. plan (:mod:`whoseonfirst_core.usecases.due`): every text the resolved schedule calls for
    that is due now, inserted idempotently (``INSERT … ON CONFLICT DO NOTHING`` on its
