@@ -294,8 +294,9 @@ class Sending:
             uow.commit()
         if not owned:
             _log.warning(
-                "text #%d was taken over by another process before its result was recorded; "
-                "it will find this attempt by listing Twilio's messages",
+                "text #%d was taken over by another process before its result was recorded "
+                "(or the message found for it was recorded for another text meanwhile); "
+                "it is reconciled again by listing Twilio's messages",
                 claimed.id,
                 extra={"event": "lost_claim", "notification_id": claimed.id},
             )

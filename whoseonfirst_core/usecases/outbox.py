@@ -344,17 +344,19 @@ def finish(
 ) -> bool:
     """Record the result of ``claimed``'s attempt and move the row to ``status``.
 
-    The row only changes while this process still owns the claim, and never takes a Twilio SID
-    another row already holds (two rows never share one message); False means it did not
-    change: another process took the row over as stale, or the SID was taken (either way the
-    row is reconciled again by listing, so nothing is lost or sent twice).
+    The row only changes while this process still owns the claim, and a reconciled row never
+    takes a Twilio SID another row already holds (two rows never share one message). False
+    means it did not change: another process took the row over as stale, or the SID was taken
+    (either way the row is reconciled again by listing, so nothing is lost or sent twice).
     """
     row_values: dict[str, Any] = {"status": status, **values}
+    # A SID found by listing (reconciliation) may be another row's message; one Twilio has
+    # just answered a create with is new, and checking it would scan the history every send.
     sid = values.get("twilio_sid")
     other = aliased(Notification)
     sid_free = (
         ~select(other.id).where(other.twilio_sid == sid, other.id != claimed.id).exists()
-        if sid is not None
+        if sid is not None and outcome == "reconciled"
         else true()
     )
     if (
