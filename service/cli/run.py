@@ -144,6 +144,8 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
             ).tick()
     if rehearsing:
         ctx.print(REHEARSAL_NOTE)
+    elif args.now is not None:
+        ctx.print(DRILL_NOTE)
     ctx.print(f"tick at {summary.started_at.isoformat()}: {summary.describe()}")
     if summary.next_due_at is not None:
         ctx.print(f"next due: {summary.next_due_at.isoformat()}")
@@ -154,6 +156,10 @@ REHEARSAL_NOTE = (
     "rehearsal: the service uses this database, so this tick ran in a transaction that was "
     "rolled back (nothing was kept: no text, heartbeat or tick mark) and Twilio was not asked "
     "about texts already sent"
+)
+DRILL_NOTE = (
+    "drill: no real-time tick has run on this database, so this tick was kept; the texts it "
+    "recorded will not be sent again, so do not put this database in service"
 )
 
 

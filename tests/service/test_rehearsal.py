@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from whoseonfirst_service.cli import main
-from whoseonfirst_service.cli.run import REHEARSAL_NOTE
+from whoseonfirst_service.cli.run import DRILL_NOTE, REHEARSAL_NOTE
 
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.service.conftest import FROM_NUMBER, notifications, utc
@@ -139,9 +139,9 @@ def test_tick_now_on_a_drill_database_keeps_each_tick(
 ) -> None:
     to_twilio(monkeypatch, fake)
     out = run(clock, "tick", "--now", "2026-03-02T08:00:30-06:00")
-    assert REHEARSAL_NOTE not in out
+    assert REHEARSAL_NOTE not in out and DRILL_NOTE in out
     out = run(clock, "tick", "--now", TUESDAY_0800_30)
-    assert REHEARSAL_NOTE not in out
+    assert REHEARSAL_NOTE not in out and DRILL_NOTE in out
     assert sorted(r.recipient_phone for r in notifications(quiet, Kind.SHIFT_START)) == [
         "+13125550101",
         BEN,
