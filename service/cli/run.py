@@ -97,7 +97,7 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
 
     from whoseonfirst_core.clock import FixedClock
     from whoseonfirst_core.domain.timeutil import parse_instant
-    from whoseonfirst_core.usecases.rehearsal import in_service
+    from whoseonfirst_core.usecases.rehearsal import DRY_RUN_BACKEND, is_rehearsal
 
     from ..engine import Engine
     from ..rehearsal import RolledBackDatabase
@@ -122,26 +122,26 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
     with command_logging(settings.log_format, settings.secrets(), ctx.err):
         ctx.service_db()
         db = ctx.migrated_db()
-        rehearsing = False
-        if args.now is not None:
+        with closing(build_backend(settings)) as backend:
             with db.reader() as uow:
-                rehearsing = in_service(uow.session)
-        with (
-            closing(build_backend(settings)) as backend,
-            RolledBackDatabase(db) if rehearsing else nullcontext(db) as tick_db,
-        ):
-            summary = Engine(
-                tick_db,
-                backend,
-                clock,
-                instance_id=settings.instance_id,
-                before_claim=crash_hook.get("before_claim"),
-                after_claim=crash_hook.get("after_claim"),
-                after_send=crash_hook.get("after_send"),
-                before_record_commit=crash_hook.get("before_record_commit"),
-                pretended_clock=args.now is not None,
-                poll=not rehearsing,
-            ).tick()
+                rehearsing = is_rehearsal(
+                    uow.session,
+                    pretended=args.now is not None,
+                    dry_run=backend.name == DRY_RUN_BACKEND,
+                )
+            with RolledBackDatabase(db) if rehearsing else nullcontext(db) as tick_db:
+                summary = Engine(
+                    tick_db,
+                    backend,
+                    clock,
+                    instance_id=settings.instance_id,
+                    before_claim=crash_hook.get("before_claim"),
+                    after_claim=crash_hook.get("after_claim"),
+                    after_send=crash_hook.get("after_send"),
+                    before_record_commit=crash_hook.get("before_record_commit"),
+                    pretended_clock=args.now is not None,
+                    poll=not rehearsing,
+                ).tick()
     if rehearsing:
         ctx.print(REHEARSAL_NOTE)
     elif args.now is not None:
@@ -153,9 +153,10 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
 
 
 REHEARSAL_NOTE = (
-    "rehearsal: the service uses this database, so this tick ran in a transaction that was "
-    "rolled back (nothing was kept: no text, heartbeat or tick mark) and Twilio was not asked "
-    "about texts already sent"
+    "rehearsal: the service uses this database (and this tick pretends the time, or is a dry "
+    "run beside a service that sends real texts), so it ran in a transaction that was rolled "
+    "back: nothing was kept (no text, heartbeat or tick mark), and Twilio was not asked about "
+    "texts already sent"
 )
 DRILL_NOTE = (
     "drill: no real-time tick has run on this database, so this tick was kept; the texts it "
@@ -183,7 +184,8 @@ def add_commands(sub: Subcommands) -> None:
         "service uses (it has a heartbeat or a tick mark from a real-time tick) a --now tick "
         "is a rehearsal: it runs in a transaction that is rolled back, so it keeps no text, "
         "heartbeat or tick mark, and it does not ask Twilio about texts already sent. On a "
-        "database where only --now ticks ran (a drill) each tick is kept.",
+        "database where only --now ticks ran (a drill) each tick is kept. A dry-run tick on a "
+        "database where a service with a real SMS backend ticks is a rehearsal too.",
     )
     p.add_argument(
         "--now",

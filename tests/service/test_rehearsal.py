@@ -191,3 +191,36 @@ def test_check_says_a_heartbeat_in_the_future_is_in_the_future(
     out = run(clock, "check")
     [line] = [line for line in out.splitlines() if "service heartbeat" in line]
     assert "ticked 309 days in the future (a clock is wrong, or a tick --now wrote it)" in line
+
+
+def test_a_dry_run_tick_beside_a_service_that_sends_for_real_keeps_nothing(
+    quiet: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio
+) -> None:
+    """The sibling without --now: a dry run at the real instant would record Ben's due text
+    as simulated, and the service would never send it."""
+    live(quiet, clock, monkeypatch, fake)
+    clock.set(utc(2026, 3, 3, 14, 0, 30))
+    before = rows(quiet)
+    monkeypatch.setenv("WHOSEONFIRST_SMS_BACKEND", "dry-run")
+
+    out = run(clock, "tick")
+
+    assert rows(quiet) == before
+    assert REHEARSAL_NOTE in out and "queued 1, simulated" in out
+    monkeypatch.delenv("WHOSEONFIRST_SMS_BACKEND")
+    run(clock, "tick")
+    ben = [r for r in notifications(quiet, Kind.SHIFT_START) if r.recipient_phone == BEN]
+    assert len(ben) == 1 and ben[0].status in ("sent", "delivered")
+    assert [m.to for m in fake.created].count(BEN) == 1
+
+
+def test_a_dry_run_tick_where_only_dry_runs_ticked_is_kept(
+    quiet: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first steps: a dry-run tick on a new database shows the service alive."""
+    monkeypatch.setenv("WHOSEONFIRST_SMS_BACKEND", "dry-run")
+    run(clock, "tick")
+    clock.set(utc(2026, 3, 2, 14, 0, 30))
+    out = run(clock, "tick")
+    assert REHEARSAL_NOTE not in out
+    assert [r.status for r in notifications(quiet, Kind.SHIFT_START)] == ["simulated"]
