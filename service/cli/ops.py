@@ -108,6 +108,7 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
     from whoseonfirst_core.usecases.common import find_member
     from whoseonfirst_core.usecases.errors import AmbiguousNameError
     from whoseonfirst_core.usecases.notifications import get_notification, queue_text
+    from whoseonfirst_core.usecases.rehearsal import DRY_RUN_BACKEND, is_rehearsal
 
     from ..engine import Engine
 
@@ -115,6 +116,15 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
     ctx.service_db()
     db = ctx.migrated_db()
     with db.uow(local_actor("send-test")) as uow:
+        if is_rehearsal(
+            uow.session, pretended=False, dry_run=settings.backend_name == DRY_RUN_BACKEND
+        ):
+            raise CliError(
+                "refusing a dry-run send-test here: a service sends real texts from this "
+                "database, and this pass would record the texts due now as simulated, so they "
+                "would never go out. Configure the Twilio credentials to send a real test text, "
+                "or queue it in the app for the running service"
+            )
         try:
             member = find_member(uow, args.to)
         except AmbiguousNameError as exc:

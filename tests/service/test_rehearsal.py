@@ -224,3 +224,19 @@ def test_a_dry_run_tick_where_only_dry_runs_ticked_is_kept(
     out = run(clock, "tick")
     assert REHEARSAL_NOTE not in out
     assert [r.status for r in notifications(quiet, Kind.SHIFT_START)] == ["simulated"]
+
+
+def test_a_dry_run_send_test_beside_a_service_that_sends_for_real_is_refused(
+    quiet: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio
+) -> None:
+    live(quiet, clock, monkeypatch, fake)
+    clock.set(utc(2026, 3, 3, 14, 0, 30))  # Ben's text is due: send-test's pass would take it
+    before = rows(quiet)
+    monkeypatch.setenv("WHOSEONFIRST_SMS_BACKEND", "dry-run")
+    out, err = io.StringIO(), io.StringIO()
+
+    code = main(["send-test", "--to", "Ann Archer"], clock=clock, out=out, err=err)
+
+    assert code != 0
+    assert "refusing a dry-run send-test here" in err.getvalue()
+    assert rows(quiet) == before
