@@ -3,7 +3,8 @@
 A tick is a function of the database and ``clock.now()`` — no timers in memory, no sleeps. Each
 step runs in its own short transaction:
 
-1. remember the first tick on this database (``Meta`` ``service_first_tick_at``);
+1. remember the first tick on this database (``Meta`` ``service_first_tick_at``), and
+   whether every tick so far pretended the time (``usecases.rehearsal``);
 2. extend the schedule horizon, complete ended overrides;
 3. plan (:mod:`whoseonfirst_core.usecases.due`): every text the resolved schedule calls for
    that is due now, inserted idempotently (``INSERT … ON CONFLICT DO NOTHING`` on its
@@ -50,7 +51,7 @@ from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.service_state import SMS_OK
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
-from whoseonfirst_core.usecases import heartbeat, outbox
+from whoseonfirst_core.usecases import heartbeat, outbox, rehearsal
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -75,7 +76,11 @@ class EngineSettings:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(minutes=10)
     stale_claim_after: timedelta = timedelta(minutes=2)
-    reconcile_margin: timedelta = timedelta(minutes=1)
+    #: Reconciliation looks for messages Twilio created at or after the ambiguous attempt's
+    #: start less this: our clock and Twilio's may disagree a little (NTP keeps both well
+    #: within a second). A copy sent earlier than that — a resend of a text sent a minute
+    #: before — is never taken for this attempt's message.
+    reconcile_margin: timedelta = timedelta(seconds=10)
     poll_interval: timedelta = timedelta(seconds=30)
     poll_for: timedelta = timedelta(hours=48)
     delivery_deadline: timedelta = timedelta(minutes=15)
@@ -169,6 +174,8 @@ class Engine(Sending):
         after_send: Callable[[int], None] | None = None,
         before_claim: Callable[[int], None] | None = None,
         before_record_commit: Callable[[int], None] | None = None,
+        pretended_clock: bool = False,
+        poll: bool = True,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -189,6 +196,10 @@ class Engine(Sending):
         self._after_send = after_send
         self._before_claim = before_claim
         self._before_record_commit = before_record_commit
+        #: ``tick --now``: the clock pretends another instant (see ``usecases.rehearsal``).
+        self.pretended_clock = pretended_clock
+        #: False in a rehearsal: the status of texts already sent is not asked of Twilio.
+        self.poll = poll
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -216,7 +227,7 @@ class Engine(Sending):
             self._plan(now, marks, tally)
         self._expire(tally)
         self._send_due(tally)
-        if not self.stopping:
+        if not self.stopping and self.poll:
             self._poll(tally)
         if not self.stopping and team_present:
             self._raise_alerts(tally)
@@ -251,6 +262,7 @@ class Engine(Sending):
         """Read the tick marks and record this tick as the first one if none ran before."""
         with self.db.uow(self.actor) as uow:
             marks = heartbeat.read_tick_marks(uow.session)
+            rehearsal.note_tick(uow.session, pretended=self.pretended_clock)
             heartbeat.mark_first_tick(uow.session, now)
             uow.commit(bump_revision=False)
         first = marks.first if marks.first is not None and marks.first <= now else now

@@ -159,8 +159,11 @@ class Sending:
         when the question could not be asked (the row is retried later)."""
         assert claimed.reconcile_since is not None
         since = claimed.reconcile_since - self.settings.reconcile_margin
+        with self.db.reader() as uow:
+            # A message already recorded for another text is that text's, never this one's.
+            taken = outbox.sids_of_others(uow.session, claimed.to, claimed.id)
         try:
-            found = self.backend.find_recent(claimed.to, claimed.body, since=since)
+            found = self.backend.find_recent(claimed.to, claimed.body, since, exclude=taken)
         except SmsError as exc:
             retry = SmsError(
                 "transient",
@@ -291,8 +294,9 @@ class Sending:
             uow.commit()
         if not owned:
             _log.warning(
-                "text #%d was taken over by another process before its result was recorded; "
-                "it will find this attempt by listing Twilio's messages",
+                "text #%d was taken over by another process before its result was recorded "
+                "(or the message found for it was recorded for another text meanwhile); "
+                "it is reconciled again by listing Twilio's messages",
                 claimed.id,
                 extra={"event": "lost_claim", "notification_id": claimed.id},
             )

@@ -120,12 +120,17 @@ class SmsBackend(Protocol):
         """The current status of message ``sid``. Raises :class:`SmsError`."""
         ...
 
-    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
-        """The message to ``to`` with exactly ``body`` created at or after ``since``, if any.
+    def find_recent(
+        self, to: str, body: str, since: datetime, *, exclude: frozenset[str] = frozenset()
+    ) -> SendResult | None:
+        """The message to ``to`` with exactly ``body`` created at or after ``since``, whose SID
+        is not in ``exclude``, if any.
 
         Used after an ambiguous send to learn whether it was created. ``since`` is a
-        timezone-aware instant (the start of the ambiguous attempt); a couple of minutes of
-        clock skew between us and the provider is allowed for. Raises :class:`SmsError`.
+        timezone-aware instant: the start of the ambiguous attempt, less whatever margin the
+        caller allows for clock skew (the engine's ``reconcile_margin``); it is compared with
+        the provider's creation date as given. ``exclude`` holds the SIDs already recorded for
+        other texts, which can never be this one. Raises :class:`SmsError`.
         """
         ...
 
@@ -185,7 +190,9 @@ class DryRunBackend:
         """Always ``simulated``: dry-run texts never progress."""
         return MessageStatus(sid=sid, status=Status.SIMULATED, error_code=None, error_message=None)
 
-    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
+    def find_recent(
+        self, to: str, body: str, since: datetime, *, exclude: frozenset[str] = frozenset()
+    ) -> SendResult | None:
         """Always None: a dry run cannot leave an ambiguous send behind."""
         return None
 

@@ -24,7 +24,7 @@ import http.client
 import json
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -72,10 +72,11 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
-"""How much earlier than ``since`` a message may be stamped by Twilio's clock and still match."""
 _RECONCILE_PAGE_SIZE = 50
 """Messages per list request when reconciling (one page covers a recipient's recent texts)."""
+_RECONCILE_MAX_PAGES = 10
+"""List pages read at most when reconciling; a number sent more texts than that since the
+attempt cannot be searched to the end, and the question is asked again later."""
 
 
 class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
@@ -223,28 +224,40 @@ class TwilioBackend:
             error_message=self._scrub(message.error_message) if message.error_message else None,
         )
 
-    def find_recent(self, to: str, body: str, since: datetime) -> SendResult | None:
+    def find_recent(
+        self, to: str, body: str, since: datetime, *, exclude: frozenset[str] = frozenset()
+    ) -> SendResult | None:
         """Look for an already-created message; see :meth:`SmsBackend.find_recent`.
 
-        Two list requests at most. Twilio's ``DateSent>`` filter only finds messages that have
-        a send date (and compares whole days), while a message created a moment ago is often
-        still ``queued`` with none, so when the filtered list has no match the newest page of
-        messages to ``to`` is searched too. Matches are checked against the exact instant here.
+        Reads the list of messages to ``to``, newest first, page by page through
+        ``next_page_uri``, until a page reaches messages *sent* before ``since`` (Twilio sorts
+        by send date, so nothing later in the list can be newer) or the list ends. The
+        ``DateSent`` filters are not used: they compare whole days and never match a message
+        created a moment ago, which is still ``queued`` with no send date. A match is a
+        message with ``body``, created at or after ``since`` (to the whole second, Twilio's
+        resolution), whose SID is not in ``exclude``.
         """
         if since.tzinfo is None:
             raise ValueError("find_recent needs a timezone-aware 'since'")
-        earliest = since.astimezone(UTC) - _RECONCILE_CLOCK_SKEW
-
-        found = _first_match(
-            self._list_messages({"To": to, "DateSent>": earliest.strftime("%Y-%m-%dT%H:%M:%SZ")}),
-            body,
-            earliest,
+        earliest = since.astimezone(UTC).replace(microsecond=0)
+        # No From filter: another instance, or this one before a configuration change, may
+        # have sent the attempt from another number or through a messaging service.
+        filters: dict[str, object] = {"To": to, "PageSize": _RECONCILE_PAGE_SIZE}
+        page = self._list_page(self._account_url + "/Messages.json", filters)
+        for _ in range(_RECONCILE_MAX_PAGES):
+            messages, next_uri = page
+            found = _first_match(messages, body, earliest, exclude)
+            if found is not None:
+                _log.info("found an earlier attempt's text to %s at Twilio", mask_phone(to))
+                return found
+            if next_uri is None or _sent_before(messages, earliest):
+                return None
+            page = self._list_page(self._next_page_url(next_uri), None)
+        raise SmsError(
+            "transient",
+            f"more than {_RECONCILE_MAX_PAGES * _RECONCILE_PAGE_SIZE} messages to "
+            f"{mask_phone(to)} since the attempt; could not search them all",
         )
-        if found is None:
-            found = _first_match(self._list_messages({"To": to}), body, earliest)
-        if found is not None:
-            _log.info("found an earlier attempt's text to %s at Twilio", mask_phone(to))
-        return found
 
     def check(self) -> str:
         """Fetch the account (changes nothing); see :meth:`SmsBackend.check`."""
@@ -259,15 +272,27 @@ class TwilioBackend:
         """Close pooled HTTP connections; the backend must not be used afterwards."""
         self._http.close()
 
-    def _list_messages(self, filters: dict[str, object]) -> list[_Message]:
-        """The first page (newest first) of messages matching ``filters``."""
-        page = self._call(
-            "GET", "/Messages.json", params={**filters, "PageSize": _RECONCILE_PAGE_SIZE}
-        )
+    def _list_page(
+        self, url: str, params: dict[str, object] | None
+    ) -> tuple[list[_Message], str | None]:
+        """One page of a message list (newest first) and its ``next_page_uri``, if any."""
+        page = self._call_url("GET", url, params=params)
         messages = page.get("messages")
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             raise SmsError("ambiguous", "unexpected reply from Twilio (a list without messages)")
-        return [self._message(message) for message in messages]
+        next_uri = page.get("next_page_uri")
+        if next_uri is not None and not isinstance(next_uri, str):
+            raise SmsError("ambiguous", "unexpected reply from Twilio (a bad next_page_uri)")
+        return [self._message(message) for message in messages], next_uri or None
+
+    def _next_page_url(self, uri: str) -> str:
+        """The absolute URL of a ``next_page_uri``, which must stay on this account's
+        message list (anything else is not followed)."""
+        parts = urlsplit(uri)
+        list_path = urlsplit(self._account_url).path + "/Messages.json"
+        if parts.path != list_path or (parts.netloc and parts.netloc != "api.twilio.com"):
+            raise SmsError("ambiguous", "unexpected reply from Twilio (a foreign next_page_uri)")
+        return urlunsplit(("https", "api.twilio.com", parts.path, parts.query, ""))
 
     @staticmethod
     def _message(payload: Mapping[str, Any]) -> _Message:
@@ -288,10 +313,21 @@ class TwilioBackend:
 
         Every way it can fail becomes an :class:`SmsError`.
         """
+        return self._call_url(method, self._account_url + path, params=params, data=data)
+
+    def _call_url(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`_call` with an absolute URL (a ``next_page_uri``)."""
         error: SmsError
         try:
             response = self._client.request(
-                method, self._account_url + path, params=params, data=data, timeout=self._timeout
+                method, url, params=params, data=data, timeout=self._timeout
             )
         except requests.RequestException as exc:
             error = _from_transport_failure(exc, self._timeout)
@@ -367,13 +403,30 @@ class TwilioBackend:
         return mask_phones(text.replace(self._auth_token, "[auth token]"))
 
 
-def _first_match(messages: list[_Message], body: str, earliest: datetime) -> SendResult | None:
-    """The first (newest) message with ``body`` created or sent at or after ``earliest``."""
+def _first_match(
+    messages: list[_Message], body: str, earliest: datetime, exclude: frozenset[str]
+) -> SendResult | None:
+    """The first message with ``body`` created at or after ``earliest`` and not in ``exclude``.
+
+    Only ``date_created`` dates a message: a copy sent a minute before the attempt and still
+    being delivered has a later ``date_sent``, but was not created by this attempt.
+    """
     for message in messages:
+        if message.sid in exclude:
+            continue
         if message.body != body and message.body.strip() != body.strip():
             continue
-        stamps = [stamp for stamp in (message.date_created, message.date_sent) if stamp]
-        # No stamp at all means Twilio has not even dated it yet: it can only be brand new.
-        if not stamps or max(stamps) >= earliest:
+        # No creation date means Twilio has not even dated it yet: it can only be brand new.
+        if message.date_created is None or message.date_created >= earliest:
             return SendResult(sid=message.sid, status=message.status)
     return None
+
+
+def _sent_before(messages: list[_Message], earliest: datetime) -> bool:
+    """Whether this page (newest first by send date) ends with a message sent before
+    ``earliest``: every later one was sent, and so created, before it too."""
+    return (
+        bool(messages)
+        and messages[-1].date_sent is not None
+        and (messages[-1].date_sent < earliest)
+    )

@@ -29,6 +29,11 @@ def service_text(hb: HeartbeatDTO | None, now: datetime, tz: ZoneInfo) -> tuple[
         if status.heartbeat.sms_problem:
             return "Service: up, but texts are not going out", False
         return f"Service: up, last tick {fmt.age(last, now)}", True
+    if status.state is ServiceState.AHEAD:
+        return (
+            f"Service: unknown, last tick stamped in the future ({fmt.when_short(last, tz)})",
+            False,
+        )
     return f"Service: silent since {fmt.when_short(last, tz)}", False
 
 

@@ -26,7 +26,7 @@ from .context import (
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    from whoseonfirst_core.domain.service_state import is_alive
+    from whoseonfirst_core.domain.service_state import is_alive, tick_age
     from whoseonfirst_core.usecases.common import has_team, settings_row
     from whoseonfirst_core.usecases.heartbeat import heartbeats
 
@@ -75,11 +75,8 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
                         f"{db.display_name} reachable, schema up to date, team {team!r}",
                     )
                     if beats:
-                        age = (ctx.clock.now() - beats[0].last_tick_at).total_seconds()
-                        ctx.print(
-                            f"      service heartbeat: {beats[0].instance_id} ticked "
-                            f"{age:.0f} s ago"
-                        )
+                        age = tick_age(beats[0].last_tick_at, ctx.clock.now())
+                        ctx.print(f"      service heartbeat: {beats[0].instance_id} {age}")
                         problem = beats[0].sms_problem
                         if not is_alive(beats[0].last_tick_at, ctx.clock.now()):
                             ctx.print("      sending: unknown while the service is not ticking")
@@ -122,6 +119,7 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
     from whoseonfirst_core.usecases.common import find_member
     from whoseonfirst_core.usecases.errors import AmbiguousNameError
     from whoseonfirst_core.usecases.notifications import get_notification, queue_text
+    from whoseonfirst_core.usecases.rehearsal import DRY_RUN_BACKEND, is_rehearsal
 
     from ..engine import Engine
 
@@ -129,6 +127,15 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
     ctx.service_db()
     db = ctx.migrated_db()
     with db.uow(local_actor("send-test")) as uow:
+        if is_rehearsal(
+            uow.session, pretended=False, dry_run=settings.backend_name == DRY_RUN_BACKEND
+        ):
+            raise CliError(
+                "refusing a dry-run send-test here: a service sends real texts from this "
+                "database, and this pass would record the texts due now as simulated, so they "
+                "would never go out. Configure the Twilio credentials to send a real test text, "
+                "or queue it in the app for the running service"
+            )
         try:
             member = find_member(uow, args.to)
         except AmbiguousNameError as exc:

@@ -93,10 +93,14 @@ def _drill_crash_hook(now_given: bool) -> dict[str, Callable[[int], None]]:
 
 
 def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
+    from contextlib import nullcontext
+
     from whoseonfirst_core.clock import FixedClock
     from whoseonfirst_core.domain.timeutil import parse_instant
+    from whoseonfirst_core.usecases.rehearsal import DRY_RUN_BACKEND, is_rehearsal
 
     from ..engine import Engine
+    from ..rehearsal import RolledBackDatabase
 
     settings = service_settings()
     # ``is not None``: an empty --now (an unset shell variable) is a mistake to report, not a
@@ -119,20 +123,45 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
         ctx.service_db()
         db = ctx.migrated_db()
         with closing(build_backend(settings)) as backend:
-            summary = Engine(
-                db,
-                backend,
-                clock,
-                instance_id=settings.instance_id,
-                before_claim=crash_hook.get("before_claim"),
-                after_claim=crash_hook.get("after_claim"),
-                after_send=crash_hook.get("after_send"),
-                before_record_commit=crash_hook.get("before_record_commit"),
-            ).tick()
+            with db.reader() as uow:
+                rehearsing = is_rehearsal(
+                    uow.session,
+                    pretended=args.now is not None,
+                    dry_run=backend.name == DRY_RUN_BACKEND,
+                )
+            with RolledBackDatabase(db) if rehearsing else nullcontext(db) as tick_db:
+                summary = Engine(
+                    tick_db,
+                    backend,
+                    clock,
+                    instance_id=settings.instance_id,
+                    before_claim=crash_hook.get("before_claim"),
+                    after_claim=crash_hook.get("after_claim"),
+                    after_send=crash_hook.get("after_send"),
+                    before_record_commit=crash_hook.get("before_record_commit"),
+                    pretended_clock=args.now is not None,
+                    poll=not rehearsing,
+                ).tick()
+    if rehearsing:
+        ctx.print(REHEARSAL_NOTE)
+    elif args.now is not None:
+        ctx.print(DRILL_NOTE)
     ctx.print(f"tick at {summary.started_at.isoformat()}: {summary.describe()}")
     if summary.next_due_at is not None:
         ctx.print(f"next due: {summary.next_due_at.isoformat()}")
     return EXIT_OK
+
+
+REHEARSAL_NOTE = (
+    "rehearsal: the service uses this database (and this tick pretends the time, or is a dry "
+    "run beside a service that sends real texts), so it ran in a transaction that was rolled "
+    "back: nothing was kept (no text, heartbeat or tick mark), and Twilio was not asked about "
+    "texts already sent"
+)
+DRILL_NOTE = (
+    "drill: no real-time tick has run on this database, so this tick was kept; the texts it "
+    "recorded will not be sent again, so do not put this database in service"
+)
 
 
 def add_commands(sub: Subcommands) -> None:
@@ -151,7 +180,12 @@ def add_commands(sub: Subcommands) -> None:
         cmd_tick,
         help="do one pass of due work now, then exit",
         description="One pass of due work (plan, send, poll, alert), then exit. --now pretends "
-        "it is another instant, for drills; it is refused against the real Twilio API.",
+        "it is another instant; it is refused against the real Twilio API. On a database the "
+        "service uses (it has a heartbeat or a tick mark from a real-time tick) a --now tick "
+        "is a rehearsal: it runs in a transaction that is rolled back, so it keeps no text, "
+        "heartbeat or tick mark, and it does not ask Twilio about texts already sent. On a "
+        "database where only --now ticks ran (a drill) each tick is kept. A dry-run tick on a "
+        "database where a service with a real SMS backend ticks is a rehearsal too.",
     )
     p.add_argument(
         "--now",

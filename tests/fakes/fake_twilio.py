@@ -9,7 +9,8 @@ real URLs, basic auth and form encoding. It implements what the service uses:
 - ``GET  /2010-04-01/Accounts/{Sid}/Messages/{MessageSid}.json`` — fetch;
 - ``GET  /2010-04-01/Accounts/{Sid}/Messages.json`` — list, filtered by ``To``, ``From`` and
   ``DateSent`` / ``DateSent<`` / ``DateSent>`` (whole UTC days, like Twilio; messages not yet
-  sent have no send date and never match a date filter), newest first, one page;
+  sent have no send date and never match a date filter), newest first (by send date; messages
+  not yet sent first), paged by ``PageSize`` with a ``next_page_uri`` while more remain;
 - ``GET  /2010-04-01/Accounts/{Sid}.json`` — account fetch.
 
 Usage::
@@ -45,7 +46,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -434,33 +435,53 @@ class FakeTwilio:
             _send_json(handler, 200, _message_json(message, self.account_sid))
 
     def _list(self, handler: _Handler, query: dict[str, str], path: str) -> None:
+        """One page of the list, as Twilio pages it: ``PageSize`` messages (default 50, at
+        most 1000), newest first, and a ``next_page_uri`` (keeping the filters, with a
+        ``PageToken`` naming the last message of this page) while more remain."""
         try:
             wanted = _list_filter(query)
             page_size = int(query.get("PageSize") or 50)
+            if not 1 <= page_size <= 1000:
+                raise ValueError("PageSize")
+            page_number = int(query.get("Page") or 0)
         except ValueError:
             _send_error(handler, 400, 20001, path=path)
             return
         with self._lock:
-            matching = [message for message in self._messages.values() if wanted(message)]
-        # Newest first; creation order breaks ties between messages created in the same second.
-        newest_first = sorted(
-            enumerate(matching), key=lambda pair: (pair[1].date_created, pair[0]), reverse=True
-        )
-        page = [message for _, message in newest_first[:page_size]]
-        uri = f"{path}?PageSize={page_size}&Page=0"
+            ordered = _newest_first(
+                [message for message in self._messages.values() if wanted(message)]
+            )
+        start = 0
+        token = query.get("PageToken")
+        if token:
+            after = [i for i, message in enumerate(ordered) if "PA" + message.sid == token]
+            if not after:
+                _send_error(handler, 400, 20001, path=path)
+                return
+            start = after[0] + 1
+        page = ordered[start : start + page_size]
+        filters = {key: value for key, value in query.items() if key in _LIST_FILTERS}
+
+        def uri(number: int, token: str | None = None) -> str:
+            params = {**filters, "PageSize": str(page_size), "Page": str(number)}
+            if token is not None:
+                params["PageToken"] = token
+            return f"{path}?{urlencode(params)}"
+
+        more = start + page_size < len(ordered)
         _send_json(
             handler,
             200,
             {
                 "messages": [_message_json(message, self.account_sid) for message in page],
-                "end": max(len(page) - 1, 0),
-                "first_page_uri": uri,
-                "next_page_uri": None,
-                "page": 0,
+                "end": start + max(len(page) - 1, 0),
+                "first_page_uri": uri(0),
+                "next_page_uri": uri(page_number + 1, "PA" + page[-1].sid) if more else None,
+                "page": page_number,
                 "page_size": page_size,
-                "previous_page_uri": None,
-                "start": 0,
-                "uri": uri,
+                "previous_page_uri": uri(page_number - 1) if page_number > 0 else None,
+                "start": start,
+                "uri": uri(page_number, token),
             },
         )
 
@@ -572,6 +593,25 @@ def _list_filter(query: dict[str, str]) -> Callable[[FakeMessage], bool]:
         )
 
     return wanted
+
+
+_LIST_FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
+
+
+def _newest_first(messages: list[FakeMessage]) -> list[FakeMessage]:
+    """Twilio's list order: by send date, most recent first; messages not sent yet (no send
+    date) come before every sent one; creation order breaks ties (newest first)."""
+    indexed = list(enumerate(messages))
+    indexed.sort(
+        key=lambda pair: (
+            pair[1].date_sent is None,
+            pair[1].date_sent or pair[1].date_created,
+            pair[1].date_created,
+            pair[0],
+        ),
+        reverse=True,
+    )
+    return [message for _, message in indexed]
 
 
 def _utc_day(value: str | None) -> date | None:

@@ -280,7 +280,8 @@ class ServiceHeartbeat(Base):
 
 class Meta(Base):
     """Small key/value facts: ``revision`` (bumped by every write, polled by the app),
-    ``service_first_tick_at``, ``service_last_tick_at``."""
+    ``service_first_tick_at``, ``service_last_tick_at``, ``service_ticks_pretended`` (only
+    ``tick --now`` ticked here so far: see ``usecases.rehearsal``)."""
 
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)

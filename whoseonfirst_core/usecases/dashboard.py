@@ -138,6 +138,15 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
                 Severity.ERROR,
             )
         )
+    elif service.state is ServiceState.AHEAD and service.heartbeat is not None:
+        attention.append(
+            AttentionItem(
+                f"The service's last tick is stamped "
+                f"{fmt_local_long(service.heartbeat.last_tick_at, tz)}, in the future "
+                "(a clock is wrong, or a tick --now wrote it): whether it runs now is unknown.",
+                Severity.ERROR,
+            )
+        )
     elif service.state is ServiceState.SILENT and service.heartbeat is not None:
         attention.append(
             AttentionItem(

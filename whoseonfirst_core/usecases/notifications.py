@@ -80,14 +80,58 @@ def queue_text(
     )
     if len(text) > MAX_MANUAL_BODY:
         raise UseCaseError(f"message: longer than {MAX_MANUAL_BODY} characters")
+    return _queue(
+        uow,
+        now,
+        kind=kind,
+        phone=phone,
+        name=name,
+        member_id=member.id if member else None,
+        body=text,
+    )
+
+
+def resend(uow: UnitOfWork, now: datetime, notification_id: int) -> NotificationDTO:
+    """Queue a manual copy of an earlier text: the same number, name and body.
+
+    The copy goes to the number the earlier text went to (a text to a member's secondary
+    phone is resent to that phone, and a number the member has changed since is still the
+    one resent to, as the app's confirmation shows), and keeps the member for the history.
+    """
+    old = uow.session.get(Notification, notification_id)
+    if old is None:
+        raise NotFoundError("that text no longer exists (refresh)")
+    settings_row(uow)
+    return _queue(
+        uow,
+        now,
+        kind=Kind.MANUAL,
+        phone=old.recipient_phone,
+        name=old.recipient_name,
+        member_id=old.member_id,
+        body=old.body,
+    )
+
+
+def _queue(
+    uow: UnitOfWork,
+    now: datetime,
+    *,
+    kind: Kind,
+    phone: str,
+    name: str,
+    member_id: int | None,
+    body: str,
+) -> NotificationDTO:
+    """Insert one queued by-hand text (the service sends it) and audit it."""
     n = Notification(
         idempotency_key=f"{kind}:{uuid.uuid4().hex}",
         kind=kind,
         status=Status.QUEUED,
-        member_id=member.id if member else None,
+        member_id=member_id,
         recipient_name=name,
         recipient_phone=phone,
-        body=text,
+        body=body,
         due_at=now,
         expires_at=now + MANUAL_VALIDITY,
         attempts=0,
@@ -103,23 +147,9 @@ def queue_text(
         f"notification.{kind}",
         "notification",
         n.id,
-        f"queued a {kind} text to {name} ({segment_info(text).describe()})",
+        f"queued a {kind} text to {name} ({segment_info(body).describe()})",
     )
     return notification_dto(n)
-
-
-def resend(uow: UnitOfWork, now: datetime, notification_id: int) -> NotificationDTO:
-    """Queue a manual copy of an earlier text (same recipient and body)."""
-    old = uow.session.get(Notification, notification_id)
-    if old is None:
-        raise NotFoundError("that text no longer exists (refresh)")
-    return queue_text(
-        uow,
-        now,
-        to=old.member_id if old.member_id else old.recipient_phone,
-        body=old.body,
-        kind=Kind.MANUAL,
-    )
 
 
 @dataclass(frozen=True, slots=True)

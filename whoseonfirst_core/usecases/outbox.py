@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
 
 from whoseonfirst_core.db.dialect import dialect_insert, rowcount
 from whoseonfirst_core.db.models import (
@@ -316,6 +316,20 @@ def claim(
     )
 
 
+def sids_of_others(session: Session, phone: str, notification_id: int) -> frozenset[str]:
+    """The Twilio SIDs recorded on rows to ``phone`` other than ``notification_id``: none of
+    them can be the message of an attempt of ``notification_id``."""
+    return frozenset(
+        session.scalars(
+            select(Notification.twilio_sid).where(
+                Notification.recipient_phone == phone,
+                Notification.id != notification_id,
+                Notification.twilio_sid.is_not(None),
+            )
+        )
+    )
+
+
 def finish(
     session: Session,
     claimed: ClaimedText,
@@ -330,10 +344,21 @@ def finish(
 ) -> bool:
     """Record the result of ``claimed``'s attempt and move the row to ``status``.
 
-    The row only changes while this process still owns the claim; False means another process
-    took the row over as stale (it will reconcile by listing, so nothing is sent twice).
+    The row only changes while this process still owns the claim, and a reconciled row never
+    takes a Twilio SID another row already holds (two rows never share one message). False
+    means it did not change: another process took the row over as stale, or the SID was taken
+    (either way the row is reconciled again by listing, so nothing is lost or sent twice).
     """
     row_values: dict[str, Any] = {"status": status, **values}
+    # A SID found by listing (reconciliation) may be another row's message; one Twilio has
+    # just answered a create with is new, and checking it would scan the history every send.
+    sid = values.get("twilio_sid")
+    other = aliased(Notification)
+    sid_free = (
+        ~select(other.id).where(other.twilio_sid == sid, other.id != claimed.id).exists()
+        if sid is not None and outcome == "reconciled"
+        else true()
+    )
     if (
         error_code is not None
         or error_message is not None
@@ -348,6 +373,7 @@ def finish(
             Notification.status == Status.SENDING,
             Notification.claimed_by == token,
             Notification.claimed_at == claimed.claimed_at,
+            sid_free,
         )
         .values(**row_values)
         .execution_options(synchronize_session=False)
