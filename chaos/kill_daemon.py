@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import IO
 
 from sqlalchemy import select
-from whoseonfirst_service.engine import EngineSettings
+from whoseonfirst_service.delivery import EngineSettings
 
 from chaos.common import (
     ChaosRun,

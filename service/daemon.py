@@ -41,7 +41,8 @@ from whoseonfirst_core.db.errors import describe_database_error, first_line, per
 from whoseonfirst_core.db.session import read_revision
 from whoseonfirst_core.domain.masking import mask_phones
 
-from .engine import Engine, TickSummary
+from .delivery import TickSummary
+from .engine import Engine
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
 
 _log = logging.getLogger(__name__)

@@ -40,9 +40,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database
@@ -58,84 +56,11 @@ from whoseonfirst_core.usecases.dto import HeartbeatDTO
 from whoseonfirst_core.usecases.due import due_texts, next_due_at, raise_failure_alerts
 from whoseonfirst_core.usecases.schedule import extend_horizon
 
+from .delivery import EngineSettings, Tally, TickSummary
 from .sending import Sending
 from .twilio_sms import SmsBackend
 
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    """Tunables of the delivery contract. Durations are wall time.
-
-    ``stale_claim_after`` must be far longer than one Twilio request (the adapter's timeout,
-    10 s by default): a row in ``sending`` older than that belongs to a process that died.
-    """
-
-    send_batch: int = 100
-    backoff_base: timedelta = timedelta(seconds=30)
-    backoff_cap: timedelta = timedelta(minutes=10)
-    stale_claim_after: timedelta = timedelta(minutes=2)
-    #: Reconciliation looks for messages Twilio created at or after the ambiguous attempt's
-    #: start less this: our clock and Twilio's may disagree a little (NTP keeps both well
-    #: within a second). A copy sent earlier than that — a resend of a text sent a minute
-    #: before — is never taken for this attempt's message.
-    reconcile_margin: timedelta = timedelta(seconds=10)
-    poll_interval: timedelta = timedelta(seconds=30)
-    poll_for: timedelta = timedelta(hours=48)
-    delivery_deadline: timedelta = timedelta(minutes=15)
-    summary_validity: timedelta = timedelta(hours=12)
-    alert_validity: timedelta = timedelta(hours=12)
-    alert_lookback: timedelta = timedelta(days=2)
-    missed_lookback: timedelta = timedelta(days=7)
-    heartbeat_retention: timedelta = timedelta(days=7)
-
-
-@dataclass(frozen=True, slots=True)
-class TickSummary:
-    """What one tick did (for logs, metrics and ``tick``'s output). Instants UTC."""
-
-    started_at: datetime
-    horizon_added: int = 0
-    overrides_completed: int = 0
-    queued: int = 0
-    missed: int = 0
-    expired: int = 0
-    sent: int = 0
-    simulated: int = 0
-    reconciled: int = 0
-    retried: int = 0
-    failed: int = 0
-    polled: int = 0
-    delivered: int = 0
-    undelivered: int = 0
-    alerts: int = 0
-    next_due_at: datetime | None = None
-    stopped_early: bool = False
-    #: Why texts are not going out, as this tick saw it (None: they are).
-    sms_problem: str | None = None
-
-    def counts(self) -> dict[str, int]:
-        """The integer counters by name."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {k: v for k, v in values.items() if type(v) is int}
-
-    def describe(self) -> str:
-        """``sent 2, queued 2`` — the non-zero counters, or ``nothing to do``."""
-        parts = [f"{k.replace('_', ' ')} {v}" for k, v in self.counts().items() if v]
-        return ", ".join(parts) or "nothing to do"
-
-
-@dataclass
-class _Tally:
-    values: dict[str, int] = field(default_factory=dict)
-
-    def add(self, name: str, n: int = 1) -> None:
-        self.values[name] = self.values.get(name, 0) + n
-
-    def summary(self, **extra: Any) -> TickSummary:
-        values: dict[str, Any] = {**extra, **self.values}
-        return TickSummary(**values)
 
 
 def service_version() -> str:
@@ -219,7 +144,7 @@ class Engine(Sending):
         logs them and tries again on the next tick; nothing is lost because the database is
         the queue)."""
         now = self.clock.now()
-        tally = _Tally()
+        tally = Tally()
         marks = self._start_tick(now)
         team_present = self._has_team()
         if team_present:
@@ -268,7 +193,7 @@ class Engine(Sending):
         first = marks.first if marks.first is not None and marks.first <= now else now
         return heartbeat.TickMarks(first, marks.last)
 
-    def _maintain_schedule(self, now: datetime, tally: _Tally) -> None:
+    def _maintain_schedule(self, now: datetime, tally: Tally) -> None:
         with self.db.uow(self.actor) as uow:
             added = extend_horizon(uow, now)
             completed = complete_ended_overrides(uow, now)
@@ -281,7 +206,7 @@ class Engine(Sending):
 
     # -- planning ----------------------------------------------------------------------------
 
-    def _plan(self, now: datetime, marks: heartbeat.TickMarks, tally: _Tally) -> None:
+    def _plan(self, now: datetime, marks: heartbeat.TickMarks, tally: Tally) -> None:
         """Insert every text due now (queued) and every text nobody sent in time (missed)."""
         with self.db.reader() as uow:
             due = due_texts(
@@ -331,7 +256,7 @@ class Engine(Sending):
 
     # -- expiry and sending ------------------------------------------------------------------
 
-    def _expire(self, tally: _Tally) -> None:
+    def _expire(self, tally: Tally) -> None:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
             expired = outbox.expire_overdue(uow.session, now)
@@ -347,7 +272,7 @@ class Engine(Sending):
 
     # -- failure alerts ----------------------------------------------------------------------
 
-    def _raise_alerts(self, tally: _Tally) -> None:
+    def _raise_alerts(self, tally: Tally) -> None:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:
             raised = raise_failure_alerts(

@@ -31,7 +31,7 @@ from whoseonfirst_core.domain.masking import mask_phones
 from whoseonfirst_core.domain.service_state import ALIVE_WITHIN, is_alive
 from whoseonfirst_core.usecases import outbox
 
-from .engine import TickSummary
+from .delivery import TickSummary
 
 _log = logging.getLogger(__name__)
 

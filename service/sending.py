@@ -27,7 +27,7 @@ from whoseonfirst_core.usecases import outbox
 from .twilio_sms import SmsBackend, SmsError
 
 if TYPE_CHECKING:
-    from .engine import EngineSettings, _Tally
+    from .delivery import EngineSettings, Tally
 
 _log = logging.getLogger("whoseonfirst_service.engine")
 
@@ -51,7 +51,7 @@ class Sending:
     def stopping(self) -> bool:
         raise NotImplementedError
 
-    def _send_due(self, tally: _Tally, kinds: Sequence[str] | None = None) -> None:
+    def _send_due(self, tally: Tally, kinds: Sequence[str] | None = None) -> None:
         """Claim and send due rows one at a time, at most ``send_batch`` per call."""
         budget = self.settings.send_batch
         while budget > 0 and not self.stopping:
@@ -95,7 +95,7 @@ class Sending:
             )
         return claimed
 
-    def _deliver(self, claimed: outbox.ClaimedText, tally: _Tally) -> None:
+    def _deliver(self, claimed: outbox.ClaimedText, tally: Tally) -> None:
         """Reconcile if needed, then send one claimed row and record what happened."""
         if self._after_claim is not None:
             self._after_claim(claimed.id)
@@ -154,7 +154,7 @@ class Sending:
             },
         )
 
-    def _reconciled(self, claimed: outbox.ClaimedText, tally: _Tally) -> bool:
+    def _reconciled(self, claimed: outbox.ClaimedText, tally: Tally) -> bool:
         """Look for an earlier attempt's message at Twilio; True when found (and recorded) or
         when the question could not be asked (the row is retried later)."""
         assert claimed.reconcile_since is not None
@@ -201,7 +201,7 @@ class Sending:
         self,
         claimed: outbox.ClaimedText,
         exc: SmsError,
-        tally: _Tally,
+        tally: Tally,
         *,
         keep_sending: bool = False,
     ) -> None:
@@ -214,8 +214,7 @@ class Sending:
                 status=Status.FAILED,
                 outcome="permanent",
                 failed_at=now,
-                error_code=exc.code,
-                error_message=exc.reason,
+                error=exc,
             )
             tally.add("failed")
             _log.warning(
@@ -235,8 +234,7 @@ class Sending:
                 status=Status.EXPIRED,
                 outcome=exc.kind,
                 failed_at=now,
-                error_code=exc.code,
-                error_message=exc.reason,
+                error=exc,
             )
             tally.add("expired")
             _log.warning(
@@ -261,8 +259,7 @@ class Sending:
             status=Status.SENDING if may_be_out else Status.QUEUED,
             outcome=exc.kind,
             next_attempt_at=retry_at,
-            error_code=exc.code,
-            error_message=exc.reason,
+            error=exc,
         )
         tally.add("retried")
         _log.warning(
@@ -277,8 +274,17 @@ class Sending:
         )
 
     def _record(
-        self, claimed: outbox.ClaimedText, *, status: Status, outcome: str, **values: Any
+        self,
+        claimed: outbox.ClaimedText,
+        *,
+        status: Status,
+        outcome: str,
+        error: SmsError | None = None,
+        **values: Any,
     ) -> None:
+        """Record the attempt's result (``error``: what the backend refused it with)."""
+        if error is not None:
+            values.update(error_code=error.code, error_message=error.reason)
         with self.db.uow(self.actor) as uow:
             owned = outbox.finish(
                 uow.session,
@@ -313,7 +319,7 @@ class Sending:
 
     # -- status polling ----------------------------------------------------------------------
 
-    def _poll(self, tally: _Tally) -> None:
+    def _poll(self, tally: Tally) -> None:
         now = self.clock.now()
         with self.db.reader() as uow:
             due = outbox.poll_candidates(
@@ -328,7 +334,7 @@ class Sending:
                 return
             self._poll_one(notification_id, sid, tally)
 
-    def _poll_one(self, notification_id: int, sid: str, tally: _Tally) -> None:
+    def _poll_one(self, notification_id: int, sid: str, tally: Tally) -> None:
         try:
             status = self.backend.fetch_status(sid)
         except SmsError as exc:

@@ -4,6 +4,7 @@ service's settings and the scrubbed log handler of one command."""
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -107,9 +108,23 @@ def command_logging(kind: str, secrets: Sequence[str], stream: TextIO) -> Iterat
 
 
 def add_command(
-    sub: Subcommands, name: str, handler: Handler, *, help: str, description: str | None = None
+    sub: Subcommands, handler: Handler, *, name: str | None = None
 ) -> argparse.ArgumentParser:
-    """Add subcommand ``name``, run by ``handler``; returns its parser for its arguments."""
-    parser = sub.add_parser(name, help=help, description=description)
+    """Add the subcommand run by ``handler`` (named after it: ``cmd_send_test`` is
+    ``send-test``, unless ``name`` is given); returns its parser for its arguments.
+
+    The handler's docstring is the command's words: its first paragraph the one-line help in
+    the command list, the rest the description ``COMMAND --help`` prints.
+    """
+    summary, _, rest = inspect.cleandoc(handler.__doc__ or "").partition("\n\n")
+    summary = " ".join(summary.split()).removesuffix(".")
+    if summary[:2] != summary[:2].upper():  # "Create the tables…" lists as "create the tables…"
+        summary = summary[:1].lower() + summary[1:]
+    description = " ".join(rest.split()) or None
+    parser = sub.add_parser(
+        name or handler.__name__.removeprefix("cmd_").replace("_", "-"),
+        help=summary,
+        description=description,
+    )
     parser.set_defaults(handler=handler)
     return parser

@@ -12,6 +12,7 @@ from .context import EXIT_OK, Context, Subcommands, add_command
 
 
 def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+    """Create the tables or apply pending migrations."""
     before, after = upgrade(ctx.db)
     if before == after:
         ctx.print(f"{redact_url(ctx.url)}: already at revision {after}")
@@ -21,6 +22,11 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_db_copy(args: argparse.Namespace, ctx: Context) -> int:
+    """Copy everything into another (empty) database, e.g. SQLite → PostgreSQL.
+
+    Copy every table into an empty database and verify the row counts. Stop the service first,
+    copy, verify, switch WHOSEONFIRST_DATABASE_URL, start it.
+    """
     from whoseonfirst_core.dbcopy import copy_database
 
     source = ctx.migrated_db()
@@ -39,20 +45,8 @@ def cmd_db_copy(args: argparse.Namespace, ctx: Context) -> int:
 def add_commands(sub: Subcommands) -> None:
     db = sub.add_parser("db", help="create, upgrade or copy the database")
     dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    add_command(
-        dbsub,
-        "upgrade",
-        cmd_db_upgrade,
-        help="create the tables or apply pending migrations",
-    )
-    p = add_command(
-        dbsub,
-        "copy",
-        cmd_db_copy,
-        help="copy everything into another (empty) database, e.g. SQLite → PostgreSQL",
-        description="Copy every table into an empty database and verify the row counts. "
-        "Stop the service first, copy, verify, switch WHOSEONFIRST_DATABASE_URL, start it.",
-    )
+    add_command(dbsub, cmd_db_upgrade, name="upgrade")
+    p = add_command(dbsub, cmd_db_copy, name="copy")
     p.add_argument(
         "--to",
         required=True,

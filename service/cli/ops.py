@@ -26,6 +26,11 @@ from .context import (
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    """Check the configuration, the database and the Twilio credentials.
+
+    Check config, database and Twilio (a harmless account fetch); exit 0 when all are fine, 1
+    otherwise.
+    """
     from whoseonfirst_core.domain.service_state import is_alive, tick_age
     from whoseonfirst_core.usecases.common import has_team, settings_row
     from whoseonfirst_core.usecases.heartbeat import heartbeats
@@ -114,6 +119,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
+    """Send one test text through the real path (outbox, claim, Twilio)."""
     from whoseonfirst_core.domain.masking import mask_phone
     from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
     from whoseonfirst_core.usecases.common import find_member
@@ -174,6 +180,11 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
+    """Copy the database consistently while it is in use.
+
+    SQLite: an online copy with the SQLite backup API (mode 0600). PostgreSQL: prints the
+    pg_dump command to use.
+    """
     from whoseonfirst_core.backup import (
         BackupError,
         BackupExistsError,
@@ -207,21 +218,9 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def add_commands(sub: Subcommands) -> None:
-    add_command(
-        sub,
-        "check",
-        cmd_check,
-        help="check the configuration, the database and the Twilio credentials",
-        description="Check config, database and Twilio (a harmless account fetch); exit 0 when "
-        "all are fine, 1 otherwise.",
-    )
+    add_command(sub, cmd_check)
 
-    p = add_command(
-        sub,
-        "send-test",
-        cmd_send_test,
-        help="send one test text through the real path (outbox, claim, Twilio)",
-    )
+    p = add_command(sub, cmd_send_test)
     p.add_argument(
         "--to",
         required=True,
@@ -231,13 +230,6 @@ def add_commands(sub: Subcommands) -> None:
     )
     p.add_argument("--body", help="message text (default: a standard test text)")
 
-    p = add_command(
-        sub,
-        "backup",
-        cmd_backup,
-        help="copy the database consistently while it is in use",
-        description="SQLite: an online copy with the SQLite backup API (mode 0600). "
-        "PostgreSQL: prints the pg_dump command to use.",
-    )
+    p = add_command(sub, cmd_backup)
     p.add_argument("file", help="where to write the copy")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")

@@ -12,6 +12,11 @@ from .context import EXIT_OK, CliError, Context, Subcommands, add_command
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    """Load a roster file (team, members, shifts, overrides, contacts).
+
+    Import a roster JSON file into an empty database (or replace the configuration with
+    --replace). The file is checked first; a bad file changes nothing.
+    """
     from whoseonfirst_core.roster import import_roster_data, parse_roster
 
     path = Path(args.file)
@@ -32,6 +37,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    """Write the roster file (to FILE or standard output)."""
     from whoseonfirst_core.roster import dumps_roster, export_roster_data, write_roster_file
 
     db = ctx.migrated_db()
@@ -48,14 +54,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def add_commands(sub: Subcommands) -> None:
-    p = add_command(
-        sub,
-        "import",
-        cmd_import,
-        help="load a roster file (team, members, shifts, overrides, contacts)",
-        description="Import a roster JSON file into an empty database (or replace the "
-        "configuration with --replace). The file is checked first; a bad file changes nothing.",
-    )
+    p = add_command(sub, cmd_import)
     p.add_argument("file", help="roster JSON file, or - for standard input")
     p.add_argument(
         "--replace",
@@ -64,12 +63,7 @@ def add_commands(sub: Subcommands) -> None:
         "members are matched by name and history is kept",
     )
 
-    p = add_command(
-        sub,
-        "export",
-        cmd_export,
-        help="write the roster file (to FILE or standard output)",
-    )
+    p = add_command(sub, cmd_export)
     p.add_argument(
         "file", nargs="?", help="output file, written owner-only (0600); default: standard output"
     )

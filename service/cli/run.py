@@ -26,6 +26,11 @@ from .context import (
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    """Run the service: send texts at shift starts (the systemd unit runs this).
+
+    Run the notification service until SIGTERM. Configuration comes from environment variables
+    (WHOSEONFIRST_*, TWILIO_*; secrets also from *_FILE).
+    """
     import logging
 
     from sqlalchemy.exc import OperationalError
@@ -93,6 +98,16 @@ def _drill_crash_hook(now_given: bool) -> dict[str, Callable[[int], None]]:
 
 
 def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
+    """Do one pass of due work now, then exit.
+
+    One pass of due work (plan, send, poll, alert), then exit. --now pretends it is another
+    instant; it is refused against the real Twilio API. On a database the service uses (it has a
+    heartbeat or a tick mark from a real-time tick) a --now tick is a rehearsal: it runs in a
+    transaction that is rolled back, so it keeps no text, heartbeat or tick mark, and it does
+    not ask Twilio about texts already sent. On a database where only --now ticks ran (a drill)
+    each tick is kept. A dry-run tick on a database where a service with a real SMS backend
+    ticks is a rehearsal too.
+    """
     from contextlib import nullcontext
 
     from whoseonfirst_core.clock import FixedClock
@@ -165,28 +180,9 @@ DRILL_NOTE = (
 
 
 def add_commands(sub: Subcommands) -> None:
-    add_command(
-        sub,
-        "run",
-        cmd_run,
-        help="run the service: send texts at shift starts (the systemd unit runs this)",
-        description="Run the notification service until SIGTERM. Configuration comes from "
-        "environment variables (WHOSEONFIRST_*, TWILIO_*; secrets also from *_FILE).",
-    )
+    add_command(sub, cmd_run)
 
-    p = add_command(
-        sub,
-        "tick",
-        cmd_tick,
-        help="do one pass of due work now, then exit",
-        description="One pass of due work (plan, send, poll, alert), then exit. --now pretends "
-        "it is another instant; it is refused against the real Twilio API. On a database the "
-        "service uses (it has a heartbeat or a tick mark from a real-time tick) a --now tick "
-        "is a rehearsal: it runs in a transaction that is rolled back, so it keeps no text, "
-        "heartbeat or tick mark, and it does not ask Twilio about texts already sent. On a "
-        "database where only --now ticks ran (a drill) each tick is kept. A dry-run tick on a "
-        "database where a service with a real SMS backend ticks is a rehearsal too.",
-    )
+    p = add_command(sub, cmd_tick)
     p.add_argument(
         "--now",
         metavar="ISO",

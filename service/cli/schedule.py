@@ -18,6 +18,11 @@ from .context import EXIT_OK, CliError, Context, Subcommands, add_command
 
 
 def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
+    """Show who is on call, day by day.
+
+    The resolved schedule (overrides applied) overlapping [FROM 00:00, FROM+DAYS 00:00) in the
+    team's time zone.
+    """
     from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
     from whoseonfirst_core.usecases.schedule import extend_through, preview
 
@@ -77,7 +82,7 @@ def simulate_messages(
     from whoseonfirst_core.usecases.common import team_zone
     from whoseonfirst_core.usecases.due import simulated_texts
 
-    from ..engine import EngineSettings
+    from ..delivery import EngineSettings
 
     with db.uow(local_actor("simulate")) as uow:  # never committed: rolled back on exit
         texts = simulated_texts(
@@ -97,6 +102,11 @@ def simulate_messages(
 
 
 def cmd_simulate(args: argparse.Namespace, ctx: Context) -> int:
+    """List every text the service would send in a window (sends nothing).
+
+    Every text the service would send in [FROM 00:00, FROM+DAYS 00:00) local if it ran
+    throughout. Sends nothing and writes nothing.
+    """
     db = ctx.migrated_db()
     messages = simulate_messages(db, ctx.clock.now(), args.start, args.days)
     if args.json:
@@ -112,6 +122,11 @@ def cmd_simulate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_preview_change(args: argparse.Namespace, ctx: Context) -> int:
+    """Show what a team or pattern change from a date would do, without saving it.
+
+    Who gains and loses which shifts if the change took effect from DATE, how many shifts change
+    hands, and the planned changes it meets. Changes nothing.
+    """
     from whoseonfirst_core.proposals import preview_named_change
     from whoseonfirst_core.usecases.rotation_impact import impact_json, impact_lines
 
@@ -142,34 +157,13 @@ def cmd_preview_change(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def add_commands(sub: Subcommands) -> None:
-    p = add_command(
-        sub,
-        "preview",
-        cmd_preview,
-        help="show who is on call, day by day",
-        description="The resolved schedule (overrides applied) overlapping "
-        "[FROM 00:00, FROM+DAYS 00:00) in the team's time zone.",
-    )
+    p = add_command(sub, cmd_preview)
     add_window(p, default_days=14, json_help='print {"entries": [...]} as JSON')
 
-    p = add_command(
-        sub,
-        "simulate",
-        cmd_simulate,
-        help="list every text the service would send in a window (sends nothing)",
-        description="Every text the service would send in [FROM 00:00, FROM+DAYS 00:00) local "
-        "if it ran throughout. Sends nothing and writes nothing.",
-    )
+    p = add_command(sub, cmd_simulate)
     add_window(p, default_days=7, json_help='print {"messages": [...]} as JSON')
 
-    p = add_command(
-        sub,
-        "preview-change",
-        cmd_preview_change,
-        help="show what a team or pattern change from a date would do, without saving it",
-        description="Who gains and loses which shifts if the change took effect from DATE, "
-        "how many shifts change hands, and the planned changes it meets. Changes nothing.",
-    )
+    p = add_command(sub, cmd_preview_change)
     p.add_argument(
         "--from", dest="start", type=local_day, required=True, metavar="DATE", help="YYYY-MM-DD"
     )

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from whoseonfirst_service.engine import Engine, EngineSettings
+from whoseonfirst_service.delivery import EngineSettings
+from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import SmsBackend, TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
-from whoseonfirst_service.engine import Engine, EngineSettings
+from whoseonfirst_service.delivery import EngineSettings
+from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from whoseonfirst_service.engine import Engine, EngineSettings
+from whoseonfirst_service.delivery import EngineSettings
+from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import SendResult, TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
