@@ -221,15 +221,16 @@ class _Handler(BaseHTTPRequestHandler):
         _log.debug("http %s", format % args)
 
 
+#: ``/healthz``'s answer: the HTTP status and the JSON body.
+HealthCheck = Callable[[], tuple[int, dict[str, Any]]]
+#: ``/metrics``'s answer: the Prometheus text.
+MetricsText = Callable[[], bytes]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(
-        self,
-        bind: tuple[str, int],
-        health: Callable[[], tuple[int, dict[str, Any]]],
-        metrics: Callable[[], bytes],
-    ) -> None:
+    def __init__(self, bind: tuple[str, int], health: HealthCheck, metrics: MetricsText) -> None:
         super().__init__(bind, _Handler)
         self.health = health
         self.metrics = metrics
@@ -238,12 +239,7 @@ class _Server(ThreadingHTTPServer):
 class HealthServer:
     """Serves /healthz and /metrics from a daemon thread until :meth:`stop`."""
 
-    def __init__(
-        self,
-        bind: tuple[str, int],
-        health: Callable[[], tuple[int, dict[str, Any]]],
-        metrics: Callable[[], bytes],
-    ) -> None:
+    def __init__(self, bind: tuple[str, int], health: HealthCheck, metrics: MetricsText) -> None:
         self._server = _Server(bind, health, metrics)
         self._thread: threading.Thread | None = None
 

@@ -452,11 +452,20 @@ class MainWindow(QMainWindow):
 
     # --- roster import / export ----------------------------------------------------------
 
-    def import_roster(self, path: str | None = None) -> None:
-        if path is None:
+    def _ask_roster_file(self, *, save: bool) -> str:
+        """The roster file the user picks to export to (``save``) or import from; "" for none."""
+        if save:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export roster", "roster.json", "Roster files (*.json)"
+            )
+        else:
             path, _ = QFileDialog.getOpenFileName(
                 self, "Import roster", "", "Roster files (*.json);;All files (*)"
             )
+        return path
+
+    def import_roster(self, path: str | None = None) -> None:
+        path = path if path is not None else self._ask_roster_file(save=False)
         if not path:
             return
         replace = False
@@ -471,10 +480,10 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return
             replace = True
-        raw = Path(path).read_bytes()
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def task() -> dict[str, int]:
+            raw = Path(path).read_bytes()  # an unreadable file is the task's error message
             with db.uow(actor) as uow:
                 counts = import_roster_data(uow, clock.now(), raw, replace=replace)
                 uow.commit()
@@ -488,10 +497,7 @@ class MainWindow(QMainWindow):
         self.ctx.runner.submit(task, done)
 
     def export_roster(self, path: str | None = None) -> None:
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export roster", "roster.json", "Roster files (*.json)"
-            )
+        path = path if path is not None else self._ask_roster_file(save=True)
         if not path:
             return
         db = self.ctx.db

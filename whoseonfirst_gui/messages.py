@@ -79,7 +79,8 @@ def describe(exc: BaseException) -> Message:
         return Message(
             Level.ERROR,
             "File or system error",
-            f"{exc.strerror or exc}. Check the disk and the file permissions, then try again.",
+            (f"{exc.filename}: " if exc.filename else "")
+            + f"{exc.strerror or exc}. Check the disk and the file permissions, then try again.",
             details=first_line(exc),  # no SQL, no parameters
         )
     return Message(

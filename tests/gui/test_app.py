@@ -118,6 +118,24 @@ def test_bad_roster_file_is_refused_with_the_reason(
     window.shutdown()
 
 
+def test_a_roster_file_that_cannot_be_read_is_a_message_not_a_traceback(
+    qtbot: Any, ctx: AppContext, demo_db: Database, tmp_path: Path
+) -> None:
+    window = MainWindow(ctx, poll=False)
+    qtbot.addWidget(window)
+    window.refresh_all()
+    ctx.runner.wait_idle()
+    with demo_db.reader() as uow:
+        before = [m.name for m in list_members(uow)]
+    ctx.messages.answers.append(QMessageBox.StandardButton.Yes)
+    window.import_roster(str(tmp_path / "gone.json"))  # deleted after it was picked
+    assert ctx.runner.wait_idle()
+    assert "gone.json" in ctx.messages.sink[-1].text
+    with demo_db.reader() as uow:
+        assert [m.name for m in list_members(uow)] == before
+    window.shutdown()
+
+
 def test_messages_before_a_window_do_not_block(clock: FixedClock) -> None:
     channel = MessageChannel(interactive=False)
     channel.error("Could not open the database", "nope")
