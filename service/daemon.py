@@ -141,6 +141,11 @@ class Daemon:
         #: Wakes the main loop's wait: written by the signal handler and by ``request_stop``.
         self._wake_send: socket.socket | None = None
         self._wake_lock = threading.Lock()  # request_stop from another thread vs closing
+        #: Held while a job is added to the scheduler, and by ``shutdown`` while it sets the
+        #: stop: APScheduler's ``shutdown(wait=True)`` holds the scheduler's job-store lock while
+        #: it waits for the running tick, so a tick that planned its next wake-up then
+        #: (``add_job`` needs that lock) would wait for the shutdown that waits for it.
+        self._schedule_lock = threading.Lock()
         self._tick_lock = threading.Lock()
         self._tick_started: float | None = None  # time.monotonic() of the running tick
         #: The database revision when the last tick started; None until known.
@@ -221,19 +226,20 @@ class Daemon:
     def _schedule_tick(self, job_id: str, name: str, run_date: datetime, grace: int) -> bool:
         """One tick at ``run_date`` (wall clock, UTC), replacing the job ``job_id`` planned
         earlier; False when no scheduler runs (tests, shutting down)."""
-        scheduler = self.scheduler
-        if scheduler is None or not scheduler.running or self._stop.is_set():
-            return False
-        scheduler.add_job(
-            self.run_tick,
-            DateTrigger(run_date=run_date),
-            id=job_id,
-            name=name,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=grace,
-        )
+        with self._schedule_lock:
+            scheduler = self.scheduler
+            if scheduler is None or not scheduler.running or self._stop.is_set():
+                return False
+            scheduler.add_job(
+                self.run_tick,
+                DateTrigger(run_date=run_date),
+                id=job_id,
+                name=name,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+            )
         return True
 
     def _plan_retry(self) -> None:
@@ -403,6 +409,8 @@ class Daemon:
     def shutdown(self) -> None:
         """Stop the scheduler (waiting for a running tick) and the HTTP endpoint."""
         self.engine.request_stop()
+        with self._schedule_lock:  # from here on no tick adds a job (see ``_schedule_lock``)
+            self._stop.set()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if self.http is not None:

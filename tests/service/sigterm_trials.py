@@ -1,5 +1,5 @@
 """``python -m tests.service.sigterm_trials SQLITE_URL TRIALS``: SIGTERM at every line of the
-daemon's main loop; used by ``test_daemon_signals.py`` (in its own process, so that a daemon
+daemon's main loop; used by ``test_daemon_shutdown.py`` (in its own process, so that a daemon
 that hangs is a failed test, not a hung test run).
 
 Trial ``k`` runs :meth:`Daemon.run` with the real signal handlers and raises SIGTERM from a trace
