@@ -16,7 +16,8 @@
   main thread, between any two of its instructions, so a lock that thread holds — the stop
   event's, logging's, the scheduler's — would never be released): it notes the signal and
   writes a byte to a wake-up socket; the main loop, waiting on that socket, logs the signal and
-  does the shutdown.
+  does the shutdown. Once the shutdown has begun no tick adds a scheduler job (APScheduler's
+  ``shutdown(wait=True)`` waits for the running tick while holding the lock ``add_job`` needs).
 - Under systemd (``NOTIFY_SOCKET``): ``READY=1`` once serving, ``WATCHDOG=1`` while the loop is
   alive (``WATCHDOG_USEC``), ``STOPPING=1`` on the way out.
 """
