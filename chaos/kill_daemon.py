@@ -74,7 +74,7 @@ from chaos.common import (
     tally,
     wait_until,
 )
-from chaos.timing import Timing
+from chaos.timing import Timing, whole_seconds
 from tests.fakes.fake_twilio import RecordedRequest, Reply
 from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import Database
@@ -101,8 +101,9 @@ class Params:
 
     @property
     def lead(self) -> float:
-        """Seconds from the first start to the first due instant (room for an ``idle`` kill)."""
-        return self.restart + max(6.0, self.startup + 3.0)
+        """Seconds from the first start to the first due instant (room for an ``idle`` kill);
+        whole seconds, as the planner reports due instants."""
+        return whole_seconds(self.restart + max(6.0, self.startup + 3.0))
 
     def sized(self, timing: Timing) -> Params:
         """These counts on this machine now: a daemon restarted just before a due instant
@@ -111,7 +112,7 @@ class Params:
         two seconds to send; never shorter than the idle-machine figure."""
         return replace(
             self,
-            gap=max(self.gap, self.restart + timing.planned + 2.0),
+            gap=whole_seconds(max(self.gap, self.restart + timing.planned + 2.0)),
             startup=timing.planned,
             measured=timing.startup,
         )

@@ -12,6 +12,7 @@ exactly once, none missed or expired.
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -56,8 +57,14 @@ class Timing:
 
     def lead(self, minimum: float) -> float:
         """Seconds from now to a first due instant that ``minimum`` allowed on an idle
-        machine, given that daemons must start (and tick once) before it."""
-        return max(minimum, self.planned + 3.0)
+        machine, given that daemons must start (and tick once) before it. Whole seconds: the
+        drills plan due instants on whole seconds, as the service's planner reports them."""
+        return whole_seconds(max(minimum, self.planned + 3.0))
+
+
+def whole_seconds(seconds: float) -> float:
+    """``seconds`` rounded up to a whole number (a span between due instants, or a lead)."""
+    return float(math.ceil(seconds))
 
 
 def measure_startup(run: ChaosRun, daemons: int) -> float:
