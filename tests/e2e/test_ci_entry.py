@@ -25,10 +25,14 @@ def readme_test_command() -> str:
     return lines[0]
 
 
-def test_ci_runs_the_readme_test_command_verbatim() -> None:
+def test_ci_runs_the_readme_test_command_verbatim_and_stops_when_it_fails() -> None:
     command = readme_test_command()
     ci_lines = CI.read_text(encoding="utf-8").splitlines()
-    assert command in ci_lines, f".ci/run does not run the README's test command {command!r}"
+    # ``set -e`` ignores a failing command of an ``&&`` list unless it is the last one: without
+    # ``|| exit 1`` a failing default run would skip the slow run and CI would carry on.
+    assert f"{command} || exit 1" in ci_lines, (
+        f".ci/run does not run the README's test command {command!r} followed by || exit 1"
+    )
 
 
 def test_the_test_command_runs_the_default_run_and_then_the_slow_drills() -> None:
