@@ -4,8 +4,10 @@ Runs the reliability drills and prints one table (drill, texts expected, receive
 missed, errors, seconds) and the notes of each drill; exits 1 when any drill lost or duplicated
 a text or broke an invariant (2 on bad arguments). ``--quick`` uses small counts (about a
 minute; CI runs it through ``tests/e2e/test_chaos_quick.py``); the full run uses the issue's
-numbers (about 8 minutes on two cores, the drills side by side). Drills that need PostgreSQL
-are skipped with a reason where no server binaries exist, unless
+numbers (about 8 minutes on two cores, the drills side by side: ``--jobs``, one per usable core
+by default). Before the drills on the real clock, the runner measures how long a daemon takes
+to start here and now (:mod:`chaos.timing`); they size their spans from it. Drills that need
+PostgreSQL are skipped with a reason where no server binaries exist, unless
 ``WHOSEONFIRST_REQUIRE_POSTGRES=1`` (CI), which turns a skip into a failure. For drills
 without texts, "expected" counts the cases checked and "received" those that held.
 """
@@ -55,6 +57,8 @@ CONCURRENT = (
     "two-daemons",
     "db-outage",
 )
+#: Drills on the real clock: they plan from the daemon start-up measured before them.
+REAL_CLOCK = ("kill-daemon-sqlite", "kill-daemon-postgresql", "two-daemons", "db-outage")
 
 
 def _drill(name: str) -> Callable[[ChaosRun], DrillResult]:
@@ -85,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         help="seed of the drills' random choices (default: random, printed)",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    cores = len(os.sched_getaffinity(0))
     parser.add_argument(
         "--jobs",
         type=int,
-        default=4,
+        default=cores,
         metavar="N",
-        help="run up to N process-driving drills at once (default 4; 1: one drill at a time)",
+        help="run up to N process-driving drills at once (default: one per usable core, "
+        f"here {cores}; 1: one drill at a time)",
     )
     parser.add_argument(
         "--keep",
@@ -111,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     require_pg = os.environ.get("WHOSEONFIRST_REQUIRE_POSTGRES", "") not in ("", "0")
     by_name: dict[str, DrillResult] = {}
     try:
+        if any(n in REAL_CLOCK for n in names):
+            startup = _measure_startup(run, daemons=max(1, args.jobs))
+            if startup is not None:
+                results.append(startup)
         together = [n for n in names if n in CONCURRENT] if args.jobs > 1 else []
         if together:
             with ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="drill") as pool:
@@ -123,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             if name not in by_name:
                 by_name[name] = _run_one(name, run, require_pg)
-        results = [by_name[n] for n in names]
+        results += [by_name[n] for n in names]
     finally:
         run.close()
         if args.keep:
@@ -140,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                     "mode": mode,
                     "seed": seed,
                     "seconds": round(total, 1),
+                    "daemon_startup_s": (
+                        round(run.startup_s, 2) if run.startup_s is not None else None
+                    ),
                     "results": [r.as_dict() for r in results],
                 },
                 indent=2,
@@ -149,6 +162,29 @@ def main(argv: list[str] | None = None) -> int:
         )
     failed = [r for r in results if not r.ok and not (r.skipped and not r.errors)]
     return 1 if failed else 0
+
+
+def _measure_startup(run: ChaosRun, daemons: int) -> DrillResult | None:
+    """Measure the daemon start-up the real-clock drills plan from (:mod:`chaos.timing`);
+    a result row only when the measurement failed (then the drills plan with the floor)."""
+    from chaos.timing import Timing, measure_startup
+
+    t = time.monotonic()
+    try:
+        run.startup_s = measure_startup(run, daemons)
+    except Exception as exc:  # noqa: BLE001 - a daemon that cannot start is a failed run
+        result = DrillResult("daemon start-up")
+        result.error(f"{type(exc).__name__}: {exc}")
+        result.seconds = time.monotonic() - t
+        return result
+    timing = Timing.of(run)
+    print(
+        f"daemon start-up: {run.startup_s:.1f} s ({daemons} at once); the real-clock drills "
+        f"plan with {timing.planned:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return None
 
 
 def _run_one(name: str, run: ChaosRun, require_pg: bool) -> DrillResult:

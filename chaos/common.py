@@ -10,6 +10,7 @@ independent oracle; *received* is what the fake Twilio server actually created.
 from __future__ import annotations
 
 import collections
+import json
 import os
 import secrets
 import subprocess
@@ -147,6 +148,9 @@ class ChaosRun:
         self._pg_lock = threading.Lock()
         self._servers: list[PgServer] = []
         self._db_counter = 0
+        #: Seconds a daemon took to start (spawn → first tick) when measured before the drills
+        #: (:mod:`chaos.timing`); None: not measured, the drills plan with the idle figure.
+        self.startup_s: float | None = None
 
     # -- progress --------------------------------------------------------------------------
 
@@ -589,6 +593,21 @@ def sleep_until(at: datetime) -> None:
 
 def has_traceback(text: str) -> bool:
     return "Traceback (most recent call last)" in text
+
+
+def log_has_event(path: Path, event: str) -> bool:
+    """Whether the service's JSON log file at ``path`` has a line with ``"event": event``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    for line in lines:
+        try:
+            if json.loads(line).get("event") == event:
+                return True
+        except (ValueError, AttributeError):
+            continue
+    return False
 
 
 # --- accounting -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from chaos.common import (
     tally,
     wait_until,
 )
+from chaos.timing import Timing
 from whoseonfirst_core.db.models import Notification
 from whoseonfirst_core.db.session import Database
 
@@ -37,7 +38,9 @@ def run(run: ChaosRun) -> DrillResult:
     covers, gap = (4, 4) if run.quick else (12, 5)
     url = run.new_database("postgresql", "two-daemons")
     now = datetime.now(UTC).replace(microsecond=0)
-    first = now + timedelta(seconds=8)  # time for both daemons to start
+    # Time for both daemons to start and tick once: 8 s on an idle machine, more when the
+    # measured start-up says so.
+    first = now + timedelta(seconds=Timing.of(run).lead(8.0))
     starts = [first + timedelta(seconds=gap * i) for i in range(covers)]
     members = cover_members(run, covers)
     due = import_covers(
@@ -92,7 +95,9 @@ def run(run: ChaosRun) -> DrillResult:
         for i in (1, 2)
     }
     result.notes.append(
-        f"{covers} shift starts {gap} s apart; texts sent by daemon 1: {split['daemon-1']}, "
+        f"{covers} shift starts {gap} s apart, the first {(first - now).total_seconds():.0f} s "
+        "after the daemons' start; "
+        f"texts sent by daemon 1: {split['daemon-1']}, "
         f"daemon 2: {split['daemon-2']}; due → Twilio latency "
         + (f"min {min(latencies):.2f} s, max {max(latencies):.2f} s" if latencies else "n/a")
     )

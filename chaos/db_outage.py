@@ -29,6 +29,7 @@ from chaos.common import (
     tally,
     wait_until,
 )
+from chaos.timing import Timing
 from tests.pg_server import free_port
 
 MAX_CATCH_UP_S = 30.0
@@ -86,7 +87,10 @@ def run(run: ChaosRun) -> DrillResult:
     server = run.dedicated_pg_server()
     url = run.new_database("postgresql", "db-outage", server=server)
     now = datetime.now(UTC).replace(microsecond=0)
-    stop_at = now + timedelta(seconds=8)  # time for the daemon to start and tick once
+    # Time for the daemon to start and tick once: 8 s on an idle machine, more when the
+    # measured start-up says so.
+    timing = Timing.of(run)
+    stop_at = now + timedelta(seconds=timing.lead(8.0))
     due = stop_at + timedelta(seconds=outage / 2)
     expected = list(import_covers(url, now, [("Cal Chen", due, due + timedelta(minutes=30))]))
     port = free_port()
@@ -95,7 +99,10 @@ def run(run: ChaosRun) -> DrillResult:
         proc = start_daemon(run, url, fake, "chaos-outage", http=f"127.0.0.1:{port}")
         back_at: datetime | None = None
         try:
-            if not wait_until(lambda: _health(health_url) == 200, timeout=30, step=0.2):
+            healthy = wait_until(
+                lambda: _health(health_url) == 200, timeout=max(30.0, 4 * timing.planned), step=0.2
+            )
+            if not healthy:
                 result.error("the daemon never reported healthy before the outage")
             with _HealthPoller(health_url) as poller:
                 sleep_until(stop_at)

@@ -42,14 +42,13 @@ timed so that the new daemon's first tick comes just after the newest dead claim
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -68,12 +67,14 @@ from chaos.common import (
     drill_twilio,
     has_traceback,
     import_covers,
+    log_has_event,
     sleep_until,
     start_daemon,
     stop_daemon,
     tally,
     wait_until,
 )
+from chaos.timing import Timing, whole_seconds
 from tests.fakes.fake_twilio import RecordedRequest, Reply
 from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import Database
@@ -93,11 +94,28 @@ class Params:
     short_covers: int
     gap: float  # seconds between due instants (the validity of a short cover's texts)
     restart: float  # seconds from a SIGKILL to the restart (systemd's RestartSec)
+    #: Seconds from a daemon's start to its first tick: planned with (``Timing.planned``) and
+    #: as measured; the idle-machine figures until :meth:`sized`.
+    startup: float = 1.5
+    measured: float = 0.75
 
     @property
     def lead(self) -> float:
-        """Seconds from the first start to the first due instant (room for an ``idle`` kill)."""
-        return self.restart + 6.0
+        """Seconds from the first start to the first due instant (room for an ``idle`` kill);
+        whole seconds, as the planner reports due instants."""
+        return whole_seconds(self.restart + max(6.0, self.startup + 3.0))
+
+    def sized(self, timing: Timing) -> Params:
+        """These counts on this machine now: a daemon restarted just before a due instant
+        (``just_before``, ``startup``) must be back and have sent its text while it is still
+        valid, so the gap between instants is at least the restart, the planned start-up and
+        two seconds to send; never shorter than the idle-machine figure."""
+        return replace(
+            self,
+            gap=whole_seconds(max(self.gap, self.restart + timing.planned + 2.0)),
+            startup=timing.planned,
+            measured=timing.startup,
+        )
 
 
 QUICK = Params(short_covers=3, gap=7.0, restart=1.0)
@@ -178,17 +196,7 @@ class Supervisor:
 
     def logged(self, event: str) -> bool:
         """Whether the running incarnation has logged ``event`` (``started``, ``tick``)."""
-        try:
-            lines = self.log_path(self.count).read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return False
-        for line in lines:
-            try:
-                if json.loads(line).get("event") == event:
-                    return True
-            except (ValueError, AttributeError):
-                continue
-        return False
+        return log_has_event(self.log_path(self.count), event)
 
     def _reap(self) -> None:
         assert self.proc is not None and self._log is not None
@@ -236,7 +244,8 @@ def plan(p: Params, quick: bool, rng: random.Random, phones: list[int]) -> list[
 
 def run(run: ChaosRun, backend: str) -> DrillResult:
     result = DrillResult(f"kill daemon ({backend})")
-    p = QUICK if run.quick else FULL
+    timing = Timing.of(run)
+    p = (QUICK if run.quick else FULL).sized(timing)
     rng = random.Random(f"{run.seed}-kill-daemon-{backend}")
     url = run.new_database(backend, f"kill-daemon-{backend}")
     folder = run.folder(f"kill-daemon-{backend}")
@@ -291,7 +300,8 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     if not sup.kills:
         result.error("no SIGKILL landed: the drill proves nothing (machine too slow?)")
     result.notes.append(
-        f"{len(instants)} due instants {p.gap:.0f} s apart (the last cover 30 min), restart "
+        f"{len(instants)} due instants {p.gap:.0f} s apart (the last cover 30 min; planned "
+        f"from a daemon start-up of {p.measured:.1f} s), restart "
         f"{p.restart:.0f} s after each of {sup.kills} SIGKILLs ({sup.count} daemon starts); "
         "landed: "
         + ", ".join(f"{k} {v}" for k, v in sorted(landed.items()))
@@ -332,7 +342,8 @@ def _one_instant(
     kind = instant.kind
     if kind in ("idle", "just_before", "startup"):
         lead = {
-            "idle": rng.uniform(p.restart + 2.0, p.restart + 3.0),
+            # Back, and waiting for its exact wake-up, before the instant.
+            "idle": rng.uniform(p.restart + p.startup + 0.5, p.restart + p.startup + 1.5),
             "just_before": rng.uniform(0.15, 0.5),
             "startup": rng.uniform(p.restart + 1.5, p.restart + 2.0),
         }[kind]
@@ -512,16 +523,16 @@ def _dead_claims(db: Database, live: str) -> list[datetime]:
 
 def _recover_dead_claims(sup: Supervisor, db: Database, p: Params) -> int:
     """Wait until every row is delivered. While killed incarnations' claims wait for the
-    stale-claim limit, restart the daemon once more so that its first tick (which comes about
-    a second after the start) falls just after the newest claim turned stale; returns how many
-    times that was done."""
+    stale-claim limit, restart the daemon once more so that its first tick (which comes the
+    measured start-up after the start) falls just after the newest claim turned stale; returns
+    how many times that was done."""
     nudges = 0
     for _ in range(3):
         claims = _dead_claims(db, sup.instance)
         if not claims:
             break
         stale_at = max(claims) + timedelta(seconds=STALE_S)
-        kill_at = stale_at - timedelta(seconds=p.restart) + timedelta(seconds=0.5)
+        kill_at = stale_at - timedelta(seconds=p.restart + p.measured) + timedelta(seconds=0.5)
         if kill_at > datetime.now(UTC):
             sleep_until(kill_at)
             sup.kill()

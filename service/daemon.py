@@ -12,7 +12,12 @@
   ``REVISION_WATCH`` and asks for a tick at once when it moved, so nobody waits for the next
   30 s tick. The tick itself still decides what is due, from the database.
 - SIGTERM / SIGINT: the engine finishes the text it is sending, the tick ends early, the
-  scheduler shuts down, and ``run`` returns 0.
+  scheduler shuts down, and ``run`` returns 0. The signal handler takes no lock (it runs in the
+  main thread, between any two of its instructions, so a lock that thread holds — the stop
+  event's, logging's, the scheduler's — would never be released): it notes the signal and
+  writes a byte to a wake-up socket; the main loop, waiting on that socket, logs the signal and
+  does the shutdown. Once the shutdown has begun no tick adds a scheduler job (APScheduler's
+  ``shutdown(wait=True)`` waits for the running tick while holding the lock ``add_job`` needs).
 - Under systemd (``NOTIFY_SOCKET``): ``READY=1`` once serving, ``WATCHDOG=1`` while the loop is
   alive (``WATCHDOG_USEC``), ``STOPPING=1`` on the way out.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import selectors
 import signal
 import socket
 import threading
@@ -132,6 +138,16 @@ class Daemon:
         self.http: HealthServer | None = None
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
+        #: The signal the handler noted (set in the handler, read by the main loop).
+        self._signalled: int | None = None
+        #: Wakes the main loop's wait: written by the signal handler and by ``request_stop``.
+        self._wake_send: socket.socket | None = None
+        self._wake_lock = threading.Lock()  # request_stop from another thread vs closing
+        #: Held while a job is added to the scheduler, and by ``shutdown`` while it sets the
+        #: stop: APScheduler's ``shutdown(wait=True)`` holds the scheduler's job-store lock while
+        #: it waits for the running tick, so a tick that planned its next wake-up then
+        #: (``add_job`` needs that lock) would wait for the shutdown that waits for it.
+        self._schedule_lock = threading.Lock()
         self._tick_lock = threading.Lock()
         self._tick_started: float | None = None  # time.monotonic() of the running tick
         #: The database revision when the last tick started; None until known.
@@ -212,19 +228,20 @@ class Daemon:
     def _schedule_tick(self, job_id: str, name: str, run_date: datetime, grace: int) -> bool:
         """One tick at ``run_date`` (wall clock, UTC), replacing the job ``job_id`` planned
         earlier; False when no scheduler runs (tests, shutting down)."""
-        scheduler = self.scheduler
-        if scheduler is None or not scheduler.running or self._stop.is_set():
-            return False
-        scheduler.add_job(
-            self.run_tick,
-            DateTrigger(run_date=run_date),
-            id=job_id,
-            name=name,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=grace,
-        )
+        with self._schedule_lock:
+            scheduler = self.scheduler
+            if scheduler is None or not scheduler.running or self._stop.is_set():
+                return False
+            scheduler.add_job(
+                self.run_tick,
+                DateTrigger(run_date=run_date),
+                id=job_id,
+                name=name,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+            )
         return True
 
     def _plan_retry(self) -> None:
@@ -323,14 +340,31 @@ class Daemon:
         return check_health(self.engine.db, self.state, self.clock, self.metrics)
 
     def request_stop(self) -> None:
-        """Ask the loop to end: the current send finishes, then ``run`` returns."""
+        """Ask the loop to end: the current send finishes, then ``run`` returns. Not for a
+        signal handler (it takes locks); the handler wakes the loop, which calls this."""
         self.engine.request_stop()
         self._stop.set()
+        with self._wake_lock:
+            _wake(self._wake_send)
 
     def run(self, *, install_signals: bool = True) -> int:
         """Serve until SIGTERM/SIGINT (or :meth:`request_stop`); returns the exit status 0."""
-        if install_signals:
-            self._install_signal_handlers()
+        wake_recv, self._wake_send = socket.socketpair()
+        for sock in (wake_recv, self._wake_send):
+            sock.setblocking(False)
+        try:
+            if install_signals:
+                self._install_signal_handlers()
+            return self._serve(wake_recv)
+        finally:
+            with self._wake_lock:
+                # The handler stays installed (a second SIGTERM must not kill the process
+                # while it exits); with no socket left it only notes the signal.
+                wake_send, self._wake_send = self._wake_send, None
+                wake_send.close()
+            wake_recv.close()
+
+    def _serve(self, wake_recv: socket.socket) -> int:
         self.start()
         status = "serving"
         if self.http is not None:
@@ -345,21 +379,40 @@ class Daemon:
         wake = self.notifier.watchdog / 2 if self.notifier.watchdog else DEFAULT_LOOP_WAKE
         step = min(wake, REVISION_WATCH).total_seconds()
         next_ping = time.monotonic() + wake.total_seconds()
-        while not self._stop.wait(step):
-            if time.monotonic() >= next_ping:
-                next_ping = time.monotonic() + wake.total_seconds()
-                if self.notifier.watchdog and self._alive():
-                    self.notifier.notify("WATCHDOG=1")
-            self.watch_revision()
+        with selectors.DefaultSelector() as waiter:
+            waiter.register(wake_recv, selectors.EVENT_READ)
+            while not self._woken(waiter, wake_recv, step):
+                if time.monotonic() >= next_ping:
+                    next_ping = time.monotonic() + wake.total_seconds()
+                    if self.notifier.watchdog and self._alive():
+                        self.notifier.notify("WATCHDOG=1")
+                self.watch_revision()
         self.notifier.notify("STOPPING=1")
         _log.info("stopping: finishing the text being sent", extra={"event": "stopping"})
         self.shutdown()
         _log.info("stopped", extra={"event": "stopped"})
         return 0
 
+    def _woken(self, waiter: selectors.BaseSelector, wake_recv: socket.socket, step: float) -> bool:
+        """Wait up to ``step`` s for a signal or :meth:`request_stop`; True when the loop must
+        end. A signal is logged and turned into :meth:`request_stop` here, outside the handler."""
+        if not self._stop.is_set() and waiter.select(timeout=step):
+            try:
+                while wake_recv.recv(4096):
+                    pass
+            except BlockingIOError:
+                pass
+        signum = self._signalled
+        if signum is not None and not self._stop.is_set():
+            _log.info("received %s", signal.Signals(signum).name, extra={"event": "signal"})
+            self.request_stop()
+        return self._stop.is_set()
+
     def shutdown(self) -> None:
         """Stop the scheduler (waiting for a running tick) and the HTTP endpoint."""
         self.engine.request_stop()
+        with self._schedule_lock:  # from here on no tick adds a job (see ``_schedule_lock``)
+            self._stop.set()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if self.http is not None:
@@ -375,8 +428,19 @@ class Daemon:
 
     def _install_signal_handlers(self) -> None:
         def handle(signum: int, _frame: FrameType | None) -> None:
-            _log.info("received %s", signal.Signals(signum).name)
-            self.request_stop()
+            # No lock, no logging, no Event.set(): see the module docstring.
+            self._signalled = signum
+            _wake(self._wake_send)
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+
+def _wake(sock: socket.socket | None) -> None:
+    """One byte to the main loop's wake-up socket (none: it is gone, the loop has ended)."""
+    if sock is None:
+        return
+    try:
+        sock.send(b"\0")
+    except OSError:
+        pass  # full (the loop is already awake) or closed
