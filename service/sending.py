@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from whoseonfirst_core.clock import Clock
@@ -208,69 +208,49 @@ class Sending:
         """Permanent → ``failed``; transient → ``queued`` after a backoff (or ``expired``);
         ambiguous → stays ``sending`` until the backoff, then is reconciled before a retry."""
         now = self.clock.now()
+        retry_at: datetime | None = None
         if exc.kind == "permanent":
+            status, counted, event, what = Status.FAILED, "failed", "failed", "failed"
+        else:
+            retry_at = now + self.backoff(claimed.attempt_number, exc.retry_after)
+            may_be_out = exc.kind == "ambiguous" or keep_sending
+            expires = claimed.expires_at
+            if not may_be_out and expires is not None and retry_at >= expires:
+                retry_at = None
+                status, counted, event = Status.EXPIRED, "expired", "expired"
+                what = f"expired after {claimed.attempt_number} attempts"
+            else:
+                if may_be_out and expires is not None:
+                    # Reconcile once more before the text expires (never sooner than a second
+                    # away, so one tick cannot spin on it).
+                    retry_at = max(
+                        min(retry_at, expires - timedelta(seconds=1)), now + timedelta(seconds=1)
+                    )
+                # An ambiguous row stays 'sending': only a claim after ``retry_at`` (which
+                # reconciles first) may touch it again, and expiry never marks it unsent blindly.
+                status = Status.SENDING if may_be_out else Status.QUEUED
+                counted, event = "retried", "retry"
+                what = f"{exc.kind} error, retrying at {retry_at.isoformat()}"
+        if retry_at is None:
+            self._record(claimed, status=status, outcome=exc.kind, error=exc, failed_at=now)
+        else:
             self._record(
-                claimed,
-                status=Status.FAILED,
-                outcome="permanent",
-                failed_at=now,
-                error=exc,
+                claimed, status=status, outcome=exc.kind, error=exc, next_attempt_at=retry_at
             )
-            tally.add("failed")
-            _log.warning(
-                "%s text #%d to %s failed: %s",
-                claimed.kind,
-                claimed.id,
-                mask_phone(claimed.to),
-                exc.reason,
-                extra={"event": "failed", "notification_id": claimed.id, "code": exc.code},
-            )
-            return
-        retry_at = now + self.backoff(claimed.attempt_number, exc.retry_after)
-        may_be_out = exc.kind == "ambiguous" or keep_sending
-        if not may_be_out and claimed.expires_at is not None and retry_at >= claimed.expires_at:
-            self._record(
-                claimed,
-                status=Status.EXPIRED,
-                outcome=exc.kind,
-                failed_at=now,
-                error=exc,
-            )
-            tally.add("expired")
-            _log.warning(
-                "%s text #%d expired after %d attempts: %s",
-                claimed.kind,
-                claimed.id,
-                claimed.attempt_number,
-                exc.reason,
-                extra={"event": "expired", "notification_id": claimed.id},
-            )
-            return
-        if may_be_out and claimed.expires_at is not None:
-            # Reconcile once more before the text expires (never sooner than a second away,
-            # so one tick cannot spin on it).
-            retry_at = max(
-                min(retry_at, claimed.expires_at - timedelta(seconds=1)), now + timedelta(seconds=1)
-            )
-        # An ambiguous row stays 'sending': only a claim after ``retry_at`` (which reconciles
-        # first) may touch it again, and expiry never marks it unsent blindly.
-        self._record(
-            claimed,
-            status=Status.SENDING if may_be_out else Status.QUEUED,
-            outcome=exc.kind,
-            next_attempt_at=retry_at,
-            error=exc,
-        )
-        tally.add("retried")
+        tally.add(counted)
         _log.warning(
-            "%s text #%d to %s: %s error (%s); retrying at %s",
+            "%s text #%d to %s %s: %s",
             claimed.kind,
             claimed.id,
             mask_phone(claimed.to),
-            exc.kind,
+            what,
             exc.reason,
-            retry_at.isoformat(),
-            extra={"event": "retry", "notification_id": claimed.id, "error_kind": exc.kind},
+            extra={
+                "event": event,
+                "notification_id": claimed.id,
+                "code": exc.code,
+                "error_kind": exc.kind,
+            },
         )
 
     def _record(
