@@ -46,17 +46,12 @@ def load_audit(uow: UnitOfWork, text: str, offset: int) -> AuditData:
 
 class AuditPage(PagedListPage):
     title = "Audit"
+    page_size = PAGE_SIZE
+    search_words = ("Filter by who, action or change  (Ctrl+F)", "Filter the audit log")
+    pager_words = ("Newer changes", "Older changes")
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(
-            ctx,
-            parent,
-            page_size=PAGE_SIZE,
-            search_placeholder="Filter by who, action or change  (Ctrl+F)",
-            search_name="Filter the audit log",
-            newer_name="Newer changes",
-            older_name="Older changes",
-        )
+        super().__init__(ctx, parent)
         self.data: AuditData | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()

@@ -99,17 +99,12 @@ def load_detail(
 
 class NotificationsPage(PagedListPage):
     title = "Texts"
+    page_size = PAGE_SIZE
+    search_words = ("Search name, number, text, SID  (Ctrl+F)", "Search texts")
+    pager_words = ("Newer page", "Older page")
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(
-            ctx,
-            parent,
-            page_size=PAGE_SIZE,
-            search_placeholder="Search name, number, text, SID  (Ctrl+F)",
-            search_name="Search texts",
-            newer_name="Newer page",
-            older_name="Older page",
-        )
+        super().__init__(ctx, parent)
         self.data: HistoryData | None = None
         self.detail: DetailData | None = None
         self._prefetched: DetailData | None = None  # read with the page, shown on selection

@@ -139,20 +139,18 @@ class PagedListPage(Page):
     whenever the pager asks) and shows what it read with ``pager.show_page``.
     """
 
-    def __init__(
-        self,
-        ctx: AppContext,
-        parent: QWidget | None = None,
-        *,
-        page_size: int,
-        search_placeholder: str,
-        search_name: str,
-        newer_name: str,
-        older_name: str,
-    ) -> None:
+    #: Rows read per page.
+    page_size = 100
+    #: The search box's placeholder and accessible name.
+    search_words = ("Search", "Search")
+    #: The accessible names of the Newer and Older buttons.
+    pager_words = ("Newer page", "Older page")
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.search = SearchBox(search_placeholder, search_name)
-        self.pager = Pager(page_size, newer_name=newer_name, older_name=older_name)
+        self.search = SearchBox(*self.search_words)
+        newer, older = self.pager_words
+        self.pager = Pager(self.page_size, newer_name=newer, older_name=older)
         self.newer_button = self.pager.newer_button
         self.older_button = self.pager.older_button
         self.page_label = self.pager.label
