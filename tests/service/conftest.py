@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from whoseonfirst_service.delivery import EngineSettings
 from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import SmsBackend, TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt
+from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt, TeamSettings
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.roster import create_demo_team
 
@@ -43,6 +43,15 @@ def team(db: Database, clock: FixedClock) -> Database:
         create_demo_team(uow, clock.now(), ANCHOR)
         uow.commit()
     return db
+
+
+@pytest.fixture
+def quiet(team: Database) -> Database:
+    """The demo team without the weekly summary."""
+    with team.uow("admin") as uow:
+        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
+        uow.commit()
+    return team
 
 
 @pytest.fixture

@@ -3,25 +3,14 @@ look alike) and, for a missed text, when the service was down in the team's loca
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import update
 from whoseonfirst_service.engine import Engine
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
 from tests.service.conftest import LEAD_PHONE, notifications, set_secondary_phone, utc
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import TeamSettings
 from whoseonfirst_core.db.session import Database
 
 ANN_2ND = "+13125550111"
-
-
-@pytest.fixture
-def quiet(team: Database) -> Database:
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
 
 
 def _alerts(fake: FakeTwilio) -> list[str]:

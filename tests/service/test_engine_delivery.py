@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import DryRunBackend, TwilioBackend
 
@@ -27,7 +26,7 @@ from tests.service.conftest import (
     utc,
 )
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import Notification, TeamSettings
+from whoseonfirst_core.db.models import Notification
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.sms_errors import error_text
 from whoseonfirst_core.usecases.calendar import Cover, add_override
@@ -35,15 +34,6 @@ from whoseonfirst_core.usecases.notifications import queue_text
 
 ANN, ANN_2ND, CAL = "+13125550101", "+13125550111", "+13125550103"
 MONDAY_0800_30 = utc(2026, 3, 2, 14, 0, 30)
-
-
-@pytest.fixture
-def quiet(team: Database) -> Database:
-    """The demo team without the weekly summary."""
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
 
 
 def _row(db: Database, phone: str, kind: str = "shift_start") -> Notification:

@@ -6,25 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 from whoseonfirst_service.engine import Engine
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
 from tests.service.conftest import MakeEngine, notifications, utc
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import TeamSettings
 from whoseonfirst_core.db.session import Database
 
 ANN = "+13125550101"
 MONDAY_0800_30 = utc(2026, 3, 2, 14, 0, 30)
-
-
-@pytest.fixture
-def quiet(team: Database) -> Database:
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
 
 
 def test_a_text_waiting_for_reconciliation_is_the_next_due(

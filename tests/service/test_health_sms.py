@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 from whoseonfirst_service.cli import main
 from whoseonfirst_service.daemon import Daemon
 from whoseonfirst_service.twilio_sms import TwilioBackend
@@ -22,7 +21,6 @@ from whoseonfirst_service.twilio_sms import TwilioBackend
 from tests.fakes.fake_twilio import FakeTwilio, Reply
 from tests.service.conftest import FROM_NUMBER, MakeEngine, utc
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import TeamSettings
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.notification import Kind
 from whoseonfirst_core.domain.service_state import FAILED_IN_A_ROW, OVERDUE_AFTER
@@ -61,14 +59,6 @@ def stored_problem(db: Database) -> str | None:
     with db.reader() as uow:
         [beat] = heartbeats(uow)
     return beat.sms_problem
-
-
-@pytest.fixture
-def quiet(team: Database) -> Database:
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
 
 
 @pytest.fixture

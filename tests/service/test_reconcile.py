@@ -17,7 +17,7 @@ from whoseonfirst_service.twilio_sms import SendResult, TwilioBackend
 from tests.fakes.fake_twilio import FakeTwilio, Reply
 from tests.service.conftest import MakeEngine, attempts, notifications, utc
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import Notification, TeamSettings
+from whoseonfirst_core.db.models import Notification
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.usecases import outbox
@@ -124,14 +124,6 @@ def test_the_fake_pages_like_twilio(fake: FakeTwilio, backend: TwilioBackend) ->
 
 
 # -- the engine: a resend after an ambiguous attempt -------------------------------------------
-
-
-@pytest.fixture
-def quiet(team: Database) -> Database:
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
 
 
 @pytest.mark.parametrize(

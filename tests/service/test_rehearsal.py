@@ -18,7 +18,7 @@ from whoseonfirst_service.cli.run import DRILL_NOTE, REHEARSAL_NOTE
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.service.conftest import FROM_NUMBER, notifications, utc
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import Base, Notification, TeamSettings
+from whoseonfirst_core.db.models import Base, Notification
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.usecases.rehearsal import in_service
@@ -42,14 +42,6 @@ def env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
     monkeypatch.setenv("WHOSEONFIRST_LOG_FORMAT", "text")
-
-
-@pytest.fixture
-def quiet(team: Database) -> Database:
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
 
 
 def run(clock: FixedClock, *argv: str) -> str:
