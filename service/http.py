@@ -1,12 +1,14 @@
 """``GET /healthz`` and ``GET /metrics`` on a small stdlib HTTP server (SPEC §5).
 
 ``/healthz`` runs real checks on every request — ``SELECT 1`` on the database, the age of the
-last successful tick, the SMS backend, pending and problem counts, and whether texts are going
-out (``checks.sms``: ``{"ok": false, "reason": "…"}`` from the first tick that saw Twilio
-refuse the credentials, the last sends all fail for good, or nothing go out while texts are
-overdue; the rule is :func:`whoseonfirst_core.domain.service_state.sms_health`) — and answers
-200 when the service can do its job, 503 when it cannot (JSON either way). ``/metrics`` is
-Prometheus text from the service's own registry (no global state).
+last successful tick, whether the newest tick failed (``last_error``; a tick whose writes the
+database refused also marks ``checks.database`` not ok), the SMS backend, pending and problem
+counts, and whether texts are going out (``checks.sms``: ``{"ok": false, "reason": "…"}``
+from the first tick that saw Twilio refuse the credentials, the last sends all fail for good,
+or nothing go out while texts are overdue; the rule is
+:func:`whoseonfirst_core.domain.service_state.sms_health`) — and answers 200 when the service
+can do its job, 503 when it cannot (JSON either way). ``/metrics`` is Prometheus text from the
+service's own registry (no global state).
 """
 
 from __future__ import annotations
@@ -167,11 +169,15 @@ def check_health(
         if metrics is not None:
             metrics.database_up.set(0)
     with state.lock:
-        last_ok, last_error, sms_problem = (
+        last_ok, last_error, sms_problem, database_ok = (
             state.last_ok_tick_at,
             state.last_error,
             state.sms_problem,
+            state.database_ok,
         )
+    if database_ok is False and checks["database"]["ok"]:
+        # Reads work but the last tick's writes did not (a full disk, a read-only file).
+        checks["database"] = {"ok": False, "error": last_error}
     age = (now - last_ok).total_seconds() if last_ok is not None else None
     tick_ok = is_alive(last_ok, now)
     healthy = healthy and tick_ok
@@ -182,7 +188,10 @@ def check_health(
         "max_age_seconds": ALIVE_WITHIN.total_seconds(),
     }
     if last_error:
+        # The newest tick failed: the service is not doing its job now, whatever the age of
+        # the last good tick says.
         checks["last_error"] = last_error
+        healthy = False
     checks["sms_backend"] = state.backend_name
     checks["sms"] = {"ok": sms_problem is None, "reason": sms_problem}
     healthy = healthy and sms_problem is None

@@ -1,0 +1,104 @@
+"""A database the daemon can read but not write — a full disk, a read-only file: /healthz and
+``check`` say so from the first failed tick, the daemon keeps going, and the texts that fell
+due meanwhile go out exactly once when writes work again.
+
+The refusal is injected where the driver executes a statement (the driver's own
+``OperationalError``, SQLite's words), so it works as root too, where ``chmod`` refuses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from whoseonfirst_service.daemon import Daemon
+
+from tests.fakes.fake_twilio import FakeTwilio
+from tests.service.conftest import MakeEngine, sent_to, utc
+from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.session import Database
+
+_WRITES = ("insert", "update", "delete")
+
+
+@contextmanager
+def writes_refused(db: Database, message: str) -> Iterator[None]:
+    """Every write statement fails with the driver's OperationalError(``message``)."""
+    error_type = db.engine.dialect.loaded_dbapi.OperationalError
+
+    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+        if statement.lstrip().lower().startswith(_WRITES):
+            raise error_type(message)
+
+    event.listen(db.engine, "do_execute", do_execute)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "do_execute", do_execute)
+
+
+def healthz(daemon: Daemon) -> tuple[int, dict[str, Any]]:
+    assert daemon.http is not None
+    try:
+        with urllib.request.urlopen(daemon.http.url + "/healthz", timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def daemon(team: Database, make_engine: MakeEngine, clock: FixedClock) -> Iterator[Daemon]:
+    d = Daemon(make_engine(), clock=clock, http_bind=("127.0.0.1", 0))
+    d.start_http()
+    yield d
+    d.shutdown()
+
+
+@pytest.mark.parametrize(
+    "message", ["database or disk is full", "attempt to write a readonly database"]
+)
+def test_refused_writes_turn_healthz_503_at_once_and_the_text_goes_out_once_after(
+    daemon: Daemon, team: Database, clock: FixedClock, fake: FakeTwilio, message: str
+) -> None:
+    assert daemon.run_tick() is not None  # Mon 07:00
+    assert healthz(daemon)[0] == 200
+
+    with writes_refused(team, message):
+        clock.set(utc(2026, 3, 2, 14, 0, 30))  # the 08:00 texts fall due while writes fail
+        assert daemon.run_tick() is None  # logged, not raised
+        status, body = healthz(daemon)  # from the first failed tick, not 2 minutes later
+        assert status == 503 and body["status"] == "unhealthy"
+        assert body["checks"]["database"]["ok"] is False
+        assert message in body["checks"]["database"]["error"]
+        assert body["checks"]["last_error"] == f"database refuses writes: {message}"
+        for _ in range(14):  # 70 s more of retries every 5 s, all failing
+            clock.advance(timedelta(seconds=5))
+            assert daemon.run_tick() is None
+        assert healthz(daemon)[0] == 503
+        assert fake.create_requests == []
+
+    clock.set(utc(2026, 3, 2, 14, 1, 45))
+    summary = daemon.run_tick()
+    assert summary is not None and summary.sent == 2  # Ann and the weekly summary
+    assert healthz(daemon)[0] == 200
+    clock.set(utc(2026, 3, 2, 14, 2, 15))
+    assert daemon.run_tick() is not None
+    assert sorted(sent_to(fake)) == ["+13125550101", "+13125550199"]  # once each
+
+
+def test_a_failed_tick_that_is_not_the_database_turns_healthz_503_too(
+    daemon: Daemon, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert daemon.run_tick() is not None
+    monkeypatch.setattr(daemon.engine, "tick", lambda: 1 / 0)
+    assert daemon.run_tick() is None
+    status, body = healthz(daemon)
+    assert status == 503 and body["checks"]["last_error"] == "tick failed: ZeroDivisionError"
+    assert body["checks"]["database"] == {"ok": True}
