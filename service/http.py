@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -197,6 +199,48 @@ def check_health(
     healthy = healthy and sms_problem is None
     body = {"status": "ok" if healthy else "unhealthy", "checks": checks}
     return (200 if healthy else 503), body
+
+
+def health_url(bind: tuple[str, int]) -> str:
+    """Where a process on this host reaches the endpoint bound to ``bind`` (a wildcard bind
+    answers on loopback)."""
+    host, port = bind
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def fetch_health(url: str, timeout: float = 3.0) -> tuple[int, dict[str, Any]] | None:
+    """``GET {url}/healthz``: its status and JSON body; None when nothing answers there."""
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            try:
+                return error.code, json.loads(error.read())
+            except ValueError:
+                return error.code, {}
+    except (OSError, ValueError):
+        return None
+
+
+def unhealthy_reasons(body: dict[str, Any]) -> str:
+    """Why a ``/healthz`` body (from :func:`check_health`) is unhealthy, in one line."""
+    checks = body.get("checks") or {}
+    reasons: list[str] = []
+    database = checks.get("database") or {}
+    if database.get("ok") is False and database.get("error") != checks.get("last_error"):
+        reasons.append(f"database: {database.get('error')}")
+    if checks.get("last_error"):
+        reasons.append(f"the last tick failed: {checks['last_error']}")
+    last_tick = checks.get("last_tick") or {}
+    if last_tick.get("ok") is False and not checks.get("last_error"):
+        age = last_tick.get("age_seconds")
+        reasons.append("no tick yet" if age is None else f"no tick for {age:g} s")
+    sms = checks.get("sms") or {}
+    if sms.get("ok") is False:
+        reasons.append(str(sms.get("reason")))
+    return "; ".join(reasons) or "unhealthy"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,7 +8,9 @@ The refusal is injected where the driver executes a statement (the driver's own
 
 from __future__ import annotations
 
+import io
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from whoseonfirst_service.cli import main
 from whoseonfirst_service.daemon import Daemon
 
 from tests.fakes.fake_twilio import FakeTwilio
@@ -102,3 +105,52 @@ def test_a_failed_tick_that_is_not_the_database_turns_healthz_503_too(
     status, body = healthz(daemon)
     assert status == 503 and body["checks"]["last_error"] == "tick failed: ZeroDivisionError"
     assert body["checks"]["database"] == {"ok": True}
+
+
+def test_check_reports_the_refused_writes_from_the_services_healthz(
+    daemon: Daemon,
+    team: Database,
+    db_url: str,
+    clock: FixedClock,
+    fake: FakeTwilio,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database stays readable, and the service cannot write its heartbeat: only the
+    service knows its ticks fail, and ``check`` asks it."""
+    assert daemon.http is not None
+    host, port = daemon.http.address
+    monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
+    monkeypatch.setenv("WHOSEONFIRST_HTTP", f"{host}:{port}")
+
+    def check() -> tuple[int, str]:
+        out = io.StringIO()
+        code = main(["check"], clock=clock, out=out, err=io.StringIO())
+        return code, out.getvalue()
+
+    assert daemon.run_tick() is not None
+    code, out = check()
+    assert code == 0, out
+    assert f"ok    service: {daemon.http.url}/healthz answers ok" in out
+    with writes_refused(team, "database or disk is full"):
+        assert daemon.run_tick() is None
+        code, out = check()
+    assert code == 1
+    assert (
+        f"FAIL  service: {daemon.http.url}/healthz answers 503: the last tick failed: "
+        "database refuses writes: database or disk is full"
+    ) in out
+    assert daemon.run_tick() is not None
+    assert check()[0] == 0
+
+
+def test_check_without_a_service_on_this_host_says_so_and_does_not_fail(
+    team: Database, db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    monkeypatch.setenv("WHOSEONFIRST_DATABASE_URL", db_url)
+    monkeypatch.setenv("WHOSEONFIRST_HTTP", f"127.0.0.1:{port}")
+    out = io.StringIO()
+    assert main(["check"], clock=clock, out=out, err=io.StringIO()) == 0
+    assert f"service health: nothing answers at http://127.0.0.1:{port}/healthz" in out.getvalue()
