@@ -120,6 +120,7 @@ class _Deadline:
 
     def __exit__(self, *_exc: object) -> None:
         self._timer.cancel()
+        self._timer.join()  # at once: a cancelled timer wakes and ends; no thread outlives us
         _current.deadline = None
 
     def watch(self, connection: HTTPConnection) -> None:
