@@ -24,7 +24,7 @@ from whoseonfirst_service.cli import main
 from whoseonfirst_service.daemon import Daemon
 
 from tests.fakes.fake_twilio import FakeTwilio
-from tests.service.conftest import MakeEngine, sent_to, utc
+from tests.service.conftest import MakeEngine, attempts, notifications, sent_to, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 
@@ -154,3 +154,48 @@ def test_check_without_a_service_on_this_host_says_so_and_does_not_fail(
     out = io.StringIO()
     assert main(["check"], clock=clock, out=out, err=io.StringIO()) == 0
     assert f"service health: nothing answers at http://127.0.0.1:{port}/healthz" in out.getvalue()
+
+
+def test_writes_refused_right_after_twilio_took_the_text_never_send_it_twice(
+    team: Database,
+    make_engine: MakeEngine,
+    backend: Any,
+    clock: FixedClock,
+    fake: FakeTwilio,
+) -> None:
+    """The disk fills between Twilio's answer and recording it: the row stays claimed with an
+    attempt of unknown outcome, and once writes work it is reconciled, not sent again."""
+    refusing = writes_refused(team, "database or disk is full")
+
+    class FillsUp:
+        def __init__(self) -> None:
+            self.filled = False
+
+        def send(self, to: str, body: str, *, validity_seconds: int | None) -> Any:
+            result = backend.send(to, body, validity_seconds=validity_seconds)
+            if not self.filled:
+                self.filled = True
+                refusing.__enter__()
+            return result
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(backend, name)
+
+    daemon = Daemon(make_engine(sms=FillsUp()), clock=clock)
+    assert daemon.run_tick() is not None  # Mon 07:00
+    clock.set(utc(2026, 3, 2, 14, 0, 30))
+    assert daemon.run_tick() is None  # the first text reached Twilio; recording it failed
+    [first] = sent_to(fake)
+    for _ in range(6):
+        clock.advance(timedelta(seconds=5))
+        assert daemon.run_tick() is None
+    refusing.__exit__(None, None, None)
+    for _ in range(12):  # past the stale-claim limit
+        clock.advance(timedelta(seconds=30))
+        assert daemon.run_tick() is not None
+    assert sorted(sent_to(fake)) == ["+13125550101", "+13125550199"]  # once each
+    [row] = [
+        r for r in notifications(team) if r.recipient_phone == first and r.due_at <= clock.now()
+    ]
+    assert row.status == "delivered"
+    assert [a.outcome for a in attempts(team, row.id)][-1] == "reconciled"
