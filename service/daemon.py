@@ -4,9 +4,10 @@
   30 s, and a date job wakes the engine at the exact next due instant (re-planned after every
   tick). Both jobs: ``coalesce=True``, ``max_instances=1`` and an explicit
   ``misfire_grace_time``. No persistent job store: the database is the schedule.
-- A tick that fails (database unreachable, a bug) is logged, /healthz turns 503, and the loop
-  keeps going; the next tick catches up because due work is computed from the database. While
-  the database is unreachable the daemon retries every ``DATABASE_RETRY`` (5 s).
+- A tick that fails (database unreachable, a full disk or read-only file, a bug) is logged,
+  /healthz turns 503 from that first failed tick until one succeeds, and the loop keeps going;
+  the next tick catches up because due work is computed from the database. While the database
+  is unreachable (or refuses writes) the daemon retries every ``DATABASE_RETRY`` (5 s).
 - Changes made elsewhere (a test text queued in the app, an override that starts now) are
   noticed within about a second: the main loop reads the database revision every
   ``REVISION_WATCH`` and asks for a tick at once when it moved, so nobody waits for the next
@@ -78,6 +79,19 @@ def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+#: SQLite's words for a database it can read but not write (a full disk, a read-only file, a
+#: failing disk): the tick fails although ``SELECT 1`` still works.
+_WRITES_REFUSED = ("disk is full", "readonly database", "disk i/o error")
+
+
+def _outage_kind(exc: BaseException) -> str:
+    """How a tick's database failure is reported: writes refused, or not reachable."""
+    line = first_line(exc).lower()
+    if any(words in line for words in _WRITES_REFUSED):
+        return "database refuses writes"
+    return "database unreachable"
 
 
 class SystemdNotifier:
@@ -199,7 +213,7 @@ class Daemon:
     def _tick_failed(self, exc: BaseException, *, database: bool) -> None:
         self.metrics.record_failure()
         if database:
-            message = f"database unreachable: {first_line(exc)}"
+            message = f"{_outage_kind(exc)}: {first_line(exc)}"
             self.metrics.database_up.set(0)
             _log.error(
                 "%s; will retry on the next tick",

@@ -1,12 +1,14 @@
 """``GET /healthz`` and ``GET /metrics`` on a small stdlib HTTP server (SPEC §5).
 
 ``/healthz`` runs real checks on every request — ``SELECT 1`` on the database, the age of the
-last successful tick, the SMS backend, pending and problem counts, and whether texts are going
-out (``checks.sms``: ``{"ok": false, "reason": "…"}`` from the first tick that saw Twilio
-refuse the credentials, the last sends all fail for good, or nothing go out while texts are
-overdue; the rule is :func:`whoseonfirst_core.domain.service_state.sms_health`) — and answers
-200 when the service can do its job, 503 when it cannot (JSON either way). ``/metrics`` is
-Prometheus text from the service's own registry (no global state).
+last successful tick, whether the newest tick failed (``last_error``; a tick whose writes the
+database refused also marks ``checks.database`` not ok), the SMS backend, pending and problem
+counts, and whether texts are going out (``checks.sms``: ``{"ok": false, "reason": "…"}``
+from the first tick that saw Twilio refuse the credentials, the last sends all fail for good,
+or nothing go out while texts are overdue; the rule is
+:func:`whoseonfirst_core.domain.service_state.sms_health`) — and answers 200 when the service
+can do its job, 503 when it cannot (JSON either way). ``/metrics`` is Prometheus text from the
+service's own registry (no global state).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,11 +171,15 @@ def check_health(
         if metrics is not None:
             metrics.database_up.set(0)
     with state.lock:
-        last_ok, last_error, sms_problem = (
+        last_ok, last_error, sms_problem, database_ok = (
             state.last_ok_tick_at,
             state.last_error,
             state.sms_problem,
+            state.database_ok,
         )
+    if database_ok is False and checks["database"]["ok"]:
+        # Reads work but the last tick's writes did not (a full disk, a read-only file).
+        checks["database"] = {"ok": False, "error": last_error}
     age = (now - last_ok).total_seconds() if last_ok is not None else None
     tick_ok = is_alive(last_ok, now)
     healthy = healthy and tick_ok
@@ -182,12 +190,57 @@ def check_health(
         "max_age_seconds": ALIVE_WITHIN.total_seconds(),
     }
     if last_error:
+        # The newest tick failed: the service is not doing its job now, whatever the age of
+        # the last good tick says.
         checks["last_error"] = last_error
+        healthy = False
     checks["sms_backend"] = state.backend_name
     checks["sms"] = {"ok": sms_problem is None, "reason": sms_problem}
     healthy = healthy and sms_problem is None
     body = {"status": "ok" if healthy else "unhealthy", "checks": checks}
     return (200 if healthy else 503), body
+
+
+def health_url(bind: tuple[str, int]) -> str:
+    """Where a process on this host reaches the endpoint bound to ``bind`` (a wildcard bind
+    answers on loopback)."""
+    host, port = bind
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def fetch_health(url: str, timeout: float = 3.0) -> tuple[int, dict[str, Any]] | None:
+    """``GET {url}/healthz``: its status and JSON body; None when nothing answers there."""
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            try:
+                return error.code, json.loads(error.read())
+            except ValueError:
+                return error.code, {}
+    except (OSError, ValueError):
+        return None
+
+
+def unhealthy_reasons(body: dict[str, Any]) -> str:
+    """Why a ``/healthz`` body (from :func:`check_health`) is unhealthy, in one line."""
+    checks = body.get("checks") or {}
+    reasons: list[str] = []
+    database = checks.get("database") or {}
+    if database.get("ok") is False and database.get("error") != checks.get("last_error"):
+        reasons.append(f"database: {database.get('error')}")
+    if checks.get("last_error"):
+        reasons.append(f"the last tick failed: {checks['last_error']}")
+    last_tick = checks.get("last_tick") or {}
+    if last_tick.get("ok") is False and not checks.get("last_error"):
+        age = last_tick.get("age_seconds")
+        reasons.append("no tick yet" if age is None else f"no tick for {age:g} s")
+    sms = checks.get("sms") or {}
+    if sms.get("ok") is False:
+        reasons.append(str(sms.get("reason")))
+    return "; ".join(reasons) or "unhealthy"
 
 
 def _one_line(exc: BaseException) -> str:

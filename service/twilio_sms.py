@@ -23,6 +23,8 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +34,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.util.retry import Retry
 
 from whoseonfirst_core.domain.masking import mask_phone, mask_phones
@@ -79,23 +83,131 @@ _RECONCILE_MAX_PAGES = 10
 attempt cannot be searched to the end, and the question is asked again later."""
 
 
+REQUEST_DEADLINE_SECONDS = 12.0
+"""The longest one request to Twilio may take in all (connecting, sending, every read): a
+reply that dribbles a header line every few seconds never trips the per-read timeout, so
+without this bound one slow answer would hold up every other text and outlast systemd's
+``TimeoutStopSec=30`` on the way out."""
+
+_current = threading.local()
+"""The :class:`_Deadline` of the request the calling thread is making (the backend is used
+from one thread at a time; a request runs in the thread that makes it)."""
+
+
+class _DeadlineExpired(Exception):
+    """A request ran past its deadline and its connection was cut."""
+
+
+class _Deadline:
+    """Cuts the connections of one request when ``seconds`` have passed, from a timer thread.
+
+    Shutting the socket down (not only closing it) wakes a read blocked in another thread; the
+    request then fails or ends early, and :attr:`expired` says why.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._connections: list[HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True  # never holds the process up on its way out
+
+    def __enter__(self) -> _Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.cancel()
+        self._timer.join()  # at once: a cancelled timer wakes and ends; no thread outlives us
+        _current.deadline = None
+
+    def watch(self, connection: HTTPConnection) -> None:
+        """Cut ``connection`` at the deadline (at once if it has passed)."""
+        with self._lock:
+            self._connections.append(connection)
+            if self.expired:
+                _shut(connection)
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection in self._connections:
+                _shut(connection)
+
+
+def _shut(connection: HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is None:
+        return  # still connecting: the connect timeout bounds that, and connect() re-checks
+    try:
+        # The plain socket's shutdown, also for TLS: wakes the reader without touching the
+        # TLS object another thread is reading through.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class _Watched(HTTPConnection):
+    """A urllib3 connection the running request's :class:`_Deadline` can cut."""
+
+    def connect(self) -> None:
+        super().connect()
+        self._watch()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._watch()  # a pooled connection is reused without connecting again
+        super().request(*args, **kwargs)
+
+    def _watch(self) -> None:
+        deadline: _Deadline | None = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.watch(self)
+
+
+_WATCHED: dict[type[Any], type[Any]] = {}
+
+
+def _watched(pool: HTTPConnectionPool) -> None:
+    """Make ``pool`` open connections a deadline can cut (HTTP, HTTPS and through proxies)."""
+    plain = pool.ConnectionCls
+    if issubclass(plain, _Watched):
+        return
+    if plain not in _WATCHED:
+        _WATCHED[plain] = type(f"_Watched{plain.__name__}", (_Watched, plain), {})
+    pool.ConnectionCls = _WATCHED[plain]
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """``requests``' adapter whose pools open connections a :class:`_Deadline` can cut."""
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> HTTPConnectionPool:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        _watched(pool)
+        return pool
+
+
 class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
     """The SDK's HTTP client, adjusted for a service that keeps its own retry books.
 
     - No retries: ``requests`` adapters are mounted with ``Retry(total=0, read=False)`` for both
       schemes, so one call is one HTTP request and a read error is raised, not retried.
+    - A deadline for each request as a whole (``deadline`` seconds): past it the connection is
+      cut and :class:`_DeadlineExpired` raised, whatever the server had answered by then.
     - Optionally sends every request to ``base_url`` instead of ``https://api.twilio.com``,
       keeping path and query (tests point it at a fake server; operators at an outbound proxy).
     - Logs method and path at DEBUG only; the SDK's own logging prints query strings, which
       hold phone numbers (``To=``) on list requests.
     """
 
-    def __init__(self, *, timeout: float, base_url: str | None) -> None:
+    def __init__(self, *, timeout: float, deadline: float, base_url: str | None) -> None:
         super().__init__(pool_connections=True, timeout=timeout)
         no_retries = Retry(total=0, read=False)
         for scheme in ("https://", "http://"):
-            self.session.mount(scheme, HTTPAdapter(max_retries=no_retries))
+            self.session.mount(scheme, _DeadlineAdapter(max_retries=no_retries))
         self._base = urlsplit(base_url) if base_url else None
+        self._deadline = deadline
 
     def request(
         self,
@@ -108,16 +220,28 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        return super().request(
-            method,
-            self._rewrite(url),
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
+        with _Deadline(self._deadline) as deadline:
+            try:
+                response = super().request(
+                    method,
+                    self._rewrite(url),
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=timeout,
+                    allow_redirects=allow_redirects,
+                )
+            except Exception:
+                if not deadline.expired:
+                    raise
+                response = None
+        if deadline.expired:
+            # Cut short: whatever arrived (an error, a truncated answer) is not the reply. The
+            # pooled connections are dropped so none is reused half-read.
+            self.session.close()
+            raise _DeadlineExpired
+        return response
 
     def log_request(self, kwargs: dict[str, Any]) -> None:
         _log.debug("Twilio API request %s %s", kwargs["method"], urlsplit(kwargs["url"]).path)
@@ -153,7 +277,9 @@ class TwilioBackend:
     Give exactly one sender: ``from_number`` (E.164) or ``messaging_service_sid`` (``MG…``).
     ``api_url`` (``WHOSEONFIRST_TWILIO_API_URL``, e.g. ``http://127.0.0.1:8123``) replaces the
     scheme and host of every request; ``None`` talks to the real Twilio API. ``timeout`` is the
-    connect and read timeout of each request, in seconds.
+    connect and read timeout of each request, in seconds; ``deadline`` bounds each request in
+    all (:data:`REQUEST_DEADLINE_SECONDS`). A create cut by either may have reached Twilio, so
+    it is ambiguous: the engine reconciles it, never resends it blindly.
 
     Use one instance from one thread at a time (it holds one pooled ``requests`` session).
     """
@@ -169,6 +295,7 @@ class TwilioBackend:
         messaging_service_sid: str | None = None,
         api_url: str | None = None,
         timeout: float = 10.0,
+        deadline: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         if not account_sid or not auth_token:
             raise ValueError("Twilio needs both an account SID and an auth token")
@@ -179,6 +306,10 @@ class TwilioBackend:
             )
         if not timeout > 0:
             raise ValueError(f"the Twilio timeout must be more than 0 seconds, not {timeout}")
+        if not deadline > 0:
+            raise ValueError(
+                f"the Twilio request deadline must be more than 0 seconds, not {deadline}"
+            )
         if api_url is not None:
             parts = urlsplit(api_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -192,7 +323,8 @@ class TwilioBackend:
         self._messaging_service_sid = messaging_service_sid or None
         self._api_url = api_url
         self._timeout = timeout
-        self._http = _TwilioHttp(timeout=timeout, base_url=api_url)
+        self._deadline = deadline
+        self._http = _TwilioHttp(timeout=timeout, deadline=deadline, base_url=api_url)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._account_url = f"{_TWILIO_API}/Accounts/{quote(account_sid, safe='')}"
 
@@ -328,6 +460,12 @@ class TwilioBackend:
         try:
             response = self._client.request(
                 method, url, params=params, data=data, timeout=self._timeout
+            )
+        except _DeadlineExpired:
+            error = SmsError(
+                "ambiguous",
+                f"Twilio had not finished answering after {self._deadline:g} s (the whole "
+                "request's limit); the text may have been created",
             )
         except requests.RequestException as exc:
             error = _from_transport_failure(exc, self._timeout)

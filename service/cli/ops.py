@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -115,7 +116,27 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
                 report(True, "sms", backend.check())
             except SmsError as exc:
                 report(False, "sms", exc.reason)
+        _check_service_health(settings, ctx, report)
     return EXIT_OK if ok else EXIT_FAIL
+
+
+def _check_service_health(
+    settings: ServiceSettings, ctx: Context, report: Callable[[bool, str, str], None]
+) -> None:
+    """The running service's own /healthz, when it answers on this host: what only the
+    service knows (its last tick failed, e.g. the database refused its writes)."""
+    from ..http import fetch_health, health_url, unhealthy_reasons
+
+    url = health_url(settings.http_bind)
+    answer = fetch_health(url)
+    if answer is None:
+        ctx.print(f"      service health: nothing answers at {url}/healthz on this host")
+        return
+    status, body = answer
+    if status == 200:
+        report(True, "service", f"{url}/healthz answers ok")
+    else:
+        report(False, "service", f"{url}/healthz answers {status}: {unhealthy_reasons(body)}")
 
 
 def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:

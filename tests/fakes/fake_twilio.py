@@ -93,7 +93,8 @@ class Reply:
     delay or drop, so a later list finds it; ``None`` means "created when status is 201".
     ``message`` overrides the error text (``{to}`` is replaced by the unmasked number, as
     Twilio itself quotes it). ``raw_body`` answers exactly those bytes with ``status`` instead
-    (nothing is created), for replies Twilio's usual JSON does not cover.
+    (nothing is created), for replies Twilio's usual JSON does not cover. ``trickle_every``
+    and ``trickle_for`` dribble the answer's header lines out (see :meth:`trickle`).
     """
 
     status: int = 201
@@ -104,6 +105,20 @@ class Reply:
     create: bool | None = None
     message: str | None = None
     raw_body: str | None = None
+    trickle_every: float = 0.0
+    trickle_for: float = 0.0
+
+    @classmethod
+    def trickle(cls, every: float = 2.0, lasting: float = 60.0, *, create: bool = True) -> Reply:
+        """Answer the status line at once, then one header line every ``every`` seconds for
+        ``lasting`` seconds, then the rest (201 with the message when ``create``, else 503):
+        each read is quick, the whole answer slow."""
+        return cls(
+            status=201 if create else 503,
+            create=create,
+            trickle_every=every,
+            trickle_for=lasting,
+        )
 
     @classmethod
     def raw(cls, status: int, body: str) -> Reply:
@@ -386,6 +401,9 @@ class FakeTwilio:
         if reply.delay_seconds and self._stopping.wait(reply.delay_seconds):
             handler.close_connection = True  # shutting down; the client is long gone
             return
+        if reply.trickle_every:
+            self._trickle(handler, reply, message)
+            return
         if reply.raw_body is not None:
             _send_raw(handler, reply.status, reply.raw_body)
             return
@@ -398,6 +416,29 @@ class FakeTwilio:
         _send_error(
             handler, reply.status, reply.code, to=to, headers=headers, message=reply.message
         )
+
+    def _trickle(self, handler: _Handler, reply: Reply, message: FakeMessage | None) -> None:
+        """The status line now, a header line every ``reply.trickle_every`` s, then the rest."""
+        if reply.status == 201 and message is not None:
+            payload = _message_json(message, self.account_sid)
+        else:
+            payload = {"code": reply.code, "message": "Service Unavailable", "status": reply.status}
+        body = json.dumps(payload).encode()
+        handler.send_response(reply.status)
+        handler.flush_headers()
+        started = time.monotonic()
+        line = 0
+        while time.monotonic() - started < reply.trickle_for:
+            if self._stopping.wait(reply.trickle_every):
+                handler.close_connection = True  # shutting down; the client is long gone
+                return
+            line += 1
+            handler.wfile.write(f"X-Trickle-{line}: still answering\r\n".encode())
+            handler.wfile.flush()
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def _new_message(self, form: dict[str, str]) -> FakeMessage:
         now = self._clock()

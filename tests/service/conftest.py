@@ -68,13 +68,14 @@ def fake(clock: FixedClock) -> Iterator[FakeTwilio]:
 def make_backend(fake: FakeTwilio) -> Iterator[Callable[..., TwilioBackend]]:
     made: list[TwilioBackend] = []
 
-    def make(timeout: float = 5.0) -> TwilioBackend:
+    def make(timeout: float = 5.0, deadline: float = 10.0) -> TwilioBackend:
         backend = TwilioBackend(
             fake.account_sid,
             fake.auth_token,
             from_number=FROM_NUMBER,
             api_url=fake.base_url,
             timeout=timeout,
+            deadline=deadline,
         )
         made.append(backend)
         return backend

@@ -19,12 +19,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from whoseonfirst_service.daemon import Daemon
 
-from tests.service.conftest import MakeEngine
+from tests.fakes.fake_twilio import FakeTwilio, Reply
+from tests.service.conftest import MakeEngine, utc
 from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.session import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Lines to try, from the moment the daemon is serving: more than two rounds of its loop.
@@ -70,3 +76,48 @@ def test_request_stop_from_another_thread_before_the_loop_waits(
     daemon = Daemon(make_engine(), clock=clock)
     daemon.request_stop()
     assert daemon.run(install_signals=False) == 0
+
+
+class _Signalling:
+    """The backend, noting when a send begins (so the test stops the daemon mid-request)."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self.sending = threading.Event()
+
+    def send(self, to: str, body: str, *, validity_seconds: int | None) -> Any:
+        self.sending.set()
+        return self._backend.send(to, body, validity_seconds=validity_seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+def test_a_stop_during_a_trickling_reply_ends_the_daemon_within_the_request_deadline(
+    team: Database,
+    make_engine: MakeEngine,
+    make_backend: Callable[..., Any],
+    clock: FixedClock,
+    fake: FakeTwilio,
+) -> None:
+    """Twilio dribbles its answer for 60 s; the stop (what SIGTERM asks for) waits for the text
+    being sent only up to the 1 s deadline, far within systemd's TimeoutStopSec=30."""
+    backend = _Signalling(make_backend(timeout=5.0, deadline=1.0))
+    engine = make_engine(sms=backend)
+    engine.tick()  # 07:00
+    clock.set(utc(2026, 3, 2, 14, 0, 30))  # the 08:00 texts are due
+    fake.script_create([Reply.trickle(every=0.2, lasting=60, create=True)] * 2)
+    daemon = Daemon(engine, clock=clock)
+    runner = threading.Thread(target=daemon.run, kwargs={"install_signals": False})
+    runner.start()
+    try:
+        assert backend.sending.wait(10)
+        stop_asked = time.monotonic()
+        daemon.request_stop()
+        runner.join(10)
+        assert not runner.is_alive()
+        assert time.monotonic() - stop_asked < 3
+    finally:
+        daemon.request_stop()
+        runner.join()
+    assert len(fake.create_requests) == 1  # the tick ended after the text being sent

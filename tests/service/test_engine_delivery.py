@@ -7,6 +7,7 @@ fake's scripted replies answer whichever create request comes next).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -151,6 +152,34 @@ def test_a_reply_slower_than_the_timeout_is_reconciled_before_any_retry(
         assert [a.outcome for a in attempts(quiet, row.id)] == ["ambiguous", "sent"]
     list_requests = [r for r in fake.requests if r.method == "GET" and r.query.get("To") == ANN]
     assert list_requests, "reconciliation lists recent messages to that number"
+
+
+def test_a_trickling_reply_holds_the_other_texts_up_no_longer_than_the_deadline(
+    team: Database,
+    make_engine: MakeEngine,
+    make_backend: Callable[..., TwilioBackend],
+    clock: FixedClock,
+    fake: FakeTwilio,
+) -> None:
+    """Twilio dribbles a header line every 0.2 s for 60 s in answer to the first create (each
+    read quick, the whole answer slow): the tick cuts it at the 1 s deadline, sends the other
+    text, and the cut one is reconciled later (it had been created), never resent."""
+    engine = make_engine(sms=make_backend(timeout=5.0, deadline=1.0))
+    engine.tick()  # 07:00
+    fake.script_create([Reply.trickle(every=0.2, lasting=60, create=True)])
+    clock.set(MONDAY_0800_30)
+    started = time.monotonic()
+    engine.tick()
+    assert time.monotonic() - started < 4  # bounded by the deadline, not by the trickle
+    rows = {row.recipient_phone: row for row in notifications(team) if row.due_at <= clock.now()}
+    assert sorted(row.status for row in rows.values()) == ["delivered", "sending"]
+    [cut] = [row for row in rows.values() if row.status == "sending"]
+    assert [a.outcome for a in attempts(team, cut.id)] == ["ambiguous"]
+    assert cut.next_attempt_at is not None
+    clock.set(cut.next_attempt_at)
+    engine.tick()
+    assert len(fake.create_requests) == 2 and len(fake.created) == 2  # nothing sent twice
+    assert [a.outcome for a in attempts(team, cut.id)] == ["ambiguous", "reconciled"]
 
 
 class Crash(BaseException):

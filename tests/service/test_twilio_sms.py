@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +55,7 @@ def make_backend(fake: FakeTwilio) -> Iterator[MakeBackend]:
         timeout: float = 2.0,
         api_url: str | None = None,
         messaging_service_sid: str | None = None,
+        deadline: float = 10.0,
     ) -> TwilioBackend:
         backend = TwilioBackend(
             fake.account_sid,
@@ -62,6 +64,7 @@ def make_backend(fake: FakeTwilio) -> Iterator[MakeBackend]:
             messaging_service_sid=messaging_service_sid,
             api_url=api_url or fake.base_url,
             timeout=timeout,
+            deadline=deadline,
         )
         made.append(backend)
         return backend
@@ -576,3 +579,40 @@ def test_sms_error_survives_pickling() -> None:
 )
 def test_mask_phone(phone: str, masked: str) -> None:
     assert mask_phone(phone) == masked
+
+
+# -- a reply that trickles in ----------------------------------------------------------------
+
+
+def test_a_trickling_reply_is_cut_at_the_deadline_and_is_ambiguous(
+    fake: FakeTwilio, make_backend: MakeBackend
+) -> None:
+    """Each header line comes well within the read timeout; the whole answer would take 60 s."""
+    backend = make_backend(deadline=1.0)
+    fake.script_create([Reply.trickle(every=0.2, lasting=60, create=True)])
+    started = time.monotonic()
+
+    error = _send_expecting_error(backend)
+
+    assert time.monotonic() - started < 3  # the deadline, not the 60 s trickle
+    assert error.kind == "ambiguous"
+    assert "after 1 s" in error.reason and "may have been created" in error.reason
+    assert len(fake.create_requests) == 1 and len(fake.created) == 1
+    # The connection was dropped: the next request gets a fresh one and its own answer.
+    assert backend.send(TO, BODY, validity_seconds=None).sid == fake.created[1].sid
+
+
+def test_a_trickling_reply_that_finishes_within_the_deadline_is_a_normal_answer(
+    fake: FakeTwilio, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(deadline=5.0)
+    fake.script_create([Reply.trickle(every=0.05, lasting=0.3, create=True)])
+
+    result = backend.send(TO, BODY, validity_seconds=None)
+
+    assert result.sid == fake.created[0].sid
+
+
+def test_the_deadline_must_be_positive(fake: FakeTwilio) -> None:
+    with pytest.raises(ValueError, match="deadline must be more than 0 seconds, not 0"):
+        TwilioBackend(fake.account_sid, fake.auth_token, from_number=FROM, deadline=0)
