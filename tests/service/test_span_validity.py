@@ -123,3 +123,19 @@ def test_a_span_taken_over_from_its_start_expires_its_queued_text_without_an_ale
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
     ]
     assert _requests_to(fake, LEAD_PHONE) == []  # nobody missed a span: no failure alert
+
+
+def test_a_cut_entered_after_the_new_end_expires_the_retrying_text_at_once(
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    _ann_retrying(engine, clock, fake, failures=1)  # Twilio would accept the next try
+    clock.set(utc(2026, 3, 2, 15, 30))  # 09:30: Cal is entered as on call since 09:00
+    _cover(quiet, clock, "Cal", MONDAY_0900, TUESDAY_0800)
+    engine.tick()
+
+    row = _row(quiet, ANN)
+    assert (row.status, row.expires_at) == ("expired", MONDAY_0900)
+    assert len(_requests_to(fake, ANN)) == 1  # only the 08:00:30 try
+    assert [r["Body"] for r in _requests_to(fake, CAL)] == [
+        "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 09:00 CST until Tue 08:00 CST (23h)."
+    ]

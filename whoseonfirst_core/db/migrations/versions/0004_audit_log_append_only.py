@@ -5,6 +5,9 @@ every role including the owner, with the message ``audit_log is append-only``. R
 there are kept as they are. The product never changes or removes an audit entry: it only adds
 them; ``db copy`` inserts into a fresh target and a restore recreates the table.
 
+A later migration that rebuilds ``audit_log`` on SQLite (``batch_alter_table`` copies the table
+and drops the old one, its triggers with it) must create these triggers again.
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 17:40:00
