@@ -11,7 +11,9 @@ step runs in its own short transaction:
    idempotency key). Catch-up (point 3): a span still
    running gets its text, late and unchanged; a span that ended since the last completed tick
    without any text becomes a ``missed`` row (alerted, never texted); spans that ended before the
-   first tick on this database are ignored;
+   first tick on this database are ignored. A queued shift_start text follows its span as
+   overrides change it (validity, so Twilio's ValidityPeriod, and body), and expires when its
+   span is gone (:func:`~whoseonfirst_core.usecases.due.follow_spans`);
 4. queued rows past their validity become ``expired``;
 5. send (:mod:`whoseonfirst_service.sending`): claim one row atomically and commit the claim
    and the attempt row *before* calling Twilio, send, record. Transient errors go back to
@@ -53,7 +55,12 @@ from whoseonfirst_core.usecases import heartbeat, outbox, rehearsal
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
-from whoseonfirst_core.usecases.due import due_texts, next_due_at, raise_failure_alerts
+from whoseonfirst_core.usecases.due import (
+    due_texts,
+    follow_spans,
+    next_due_at,
+    raise_failure_alerts,
+)
 from whoseonfirst_core.usecases.schedule import extend_horizon
 
 from .delivery import EngineSettings, Tally, TickSummary
@@ -216,9 +223,20 @@ class Engine(Sending):
                 missed_lookback=self.settings.missed_lookback,
                 summary_validity=self.settings.summary_validity,
             )
+        inserted: list[tuple[PlannedText, Status]] = []
+        with self.db.uow(self.actor) as uow:
+            moved, superseded = follow_spans(uow.session, now, due.current)
+            if moved or superseded:
+                uow.commit()
+        for notification_id in superseded:
+            _log.warning(
+                "text #%d expired: its span is no longer on the schedule",
+                notification_id,
+                extra={"event": "expired", "notification_id": notification_id},
+            )
+        tally.add("expired", len(superseded))
         if not due.queue and not due.missed:
             return
-        inserted: list[tuple[PlannedText, Status]] = []
         with self.db.uow(self.actor) as uow:
             for text in due.queue:
                 if outbox.insert_planned(

@@ -147,8 +147,25 @@ def table_counts(server: PgServer, dbname: str) -> dict[str, Any]:
         }
 
 
+def after_the_first_upgrade(server: PgServer, name: str) -> None:
+    """Section 3, once after the first upgrade: no role but the owner may change or remove
+    audit entries, nor touch the migration bookkeeping."""
+    superuser(
+        server,
+        name,
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {ADMIN}, {SERVICE}",
+        f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {ADMIN}, {SERVICE}",
+    )
+
+
+def as_role(server: PgServer, role: str, statement: str) -> None:
+    with psycopg.connect(host=server.host, port=server.port, user=role, dbname=DATABASE) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+
+
 def test_each_role_does_its_part(guide_server: PgServer, monkeypatch: pytest.MonkeyPatch) -> None:
     ok(cli(monkeypatch, url(guide_server, OWNER), "db", "upgrade"))
+    after_the_first_upgrade(guide_server, DATABASE)
     ok(cli(monkeypatch, url(guide_server, ADMIN), "import", str(DEMO_ROSTER)))
     ok(cli(monkeypatch, url(guide_server, ADMIN), "import", "--replace", str(DEMO_ROSTER)))
     exported = ok(cli(monkeypatch, url(guide_server, ADMIN), "export"))
@@ -164,6 +181,16 @@ def test_each_role_does_its_part(guide_server: PgServer, monkeypatch: pytest.Mon
     )
     assert code != 0 and err.startswith("error:")
     assert table_counts(guide_server, DATABASE) == before  # refused, nothing changed
+
+    # The audit log: the admin and the service lack the right; the owner meets the trigger.
+    for role in (ADMIN, SERVICE):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            as_role(guide_server, role, "DELETE FROM audit_log")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            as_role(guide_server, role, "UPDATE audit_log SET summary = ''")
+    with pytest.raises(psycopg.errors.RaiseException, match="audit_log is append-only"):
+        as_role(guide_server, OWNER, "DELETE FROM audit_log")
+    assert table_counts(guide_server, DATABASE) == before
 
 
 def test_db_copy_as_the_owner_into_a_prepared_database(

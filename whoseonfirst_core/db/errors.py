@@ -8,6 +8,7 @@ failure reads the same everywhere:
   to do and never repeats the URL, which may carry a password.
 * :func:`describe_database_error`: any exception raised while talking to a database.
 * :func:`permission_denied`: a PostgreSQL role (or a SQLite file) that refuses what was asked.
+* :data:`APPEND_ONLY`: the audit log's triggers refusing to change or remove an entry.
 * :func:`first_line`: the driver's first line of an error: no SQL, no parameters.
 """
 
@@ -22,6 +23,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 URL_EXAMPLES = "sqlite:////path/to/file.db or postgresql+psycopg://user@host/dbname"
 #: Where the operator guide lists the roles and their GRANTs.
 GRANTS_DOC = "docs/deployment.md, section 3"
+
+#: What the audit log's triggers (migration 0004) say when asked to change or remove an entry.
+APPEND_ONLY = "audit_log is append-only"
 
 _INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE
 _READ_ONLY_TRANSACTION = "25006"  # a standby server, or default_transaction_read_only
@@ -111,6 +115,11 @@ def describe_database_error(exc: BaseException, url: str | None = None) -> str |
     where = f" {redact_url(url)}" if url else ""
     if isinstance(exc, DatabaseSetupError):
         return str(exc)
+    if isinstance(exc, DBAPIError) and APPEND_ONLY in first_line(exc):
+        return (
+            "the audit log is append-only: its entries cannot be changed or removed "
+            "(the database refused it, nothing was changed)"
+        )
     denied = permission_denied(exc)
     if denied is not None:
         if "schema" in denied:

@@ -8,9 +8,15 @@ The engine calls these once per tick; the rules of which text is due when live i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from whoseonfirst_core.db.dialect import rowcount
+from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
@@ -46,6 +52,9 @@ class DueTexts:
     queue: tuple[PlannedText, ...]
     missed: tuple[PlannedText, ...]
     missed_reason: str
+    #: Every shift_start text the schedule calls for now whose span has started, whatever its
+    #: validity: what queued texts follow (:func:`follow_spans`).
+    current: tuple[PlannedText, ...] = ()
 
 
 def planned_texts(
@@ -121,7 +130,83 @@ def due_texts(
     missed = [
         t for t in late if t.kind != Kind.SHIFT_START or (t.span_start, t.member_id) not in have
     ]
-    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now, team.tz))
+    current = tuple(t for t in texts if t.kind == Kind.SHIFT_START and t.due_at <= now)
+    return DueTexts(tuple(queue), tuple(missed), _missed_reason(marks, now, team.tz), current)
+
+
+#: Why a queued shift_start text was not sent because its span is no longer on the schedule.
+SUPERSEDED = "its span was changed on the schedule before it could be sent"
+
+
+def follow_spans(
+    session: Session, now: datetime, current: Iterable[PlannedText]
+) -> tuple[int, list[int]]:
+    """Queued shift_start texts follow their span as the schedule resolves it ``now``.
+
+    A span cut short (or lengthened) by an override moves its text's validity, and so the
+    ValidityPeriod Twilio gets, to the new end; the body follows too unless an earlier attempt
+    may have reached Twilio (reconciliation looks for the body as it was). A span that no longer
+    exists (same start, member and phone) expires its text, without an alert: nobody is on call
+    for it. Only rows still ``queued`` change. The caller
+    commits. Returns how many texts moved with their span, and the ids of the expired ones.
+    """
+    by_key = {t.key: t for t in current}
+    rows = session.execute(
+        select(
+            Notification.id,
+            Notification.idempotency_key,
+            Notification.body,
+            Notification.expires_at,
+        ).where(
+            Notification.kind == Kind.SHIFT_START,
+            Notification.status == Status.QUEUED,
+            Notification.due_at <= now,
+            Notification.expires_at > now,
+        )
+    ).all()
+    superseded: list[int] = []
+    moved = 0
+    for row in rows:
+        queued = and_(Notification.id == row.id, Notification.status == Status.QUEUED)
+        text = by_key.get(row.idempotency_key)
+        if text is None:
+            result = session.execute(
+                update(Notification)
+                .where(queued)
+                .values(
+                    status=Status.EXPIRED, failed_at=now, error_message=SUPERSEDED, alerted=True
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result):
+                superseded.append(row.id)
+            continue
+        if text.expires_at == row.expires_at and text.body == row.body:
+            continue
+        values: dict[str, object] = {"expires_at": text.expires_at, "span_end": text.span_end}
+        if text.body != row.body and not _maybe_sent(session, row.id):
+            values["body"] = text.body
+        moved += rowcount(
+            session.execute(
+                update(Notification)
+                .where(queued)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    return moved, superseded
+
+
+def _maybe_sent(session: Session, notification_id: int) -> bool:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                NotificationAttempt.notification_id == notification_id,
+                NotificationAttempt.outcome.in_(outbox.MAYBE_SENT_OUTCOMES),
+            )
+        )
+        or 0
+    ) > 0
 
 
 #: The order of texts due at the same instant in :func:`simulated_texts` (the order the
