@@ -29,8 +29,9 @@ from .context import (
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     """Check the configuration, the database and the Twilio credentials.
 
-    Check config, database and Twilio (a harmless account fetch); exit 0 when all are fine, 1
-    otherwise.
+    Check config, database and Twilio (a harmless account fetch), the service's heartbeat and
+    whether its texts go out, and the running service's /healthz on this host (WHOSEONFIRST_HTTP;
+    none answering is only noted); exit 0 when all are fine, 1 otherwise.
     """
     from whoseonfirst_core.domain.service_state import is_alive, tick_age
     from whoseonfirst_core.usecases.common import has_team, settings_row
