@@ -174,12 +174,15 @@ def test_shifts_tile_and_start_at_their_wall_time_2025_to_2030(
     assert checked > 0
 
 
-def test_the_schedule_has_no_hole_on_spring_forward_day(db: Database) -> None:
-    """Shifts at 02:30: the one starting in the gap starts at 03:30 CDT and the day before's
-    ends there (the old code started it at 01:30 CST and left an hour with nobody on call the
-    next day)."""
+@pytest.mark.parametrize(("at", "moved_to"), [("02:30", "03:30"), ("02:00", "03:00")])
+def test_the_schedule_has_no_hole_on_spring_forward_day(
+    db: Database, at: str, moved_to: str
+) -> None:
+    """Shifts at 02:30 (or 02:00): the one starting in the gap starts an hour later, in CDT, and
+    the day before's ends there (the old code started it at 01:30 CST and left an hour with
+    nobody on call the next day)."""
     shifts = [
-        {"name": f"S{i}", "start_day": day, "start_time": "02:30", "duration_hours": 24}
+        {"name": f"S{i}", "start_day": day, "start_time": at, "duration_hours": 24}
         for i, day in enumerate(
             ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         )
@@ -190,8 +193,8 @@ def test_the_schedule_has_no_hole_on_spring_forward_day(db: Database) -> None:
         view = schedule.preview(uow, d("2026-03-07"), 3)
     assert view.gaps == ()
     starts = [s.start.astimezone(tz).isoformat() for s in view.spans]
-    assert "2026-03-08T03:30:00-05:00" in starts
-    assert "2026-03-09T02:30:00-05:00" in starts
+    assert f"2026-03-08T{moved_to}:00-05:00" in starts
+    assert f"2026-03-09T{at}:00-05:00" in starts
     for a, b in itertools.pairwise(view.spans):
         assert a.end == b.start
 
