@@ -7,14 +7,18 @@ reconciliation by listing sees consistent times. Time only moves when a test mov
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from whoseonfirst_service.daemon import Daemon
 from whoseonfirst_service.delivery import EngineSettings
 from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import SmsBackend, TwilioBackend
@@ -167,3 +171,19 @@ class SteppingClock(FixedClock):
         at = super().now()
         self.advance(self.step)
         return at
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """The status and body of a GET (an error status is an answer too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def healthz(daemon: Daemon) -> tuple[int, dict[str, Any]]:
+    """The daemon's /healthz answer: status and JSON body."""
+    assert daemon.http is not None
+    status, body = http_get(daemon.http.url + "/healthz")
+    return status, json.loads(body)

@@ -4,11 +4,8 @@ the scheduler itself is under test."""
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,24 +24,18 @@ from whoseonfirst_service.twilio_sms import DryRunBackend
 
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.loopback_proxy import LoopbackProxy
-from tests.service.conftest import MakeEngine, SteppingClock, notifications, sent_to, utc
+from tests.service.conftest import (
+    MakeEngine,
+    SteppingClock,
+    healthz,
+    http_get,
+    notifications,
+    sent_to,
+    utc,
+)
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database, make_engine
 from whoseonfirst_core.roster import create_demo_team
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def healthz(daemon: Daemon) -> tuple[int, dict[str, Any]]:
-    assert daemon.http is not None
-    status, body = get(daemon.http.url + "/healthz")
-    return status, json.loads(body)
 
 
 @pytest.fixture
@@ -71,7 +62,7 @@ def test_healthz_reports_real_checks(daemon: Daemon, clock: FixedClock) -> None:
     status, body = healthz(daemon)
     assert status == 503 and body["checks"]["last_tick"]["ok"] is False
     assert daemon.http is not None
-    assert get(daemon.http.url + "/nope")[0] == 404
+    assert http_get(daemon.http.url + "/nope")[0] == 404
 
 
 def test_metrics_in_prometheus_text(daemon: Daemon, clock: FixedClock, fake: FakeTwilio) -> None:
@@ -80,7 +71,7 @@ def test_metrics_in_prometheus_text(daemon: Daemon, clock: FixedClock, fake: Fak
     daemon.run_tick()
     healthz(daemon)
     assert daemon.http is not None
-    status, text = get(daemon.http.url + "/metrics")
+    status, text = http_get(daemon.http.url + "/metrics")
     assert status == 200
     assert 'whoseonfirst_ticks_total{result="ok"} 2.0' in text
     assert 'whoseonfirst_texts_total{outcome="sent"} 2.0' in text

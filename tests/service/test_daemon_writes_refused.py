@@ -9,10 +9,7 @@ The refusal is injected where the driver executes a statement (the driver's own
 from __future__ import annotations
 
 import io
-import json
 import socket
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,7 +21,14 @@ from whoseonfirst_service.cli import main
 from whoseonfirst_service.daemon import Daemon
 
 from tests.fakes.fake_twilio import FakeTwilio
-from tests.service.conftest import MakeEngine, attempts, notifications, sent_to, utc
+from tests.service.conftest import (
+    MakeEngine,
+    attempts,
+    healthz,
+    notifications,
+    sent_to,
+    utc,
+)
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 
@@ -45,15 +49,6 @@ def writes_refused(db: Database, message: str) -> Iterator[None]:
         yield
     finally:
         event.remove(db.engine, "do_execute", do_execute)
-
-
-def healthz(daemon: Daemon) -> tuple[int, dict[str, Any]]:
-    assert daemon.http is not None
-    try:
-        with urllib.request.urlopen(daemon.http.url + "/healthz", timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 @pytest.fixture

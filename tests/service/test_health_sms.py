@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,7 +17,7 @@ from whoseonfirst_service.daemon import Daemon
 from whoseonfirst_service.twilio_sms import TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
-from tests.service.conftest import FROM_NUMBER, MakeEngine, utc
+from tests.service.conftest import FROM_NUMBER, MakeEngine, healthz, http_get, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.notification import Kind
@@ -34,23 +32,9 @@ AUTH = (
 )
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def healthz(daemon: Daemon) -> tuple[int, dict[str, Any]]:
-    assert daemon.http is not None
-    status, body = _get(daemon.http.url + "/healthz")
-    return status, json.loads(body)
-
-
 def sms_up(daemon: Daemon) -> str:
     assert daemon.http is not None
-    text = _get(daemon.http.url + "/metrics")[1]
+    text = http_get(daemon.http.url + "/metrics")[1]
     [line] = [x for x in text.splitlines() if x.startswith("whoseonfirst_sms_up ")]
     return line.split()[1]
 
