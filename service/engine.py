@@ -70,6 +70,18 @@ from .twilio_sms import SmsBackend
 _log = logging.getLogger(__name__)
 
 
+def _count_expired(tally: Tally, notification_ids: list[int], why: str) -> None:
+    """Log each text a tick expired (``why``: the reason, for the log) and count them."""
+    for notification_id in notification_ids:
+        _log.warning(
+            "text #%d expired: %s",
+            notification_id,
+            why,
+            extra={"event": "expired", "notification_id": notification_id},
+        )
+    tally.add("expired", len(notification_ids))
+
+
 def service_version() -> str:
     """The installed package version (``unknown`` when run from a bare source tree)."""
     try:
@@ -228,13 +240,7 @@ class Engine(Sending):
             moved, superseded = follow_spans(uow.session, now, due.current)
             if moved or superseded:
                 uow.commit()
-        for notification_id in superseded:
-            _log.warning(
-                "text #%d expired: its span is no longer on the schedule",
-                notification_id,
-                extra={"event": "expired", "notification_id": notification_id},
-            )
-        tally.add("expired", len(superseded))
+        _count_expired(tally, superseded, "its span is no longer on the schedule")
         if not due.queue and not due.missed:
             return
         with self.db.uow(self.actor) as uow:
@@ -280,13 +286,7 @@ class Engine(Sending):
             expired = outbox.expire_overdue(uow.session, now)
             if expired:
                 uow.commit()
-        for notification_id in expired:
-            _log.warning(
-                "text #%d expired before it could be sent",
-                notification_id,
-                extra={"event": "expired", "notification_id": notification_id},
-            )
-        tally.add("expired", len(expired))
+        _count_expired(tally, expired, "before it could be sent")
 
     # -- failure alerts ----------------------------------------------------------------------
 
