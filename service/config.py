@@ -43,6 +43,7 @@ from pydantic import (
     model_validator,
 )
 
+from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.errors import DatabaseUrlError
 from whoseonfirst_core.db.session import check_database_url, default_database_url
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
@@ -286,8 +287,9 @@ def _one_line(exc: ValidationError) -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def build_backend(settings: ServiceSettings) -> SmsBackend:
-    """The SMS backend the settings ask for."""
+def build_backend(settings: ServiceSettings, clock: Clock | None = None) -> SmsBackend:
+    """The SMS backend the settings ask for (``clock``: the engine's, which Twilio's dates are
+    compared with when reconciling)."""
     if settings.backend_name == "dry-run":
         return DryRunBackend()
     assert settings.twilio_account_sid and settings.twilio_auth_token is not None
@@ -298,4 +300,5 @@ def build_backend(settings: ServiceSettings) -> SmsBackend:
         messaging_service_sid=settings.twilio_messaging_service_sid,
         api_url=settings.twilio_api_url,
         timeout=TWILIO_TIMEOUT_SECONDS,
+        clock=clock,
     )

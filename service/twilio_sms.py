@@ -26,7 +26,7 @@ import logging
 import socket
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -38,6 +38,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.util.retry import Retry
 
+from whoseonfirst_core.clock import Clock, SystemClock
 from whoseonfirst_core.domain.masking import mask_phone, mask_phones
 from whoseonfirst_core.domain.sms_errors import PERMANENT_REASONS, TRANSIENT_REASONS, with_code
 
@@ -57,6 +58,7 @@ from .twilio_replies import (
     _BadReply,
     _from_transport_failure,
     _Message,
+    _reply_date,
     _retry_after_seconds,
 )
 
@@ -82,6 +84,10 @@ _RECONCILE_MAX_PAGES = 10
 """List pages read at most when reconciling; a number sent more texts than that since the
 attempt cannot be searched to the end, and the question is asked again later."""
 
+
+SKEW_IGNORED = timedelta(seconds=2)
+"""How far our clock and Twilio's (its ``Date`` header: whole seconds, and the reply's time in
+transit) may differ before reconciliation translates the attempt's start onto Twilio's clock."""
 
 REQUEST_DEADLINE_SECONDS = 12.0
 """The longest one request to Twilio may take in all (connecting, sending, every read): a
@@ -296,6 +302,7 @@ class TwilioBackend:
         api_url: str | None = None,
         timeout: float = 10.0,
         deadline: float = REQUEST_DEADLINE_SECONDS,
+        clock: Clock | None = None,
     ) -> None:
         if not account_sid or not auth_token:
             raise ValueError("Twilio needs both an account SID and an auth token")
@@ -327,6 +334,10 @@ class TwilioBackend:
         self._http = _TwilioHttp(timeout=timeout, deadline=deadline, base_url=api_url)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._account_url = f"{_TWILIO_API}/Accounts/{quote(account_sid, safe='')}"
+        #: The engine's clock: attempts are stamped with it, Twilio's dates are compared to it.
+        self._clock: Clock = clock or SystemClock()
+        #: Our clock less Twilio's, from the ``Date`` header of the last reply (None: unknown).
+        self.skew: timedelta | None = None
 
     @property
     def is_real_twilio(self) -> bool:
@@ -368,14 +379,27 @@ class TwilioBackend:
         created a moment ago, which is still ``queued`` with no send date. A match is a
         message with ``body``, created at or after ``since`` (to the whole second, Twilio's
         resolution), whose SID is not in ``exclude``.
+
+        ``since`` is on our clock, Twilio's dates on its own: when the list reply's ``Date``
+        header shows the two apart by more than :data:`SKEW_IGNORED`, ``since`` is moved onto
+        Twilio's clock by that much, so the window keeps its width (a host clock hours ahead
+        neither misses the attempt's message nor widens the window onto older copies).
         """
         if since.tzinfo is None:
             raise ValueError("find_recent needs a timezone-aware 'since'")
-        earliest = since.astimezone(UTC).replace(microsecond=0)
         # No From filter: another instance, or this one before a configuration change, may
         # have sent the attempt from another number or through a messaging service.
         filters: dict[str, object] = {"To": to, "PageSize": _RECONCILE_PAGE_SIZE}
+        self.skew = None
         page = self._list_page(self._account_url + "/Messages.json", filters)
+        skew = self.skew if self.skew is not None and abs(self.skew) > SKEW_IGNORED else None
+        if skew is not None:
+            _log.warning(
+                "our clock is %+d s off Twilio's; reconciling on Twilio's clock",
+                round(skew.total_seconds()),
+                extra={"event": "clock_skew", "skew_seconds": skew.total_seconds()},
+            )
+        earliest = (since.astimezone(UTC) - (skew or timedelta())).replace(microsecond=0)
         for _ in range(_RECONCILE_MAX_PAGES):
             messages, next_uri = page
             found = _first_match(messages, body, earliest, exclude)
@@ -476,6 +500,8 @@ class TwilioBackend:
                 f"({type(exc).__name__}); the text may have been created",
             )
         else:
+            theirs = _reply_date(response.headers)
+            self.skew = None if theirs is None else self._clock.now() - theirs
             if not 200 <= response.status_code < 300:
                 raise self._from_error_reply(response.status_code, response.text, response.headers)
             try:

@@ -112,7 +112,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
             or f"cannot reach {redact_url(ctx.url)}: {first_line(exc)}",
         )
     if settings is not None:
-        with closing(build_backend(settings)) as backend:
+        with closing(build_backend(settings, ctx.clock)) as backend:
             try:
                 report(True, "sms", backend.check())
             except SmsError as exc:
@@ -186,7 +186,7 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
         f"({mask_phone(queued.recipient_phone)})"
     )
     with (
-        closing(build_backend(settings)) as backend,
+        closing(build_backend(settings, ctx.clock)) as backend,
         command_logging(settings.log_format, settings.secrets(), ctx.err),
     ):
         Engine(db, backend, ctx.clock, instance_id=settings.instance_id).tick()

@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                 "the database %s is not reachable yet; the service starts anyway and keeps trying",
                 redact_url(ctx.url),
             )
-        with closing(build_backend(settings)) as backend:
+        with closing(build_backend(settings, ctx.clock)) as backend:
             engine = Engine(db, backend, ctx.clock, instance_id=settings.instance_id)
             try:
                 daemon = Daemon(
@@ -137,7 +137,7 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
     with command_logging(settings.log_format, settings.secrets(), ctx.err):
         ctx.service_db()
         db = ctx.migrated_db()
-        with closing(build_backend(settings)) as backend:
+        with closing(build_backend(settings, ctx.clock)) as backend:
             with db.reader() as uow:
                 rehearsing = is_rehearsal(
                     uow.session,

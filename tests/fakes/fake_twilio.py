@@ -198,8 +198,9 @@ class FakeMessage:
 class FakeTwilio:
     """A fake Twilio REST server in a background thread; use as a context manager.
 
-    ``clock`` returns the current UTC instant for message dates and request stamps (default:
-    the system clock). ``account_status`` and ``friendly_name`` shape the account fetch.
+    ``clock`` returns the current UTC instant for message dates, request stamps and every
+    reply's ``Date`` header (default: the system clock); a clock some hours off the client's
+    is Twilio's clock disagreeing with the host's. ``account_status`` and ``friendly_name`` shape the account fetch.
     """
 
     def __init__(
@@ -568,6 +569,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr lines."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """Every reply's ``Date`` header, on the fake's clock (a skewed fake: a skewed Date)."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        return _rfc2822(self.server.fake._clock())
 
 
 class _Server(ThreadingHTTPServer):

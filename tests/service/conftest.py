@@ -69,7 +69,7 @@ def fake(clock: FixedClock) -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def make_backend(fake: FakeTwilio) -> Iterator[Callable[..., TwilioBackend]]:
+def make_backend(fake: FakeTwilio, clock: FixedClock) -> Iterator[Callable[..., TwilioBackend]]:
     made: list[TwilioBackend] = []
 
     def make(timeout: float = 5.0, deadline: float = 10.0) -> TwilioBackend:
@@ -80,6 +80,7 @@ def make_backend(fake: FakeTwilio) -> Iterator[Callable[..., TwilioBackend]]:
             api_url=fake.base_url,
             timeout=timeout,
             deadline=deadline,
+            clock=clock,
         )
         made.append(backend)
         return backend
