@@ -63,6 +63,7 @@ from whoseonfirst_core.usecases.due import (
 )
 from whoseonfirst_core.usecases.schedule import extend_horizon
 
+from .clock_steps import ClockWatch
 from .delivery import EngineSettings, Tally, TickSummary
 from .sending import Sending
 from .twilio_sms import SmsBackend
@@ -120,6 +121,7 @@ class Engine(Sending):
         before_record_commit: Callable[[int], None] | None = None,
         pretended_clock: bool = False,
         poll: bool = True,
+        clock_watch: ClockWatch | None = None,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -144,6 +146,8 @@ class Engine(Sending):
         self.pretended_clock = pretended_clock
         #: False in a rehearsal: the status of texts already sent is not asked of Twilio.
         self.poll = poll
+        #: Tells a tick that the wall clock stepped since the last one (see ``clock_steps``).
+        self.clock_watch = clock_watch
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -163,13 +167,21 @@ class Engine(Sending):
         logs them and tries again on the next tick; nothing is lost because the database is
         the queue)."""
         now = self.clock.now()
+        step = self.clock_watch.observe() if self.clock_watch is not None else None
+        if step is not None:
+            _log.warning(
+                "%s since the last tick: re-planning, and this tick judges no text overdue",
+                step.describe(),
+                extra={"event": "clock_step", "step_seconds": step.by.total_seconds()},
+            )
         tally = Tally()
         marks = self._start_tick(now)
         team_present = self._has_team()
         if team_present:
             self._maintain_schedule(now, tally)
-            self._plan(now, marks, tally)
-        self._expire(tally)
+            self._plan(now, marks, tally, judge_overdue=step is None)
+        if step is None:
+            self._expire(tally)
         self._send_due(tally)
         if not self.stopping and self.poll:
             self._poll(tally)
@@ -225,8 +237,11 @@ class Engine(Sending):
 
     # -- planning ----------------------------------------------------------------------------
 
-    def _plan(self, now: datetime, marks: heartbeat.TickMarks, tally: Tally) -> None:
-        """Insert every text due now (queued) and every text nobody sent in time (missed)."""
+    def _plan(
+        self, now: datetime, marks: heartbeat.TickMarks, tally: Tally, *, judge_overdue: bool
+    ) -> None:
+        """Insert every text due now (queued) and every text nobody sent in time (missed; not
+        when ``judge_overdue`` is False: the wall clock just stepped)."""
         with self.db.reader() as uow:
             due = due_texts(
                 uow,
@@ -241,7 +256,8 @@ class Engine(Sending):
             if moved or superseded:
                 uow.commit()
         _count_expired(tally, superseded, "its span is no longer on the schedule")
-        if not due.queue and not due.missed:
+        missed = due.missed if judge_overdue else ()
+        if not due.queue and not missed:
             return
         with self.db.uow(self.actor) as uow:
             for text in due.queue:
@@ -249,7 +265,7 @@ class Engine(Sending):
                     uow.session, text, status=Status.QUEUED, now=now, actor=self.actor
                 ):
                     inserted.append((text, Status.QUEUED))
-            for text in due.missed:
+            for text in missed:
                 if outbox.insert_planned(
                     uow.session,
                     text,
