@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from whoseonfirst_core.db.models import EscalationContact, Member, Override
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index
+from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index, zone
 from whoseonfirst_core.roster.model import MemberIn, RosterIn, parse_roster
 from whoseonfirst_core.usecases.common import (
     add_member_row,
@@ -164,7 +164,8 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     settings = settings_row(uow)
     before = {"name": settings.name, "members": [m.name for m in all_members(uow)]}
     settings.name = roster.team.name
-    tz_changed = settings.timezone != roster.team.timezone
+    previous_zone = settings.timezone
+    tz_changed = previous_zone != roster.team.timezone
     settings.timezone = roster.team.timezone
     settings.shift_start_template = roster.settings.shift_start_template
     settings.weekly_summary_day = weekday_index(roster.settings.weekly_summary_day)
@@ -248,9 +249,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
         if shifts != final.pattern:
             cancel_changes(uow, now, after=effective, kinds=("pattern",))
             add_change(uow, now, "pattern", effective, pattern=shifts)
-        materialise(
-            uow, now, regenerate_from=earliest_change_date(uow, now) if tz_changed else None
-        )
+        materialise(uow, now, zone_changed_from=zone(previous_zone) if tz_changed else None)
     counts = _counts(roster)
     record_audit(
         uow,
