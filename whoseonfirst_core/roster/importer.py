@@ -77,16 +77,31 @@ def _add_member(
     )
 
 
-def _add_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
+def _sync_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
+    """Make the escalation contacts the file's, keeping each one whose name is still there
+    (updated in place): a contact's id is part of the keys of the texts sent to it, so a
+    re-created contact would be sent this week's summary again."""
+    kept: dict[str, list[EscalationContact]] = {}
+    for row in uow.session.scalars(select(EscalationContact).order_by(EscalationContact.id)):
+        kept.setdefault(row.name.casefold(), []).append(row)
     for c in roster.escalation_contacts:
-        uow.session.add(
-            EscalationContact(
-                name=c.name,
-                phone=c.phone,
-                weekly_summary=c.weekly_summary,
-                failure_alerts=c.failure_alerts,
+        same_name = kept.get(c.name.casefold())
+        if same_name:
+            row = same_name.pop(0)
+            row.name, row.phone = c.name, c.phone
+            row.weekly_summary, row.failure_alerts = c.weekly_summary, c.failure_alerts
+        else:
+            uow.session.add(
+                EscalationContact(
+                    name=c.name,
+                    phone=c.phone,
+                    weekly_summary=c.weekly_summary,
+                    failure_alerts=c.failure_alerts,
+                )
             )
-        )
+    for rows in kept.values():
+        for row in rows:
+            uow.session.delete(row)
 
 
 def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
@@ -108,7 +123,7 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     for pos, m in enumerate(_ordered_members(roster)):
         row = _add_member(uow, now, m, pos, used_colors)
         ids[m.name.casefold()] = row.id
-    _add_contacts(uow, roster)
+    _sync_contacts(uow, roster)
     for o in roster.overrides:
         start, end = parse_instant(o.start), parse_instant(o.end)
         uow.session.add(
@@ -197,10 +212,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
         uow.session.flush()
         ids[m.name.casefold()] = found.id
     shifts = tuple(s.to_def() for s in roster.shifts)
-    # Escalation contacts are replaced wholesale; they carry no history.
-    for c in uow.session.scalars(select(EscalationContact)):
-        uow.session.delete(c)
-    _add_contacts(uow, roster)
+    _sync_contacts(uow, roster)
     # Future overrides: keep those in the file, cancel the others, add the new ones.
     wanted_ovs = {
         (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o
