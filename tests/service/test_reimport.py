@@ -25,6 +25,8 @@ from whoseonfirst_core.roster import (
     import_roster_data,
 )
 
+CAL = "+13125550103"
+
 
 def exported(db: Database) -> str:
     with db.reader() as uow:
@@ -147,3 +149,55 @@ def test_reimporting_a_running_cover_texts_nobody_again(
         engine.tick()
     assert sent_to(fake) == sent
     assert exported(team) == text
+
+
+def test_a_running_cover_whose_start_moves_earlier_is_not_told_again(
+    team: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    """The file's running cover now starts an hour earlier (in the past): the coverer, told at
+    its start, is not texted again, however often the file is imported."""
+    data = json.loads(exported(team))
+    cover = {
+        "member": "Cal Chen",
+        "start": "2026-03-10T15:00:00-05:00",
+        "end": "2026-03-11T09:00:00-05:00",
+        "reason": "swap",
+    }
+    data["overrides"] = [cover]
+    clock.set(utc(2026, 3, 10, 19))
+    reimport(team, json.dumps(data), clock.now())
+    engine.tick()
+    clock.set(utc(2026, 3, 10, 21))  # 16:00 CDT: the cover has started and Cal is told
+    engine.tick()
+    assert sent_to(fake).count(CAL) == 1
+    cover["start"] = "2026-03-10T14:00:00-05:00"
+    for hours in (1, 2):
+        clock.set(utc(2026, 3, 10, 21) + timedelta(hours=hours))
+        reimport(team, json.dumps(data), clock.now())
+        engine.tick()
+    assert sent_to(fake).count(CAL) == 1
+
+
+def test_back_on_call_after_a_cover_is_still_told(
+    team: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    """The rule above is about a span that grew backwards over a told start; a person whose duty
+    resumes after a cover is told again, as before."""
+    data = json.loads(exported(team))
+    data["overrides"] = [
+        {
+            "member": "Cal Chen",
+            "start": "2026-03-10T10:00:00-05:00",
+            "end": "2026-03-10T12:00:00-05:00",
+            "reason": "dentist",
+        }
+    ]
+    clock.set(utc(2026, 3, 10, 13, 30))  # Tue 08:30 CDT
+    reimport(team, json.dumps(data), clock.now())
+    engine.tick()
+    on_call = sent_to(fake)[-1]
+    for hour in (15, 17):
+        clock.set(utc(2026, 3, 10, hour))
+        engine.tick()
+    assert sent_to(fake).count(CAL) == 1
+    assert sent_to(fake).count(on_call) == 2

@@ -115,7 +115,9 @@ def due_texts(
         now + timedelta(microseconds=1),
         summary_validity=summary_validity,
     )
-    queue = [t for t in texts if now < t.expires_at]
+    running = [t for t in texts if t.due_at < now < t.expires_at]
+    told = outbox.told_inside(uow.session, running, now)
+    queue = [t for t in texts if now < t.expires_at and t.key not in told]
     # Reminders are only ever sent in time; the others are missed once their validity ran out
     # after the last tick.
     late = [t for t in texts if t.kind != Kind.REMINDER and floor < t.expires_at <= now]
