@@ -201,3 +201,26 @@ def test_back_on_call_after_a_cover_is_still_told(
         engine.tick()
     assert sent_to(fake).count(CAL) == 1
     assert sent_to(fake).count(on_call) == 2
+
+
+def test_a_cover_wholly_in_the_past_in_the_file_texts_nobody(
+    team: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    """A file naming a cover that has already ended: nothing to do, nobody to tell (the
+    on-call person, told at the shift's start, is not texted again)."""
+    clock.set(utc(2026, 3, 10, 13, 30))  # Tue 08:30 CDT: the on-call person is told
+    engine.tick()
+    sent = sent_to(fake)
+    data = json.loads(exported(team))
+    data["overrides"] = [
+        {
+            "member": "Cal Chen",
+            "start": "2026-03-10T09:00:00-05:00",
+            "end": "2026-03-10T10:00:00-05:00",
+            "reason": "entered late",
+        }
+    ]
+    clock.set(utc(2026, 3, 10, 16))  # 11:00 CDT
+    reimport(team, json.dumps(data), clock.now())
+    engine.tick()
+    assert sent_to(fake) == sent
