@@ -14,7 +14,7 @@ from whoseonfirst_service.engine import Engine
 
 from tests.core.helpers import roster
 from tests.fakes.fake_twilio import FakeTwilio
-from tests.service.conftest import LEAD_PHONE, MakeEngine, sent_to, utc
+from tests.service.conftest import LEAD_PHONE, MakeEngine, member, notifications, sent_to, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import EscalationContact, RotationChange, ScheduleEntry
 from whoseonfirst_core.db.session import Database
@@ -176,6 +176,13 @@ def test_a_running_cover_whose_start_moves_earlier_is_not_told_again(
         reimport(team, json.dumps(data), clock.now())
         engine.tick()
     assert sent_to(fake).count(CAL) == 1
+    clock.set(utc(2026, 3, 11, 15))  # Wed 10:00 CDT: the cover has ended
+    engine.tick()
+    assert sent_to(fake).count(CAL) == 1
+    assert [r.status for r in notifications(team) if r.member_id == member(team, "Cal").id] == [
+        "delivered"
+    ]  # not missed: told at its first start
+    assert notifications(team, "failure_alert") == []
 
 
 def test_back_on_call_after_a_cover_is_still_told(
