@@ -19,26 +19,23 @@ failed.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
-import os
-import random
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from chaos.common import (
-    FROM_NUMBER,
     ChaosRun,
     DrillResult,
-    DrillSkipped,
     TextKey,
     apply_tally,
+    cli,
+    drill_engine,
     drill_twilio,
     import_roster,
+    on_each_backend,
     roster,
     simulated_texts,
     tally,
@@ -55,45 +52,11 @@ COVER_END = datetime(2026, 3, 11, 9, 0, tzinfo=TZ)
 
 
 def run(run: ChaosRun) -> DrillResult:
-    result = DrillResult("re-import")
-    done = []
-    for backend in ("sqlite", "postgresql"):
-        try:
-            _one(run, backend, result)
-            done.append(backend)
-        except DrillSkipped as exc:
-            result.notes.append(f"{backend} skipped: {exc}")
-    if not done:
-        raise DrillSkipped("no backend could run")
-    return result
-
-
-@contextlib.contextmanager
-def _database_env(url: str) -> Iterator[None]:
-    """The command line reads the database from the environment; the drill runs it in-process."""
-    saved = os.environ.get("WHOSEONFIRST_DATABASE_URL")
-    os.environ["WHOSEONFIRST_DATABASE_URL"] = url
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("WHOSEONFIRST_DATABASE_URL", None)
-        else:
-            os.environ["WHOSEONFIRST_DATABASE_URL"] = saved
-
-
-def _cli(clock: FixedClock, *argv: str) -> tuple[int, str]:
-    from whoseonfirst_service.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), clock=clock, out=out, err=err)
-    return code, out.getvalue() + err.getvalue()
+    return on_each_backend(run, "re-import", _one)
 
 
 def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
-    from whoseonfirst_service.engine import Engine
     from whoseonfirst_service.logging_setup import setup_logging
-    from whoseonfirst_service.twilio_sms import TwilioBackend
 
     end = T0 + (timedelta(hours=35) if run.quick else timedelta(hours=53))
     url = run.new_database(backend, f"reimport-{backend}")
@@ -120,21 +83,12 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
     imports = failures = 0
     moved = changed = False
     try:
-        with _database_env(url), drill_twilio(run, T0) as fake:
-            code, output = _cli(clock, "export", str(file))
+        with drill_twilio(run, T0) as fake:
+            code, output = cli(url, clock.now(), "export", str(file))
             if code != 0:
                 result.error(f"{backend}: export failed: {output.strip()}")
                 return
-            sms = TwilioBackend(
-                run.account_sid,
-                run.auth_token,
-                from_number=FROM_NUMBER,
-                api_url=fake.base_url,
-                timeout=2.0,
-            )
-            engine = Engine(
-                db, sms, clock, instance_id=f"chaos-reimport-{backend}", rng=random.Random(1)
-            )
+            engine, sms = drill_engine(run, db, clock, fake, f"chaos-reimport-{backend}")
             try:
                 at = T0
                 while at <= end:
@@ -145,13 +99,13 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
                         clock.set(tick_at)
                         fake.set_now(tick_at)
                         if tick_at == at:
-                            before = _cli(clock, "export", "-")[1]
-                            code, output = _cli(clock, "import", "--replace", str(file))
+                            before = cli(url, clock.now(), "export", "-")[1]
+                            code, output = cli(url, clock.now(), "import", "--replace", str(file))
                             imports += 1
                             if code != 0:
                                 failures += 1
                                 result.error(f"{backend}: import at {at}: {output.strip()}")
-                            elif not changed and _cli(clock, "export", "-")[1] != before:
+                            elif not changed and cli(url, clock.now(), "export", "-")[1] != before:
                                 result.error(
                                     f"{backend}: importing the same file at {at} changed it"
                                 )

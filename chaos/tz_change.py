@@ -18,15 +18,20 @@ path the Settings page shares: ``materialise``). Then, over the next three weeks
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
-import os
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from chaos.common import MEMBERS, ChaosRun, DrillResult, import_roster, roster, simulated_texts
-from whoseonfirst_core.clock import FixedClock
+from chaos.common import (
+    MEMBERS,
+    ChaosRun,
+    DrillResult,
+    cli,
+    import_roster,
+    roster,
+    simulated_texts,
+)
 from whoseonfirst_core.db.session import Database
 
 ANCHOR = date(2026, 11, 30)  # a Monday, no DST change in the three weeks after
@@ -70,7 +75,6 @@ def run(run: ChaosRun) -> DrillResult:
 
 
 def _case(run: ChaosRun, n: int, old: str, new: str, day: date, at: time) -> list[str]:
-    from whoseonfirst_service.cli import main
 
     from whoseonfirst_core.usecases.schedule import resolve_window
 
@@ -85,20 +89,9 @@ def _case(run: ChaosRun, n: int, old: str, new: str, day: date, at: time) -> lis
             before = [s for s in resolve_window(uow, change, change, clip=False)]
         file = run.folder("tz-change") / f"roster-{n}.json"
         file.write_text(json.dumps(roster(anchor=ANCHOR, timezone=new)), encoding="utf-8")
-        out, err = io.StringIO(), io.StringIO()
-        saved = os.environ.get("WHOSEONFIRST_DATABASE_URL")
-        os.environ["WHOSEONFIRST_DATABASE_URL"] = url
-        try:
-            code = main(
-                ["import", "--replace", str(file)], clock=FixedClock(change), out=out, err=err
-            )
-        finally:
-            if saved is None:
-                os.environ.pop("WHOSEONFIRST_DATABASE_URL", None)
-            else:
-                os.environ["WHOSEONFIRST_DATABASE_URL"] = saved
+        code, output = cli(url, change, "import", "--replace", str(file))
         if code != 0:
-            return [f"import failed: {err.getvalue().strip()}"]
+            return [f"import failed: {output.strip()}"]
         with db.uow("chaos@tz-change") as uow:  # never committed: generating changes nothing
             from whoseonfirst_core.usecases.schedule import extend_through
 

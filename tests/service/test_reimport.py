@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +32,13 @@ CAL = "+13125550103"
 def exported(db: Database) -> str:
     with db.reader() as uow:
         return dumps_roster(export_roster_data(uow))
+
+
+def with_cal_covering(db: Database, start: str, end: str, reason: str) -> dict[str, Any]:
+    """The exported roster with one cover by Cal Chen (times as the file writes them)."""
+    data: dict[str, Any] = json.loads(exported(db))
+    data["overrides"] = [{"member": "Cal Chen", "start": start, "end": end, "reason": reason}]
+    return data
 
 
 def reimport(db: Database, text: str, now: datetime) -> None:
@@ -125,15 +133,7 @@ def test_reimporting_a_running_cover_texts_nobody_again(
 ) -> None:
     """A cover from the file, running: the coverer is texted once; the same file again, hours
     later, texts nobody (neither the coverer again nor the person it relieves)."""
-    data = json.loads(exported(team))
-    data["overrides"] = [
-        {
-            "member": "Cal Chen",
-            "start": "2026-03-10T15:00:00-05:00",
-            "end": "2026-03-11T09:00:00-05:00",
-            "reason": "swap",
-        }
-    ]
+    data = with_cal_covering(team, "2026-03-10T15:00:00-05:00", "2026-03-11T09:00:00-05:00", "swap")
     clock.set(utc(2026, 3, 10, 14))  # Tue 09:00 CDT: Ben's 48 h shift runs
     engine.tick()
     clock.set(utc(2026, 3, 10, 19))
@@ -190,15 +190,9 @@ def test_back_on_call_after_a_cover_is_still_told(
 ) -> None:
     """The rule above is about a span that grew backwards over a told start; a person whose duty
     resumes after a cover is told again, as before."""
-    data = json.loads(exported(team))
-    data["overrides"] = [
-        {
-            "member": "Cal Chen",
-            "start": "2026-03-10T10:00:00-05:00",
-            "end": "2026-03-10T12:00:00-05:00",
-            "reason": "dentist",
-        }
-    ]
+    data = with_cal_covering(
+        team, "2026-03-10T10:00:00-05:00", "2026-03-10T12:00:00-05:00", "dentist"
+    )
     clock.set(utc(2026, 3, 10, 13, 30))  # Tue 08:30 CDT
     reimport(team, json.dumps(data), clock.now())
     engine.tick()
@@ -218,15 +212,9 @@ def test_a_cover_wholly_in_the_past_in_the_file_texts_nobody(
     clock.set(utc(2026, 3, 10, 13, 30))  # Tue 08:30 CDT: the on-call person is told
     engine.tick()
     sent = sent_to(fake)
-    data = json.loads(exported(team))
-    data["overrides"] = [
-        {
-            "member": "Cal Chen",
-            "start": "2026-03-10T09:00:00-05:00",
-            "end": "2026-03-10T10:00:00-05:00",
-            "reason": "entered late",
-        }
-    ]
+    data = with_cal_covering(
+        team, "2026-03-10T09:00:00-05:00", "2026-03-10T10:00:00-05:00", "entered late"
+    )
     clock.set(utc(2026, 3, 10, 16))  # 11:00 CDT
     reimport(team, json.dumps(data), clock.now())
     engine.tick()
