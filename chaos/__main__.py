@@ -42,6 +42,8 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "twilio-outage": ("twilio_outage", {}),
     "dst": ("dst", {}),
     "bad-input": ("bad_input", {}),
+    "reimport": ("reimport", {}),
+    "tz-change": ("tz_change", {}),
     # Last: it scans what the others left behind (logs, databases, files).
     "secrets": ("secrets_scan", {}),
 }

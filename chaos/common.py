@@ -228,6 +228,67 @@ class ChaosRun:
 _MIGRATION_LOCK = threading.Lock()
 
 
+def on_each_backend(
+    run: ChaosRun, name: str, one: Callable[[ChaosRun, str, DrillResult], None]
+) -> DrillResult:
+    """A drill ``name`` that runs ``one(run, backend, result)`` on SQLite and on PostgreSQL; a
+    backend that cannot run here is noted as skipped (the drill is skipped if neither can)."""
+    result = DrillResult(name)
+    done = []
+    for backend in ("sqlite", "postgresql"):
+        try:
+            one(run, backend, result)
+            done.append(backend)
+        except DrillSkipped as exc:
+            result.notes.append(f"{backend} skipped: {exc}")
+    if not done:
+        raise DrillSkipped("no backend could run")
+    return result
+
+
+def cli(url: str, now: datetime, *argv: str) -> tuple[int, str]:
+    """``whoseonfirst-service argv`` in this process on the database at ``url``, its clock
+    standing at ``now``: the exit code and what it printed."""
+    import io
+
+    from whoseonfirst_service.cli import main
+
+    from whoseonfirst_core.clock import FixedClock
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = os.environ.get("WHOSEONFIRST_DATABASE_URL")
+    os.environ["WHOSEONFIRST_DATABASE_URL"] = url
+    try:
+        code = main(list(argv), clock=FixedClock(now), out=out, err=err)
+    finally:
+        if saved is None:
+            os.environ.pop("WHOSEONFIRST_DATABASE_URL", None)
+        else:
+            os.environ["WHOSEONFIRST_DATABASE_URL"] = saved
+    return code, out.getvalue() + err.getvalue()
+
+
+def drill_engine(
+    run: ChaosRun, db: Database, clock: Any, fake: FakeTwilio, instance_id: str
+) -> tuple[Any, Any]:
+    """An engine in this process on ``db`` and ``clock``, sending through the real Twilio
+    adapter to ``fake`` (2 s timeout), seeded by the run; and that adapter (close it)."""
+    import random
+
+    from whoseonfirst_service.engine import Engine
+    from whoseonfirst_service.twilio_sms import TwilioBackend
+
+    sms = TwilioBackend(
+        run.account_sid,
+        run.auth_token,
+        from_number=FROM_NUMBER,
+        api_url=fake.base_url,
+        timeout=2.0,
+    )
+    rng = random.Random(f"{run.seed}-{instance_id}")
+    return Engine(db, sms, clock, instance_id=instance_id, rng=rng), sms
+
+
 def create_pg_database(server: PgServer, dbname: str) -> None:
     import psycopg
 

@@ -22,21 +22,20 @@ import collections
 import io
 import itertools
 import logging
-import random
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chaos.common import (
     CONTACT,
-    FROM_NUMBER,
     ChaosRun,
     DrillResult,
-    DrillSkipped,
     DrillTwilio,
     TextKey,
     apply_tally,
+    drill_engine,
     import_roster,
+    on_each_backend,
     roster,
     tally,
 )
@@ -54,18 +53,7 @@ AFTER = timedelta(minutes=20)  # keep ticking this long after the outage
 
 
 def run(run: ChaosRun) -> DrillResult:
-    result = DrillResult("twilio outage")
-    backends = ["sqlite", "postgresql"]
-    done = []
-    for backend in backends:
-        try:
-            _one(run, backend, result)
-            done.append(backend)
-        except DrillSkipped as exc:
-            result.notes.append(f"{backend} skipped: {exc}")
-    if not done:
-        raise DrillSkipped("no backend could run")
-    return result
+    return on_each_backend(run, "twilio outage", _one)
 
 
 class _Outage:
@@ -126,9 +114,7 @@ class _OutageTwilio(DrillTwilio):
 
 
 def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
-    from whoseonfirst_service.engine import Engine
     from whoseonfirst_service.logging_setup import setup_logging
-    from whoseonfirst_service.twilio_sms import TwilioBackend
 
     from whoseonfirst_core.domain.texts import shift_start_texts
     from whoseonfirst_core.usecases import outbox
@@ -154,20 +140,7 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
             outage = _Outage(fake, outage_end)
             fake.outage = outage
             fake.reply_for = outage
-            backend_sms = TwilioBackend(
-                run.account_sid,
-                run.auth_token,
-                from_number=FROM_NUMBER,
-                api_url=fake.base_url,
-                timeout=2.0,
-            )
-            engine = Engine(
-                db,
-                backend_sms,
-                clock,
-                instance_id=f"chaos-outage-{backend}",
-                rng=random.Random(f"{run.seed}-outage"),
-            )
+            engine, backend_sms = drill_engine(run, db, clock, fake, f"chaos-outage-{backend}")
             # What the planner says is due: the spans starting in the outage, with validity.
             with db.reader() as uow:
                 team = outbox.load_team(uow.session)

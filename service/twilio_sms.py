@@ -354,12 +354,14 @@ class TwilioBackend:
         if validity_seconds is not None:
             form["ValidityPeriod"] = clamp_validity(validity_seconds)
         _log.debug("sending a text to %s through Twilio", mask_phone(to))
-        message = self._message(self._call("POST", "/Messages.json", data=form))
+        message = self._message(self._call("POST", self._account_url + "/Messages.json", data=form))
         return SendResult(sid=message.sid, status=message.status)
 
     def fetch_status(self, sid: str) -> MessageStatus:
         """Fetch message ``sid``; see :meth:`SmsBackend.fetch_status`."""
-        message = self._message(self._call("GET", f"/Messages/{quote(sid, safe='')}.json"))
+        message = self._message(
+            self._call("GET", f"{self._account_url}/Messages/{quote(sid, safe='')}.json")
+        )
         return MessageStatus(
             sid=message.sid,
             status=message.status,
@@ -417,7 +419,7 @@ class TwilioBackend:
 
     def check(self) -> str:
         """Fetch the account (changes nothing); see :meth:`SmsBackend.check`."""
-        account = self._call("GET", ".json")
+        account = self._call("GET", self._account_url + ".json")
         status = str(account.get("status"))
         where = "the real Twilio API" if self._api_url is None else f"the API at {self._api_url}"
         if status != "active":
@@ -432,7 +434,7 @@ class TwilioBackend:
         self, url: str, params: dict[str, object] | None
     ) -> tuple[list[_Message], str | None]:
         """One page of a message list (newest first) and its ``next_page_uri``, if any."""
-        page = self._call_url("GET", url, params=params)
+        page = self._call("GET", url, params=params)
         messages = page.get("messages")
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             raise SmsError("ambiguous", "unexpected reply from Twilio (a list without messages)")
@@ -460,26 +462,15 @@ class TwilioBackend:
     def _call(
         self,
         method: str,
-        path: str,
-        *,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-    ) -> dict[str, Any]:
-        """Make one request under the account and return Twilio's JSON object.
-
-        Every way it can fail becomes an :class:`SmsError`.
-        """
-        return self._call_url(method, self._account_url + path, params=params, data=data)
-
-    def _call_url(
-        self,
-        method: str,
         url: str,
         *,
         params: dict[str, object] | None = None,
         data: dict[str, object] | None = None,
     ) -> dict[str, Any]:
-        """:meth:`_call` with an absolute URL (a ``next_page_uri``)."""
+        """Make one request (``url`` absolute) and return Twilio's JSON object.
+
+        Every way it can fail becomes an :class:`SmsError`.
+        """
         error: SmsError
         try:
             response = self._client.request(

@@ -12,15 +12,11 @@ from typing import TextIO, TypeAlias
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.errors import redact_url
-from whoseonfirst_core.db.session import Database, make_engine, needs_upgrade
+from whoseonfirst_core.db.session import Database, needs_upgrade
 
 from ..config import ConfigError, ServiceSettings, load_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-#: How long the service's commands wait for a PostgreSQL server to answer a connection (an
-#: unreachable server must fail a tick, not hang it).
-CONNECT_TIMEOUT_SECONDS = 10
 
 
 Handler = Callable[[argparse.Namespace, "Context"], int]
@@ -39,8 +35,8 @@ class CliError(Exception):
 class Context:
     """What a subcommand needs: the database URL, a clock, and the output streams.
 
-    The database is opened on first use, once: by :attr:`db`, or by :meth:`service_db` for the
-    commands that run the service's work (with a connect timeout on PostgreSQL).
+    The database is opened on first use, once, by :attr:`db` (on PostgreSQL with a connect
+    timeout per host: :data:`whoseonfirst_core.db.session.PG_CONNECT_TIMEOUT_S`).
     """
 
     def __init__(self, url: str, clock: Clock, out: TextIO, err: TextIO) -> None:
@@ -54,15 +50,6 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             self._db = Database(self.url)
-        return self._db
-
-    def service_db(self) -> Database:
-        """The database, opened with a connect timeout on PostgreSQL if it is not open yet."""
-        if self._db is None:
-            kwargs: dict[str, object] = {}
-            if self.url.startswith("postgresql"):
-                kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-            self._db = Database(self.url, engine=make_engine(self.url, **kwargs))
         return self._db
 
     def migrated_db(self) -> Database:

@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     except ConfigError as exc:
         report(False, "config", str(exc))
     try:
-        db = ctx.service_db()
+        db = ctx.db
         if needs_upgrade(db):
             report(
                 False,
@@ -152,7 +152,6 @@ def cmd_send_test(args: argparse.Namespace, ctx: Context) -> int:
     from ..engine import Engine
 
     settings = service_settings()
-    ctx.service_db()
     db = ctx.migrated_db()
     with db.uow(local_actor("send-test")) as uow:
         if is_rehearsal(

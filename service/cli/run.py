@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     settings = service_settings()
     with command_logging(settings.log_format, settings.secrets(), sys.stdout):
         log = logging.getLogger("whoseonfirst_service.run")
-        db = ctx.service_db()
+        db = ctx.db
         try:
             if needs_upgrade(db):
                 raise CliError(not_up_to_date(ctx.url))
@@ -135,7 +135,6 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
         except ValueError as exc:
             raise CliError(f"--now: {exc}", EXIT_USAGE) from None
     with command_logging(settings.log_format, settings.secrets(), ctx.err):
-        ctx.service_db()
         db = ctx.migrated_db()
         with closing(build_backend(settings, ctx.clock)) as backend:
             with db.reader() as uow:

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import stat
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tests.pg_roles import VIEWER_GRANTS, login_role
+from tests.pg_server import free_port
 from whoseonfirst_core.db import session
 from whoseonfirst_core.db.errors import (
     DatabaseFileError,
@@ -175,3 +179,72 @@ def test_a_role_without_select_reads_as_permission_denied_for_reading(pg_url: st
     assert permission_denied(refused.value) == (
         "permission denied for table members: this role may not read it"
     )
+
+
+def _multi_host(url: str, first: str) -> str:
+    """``url`` (one PostgreSQL server) as a libpq multi-host URL: ``first`` (host:port), then
+    the server itself, asking for the read-write one (what a replicated setup uses)."""
+    parsed = make_url(url)
+    return (
+        f"postgresql+psycopg://{parsed.username}@/{parsed.database}"
+        f"?host={first},{parsed.host}:{parsed.port}&target_session_attrs=read-write"
+    )
+
+
+def test_a_multi_host_url_reaches_each_host_on_its_own_port() -> None:
+    url = "postgresql+psycopg://wof@/whoseonfirst?host=db1:5433,db2:5434&target_session_attrs=read-write"
+    check_database_url(url)
+    db = Database(url)
+    try:
+        _args, params = db.engine.dialect.create_connect_args(db.engine.url)
+    finally:
+        db.dispose()
+    assert (params["host"], params["port"]) == ("db1,db2", "5433,5434")
+    assert params["target_session_attrs"] == "read-write"
+    assert db.display_name == "PostgreSQL whoseonfirst@db1:5433,db2:5434"
+
+
+def test_a_multi_host_url_skips_a_host_that_is_down(pg_url: str) -> None:
+    url = _multi_host(pg_url, f"127.0.0.1:{free_port()}")
+    db = Database(url)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
+
+
+def test_connecting_to_postgresql_gives_up_on_a_silent_host() -> None:
+    # A primary whose machine died answers nothing: without a limit, libpq would wait for the
+    # operating system's TCP timeout (minutes) before it tries the standby.
+    db = Database("postgresql+psycopg://wof@/whoseonfirst?host=db1:5432,db2:5432")
+    seen: dict[str, object] = {}
+
+    @event.listens_for(db.engine, "do_connect")
+    def _capture(
+        _dialect: object, _record: object, _args: object, params: dict[str, object]
+    ) -> None:
+        seen.update(params)
+        raise OSError("captured")
+
+    try:
+        with pytest.raises(OSError, match="captured"):
+            db.engine.connect()
+    finally:
+        db.dispose()
+    assert seen["connect_timeout"] == session.PG_CONNECT_TIMEOUT_S == 10
+
+
+def test_a_multi_host_url_skips_a_host_that_does_not_answer(pg_url: str) -> None:
+    with socket.socket() as silent:  # accepts the connection, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = _multi_host(pg_url, f"127.0.0.1:{silent.getsockname()[1]}") + "&connect_timeout=1"
+        db = Database(url)
+        try:
+            started = time.monotonic()
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+            assert time.monotonic() - started < 5
+        finally:
+            db.dispose()

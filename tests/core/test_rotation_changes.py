@@ -8,11 +8,13 @@ that Wednesday (no shift starts on Wednesdays).
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -271,6 +273,56 @@ def test_a_time_zone_change_during_a_shift_leaves_no_hole(db: Database) -> None:
     ny = zone("America/New_York")
     starts = [s.start.astimezone(ny).isoformat() for s in view.spans]
     assert "2026-12-03T09:00:00-05:00" in starts and "2026-12-04T08:00:00-05:00" in starts
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("America/New_York", "America/Chicago"),  # west by 1 h
+        ("America/Los_Angeles", "Pacific/Honolulu"),  # west by 2 h
+        ("Australia/Adelaide", "Australia/Perth"),  # west by 2 h 30 min
+        ("Asia/Kathmandu", "Asia/Kolkata"),  # west by 15 min
+        ("Asia/Kolkata", "Asia/Kathmandu"),  # east by 15 min
+        ("America/Chicago", "America/New_York"),  # east by 1 h
+    ],
+)
+@pytest.mark.parametrize("via", ["settings", "roster import"])
+def test_a_time_zone_change_mid_shift_keeps_the_running_span_and_leaves_no_gap(
+    db: Database, old: str, new: str, via: str
+) -> None:
+    """Tuesday's 48 h shift runs when the zone changes: it keeps its person and its end (what
+    the text at its start told them); the next shift begins exactly there, and the ones after at
+    08:00 in the new zone. Moving west used to leave the hour between with nobody on call."""
+    demo(db)
+    with db.uow("t") as uow:  # the team's zone before any shift started
+        config.update_settings(
+            uow, CREATED, config.SettingsChange(timezone=old), expected_version=None
+        )
+        uow.commit()
+    tue = datetime(2026, 12, 1, 20, tzinfo=UTC)
+    with db.reader() as uow:
+        running = next(s for s in schedule.preview(uow, ANCHOR, 4).spans if s.start <= tue < s.end)
+    with db.uow("t") as uow:
+        if via == "settings":
+            change = config.SettingsChange(timezone=new)
+            config.update_settings(uow, tue, change, expected_version=None)
+        else:
+            data = export_roster_data(uow)
+            data["team"]["timezone"] = new
+            import_roster_data(uow, tue, json.dumps(data), replace=True)
+        uow.commit()
+    with db.reader() as uow:
+        view = schedule.preview(uow, ANCHOR, 14)
+    spans = sorted(view.spans, key=lambda s: s.start)
+    assert [g for g in view.gaps if g[0] >= spans[0].start and g[1] <= spans[-1].end] == []
+    i = next(i for i, s in enumerate(spans) if s.start <= tue < s.end)
+    kept, following, later = spans[i], spans[i + 1], spans[i + 2 :]
+    assert (kept.start, kept.end, kept.member_id) == (running.start, running.end, running.member_id)
+    assert following.start == kept.end
+    assert following.member_id != kept.member_id
+    new_zone = zone(new)
+    assert later and all(s.start.astimezone(new_zone).time() == time(8) for s in later)
+    assert all(a.end == b.start for a, b in pairwise(spans))
 
 
 # --- time-dependent membership, cancelling, same-day changes ------------------------------

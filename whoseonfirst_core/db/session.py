@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Seconds libpq waits for each PostgreSQL host of the URL before it tries the next one
+#: (unless the URL sets ``connect_timeout``); without it, the operating system's TCP timeout.
+PG_CONNECT_TIMEOUT_S = 10
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -67,7 +70,7 @@ def check_database_url(url: str) -> URL:
         raise DatabaseUrlError(f"not a database URL (expected {URL_EXAMPLES})") from None
     backend = parsed.get_backend_name()
     if parsed.drivername in _KNOWN_DRIVERNAMES:
-        return parsed
+        return _split_host_list(parsed) if backend == "postgresql" else parsed
     if backend == "postgres":
         raise DatabaseUrlError(
             "the scheme 'postgres://' is not understood: write postgresql+psycopg://user@host/"
@@ -81,6 +84,25 @@ def check_database_url(url: str) -> URL:
     raise DatabaseUrlError(
         f"unsupported database {backend!r}: WhoseOnFirst uses SQLite or PostgreSQL ({URL_EXAMPLES})"
     )
+
+
+def _split_host_list(parsed: URL) -> URL:
+    """A libpq host list written as in a libpq URI (``?host=db1:5432,db2:5432``: a primary and
+    its standby, with ``target_session_attrs=read-write``) in the form SQLAlchemy hands to the
+    driver host by host (``?host=db1:5432&host=db2:5432``); as written it would reach a host
+    named ``db1:5432``. Host lists with a separate ``port=`` list pass unchanged."""
+    hosts = parsed.query.get("host")
+    if not isinstance(hosts, str) or "," not in hosts or "port" in parsed.query:
+        return parsed
+    return parsed.update_query_dict({"host": [h.strip() for h in hosts.split(",")]})
+
+
+def _hosts(parsed: URL) -> str:
+    """The server(s) a PostgreSQL URL names, as an operator writes them."""
+    listed = parsed.query.get("host")
+    if listed:
+        return listed if isinstance(listed, str) else ",".join(listed)
+    return parsed.host or "localhost"
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -179,6 +201,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in parsed.query:
+        # Per host: a dead primary's silent machine must not hold up the standby behind it.
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
     return create_engine(parsed, **kwargs)
 
 
@@ -219,7 +244,7 @@ class Database:
         parsed = make_url(self.url)
         if self.is_sqlite:
             return f"SQLite {Path(parsed.database or ':memory:').name}"
-        return f"PostgreSQL {parsed.database or ''}@{parsed.host or 'localhost'}"
+        return f"PostgreSQL {parsed.database or ''}@{_hosts(parsed)}"
 
 
 class UnitOfWork:

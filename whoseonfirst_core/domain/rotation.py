@@ -35,6 +35,7 @@ from whoseonfirst_core.domain.resolution import OverrideSpan, ScheduledEntry, re
 from whoseonfirst_core.domain.timeutil import (
     WEEKDAY_ABBR,
     day_start,
+    local_instant,
     to_utc,
     wall_span,
 )
@@ -472,6 +473,33 @@ def clip_to_floor(
                 p = replace(p, start=floor)
         out.append((tag, p))
         floor = p.end if floor is None else max(floor, p.end)
+    return out
+
+
+def meet_at_seam(
+    entries: Sequence[tuple[_Tag, PlannedEntry]],
+    floor: datetime | None,
+    tz: tzinfo,
+    previous_tz: tzinfo,
+) -> list[tuple[_Tag, PlannedEntry]]:
+    """Entries clipped at ``floor`` (:func:`clip_to_floor`) after the team's zone changed from
+    ``previous_tz`` to ``tz``, with no hole at the seam.
+
+    The shift running at the change keeps its end: its person was told it in the text at its
+    start. A move east makes the next shift start before that end (clip_to_floor starts it
+    there). A move west makes it start up to the difference of the two zones' offsets later;
+    that part of the gap is the zone change's doing, so the next shift starts earlier by as
+    much, at the latest where its wall-clock start would have been in the old zone. A gap the
+    pattern itself has stays a gap.
+    """
+    out = clip_to_floor(entries, floor)
+    if floor is None or not out or out[0][1].start <= floor:
+        return out
+    tag, first = out[0]
+    wall = first.start.astimezone(tz)
+    in_old_zone = local_instant(wall.date(), wall.time(), previous_tz)
+    if in_old_zone < first.start:
+        out[0] = (tag, replace(first, start=max(floor, in_old_zone)))
     return out
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from whoseonfirst_core.db.models import EscalationContact, Member, Override
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index
+from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index, zone
 from whoseonfirst_core.roster.model import MemberIn, RosterIn, parse_roster
 from whoseonfirst_core.usecases.common import (
     add_member_row,
@@ -77,16 +77,31 @@ def _add_member(
     )
 
 
-def _add_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
+def _sync_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
+    """Make the escalation contacts the file's, keeping each one whose name is still there
+    (updated in place): a contact's id is part of the keys of the texts sent to it, so a
+    re-created contact would be sent this week's summary again."""
+    kept: dict[str, list[EscalationContact]] = {}
+    for row in uow.session.scalars(select(EscalationContact).order_by(EscalationContact.id)):
+        kept.setdefault(row.name.casefold(), []).append(row)
     for c in roster.escalation_contacts:
-        uow.session.add(
-            EscalationContact(
-                name=c.name,
-                phone=c.phone,
-                weekly_summary=c.weekly_summary,
-                failure_alerts=c.failure_alerts,
+        same_name = kept.get(c.name.casefold())
+        if same_name:
+            row = same_name.pop(0)
+            row.name, row.phone = c.name, c.phone
+            row.weekly_summary, row.failure_alerts = c.weekly_summary, c.failure_alerts
+        else:
+            uow.session.add(
+                EscalationContact(
+                    name=c.name,
+                    phone=c.phone,
+                    weekly_summary=c.weekly_summary,
+                    failure_alerts=c.failure_alerts,
+                )
             )
-        )
+    for rows in kept.values():
+        for row in rows:
+            uow.session.delete(row)
 
 
 def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
@@ -108,7 +123,7 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     for pos, m in enumerate(_ordered_members(roster)):
         row = _add_member(uow, now, m, pos, used_colors)
         ids[m.name.casefold()] = row.id
-    _add_contacts(uow, roster)
+    _sync_contacts(uow, roster)
     for o in roster.overrides:
         start, end = parse_instant(o.start), parse_instant(o.end)
         uow.session.add(
@@ -164,7 +179,8 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     settings = settings_row(uow)
     before = {"name": settings.name, "members": [m.name for m in all_members(uow)]}
     settings.name = roster.team.name
-    tz_changed = settings.timezone != roster.team.timezone
+    previous_zone = settings.timezone
+    tz_changed = previous_zone != roster.team.timezone
     settings.timezone = roster.team.timezone
     settings.shift_start_template = roster.settings.shift_start_template
     settings.weekly_summary_day = weekday_index(roster.settings.weekly_summary_day)
@@ -196,10 +212,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
         uow.session.flush()
         ids[m.name.casefold()] = found.id
     shifts = tuple(s.to_def() for s in roster.shifts)
-    # Escalation contacts are replaced wholesale; they carry no history.
-    for c in uow.session.scalars(select(EscalationContact)):
-        uow.session.delete(c)
-    _add_contacts(uow, roster)
+    _sync_contacts(uow, roster)
     # Future overrides: keep those in the file, cancel the others, add the new ones.
     wanted_ovs = {
         (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o
@@ -248,9 +261,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
         if shifts != final.pattern:
             cancel_changes(uow, now, after=effective, kinds=("pattern",))
             add_change(uow, now, "pattern", effective, pattern=shifts)
-        materialise(
-            uow, now, regenerate_from=earliest_change_date(uow, now) if tz_changed else None
-        )
+        materialise(uow, now, zone_changed_from=zone(previous_zone) if tz_changed else None)
     counts = _counts(roster)
     record_audit(
         uow,

@@ -34,7 +34,7 @@ from whoseonfirst_core.usecases.rotation import (
     write_pattern_rows,
 )
 from whoseonfirst_core.usecases.rotation_impact import Impact, preview_changes
-from whoseonfirst_core.usecases.schedule import earliest_change_date, extend_horizon
+from whoseonfirst_core.usecases.schedule import extend_horizon
 
 MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 104
 
@@ -116,7 +116,8 @@ def update_settings(
     before = _settings_snapshot(row)
     if change.team_name is not None:
         row.name = clean_name(change.team_name, "team name")
-    tz_changed = change.timezone is not None and change.timezone != row.timezone
+    before_zone = row.timezone
+    tz_changed = change.timezone is not None and change.timezone != before_zone
     for name in _SAME_NAMED:
         if (value := getattr(change, name)) is not None:
             setattr(row, name, value)
@@ -128,7 +129,7 @@ def update_settings(
     if tz_changed:
         # Wall-clock shift times now mean other instants: regenerate the future. The rotation
         # itself (who takes which slot) does not change; a shift running now keeps its end.
-        materialise(uow, now, regenerate_from=earliest_change_date(uow, now))
+        materialise(uow, now, zone_changed_from=zone(before_zone))
     else:
         extend_horizon(uow, now)
     after = _settings_snapshot(row)

@@ -115,10 +115,15 @@ def due_texts(
         now + timedelta(microseconds=1),
         summary_validity=summary_validity,
     )
-    queue = [t for t in texts if now < t.expires_at]
     # Reminders are only ever sent in time; the others are missed once their validity ran out
     # after the last tick.
     late = [t for t in texts if t.kind != Kind.REMINDER and floor < t.expires_at <= now]
+    running = [t for t in texts if t.due_at < now < t.expires_at]
+    # Spans whose person was told of the same duty at a later start are neither texted nor
+    # missed (see outbox.told_inside).
+    told = outbox.told_inside(uow.session, running + late, now)
+    late = [t for t in late if t.key not in told]
+    queue = [t for t in texts if now < t.expires_at and t.key not in told]
     have = outbox.spans_with_texts(
         uow.session,
         (

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 
@@ -330,14 +331,18 @@ def _same(row: RotationEpoch, epoch: Epoch) -> bool:
     )
 
 
-def materialise(uow: UnitOfWork, now: datetime, *, regenerate_from: date | None = None) -> None:
+def materialise(
+    uow: UnitOfWork, now: datetime, *, zone_changed_from: ZoneInfo | None = None
+) -> None:
     """Bring the derived tables in line with the changes.
 
-    Stored epochs that still match the fold are kept; from the first date that differs (or
-    ``regenerate_from``, for a new time zone) epochs are replaced and schedule entries
-    regenerated. Raises a UseCaseError rather than rewrite a shift that has started.
+    Stored epochs that still match the fold are kept; from the first date that differs (or,
+    when the team's zone just changed from ``zone_changed_from``, the first date a change may
+    take effect: wall-clock times now mean other instants) epochs are replaced and schedule
+    entries regenerated. Raises a UseCaseError rather than rewrite a shift that has started.
     """
     tz = team_zone(uow)
+    regenerate_from = None if zone_changed_from is None else earliest_change_date(uow, now)
     changes = load_changes(uow)
     derived = derive_epochs(changes)
     stored = epochs(uow)
@@ -380,7 +385,7 @@ def materialise(uow: UnitOfWork, now: datetime, *, regenerate_from: date | None 
             )
         )
     uow.session.flush()
-    extend_horizon(uow, now, force=True)
+    extend_horizon(uow, now, force=True, previous_zone=zone_changed_from)
 
 
 def _update_team_rows(uow: UnitOfWork, now: datetime, changes: Sequence[RotationChange]) -> None:

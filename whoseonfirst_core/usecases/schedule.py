@@ -30,6 +30,7 @@ from whoseonfirst_core.domain.rotation import (
     Epoch,
     PlannedEntry,
     clip_to_floor,
+    meet_at_seam,
     plan_entries,
 )
 from whoseonfirst_core.domain.timeutil import day_start, local_date
@@ -103,11 +104,14 @@ def _planned_for_epoch(
     )
 
 
-def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> int:
+def extend_horizon(
+    uow: UnitOfWork, now: datetime, *, force: bool = False, previous_zone: ZoneInfo | None = None
+) -> int:
     """Generate entries up to ``horizon_weeks`` ahead when fewer than 4 weeks remain.
 
     Returns the number of entries added. Existing entries are never changed (P4): each epoch
-    continues from its highest stored ``seq``.
+    continues from its highest stored ``seq``. ``previous_zone``: the team's zone before a
+    change of zone that deleted the future to regenerate it (see :func:`meet_at_seam`).
     """
     settings = settings_row(uow)
     tz = ZoneInfo(settings.timezone)
@@ -138,11 +142,15 @@ def extend_horizon(uow: UnitOfWork, now: datetime, *, force: bool = False) -> in
         return 0
     # An epoch may start a shift while the one before still runs (a 48 h shift across a
     # pattern change, or a new time zone moving the wall clock): the running shift keeps its
-    # end and the new one starts there (see clip_to_floor).
+    # end and the new one starts there (see clip_to_floor), or where it ends if a zone to the
+    # west would start it later (meet_at_seam).
     floor = uow.session.scalar(
         select(func.max(ScheduleEntry.end_at)).where(ScheduleEntry.start_at < planned[0][1].start)
     )
-    kept = clip_to_floor(planned, floor)
+    if previous_zone is None:
+        kept = clip_to_floor(planned, floor)
+    else:
+        kept = meet_at_seam(planned, floor, tz, previous_zone)
     for epoch_id, p in kept:
         uow.session.add(
             ScheduleEntry(
