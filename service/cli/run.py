@@ -35,6 +35,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
     from sqlalchemy.exc import OperationalError
 
+    from ..clock_steps import ClockWatch
     from ..daemon import Daemon, SystemdNotifier
     from ..engine import Engine
 
@@ -51,7 +52,13 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                 redact_url(ctx.url),
             )
         with closing(build_backend(settings, ctx.clock)) as backend:
-            engine = Engine(db, backend, ctx.clock, instance_id=settings.instance_id)
+            engine = Engine(
+                db,
+                backend,
+                ctx.clock,
+                instance_id=settings.instance_id,
+                clock_watch=ClockWatch(ctx.clock),
+            )
             try:
                 daemon = Daemon(
                     engine,
