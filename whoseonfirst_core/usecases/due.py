@@ -8,7 +8,7 @@ The engine calls these once per tick; the rules of which text is due when live i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from whoseonfirst_core.db.dialect import rowcount
 from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.notification import Kind, Status
+from whoseonfirst_core.domain.notification import HANDED_OVER_STATUSES, Kind, Status, ordered
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.texts import (
     FailureAlert,
@@ -55,6 +55,49 @@ class DueTexts:
     #: Every shift_start text the schedule calls for now whose span has started, whatever its
     #: validity: what queued texts follow (:func:`follow_spans`).
     current: tuple[PlannedText, ...] = ()
+
+
+#: A shift_start row in one of these told its person (or is telling them now).
+_TOLD = HANDED_OVER_STATUSES | {Status.SENDING}
+
+
+def told_inside(session: Session, late: Sequence[PlannedText], now: datetime) -> set[str]:
+    """The keys of the running spans' shift_start texts in ``late`` whose phone was already
+    told of this duty: a text for the same member and phone about a span that started inside
+    this one, by ``now``. A span whose start moved earlier (a cover entered again from an
+    earlier time, a re-imported roster) is the same duty to its person; they are not told it
+    twice. A span that merely follows a told one (back on call after a cover) is told."""
+    spans = [
+        t
+        for t in late
+        if t.kind == Kind.SHIFT_START and t.member_id is not None and t.span_start is not None
+    ]
+    if not spans:
+        return set()
+    first = min(t.span_start for t in spans if t.span_start is not None)
+    rows = session.execute(
+        select(Notification.member_id, Notification.recipient_phone, Notification.span_start).where(
+            Notification.kind == Kind.SHIFT_START,
+            Notification.member_id.in_({t.member_id for t in spans}),
+            Notification.status.in_(ordered(_TOLD)),
+            Notification.span_start > first,
+            Notification.span_start <= now,
+        )
+    ).tuples()
+    told: dict[tuple[int | None, str], list[datetime]] = {}
+    for member_id, phone, start in rows:
+        if start is not None:
+            told.setdefault((member_id, phone), []).append(start)
+    return {
+        t.key
+        for t in spans
+        if any(
+            t.span_start is not None
+            and t.span_end is not None
+            and t.span_start < start < t.span_end
+            for start in told.get((t.member_id, t.recipient_phone), ())
+        )
+    }
 
 
 def planned_texts(
@@ -120,8 +163,8 @@ def due_texts(
     late = [t for t in texts if t.kind != Kind.REMINDER and floor < t.expires_at <= now]
     running = [t for t in texts if t.due_at < now < t.expires_at]
     # Spans whose person was told of the same duty at a later start are neither texted nor
-    # missed (see outbox.told_inside).
-    told = outbox.told_inside(uow.session, running + late, now)
+    # missed (see told_inside).
+    told = told_inside(uow.session, running + late, now)
     late = [t for t in late if t.key not in told]
     queue = [t for t in texts if now < t.expires_at and t.key not in told]
     have = outbox.spans_with_texts(

@@ -33,7 +33,6 @@ from whoseonfirst_core.db.models import (
     TeamSettings,
 )
 from whoseonfirst_core.domain.notification import (
-    HANDED_OVER_STATUSES,
     IN_FLIGHT_STATUSES,
     OUTBOX_STATUSES,
     PROBLEM_STATUSES,
@@ -99,49 +98,6 @@ def spans_with_texts(
         )
     ).tuples()
     return {(start, member) for start, member in rows if start is not None and member is not None}
-
-
-#: A shift_start row in one of these told its person (or is telling them now).
-_TOLD = HANDED_OVER_STATUSES | {Status.SENDING}
-
-
-def told_inside(session: Session, late: Sequence[PlannedText], now: datetime) -> set[str]:
-    """The keys of the running spans' shift_start texts in ``late`` whose phone was already
-    told of this duty: a text for the same member and phone about a span that started inside
-    this one, by ``now``. A span whose start moved earlier (a cover entered again from an
-    earlier time, a re-imported roster) is the same duty to its person; they are not told it
-    twice. A span that merely follows a told one (back on call after a cover) is told."""
-    spans = [
-        t
-        for t in late
-        if t.kind == Kind.SHIFT_START and t.member_id is not None and t.span_start is not None
-    ]
-    if not spans:
-        return set()
-    first = min(t.span_start for t in spans if t.span_start is not None)
-    rows = session.execute(
-        select(Notification.member_id, Notification.recipient_phone, Notification.span_start).where(
-            Notification.kind == Kind.SHIFT_START,
-            Notification.member_id.in_({t.member_id for t in spans}),
-            Notification.status.in_(ordered(_TOLD)),
-            Notification.span_start > first,
-            Notification.span_start <= now,
-        )
-    ).tuples()
-    told: dict[tuple[int | None, str], list[datetime]] = {}
-    for member_id, phone, start in rows:
-        if start is not None:
-            told.setdefault((member_id, phone), []).append(start)
-    return {
-        t.key
-        for t in spans
-        if any(
-            t.span_start is not None
-            and t.span_end is not None
-            and t.span_start < start < t.span_end
-            for start in told.get((t.member_id, t.recipient_phone), ())
-        )
-    }
 
 
 def insert_planned(
