@@ -44,6 +44,7 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "bad-input": ("bad_input", {}),
     "reimport": ("reimport", {}),
     "tz-change": ("tz_change", {}),
+    "clock-step": ("clock_step", {}),
     # Last: it scans what the others left behind (logs, databases, files).
     "secrets": ("secrets_scan", {}),
 }
@@ -58,6 +59,7 @@ CONCURRENT = (
     "kill-daemon-postgresql",
     "two-daemons",
     "db-outage",
+    "clock-step",
 )
 #: Drills on the real clock: they plan from the daemon start-up measured before them.
 REAL_CLOCK = ("kill-daemon-sqlite", "kill-daemon-postgresql", "two-daemons", "db-outage")

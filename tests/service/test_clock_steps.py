@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
 from whoseonfirst_service.clock_steps import ClockWatch
 from whoseonfirst_service.twilio_sms import DryRunBackend
 
 from tests.service.conftest import MakeEngine, member, notifications, utc
 from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.models import Override
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.usecases.calendar import Cover, add_override
@@ -70,10 +72,12 @@ def test_a_span_in_the_hours_jumped_over_gets_its_text_once_the_clock_is_correct
     clock.advance(timedelta(seconds=30))  # and stays there a while
     mono.advance(30)
     engine.tick()
+    assert cover_status(quiet) == "completed"  # so the clock ahead says
     clock.set(utc(2026, 3, 2, 15, 1, 30))  # NTP steps it back
     mono.advance(30)
     engine.tick()
     assert not [r for r in notifications(quiet) if r.recipient_phone == CAL]
+    assert cover_status(quiet) == "active"  # the admin can edit or cancel it again
 
     clock.set(utc(2026, 3, 2, 16, 0, 30))  # Cal's span starts
     mono.advance(59 * 60)
@@ -83,6 +87,12 @@ def test_a_span_in_the_hours_jumped_over_gets_its_text_once_the_clock_is_correct
     assert not [r for r in rows if r.status == Status.MISSED]
     [cals] = [r for r in rows if r.recipient_phone == CAL]
     assert cals.status == Status.SIMULATED
+
+
+def cover_status(db: Database) -> str:
+    with db.reader() as uow:
+        [status] = uow.session.scalars(select(Override.status)).all()
+    return status
 
 
 def test_without_a_step_a_span_that_ended_unseen_is_still_missed(

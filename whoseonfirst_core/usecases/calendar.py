@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from whoseonfirst_core.db.models import Member, Override, ScheduleEntry
 from whoseonfirst_core.db.session import UnitOfWork
@@ -172,11 +172,20 @@ def _cancel(uow: UnitOfWork, now: datetime, override_id: int, names: dict[int, s
 
 
 def complete_ended_overrides(uow: UnitOfWork, now: datetime) -> int:
-    """Mark active overrides that have ended as completed; returns how many."""
+    """Make each override's status follow ``now``: active ones that have ended become
+    completed, and completed ones that have not ended become active again (a wall clock that
+    ran ahead completed them; once it is corrected they can be edited and cancelled again).
+    Returns how many changed."""
+    ended = Override.end_at <= now
     result = uow.session.execute(
         update(Override)
-        .where(Override.status == "active", Override.end_at <= now)
-        .values(status="completed", version=Override.version + 1)
+        .where(
+            or_(
+                and_(Override.status == "active", ended),
+                and_(Override.status == "completed", ~ended),
+            )
+        )
+        .values(status=case((ended, "completed"), else_="active"), version=Override.version + 1)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
