@@ -12,14 +12,19 @@ settled. ``PagedListPage`` wires the two into a page:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QTimer, Signal
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -135,8 +140,9 @@ class Pager(QWidget):
 class PagedListPage(Page):
     """A page over a long newest-first list: a ``search`` box, a table, a ``pager``.
 
-    The subclass lays them out, reads the page at :attr:`offset` in ``refresh()`` (it runs again
-    whenever the pager asks) and shows what it read with ``pager.show_page``.
+    The subclass lays them out with :meth:`lay_out`, reads the page at :attr:`offset` in
+    ``refresh()`` (it runs again whenever the pager asks) and shows what it read with
+    ``pager.show_page``.
     """
 
     #: Rows read per page.
@@ -164,6 +170,32 @@ class PagedListPage(Page):
 
     def focus_search(self) -> None:
         self.search.focus_and_select()
+
+    def lay_out(
+        self,
+        top: Sequence[QWidget | QLayout],
+        table: QTableView,
+        details: QWidget,
+        *,
+        details_stretch: int,
+    ) -> QSplitter:
+        """Lay the page out: the ``top`` rows (title, search and filters), then ``table`` over
+        ``details`` in a splitter that shares its height 3 : ``details_stretch``, then the pager.
+        Returns the splitter."""
+        layout = QVBoxLayout(self)
+        for row in top:
+            if isinstance(row, QLayout):
+                layout.addLayout(row)
+            else:
+                layout.addWidget(row)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(table)
+        split.addWidget(details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, details_stretch)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.pager)
+        return split
 
 
 def list_table(model: QAbstractItemModel, accessible_name: str) -> QTableView:
