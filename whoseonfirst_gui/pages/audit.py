@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import (
@@ -21,18 +20,14 @@ from whoseonfirst_core.usecases.dto import AuditDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
-from whoseonfirst_gui.pages.paging import PagedListPage, list_table
+from whoseonfirst_gui.pages.paging import ListPageData, PagedListPage, list_table
 from whoseonfirst_gui.qtmodels.audit_model import AuditModel
 
 PAGE_SIZE = 200
 
 
-@dataclass(frozen=True)
-class AuditData:
-    rows: tuple[AuditDTO, ...]
-    total: int
-    offset: int
-    tz_name: str
+class AuditData(ListPageData[AuditDTO]):
+    """A page of the audit log."""
 
 
 def load_audit(uow: UnitOfWork, text: str, offset: int) -> AuditData:

@@ -37,7 +37,7 @@ from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
-from whoseonfirst_gui.pages.paging import PagedListPage, list_table
+from whoseonfirst_gui.pages.paging import ListPageData, PagedListPage, list_table
 from whoseonfirst_gui.qtmodels.history_model import HistoryModel, StatusPillDelegate
 
 PAGE_SIZE = 100
@@ -53,11 +53,7 @@ class DetailData:
 
 
 @dataclass(frozen=True)
-class HistoryData:
-    rows: tuple[NotificationDTO, ...]
-    total: int
-    offset: int
-    tz_name: str
+class HistoryData(ListPageData[NotificationDTO]):
     members: tuple[tuple[int, str], ...]
     problems: int
     #: The details of the text the page shows selected, read with the page (one trip to the

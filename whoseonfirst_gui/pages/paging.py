@@ -13,6 +13,8 @@ settled. ``PagedListPage`` wires the two into a page:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -33,6 +35,19 @@ from whoseonfirst_gui.pages.base import Page
 
 #: How long the typing must pause before a search runs: one query per word, not per key.
 SEARCH_PAUSE_MS = 300
+
+RowT = TypeVar("RowT")
+
+
+@dataclass(frozen=True)
+class ListPageData(Generic[RowT]):
+    """One page of a newest-first list as read: ``rows`` from row ``offset`` of ``total``, and
+    the team's time zone (IANA name) to show their instants in."""
+
+    rows: tuple[RowT, ...]
+    total: int
+    offset: int
+    tz_name: str
 
 
 class SearchBox(QLineEdit):
