@@ -19,6 +19,12 @@
   writes a byte to a wake-up socket; the main loop, waiting on that socket, logs the signal and
   does the shutdown. Once the shutdown has begun no tick adds a scheduler job (APScheduler's
   ``shutdown(wait=True)`` waits for the running tick while holding the lock ``add_job`` needs).
+- Steps of the wall clock (:mod:`.clock_steps`): APScheduler dates its jobs on the wall clock,
+  so after a step back the interval job would wait hours and after a step forward it would
+  misfire. The main loop watches the wall clock against a monotonic one every second; on a step
+  it re-dates the interval job from now, drops the wake-ups dated on the old clock and ticks at
+  once. As a net under that, a loop that sees no tick start for ``STALLED_AFTER`` of monotonic
+  time (whatever the reason) does the same.
 - Under systemd (``NOTIFY_SOCKET``): ``READY=1`` once serving, ``WATCHDOG=1`` while the loop is
   alive (``WATCHDOG_USEC``), ``STOPPING=1`` on the way out.
 """
@@ -32,22 +38,24 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from whoseonfirst_core.clock import Clock
+from whoseonfirst_core.clock import Clock, SystemClock
 from whoseonfirst_core.db.errors import describe_database_error, first_line, permission_denied
 from whoseonfirst_core.db.session import read_revision
 from whoseonfirst_core.domain.masking import mask_phones
 
+from .clock_steps import ClockStep, ClockWatch
 from .delivery import TickSummary
 from .engine import Engine
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
@@ -71,6 +79,11 @@ DATABASE_RETRY = timedelta(seconds=5)
 CATCH_UP_TICKS = 3
 #: How often the main loop checks the database revision for changes made elsewhere.
 REVISION_WATCH = timedelta(seconds=1)
+#: No tick started for this long (monotonic time): the loop re-plans its wake-ups.
+STALLED_AFTER = 2 * TICK_INTERVAL + timedelta(seconds=INTERVAL_MISFIRE_GRACE)
+#: Wake-ups dated on the wall clock before a step: dropped on a step (the tick that follows
+#: plans them again); ``tick-due`` is an absolute instant and stays right.
+_RELATIVE_JOBS = ("tick-retry", "tick-changed")
 
 
 def _is_outage(exc: BaseException) -> bool:
@@ -141,9 +154,15 @@ class Daemon:
         notifier: SystemdNotifier | None = None,
         metrics: ServiceMetrics | None = None,
         interval: timedelta = TICK_INTERVAL,
+        wall: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self.clock = clock
+        #: The clock the scheduler dates its jobs on (the system's; a drill's offset clock).
+        self.wall = wall or SystemClock()
+        self._monotonic = monotonic
+        self._wall_watch = ClockWatch(self.wall, monotonic)
         self.interval = interval
         self.metrics = metrics or ServiceMetrics()
         self.state = HealthState(backend_name=engine.backend.name)
@@ -164,6 +183,7 @@ class Daemon:
         self._schedule_lock = threading.Lock()
         self._tick_lock = threading.Lock()
         self._tick_started: float | None = None  # time.monotonic() of the running tick
+        self._last_tick_began: float | None = None  # monotonic, of the latest tick's start
         #: The database revision when the last tick started; None until known.
         self._seen_revision: int | None = None
 
@@ -192,7 +212,7 @@ class Daemon:
     def _tick_once(self) -> TickSummary | None:
         if not self._tick_lock.acquire(blocking=False):
             return None  # the other job is ticking right now; it does the same work
-        self._tick_started = time.monotonic()
+        self._tick_started = self._last_tick_began = self._monotonic()
         try:
             # Before the tick reads anything: a change committed from here on moves the revision
             # past this value, so the watch asks for another tick.
@@ -263,7 +283,7 @@ class Daemon:
         self._schedule_tick(
             "tick-retry",
             "retry after a database outage",
-            datetime.now(UTC) + DATABASE_RETRY,
+            self.wall.now() + DATABASE_RETRY,
             INTERVAL_MISFIRE_GRACE,
         )
 
@@ -295,7 +315,7 @@ class Daemon:
         return self._schedule_tick(
             "tick-changed",
             "tick after a change made elsewhere",
-            datetime.now(UTC),
+            self.wall.now(),
             DUE_MISFIRE_GRACE,
         )
 
@@ -308,7 +328,7 @@ class Daemon:
         if next_due is None:
             return
         # The scheduler runs on the wall clock; the engine's clock may be a drill's.
-        run_date = next_due.astimezone(UTC) if next_due > self.clock.now() else datetime.now(UTC)
+        run_date = next_due.astimezone(UTC) if next_due > self.clock.now() else self.wall.now()
         if self._schedule_tick(
             "tick-due", "tick at the next due instant", run_date, DUE_MISFIRE_GRACE
         ):
@@ -337,7 +357,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         # next_run_time=None would add the job paused; leave it out to start after one interval.
-        first_run: dict[str, Any] = {"next_run_time": datetime.now(UTC)} if tick_now else {}
+        first_run: dict[str, Any] = {"next_run_time": self.wall.now()} if tick_now else {}
         self.scheduler.add_job(
             self.run_tick,
             IntervalTrigger(seconds=self.interval.total_seconds(), timezone=UTC),
@@ -349,6 +369,56 @@ class Daemon:
             **first_run,
         )
         self.scheduler.start()
+        self._wall_watch.observe()  # the reference the main loop compares with
+        self._last_tick_began = self._monotonic()
+
+    def watch_clock(self) -> ClockStep | None:
+        """Re-plan the scheduler's wake-ups and tick at once if the wall clock stepped since
+        the last call, or if no tick started for ``STALLED_AFTER`` (called by the main loop
+        every ``REVISION_WATCH``); returns the step seen, if any."""
+        step = self._wall_watch.observe()
+        began = self._last_tick_began
+        stalled = (
+            step is None
+            and began is not None
+            and not self._tick_lock.locked()
+            and self._monotonic() - began > STALLED_AFTER.total_seconds()
+        )
+        if step is None and not stalled:
+            return None
+        reason = step.describe() if step is not None else "no tick started for too long"
+        if self._replan(reason):
+            self._last_tick_began = self._monotonic()  # one re-plan per stall, not one a second
+            _log.warning(
+                "%s: re-planned the scheduler's wake-ups, ticking now",
+                reason,
+                extra={"event": "replanned"},
+            )
+        return step
+
+    def _replan(self, reason: str) -> bool:
+        """Date the interval job from now, drop the wake-ups dated on the old wall clock and
+        tick now; False when no scheduler runs."""
+        with self._schedule_lock:
+            scheduler = self.scheduler
+            if scheduler is None or not scheduler.running or self._stop.is_set():
+                return False
+            for job_id in _RELATIVE_JOBS:
+                try:
+                    scheduler.remove_job(job_id)
+                except JobLookupError:
+                    pass
+            scheduler.reschedule_job(
+                "tick-interval",
+                trigger=IntervalTrigger(
+                    seconds=self.interval.total_seconds(),
+                    start_date=self.wall.now() + self.interval,
+                    timezone=UTC,
+                ),
+            )
+        return self._schedule_tick(
+            "tick-replanned", f"tick after {reason}", self.wall.now(), DUE_MISFIRE_GRACE
+        )
 
     def health(self) -> tuple[int, dict[str, Any]]:
         return check_health(self.engine.db, self.state, self.clock, self.metrics)
@@ -400,6 +470,7 @@ class Daemon:
                     next_ping = time.monotonic() + wake.total_seconds()
                     if self.notifier.watchdog and self._alive():
                         self.notifier.notify("WATCHDOG=1")
+                self.watch_clock()
                 self.watch_revision()
         self.notifier.notify("STOPPING=1")
         _log.info("stopping: finishing the text being sent", extra={"event": "stopping"})
