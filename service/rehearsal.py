@@ -10,14 +10,12 @@ not lost), and on PostgreSQL the rows it touched.
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from sqlalchemy.orm import Session, sessionmaker
 
-from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.db.session import ClosedOnExit, Database
 
 
-class RolledBackDatabase(Database):
+class RolledBackDatabase(ClosedOnExit, Database):
     """``db`` through one transaction that :meth:`close` (or leaving the ``with``) rolls back."""
 
     def __init__(self, db: Database) -> None:
@@ -41,14 +39,3 @@ class RolledBackDatabase(Database):
             self._outer.rollback()
         finally:
             self._outer.close()
-
-    def __enter__(self) -> RolledBackDatabase:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

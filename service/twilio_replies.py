@@ -141,11 +141,4 @@ def _describe(failure: MaxRetryError) -> str:
 
 def _reply_date(headers: Mapping[str, str] | None) -> datetime | None:
     """The instant a reply's ``Date`` header gives (Twilio's clock, whole seconds), if any."""
-    value = (headers or {}).get("Date") or (headers or {}).get("date")
-    if not value:
-        return None
-    try:
-        theirs = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return theirs if theirs.tzinfo is not None else theirs.replace(tzinfo=UTC)
+    return _rfc2822((headers or {}).get("Date") or (headers or {}).get("date"))

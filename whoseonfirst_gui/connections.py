@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,14 +144,7 @@ class ProfileStore:
     def save(self, profile: ConnectionProfile) -> None:
         s = self.settings
         s.beginGroup(f"{SETTINGS_GROUP}/{_key(profile.name)}")
-        for k, v in (
-            ("name", profile.name),
-            ("host", profile.host),
-            ("port", profile.port),
-            ("database", profile.database),
-            ("user", profile.user),
-            ("sslmode", profile.sslmode),
-        ):
+        for k, v in asdict(profile).items():
             s.setValue(k, v)
         s.endGroup()
         s.sync()

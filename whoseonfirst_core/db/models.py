@@ -37,6 +37,8 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    #: Every ``Mapped[datetime]`` column is an aware-UTC instant.
+    type_annotation_map = {datetime: UTCDateTime}  # noqa: RUF012
 
 
 class TeamSettings(Base):
@@ -69,8 +71,8 @@ class Member(Base):
     color: Mapped[str] = mapped_column(String(7))
     notes: Mapped[str] = mapped_column(Text, default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (Index("ix_members_position", "position"),)
@@ -109,9 +111,9 @@ class RotationChange(Base):
     kind: Mapped[str] = mapped_column(String(12))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     __table_args__ = (
         CheckConstraint("kind IN ('join', 'leave', 'order', 'pattern', 'snapshot')", name="kind"),
@@ -134,7 +136,7 @@ class RotationEpoch(Base):
     pattern: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     start_index: Mapped[int] = mapped_column(Integer, default=0)
     seq_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -146,8 +148,8 @@ class ScheduleEntry(Base):
     epoch_id: Mapped[int] = mapped_column(ForeignKey("rotation_epochs.id"))
     seq: Mapped[int] = mapped_column(Integer)
     shift_name: Mapped[str] = mapped_column(String(60))
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
-    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_at: Mapped[datetime] = mapped_column(unique=True)
+    end_at: Mapped[datetime]
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     member: Mapped[Member] = relationship(lazy="raise")
     __table_args__ = (
@@ -162,13 +164,13 @@ class Override(Base):
     __tablename__ = "overrides"
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(12), default="active")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
@@ -203,22 +205,22 @@ class Notification(Base):
     recipient_name: Mapped[str] = mapped_column(String(100))
     recipient_phone: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    span_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    span_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    span_start: Mapped[datetime | None]
+    span_end: Mapped[datetime | None]
     shift_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
     related_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sending_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
     twilio_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -238,8 +240,8 @@ class NotificationAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -252,7 +254,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(40))
@@ -270,9 +272,9 @@ class ServiceHeartbeat(Base):
     host: Mapped[str] = mapped_column(String(200))
     version: Mapped[str] = mapped_column(String(40))
     sms_backend: Mapped[str] = mapped_column(String(40))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime]
+    last_tick_at: Mapped[datetime]
+    next_due_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Why texts are not going out, as this instance's last tick saw it (None: they are).
     sms_problem: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
@@ -207,6 +207,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(parsed, **kwargs)
 
 
+class ClosedOnExit:
+    """Leaving ``with obj:`` calls ``obj.close()``, whether or not the block raised."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
 class Database:
     """An engine plus the session factory; the composition roots make one each."""
 
@@ -247,7 +265,7 @@ class Database:
         return f"PostgreSQL {parsed.database or ''}@{_hosts(parsed)}"
 
 
-class UnitOfWork:
+class UnitOfWork(ClosedOnExit):
     """One session, one transaction: ``with db.uow(actor) as uow: …; uow.commit()``.
 
     Leaving the block without ``commit()`` rolls everything back, so a failed use case
@@ -266,16 +284,12 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its 'with' block")
         return self._session
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         self._session = self.db.new_session(write=self.write)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Roll back what was not committed and end the session (leaving the ``with``)."""
         session = self.session
         try:
             session.rollback()

@@ -33,8 +33,19 @@ class OverrideSpan:
     end: datetime
 
 
+class OverrideMark:
+    """``is_override`` for a span that names the override putting its member on call, if any."""
+
+    __slots__ = ()
+    override_id: int | None
+
+    @property
+    def is_override(self) -> bool:
+        return self.override_id is not None
+
+
 @dataclass(frozen=True, slots=True)
-class ResolvedSpan:
+class ResolvedSpan(OverrideMark):
     """A stretch with one person on call, inside one entry (or in a gap, for a bare override)."""
 
     start: datetime
@@ -47,10 +58,6 @@ class ResolvedSpan:
     #: True when the span starts the entry or an override, or hands the entry back to the
     #: scheduled member after an override: the instants a shift_start text goes out.
     notify: bool
-
-    @property
-    def is_override(self) -> bool:
-        return self.override_id is not None
 
 
 COVER_SHIFT_NAME = "Cover"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from whoseonfirst_core.domain.resolution import OverrideMark
+
 
 @dataclass(frozen=True, slots=True)
 class MemberDTO:
@@ -63,7 +65,7 @@ class OverrideDTO:
 
 
 @dataclass(frozen=True, slots=True)
-class SpanDTO:
+class SpanDTO(OverrideMark):
     """A resolved on-call span with names, for calendars, previews and exports."""
 
     start: datetime
@@ -78,10 +80,6 @@ class SpanDTO:
     override_id: int | None
     override_reason: str | None
     notify: bool
-
-    @property
-    def is_override(self) -> bool:
-        return self.override_id is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
-    QSplitter,
     QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -24,18 +20,14 @@ from whoseonfirst_core.usecases.dto import AuditDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
-from whoseonfirst_gui.pages.paging import PagedListPage, list_table
+from whoseonfirst_gui.pages.paging import ListPageData, PagedListPage, list_table
 from whoseonfirst_gui.qtmodels.audit_model import AuditModel
 
 PAGE_SIZE = 200
 
 
-@dataclass(frozen=True)
-class AuditData:
-    rows: tuple[AuditDTO, ...]
-    total: int
-    offset: int
-    tz_name: str
+class AuditData(ListPageData[AuditDTO]):
+    """A page of the audit log."""
 
 
 def load_audit(uow: UnitOfWork, text: str, offset: int) -> AuditData:
@@ -53,29 +45,20 @@ class AuditPage(PagedListPage):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.data: AuditData | None = None
-        layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(page_title("Audit"))
         top.addStretch(1)
         self.search.setMinimumWidth(320)
         top.addWidget(self.search)
-        layout.addLayout(top)
 
-        split = QSplitter(Qt.Orientation.Vertical)
         self.model = AuditModel(self)
         self.view = list_table(self.model, "Audit log")
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
-        split.addWidget(self.view)
         self.details = QTextBrowser()
         self.details.setAccessibleName("Change details")
         self.details.setPlaceholderText("Select a change to see what it was before and after.")
-        split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        layout.addWidget(split, 1)
-
-        layout.addWidget(self.pager)
+        self.lay_out([top], self.view, self.details, details_stretch=1)
 
     def refresh(self) -> None:
         text, offset = self.search.text(), self.offset

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -38,7 +37,7 @@ from whoseonfirst_core.usecases.team import list_members
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
-from whoseonfirst_gui.pages.paging import PagedListPage, list_table
+from whoseonfirst_gui.pages.paging import ListPageData, PagedListPage, list_table
 from whoseonfirst_gui.qtmodels.history_model import HistoryModel, StatusPillDelegate
 
 PAGE_SIZE = 100
@@ -54,11 +53,7 @@ class DetailData:
 
 
 @dataclass(frozen=True)
-class HistoryData:
-    rows: tuple[NotificationDTO, ...]
-    total: int
-    offset: int
-    tz_name: str
+class HistoryData(ListPageData[NotificationDTO]):
     members: tuple[tuple[int, str], ...]
     problems: int
     #: The details of the text the page shows selected, read with the page (one trip to the
@@ -110,9 +105,6 @@ class NotificationsPage(PagedListPage):
         self._prefetched: DetailData | None = None  # read with the page, shown on selection
         self._tz = zone("UTC")
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title("Texts"))
-
         filters = QHBoxLayout()
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("All kinds", None)
@@ -142,9 +134,7 @@ class NotificationsPage(PagedListPage):
         filters.addWidget(QLabel("to"))
         filters.addWidget(self.to_edit)
         filters.addWidget(self.search, 1)
-        layout.addLayout(filters)
 
-        split = QSplitter(Qt.Orientation.Vertical)
         self.model = HistoryModel(self)
         self.view = list_table(self.model, "Text history")
         self.view.setItemDelegateForColumn(HistoryModel.STATUS, StatusPillDelegate(self.view))
@@ -163,7 +153,6 @@ class NotificationsPage(PagedListPage):
         ):
             header.resizeSection(col, metrics.horizontalAdvance(sample) + 24)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._load_detail())
-        split.addWidget(self.view)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -185,13 +174,8 @@ class NotificationsPage(PagedListPage):
         side_buttons.addWidget(self.test_button)
         side_buttons.addStretch(1)
         side_layout.addLayout(side_buttons)
-        split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split = self.lay_out([page_title("Texts"), filters], self.view, side, details_stretch=2)
         split.setSizes([420, 260])
-        layout.addWidget(split, 1)
-
-        layout.addWidget(self.pager)
         # A new filter starts again at the newest texts (the search box does so itself).
         for combo in (self.kind_combo, self.status_combo, self.member_combo):
             combo.currentIndexChanged.connect(lambda _i: self.pager.first_page())

@@ -12,14 +12,21 @@ settled. ``PagedListPage`` wires the two into a page:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QTimer, Signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +35,19 @@ from whoseonfirst_gui.pages.base import Page
 
 #: How long the typing must pause before a search runs: one query per word, not per key.
 SEARCH_PAUSE_MS = 300
+
+RowT = TypeVar("RowT")
+
+
+@dataclass(frozen=True)
+class ListPageData(Generic[RowT]):
+    """One page of a newest-first list as read: ``rows`` from row ``offset`` of ``total``, and
+    the team's time zone (IANA name) to show their instants in."""
+
+    rows: tuple[RowT, ...]
+    total: int
+    offset: int
+    tz_name: str
 
 
 class SearchBox(QLineEdit):
@@ -135,8 +155,9 @@ class Pager(QWidget):
 class PagedListPage(Page):
     """A page over a long newest-first list: a ``search`` box, a table, a ``pager``.
 
-    The subclass lays them out, reads the page at :attr:`offset` in ``refresh()`` (it runs again
-    whenever the pager asks) and shows what it read with ``pager.show_page``.
+    The subclass lays them out with :meth:`lay_out`, reads the page at :attr:`offset` in
+    ``refresh()`` (it runs again whenever the pager asks) and shows what it read with
+    ``pager.show_page``.
     """
 
     #: Rows read per page.
@@ -164,6 +185,32 @@ class PagedListPage(Page):
 
     def focus_search(self) -> None:
         self.search.focus_and_select()
+
+    def lay_out(
+        self,
+        top: Sequence[QWidget | QLayout],
+        table: QTableView,
+        details: QWidget,
+        *,
+        details_stretch: int,
+    ) -> QSplitter:
+        """Lay the page out: the ``top`` rows (title, search and filters), then ``table`` over
+        ``details`` in a splitter that shares its height 3 : ``details_stretch``, then the pager.
+        Returns the splitter."""
+        layout = QVBoxLayout(self)
+        for row in top:
+            if isinstance(row, QLayout):
+                layout.addLayout(row)
+            else:
+                layout.addWidget(row)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(table)
+        split.addWidget(details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, details_stretch)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.pager)
+        return split
 
 
 def list_table(model: QAbstractItemModel, accessible_name: str) -> QTableView:
