@@ -28,10 +28,7 @@ from __future__ import annotations
 
 import glob
 import json
-import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,7 +49,9 @@ from chaos.common import (
     tally,
     wait_until,
 )
+from chaos.health import HealthPoller
 from tests.fakes.fake_twilio import Reply
+from tests.pg_server import free_port
 
 STEP = timedelta(hours=3)
 AHEAD = timedelta(seconds=40)  # longer than one tick interval: an ahead tick judges too
@@ -89,12 +88,14 @@ def run(run: ChaosRun) -> DrillResult:
     url = run.new_database("sqlite", "clock-step")
     log_path = folder / "daemon.log"
     dee, cal = MEMBERS[3], MEMBERS[2]
+    port = free_port()
+    health_url = f"http://127.0.0.1:{port}/healthz"
     with drill_twilio(run) as fake, log_path.open("w", encoding="utf-8") as log:
         env = service_env(
             run,
             url,
             fake,
-            WHOSEONFIRST_HTTP="127.0.0.1:0",
+            WHOSEONFIRST_HTTP=f"127.0.0.1:{port}",
             WHOSEONFIRST_INSTANCE_ID="clock-step",
             LD_PRELOAD=lib,
             FAKETIME_TIMESTAMP_FILE=str(offset_file),
@@ -106,7 +107,6 @@ def run(run: ChaosRun) -> DrillResult:
             if not wait_until(lambda: log_has_event(log_path, "tick"), 120, step=0.1):
                 result.error("the daemon under libfaketime never ticked")
                 return result
-            health = _HealthSampler(log_path)
             t = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
             cal_at = t + AHEAD + CAL_AFTER
             dee_at = t + STEP + DEE_AFTER
@@ -124,27 +124,22 @@ def run(run: ChaosRun) -> DrillResult:
                 return None
 
             fake.reply_for = drop_dee_once
-            health.start()
-            sleep_until(t)
-            offset_file.write_text(f"+{int(STEP.total_seconds())}\n", encoding="utf-8")
-            sleep_until(t + AHEAD)
-            offset_file.write_text("+0\n", encoding="utf-8")
-            back_at = time.monotonic()
             cal_phones = {p for p in cal[1:] if p}
-            arrived: dict[str, float] = {}
-
-            def cal_arrived() -> bool:
-                for m in fake.created:
-                    if m.to in cal_phones and m.to not in arrived:
-                        arrived[m.to] = (datetime.now(UTC) - cal_at).total_seconds()
-                return len(arrived) == len(cal_phones)
-
-            wait_until(cal_arrived, (CAL_AFTER + TICKS_WITHIN).total_seconds() + 30, step=0.05)
-            wait_until(
-                lambda: time.monotonic() - back_at >= TICKS_WITHIN.total_seconds(), 60, step=0.2
-            )
-            wait_until(lambda: _all_delivered(url), 60, step=0.5)
-            health.stop()
+            with HealthPoller(health_url) as health:
+                sleep_until(t)
+                offset_file.write_text(f"+{int(STEP.total_seconds())}\n", encoding="utf-8")
+                sleep_until(t + AHEAD)
+                offset_file.write_text("+0\n", encoding="utf-8")
+                back_at = time.monotonic()
+                wait_until(
+                    lambda: cal_phones <= {m.to for m in fake.created},
+                    (CAL_AFTER + TICKS_WITHIN).total_seconds() + 30,
+                    step=0.05,
+                )
+                wait_until(
+                    lambda: time.monotonic() - back_at >= TICKS_WITHIN.total_seconds(), 60, step=0.2
+                )
+                wait_until(lambda: _all_delivered(url), 60, step=0.5)
         finally:
             stop_daemon(run, proc, "clock-step daemon", result, "the daemon under libfaketime")
         received = fake.received()
@@ -152,15 +147,16 @@ def run(run: ChaosRun) -> DrillResult:
     check_rows(url, result)
     if not dropped:
         result.error("Dee's text never reached the fake: the ambiguous send was not exercised")
-    late = max(arrived.values(), default=None)
+    arrivals = [r.received_at for r in fake.create_requests if r.form.get("To") in cal_phones]
+    late = (max(arrivals) - cal_at).total_seconds() if arrivals else None
     if late is None or late > LATE_S:
         result.error(f"Cal's texts came {late} s after the instant (allowed {LATE_S:.0f} s)")
     ticks = _ticks_after_correction(log_path)
     if ticks < 2:
         result.error(f"{ticks} tick(s) in the {TICKS_WITHIN.seconds} s after the correction")
-    if health.longest_unhealthy > HEALTH_GAP_S:
+    if health.longest_unhealthy() > HEALTH_GAP_S:
         result.error(
-            f"/healthz said unhealthy for {health.longest_unhealthy:.1f} s around a step "
+            f"/healthz said unhealthy for {health.longest_unhealthy():.1f} s around a step "
             f"(allowed {HEALTH_GAP_S:.0f} s)"
         )
     result.notes.append(
@@ -217,58 +213,3 @@ def _ticks_after_correction(log_path: Path) -> int:
         if e.get("event") == "tick"
         and start <= datetime.fromisoformat(str(e["ts"])) <= start + TICKS_WITHIN
     )
-
-
-class _HealthSampler:
-    """Asks ``/healthz`` twice a second; keeps the longest run of non-200 answers."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.url = _health_url(log_path)
-        self.samples = 0
-        self.unhealthy = 0
-        self.longest_unhealthy = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="healthz", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def describe(self) -> str:
-        return (
-            f"{self.samples - self.unhealthy}/{self.samples} answers 200, longest non-200 run "
-            f"{self.longest_unhealthy:.1f} s"
-        )
-
-    def _loop(self) -> None:
-        since: float | None = None
-        while not self._stop.wait(0.5):
-            self.samples += 1
-            if _status(self.url) == 200:
-                since = None
-                continue
-            self.unhealthy += 1
-            now = time.monotonic()
-            since = now if since is None else since
-            self.longest_unhealthy = max(self.longest_unhealthy, now - since + 0.5)
-
-
-def _health_url(log_path: Path) -> str:
-    for event in _events(log_path):
-        msg = str(event.get("msg", ""))
-        if "serving /healthz" in msg:
-            return msg.split(" on ", 1)[1].strip() + "/healthz"
-    raise RuntimeError("the daemon did not say where it serves /healthz")
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0

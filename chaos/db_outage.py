@@ -10,11 +10,7 @@ of Cal's phones gets the text exactly once, within 30 s of the database's return
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from chaos.common import (
@@ -29,56 +25,11 @@ from chaos.common import (
     tally,
     wait_until,
 )
+from chaos.health import HealthPoller, fetch, health
 from chaos.timing import Timing
 from tests.pg_server import free_port
 
 MAX_CATCH_UP_S = 30.0
-
-
-def _health(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            json.loads(response.read())
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except OSError:
-        return 0  # not answering at all
-
-
-def _fetch(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return str(response.read().decode())
-    except OSError as exc:
-        return f"(could not fetch {url}: {exc})"
-
-
-class _HealthPoller:
-    """Polls /healthz every ``step`` s in a thread; ``samples`` is [(monotonic, status)]."""
-
-    def __init__(self, url: str, step: float = 0.5) -> None:
-        self.url = url
-        self.step = step
-        self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="chaos-health", daemon=True)
-
-    def __enter__(self) -> _HealthPoller:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append((time.monotonic(), _health(self.url)))
-            self._stop.wait(self.step)
-
-    def between(self, start: float, end: float) -> list[int]:
-        return [s for t, s in self.samples if start <= t <= end]
 
 
 def run(run: ChaosRun) -> DrillResult:
@@ -100,11 +51,11 @@ def run(run: ChaosRun) -> DrillResult:
         back_at: datetime | None = None
         try:
             healthy = wait_until(
-                lambda: _health(health_url) == 200, timeout=max(30.0, 4 * timing.planned), step=0.2
+                lambda: health(health_url) == 200, timeout=max(30.0, 4 * timing.planned), step=0.2
             )
             if not healthy:
                 result.error("the daemon never reported healthy before the outage")
-            with _HealthPoller(health_url) as poller:
+            with HealthPoller(health_url) as poller:
                 sleep_until(stop_at)
                 server.stop()
                 stopped = time.monotonic()
@@ -140,7 +91,7 @@ def run(run: ChaosRun) -> DrillResult:
                 result.error("/healthz did not report 200 again after the database returned")
             for path in ("/healthz", "/metrics"):  # for the secrets drill's scan
                 run.evidence.add_log(
-                    f"db-outage GET {path}", _fetch(health_url.replace("/healthz", path))
+                    f"db-outage GET {path}", fetch(health_url.replace("/healthz", path))
                 )
         finally:
             _code, out, _err = stop_daemon(run, proc, "db-outage daemon", result, "the daemon")
