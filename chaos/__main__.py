@@ -45,10 +45,13 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "reimport": ("reimport", {}),
     "tz-change": ("tz_change", {}),
     "clock-step": ("clock_step", {}),
+    "failover": ("failover", {}),
     # Last: it scans what the others left behind (logs, databases, files).
     "secrets": ("secrets_scan", {}),
 }
 DRILL_NAMES = tuple(DRILLS)
+#: Drills that run only when named with ``--only`` (minutes long, two PostgreSQL clusters).
+ON_DEMAND = ("failover",)
 #: Drills that drive separate processes and mostly wait on them: with ``--jobs`` > 1 they run
 #: side by side (each has its own database, fake Twilio server and ports). The others run in
 #: this process and touch process-wide state (environment, stdio, logging), so one at a time.
@@ -84,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         choices=DRILL_NAMES,
         metavar="DRILL",
-        help=f"run only these drills: {', '.join(DRILL_NAMES)}",
+        help=f"run only these drills: {', '.join(DRILL_NAMES)} ({', '.join(ON_DEMAND)} runs "
+        "only when named)",
     )
     parser.add_argument(
         "--seed",
@@ -110,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="more progress output")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
-    names = [n for n in DRILL_NAMES if n in (args.only or DRILL_NAMES)]
+    default = [n for n in DRILL_NAMES if n not in ON_DEMAND]
+    names = [n for n in DRILL_NAMES if n in (args.only or default)]
     workdir = Path(tempfile.mkdtemp(prefix="wof-chaos-"))
     os.chmod(workdir, 0o755)  # the PostgreSQL user must reach nothing here, but be able to cd
     mode = "quick" if args.quick else "full"

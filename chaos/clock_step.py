@@ -37,6 +37,7 @@ from chaos.common import (
     ChaosRun,
     DrillResult,
     DrillSkipped,
+    all_delivered,
     apply_tally,
     check_rows,
     drill_twilio,
@@ -139,7 +140,7 @@ def run(run: ChaosRun) -> DrillResult:
                 wait_until(
                     lambda: time.monotonic() - back_at >= TICKS_WITHIN.total_seconds(), 60, step=0.2
                 )
-                wait_until(lambda: _all_delivered(url), 60, step=0.5)
+                wait_until(lambda: all_delivered(url), 60, step=0.5)
         finally:
             stop_daemon(run, proc, "clock-step daemon", result, "the daemon under libfaketime")
         received = fake.received()
@@ -170,21 +171,6 @@ def run(run: ChaosRun) -> DrillResult:
 
 def _seconds(value: float | None) -> str:
     return "never" if value is None else f"{value:.1f} s"
-
-
-def _all_delivered(url: str) -> bool:
-    from sqlalchemy import select
-
-    from whoseonfirst_core.db.models import Notification
-    from whoseonfirst_core.db.session import Database
-
-    db = Database(url)
-    try:
-        with db.reader() as uow:
-            statuses = set(uow.session.scalars(select(Notification.status)))
-    finally:
-        db.dispose()
-    return bool(statuses) and statuses == {"delivered"}
 
 
 def _events(log_path: Path) -> list[dict[str, object]]:

@@ -754,5 +754,19 @@ def check_rows(url: str, result: DrillResult) -> None:
     )
 
 
+def all_delivered(url: str) -> bool:
+    """Whether the database at ``url`` has rows and every one is delivered (False while it
+    cannot be reached)."""
+    db = Database(url)
+    try:
+        with db.reader() as uow:
+            statuses = set(uow.session.scalars(select(Notification.status)))
+    except Exception:  # noqa: BLE001 - not reachable (yet): not delivered
+        return False
+    finally:
+        db.dispose()
+    return bool(statuses) and statuses == {"delivered"}
+
+
 def parse_local(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)

@@ -12,8 +12,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+#: Server settings of a throwaway test server: fast, not crash-safe.
+FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 @dataclass
@@ -24,6 +27,8 @@ class PgServer:
     datadir: Path
     bindir: Path
     _as_user: list[str]
+    #: ``-c`` settings the server starts with (a drill of crashes wants durable ones).
+    settings: dict[str, str] = field(default_factory=lambda: dict(FAST))
 
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{dbname}"
@@ -46,9 +51,22 @@ class PgServer:
             str(self.datadir / "server.log"),
             "-o",
             f"-p {self.port} -k {self.datadir} -c listen_addresses={self.host} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            + " ".join(f"-c {k}={v}" for k, v in self.settings.items()),
             "start",
         )
+
+    def run_as_owner(self, *argv: str, timeout: float = 120) -> None:
+        """Run a PostgreSQL program from ``bindir`` as the server's owner (pg_basebackup…)."""
+        subprocess.run(
+            [*self._as_user, str(self.bindir / argv[0]), *argv[1:]],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+
+    def as_user(self) -> list[str]:
+        """The command prefix that runs a program as the server's owner ([] when we are it)."""
+        return list(self._as_user)
 
 
 def find_bindir() -> Path | None:
