@@ -45,6 +45,7 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "reimport": ("reimport", {}),
     "tz-change": ("tz_change", {}),
     "clock-step": ("clock_step", {}),
+    "trickle": ("trickle", {}),
     "failover": ("failover", {}),
     # Last: it scans what the others left behind (logs, databases, files).
     "secrets": ("secrets_scan", {}),
@@ -63,6 +64,7 @@ CONCURRENT = (
     "two-daemons",
     "db-outage",
     "clock-step",
+    "trickle",
 )
 #: Drills on the real clock: they plan from the daemon start-up measured before them.
 REAL_CLOCK = ("kill-daemon-sqlite", "kill-daemon-postgresql", "two-daemons", "db-outage")
