@@ -46,6 +46,7 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "tz-change": ("tz_change", {}),
     "clock-step": ("clock_step", {}),
     "trickle": ("trickle", {}),
+    "full-disk": ("full_disk", {}),
     "failover": ("failover", {}),
     # Last: it scans what the others left behind (logs, databases, files).
     "secrets": ("secrets_scan", {}),
@@ -65,6 +66,7 @@ CONCURRENT = (
     "db-outage",
     "clock-step",
     "trickle",
+    "full-disk",
 )
 #: Drills on the real clock: they plan from the daemon start-up measured before them.
 REAL_CLOCK = ("kill-daemon-sqlite", "kill-daemon-postgresql", "two-daemons", "db-outage")
