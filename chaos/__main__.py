@@ -41,6 +41,7 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "db-outage": ("db_outage", {}),
     "twilio-outage": ("twilio_outage", {}),
     "dst": ("dst", {}),
+    "dst-edges": ("dst_edges", {}),
     "bad-input": ("bad_input", {}),
     "reimport": ("reimport", {}),
     "tz-change": ("tz_change", {}),
