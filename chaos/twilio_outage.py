@@ -5,13 +5,16 @@ Twilio adapter talking to the fake server, on SQLite and (when available) Postgr
 
 At Monday 08:00 Ann's 24 h shift starts (two phones) and the weekly summary is due; Cal covers
 08:01-08:04, so Ann's first span ends at 08:01 and she is texted again when she takes the shift
-back at 08:04. From 08:00 to 08:05 every create request gets a 503 or a dropped connection
+back at 08:04. At 08:04:30, while those texts retry, an admin saves Eve's cover from 08:04:45:
+Ann's second span is cut short during the outage (the texts' validity must follow it). From
+08:00 to 08:05 every create request gets a 503 or a dropped connection
 (the first summary attempt is dropped *after* the fake created it: an ambiguous send), and
 list and fetch requests get 503s, so reconciliation fails too. Afterwards:
 
-- every text whose span is still running — Ann's two texts for 08:04, the summary — reached
+- every text whose span is still running — Eve's for 08:04:45, the summary — reached
   the fake exactly once, before its validity ended, with a ``ValidityPeriod`` that fits it;
-- the texts whose spans ended during the outage (Ann 08:00-08:01, Cal 08:01-08:04) were never
+- the texts whose spans ended during the outage (Ann 08:00-08:01, Cal 08:01-08:04, Ann
+  08:04-08:04:45, the one cut short) were never
   sent, are ``expired``/``missed``, and each span raised exactly one failure alert, delivered
   to the escalation contact once the outage was over.
 """
@@ -50,6 +53,9 @@ T0 = datetime(2026, 3, 9, 8, 0, tzinfo=TZ)
 OUTAGE = timedelta(minutes=5)
 TICK = timedelta(seconds=30)
 AFTER = timedelta(minutes=20)  # keep ticking this long after the outage
+#: Mid-outage, while Ann's 08:04 texts retry, an admin saves Eve's cover from 08:04:45.
+CUT_AT = T0 + timedelta(minutes=4, seconds=30)
+EVE_FROM = T0 + timedelta(minutes=4, seconds=45)
 
 
 def run(run: ChaosRun) -> DrillResult:
@@ -141,7 +147,19 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
             fake.outage = outage
             fake.reply_for = outage
             engine, backend_sms = drill_engine(run, db, clock, fake, f"chaos-outage-{backend}")
-            # What the planner says is due: the spans starting in the outage, with validity.
+            try:
+                at = T0
+                while at <= outage_end + AFTER:
+                    clock.set(at)
+                    fake.set_now(at)
+                    if at == CUT_AT:
+                        _eve_takes_over(db, at)
+                    engine.tick()
+                    at += TICK
+            finally:
+                backend_sms.close()
+            # What the planner says was due: the spans starting in the outage, with validity,
+            # as the schedule stands after the cut.
             with db.reader() as uow:
                 team = outbox.load_team(uow.session)
                 spans = resolve_window(
@@ -150,21 +168,25 @@ def _one(run: ChaosRun, backend: str, result: DrillResult) -> None:
             planned = [t for t in shift_start_texts(spans, team) if T0 <= t.due_at < outage_end]
             must_send = [t for t in planned if t.expires_at > outage_end]
             must_not = [t for t in planned if t.expires_at <= outage_end]
-            try:
-                at = T0
-                while at <= outage_end + AFTER:
-                    clock.set(at)
-                    fake.set_now(at)
-                    engine.tick()
-                    at += TICK
-            finally:
-                backend_sms.close()
             received = fake.received()
             _check(result, backend, db, fake, received, must_send, must_not, outage)
     finally:
         logging.getLogger().removeHandler(handler)
         db.dispose()
         run.evidence.add_log(f"twilio-outage {backend} engine logs", logs.getvalue())
+
+
+def _eve_takes_over(db: Database, now: datetime) -> None:
+    """An admin saves Eve's cover from ``EVE_FROM``: Ann's span cut short while her texts retry."""
+    from sqlalchemy import select
+
+    from whoseonfirst_core.db.models import Member
+    from whoseonfirst_core.usecases.calendar import Cover, add_override
+
+    with db.uow("admin") as uow:
+        eve = uow.session.scalars(select(Member.id).where(Member.name == "Eve Evans")).one()
+        add_override(uow, now, Cover(eve, EVE_FROM, EVE_FROM + timedelta(minutes=30)))
+        uow.commit()
 
 
 def _check(

@@ -139,3 +139,53 @@ def test_a_cut_entered_after_the_new_end_expires_the_retrying_text_at_once(
     assert [r["Body"] for r in _requests_to(fake, CAL)] == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 09:00 CST until Tue 08:00 CST (23h)."
     ]
+
+
+def _ann_ambiguous(engine: Engine, clock: FixedClock, fake: FakeTwilio) -> None:
+    """07:00 and 08:00:30 ticks; Ann's create is dropped before Twilio created it (ambiguous:
+    the row waits, ``sending``, to be reconciled), and the list that would reconcile it fails."""
+    fake.script_create([Reply(drop_connection=True, create=False)])
+    engine.tick()
+    clock.set(MONDAY_0800_30)
+    engine.tick()
+    row = _row(engine.db, ANN)
+    assert row.status == "sending" and row.next_attempt_at is not None
+
+
+def test_a_span_cut_short_while_its_text_waits_to_be_reconciled_is_not_texted_after_it(
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    """An ambiguous attempt keeps the row ``sending`` (its body may be at Twilio, so it never
+    changes): its validity follows the span all the same, so a reconciliation that finds
+    nothing after the span ended expires the text instead of sending it."""
+    _ann_ambiguous(engine, clock, fake)  # the retry waits at least 15 s (the backoff)
+    clock.set(MONDAY_0800_30 + timedelta(seconds=10))
+    cut = MONDAY_0800_30 + timedelta(seconds=12)  # Cal takes over before the retry
+    _cover(quiet, clock, "Cal", cut, TUESDAY_0800)
+    engine.tick()
+    row = _row(quiet, ANN)
+    assert (row.status, row.expires_at, row.span_end) == ("sending", cut, cut)
+    assert row.body.endswith("until Tue 08:00 CST (24h).")  # as it may have reached Twilio
+
+    clock.set(utc(2026, 3, 2, 14, 2))  # the retry: Twilio has no copy, and the span is over
+    for _ in range(3):
+        engine.tick()
+        clock.advance(timedelta(minutes=1))
+
+    assert _row(quiet, ANN).status == "expired"
+    assert len(_requests_to(fake, ANN)) == 1  # the dropped 08:00:30 try only
+
+
+def test_a_span_taken_over_while_its_text_waits_to_be_reconciled_sends_no_copy_later(
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    _ann_ambiguous(engine, clock, fake)
+    clock.set(MONDAY_0830)  # Cal covers the whole Monday shift, back-dated to 08:00
+    _cover(quiet, clock, "Cal", utc(2026, 3, 2, 14), TUESDAY_0800)
+    for _ in range(3):
+        engine.tick()
+        clock.advance(timedelta(minutes=1))
+
+    assert _row(quiet, ANN).status == "expired"
+    assert len([r for r in fake.create_requests if r.form.get("To") == ANN]) == 1
+    assert _requests_to(fake, LEAD_PHONE) == []  # nobody missed a span: no failure alert

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from whoseonfirst_core.db.dialect import rowcount
@@ -189,25 +189,31 @@ SUPERSEDED = "its span was changed on the schedule before it could be sent"
 def follow_spans(
     session: Session, now: datetime, current: Iterable[PlannedText]
 ) -> tuple[int, list[int]]:
-    """Queued shift_start texts follow their span as the schedule resolves it ``now``.
+    """Shift_start texts not yet at Twilio follow their span as the schedule resolves it ``now``.
 
     A span cut short (or lengthened) by an override moves its text's validity, and so the
     ValidityPeriod Twilio gets, to the new end; the body follows too unless an earlier attempt
     may have reached Twilio (reconciliation looks for the body as it was). A span that no longer
     exists (same start, member and phone) expires its text, without an alert: nobody is on call
-    for it. Only rows still ``queued`` change. The caller
-    commits. Returns how many texts moved with their span, and the ids of the expired ones.
+    for it. The rows that change: those still ``queued``, and those ``sending`` that wait to be
+    reconciled after an ambiguous attempt — their validity only (their body may be at Twilio);
+    for a span that no longer exists their validity ends now, so a reconciliation that finds
+    nothing expires them instead of sending them. The caller commits. Returns how many texts
+    moved with their span, and the ids of the expired ones.
     """
     by_key = {t.key: t for t in current}
+    queued = Notification.status == Status.QUEUED
+    waiting = and_(Notification.status == Status.SENDING, Notification.next_attempt_at.is_not(None))
     rows = session.execute(
         select(
             Notification.id,
             Notification.idempotency_key,
             Notification.body,
             Notification.expires_at,
+            Notification.status,
         ).where(
             Notification.kind == Kind.SHIFT_START,
-            Notification.status == Status.QUEUED,
+            or_(queued, waiting),
             Notification.due_at <= now,
             Notification.expires_at > now,
         )
@@ -215,29 +221,42 @@ def follow_spans(
     superseded: list[int] = []
     moved = 0
     for row in rows:
-        queued = and_(Notification.id == row.id, Notification.status == Status.QUEUED)
+        # Still as read: a claim in between (it clears next_attempt_at) keeps the row as it is.
+        unchanged = and_(
+            Notification.id == row.id, queued if row.status == Status.QUEUED else waiting
+        )
         text = by_key.get(row.idempotency_key)
         if text is None:
+            if row.status == Status.QUEUED:
+                values: dict[str, object] = {
+                    "status": Status.EXPIRED,
+                    "failed_at": now,
+                    "error_message": SUPERSEDED,
+                    "alerted": True,
+                }
+            else:
+                values = {"expires_at": now, "alerted": True}
             result = session.execute(
                 update(Notification)
-                .where(queued)
-                .values(
-                    status=Status.EXPIRED, failed_at=now, error_message=SUPERSEDED, alerted=True
-                )
+                .where(unchanged)
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
             if rowcount(result):
-                superseded.append(row.id)
+                if row.status == Status.QUEUED:
+                    superseded.append(row.id)
+                else:
+                    moved += 1
             continue
         if text.expires_at == row.expires_at and text.body == row.body:
             continue
-        values: dict[str, object] = {"expires_at": text.expires_at, "span_end": text.span_end}
+        values = {"expires_at": text.expires_at, "span_end": text.span_end}
         if text.body != row.body and not _maybe_sent(session, row.id):
             values["body"] = text.body
         moved += rowcount(
             session.execute(
                 update(Notification)
-                .where(queued)
+                .where(unchanged)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
