@@ -215,29 +215,11 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]
         self._base = urlsplit(base_url) if base_url else None
         self._deadline = deadline
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Any:
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """The SDK's request (same arguments) sent to ``base_url`` and bounded by the deadline."""
         with _Deadline(self._deadline) as deadline:
             try:
-                response = super().request(
-                    method,
-                    self._rewrite(url),
-                    params=params,
-                    data=data,
-                    headers=headers,
-                    auth=auth,
-                    timeout=timeout,
-                    allow_redirects=allow_redirects,
-                )
+                response = super().request(method, self._rewrite(url), *args, **kwargs)
             except Exception:
                 if not deadline.expired:
                     raise
