@@ -39,7 +39,7 @@ from whoseonfirst_core.domain.resolution import (
     resolve_on_call,
 )
 from whoseonfirst_core.domain.templates import control_characters
-from whoseonfirst_core.domain.timeutil import fmt_local_compact, fmt_local_long, to_utc
+from whoseonfirst_core.domain.timeutil import Timed, fmt_local_compact, fmt_local_long, to_utc
 
 #: The longest reason an override may carry, in characters.
 MAX_REASON = 500
@@ -234,16 +234,12 @@ def decide_edits(
     return PlanDecision(tuple(decisions), tuple(work.in_force))
 
 
-class _Timed(Protocol):
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
+class _InEntry(Timed, Protocol):
     @property
     def entry_id(self) -> int | None: ...
 
 
-SpanT = TypeVar("SpanT", bound=_Timed)
+SpanT = TypeVar("SpanT", bound=_InEntry)
 
 
 def on_call_for_entry(

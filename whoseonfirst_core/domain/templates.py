@@ -7,11 +7,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.timeutil import (
     WEEKDAY_ABBR,
+    Timed,
     day_start,
     fmt_duration,
     fmt_local,
@@ -147,15 +148,7 @@ def summary_week_start(now: datetime, tz: tzinfo) -> date:
     return to_utc(now).astimezone(tz).date()
 
 
-class _Timed(Protocol):
-    @property
-    def start(self) -> datetime: ...
-
-    @property
-    def end(self) -> datetime: ...
-
-
-_S = TypeVar("_S", bound=_Timed)
+_S = TypeVar("_S", bound=Timed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ at 08:00 the next day even across a DST change.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS: tuple[str, ...] = (
@@ -20,6 +21,16 @@ WEEKDAYS: tuple[str, ...] = (
     "sunday",
 )
 WEEKDAY_ABBR: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class Timed(Protocol):
+    """Anything that runs over ``[start, end)``, both UTC: a span, an entry, a chip."""
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
 
 
 def zone(name: str) -> ZoneInfo:
