@@ -72,6 +72,7 @@ def _add_member(
         secondary_phone=m.secondary_phone,
         active=m.active if active is None else active,
         position=position,
+        notes="",  # a roster file has no notes
         used_colors=used_colors,
         color_index=position,
     )

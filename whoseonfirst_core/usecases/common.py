@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
@@ -198,38 +198,33 @@ def find_member(uow: UnitOfWork, name: str) -> MemberDTO | None:
     return member_dto(prefix[0]) if prefix else None
 
 
+class NewMember(TypedDict):
+    """A new member's fields, already validated (:func:`add_member_row` stores them)."""
+
+    name: str
+    phone: str
+    secondary_phone: str | None
+    active: bool
+    position: int
+    notes: str
+
+
 def add_member_row(
     uow: UnitOfWork,
     now: datetime,
     *,
-    name: str,
-    phone: str,
-    secondary_phone: str | None,
-    active: bool,
-    position: int,
     used_colors: set[str],
     color_index: int,
-    notes: str = "",
+    **member: Unpack[NewMember],
 ) -> Member:
-    """Add a member (fields already validated) and flush, so it has an id.
+    """Add a member and flush, so it has an id.
 
     Its colour is the first of :data:`PALETTE` not in ``used_colors`` (the colours of the
     current members), else ``PALETTE[color_index % len(PALETTE)]``; ``used_colors`` gains it.
     """
     color = next((c for c in PALETTE if c not in used_colors), PALETTE[color_index % len(PALETTE)])
     used_colors.add(color)
-    row = Member(
-        name=name,
-        phone=phone,
-        secondary_phone=secondary_phone,
-        active=active,
-        position=position,
-        color=color,
-        notes=notes,
-        archived=False,
-        created_at=now,
-        updated_at=now,
-    )
+    row = Member(**member, color=color, archived=False, created_at=now, updated_at=now)
     uow.session.add(row)
     uow.session.flush()
     return row
