@@ -8,7 +8,9 @@ numbers (about 8 minutes on two cores, the drills side by side: ``--jobs``, one 
 by default). Before the drills on the real clock, the runner measures how long a daemon takes
 to start here and now (:mod:`chaos.timing`); they size their spans from it. Drills that need
 PostgreSQL are skipped with a reason where no server binaries exist, unless
-``WHOSEONFIRST_REQUIRE_POSTGRES=1`` (CI), which turns a skip into a failure. For drills
+``WHOSEONFIRST_REQUIRE_POSTGRES=1`` (CI), which turns a skip into a failure (so do the
+clock-step drill without libfaketime and the full-disk drill without root). ``failover`` runs
+only when named (``--only failover``: two PostgreSQL clusters, about five minutes). For drills
 without texts, "expected" counts the cases checked and "received" those that held.
 """
 
@@ -82,7 +84,8 @@ def _drill(name: str) -> Callable[[ChaosRun], DrillResult]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m chaos",
-        description="Reliability drills: kills, outages, races, DST, bad input, secrets.",
+        description="Reliability drills: kills, outages, races, clocks, full disks, DST, bad "
+        "input, secrets, and (on demand) a PostgreSQL failover.",
     )
     parser.add_argument(
         "--quick", action="store_true", help="small counts (about a minute; what CI runs)"

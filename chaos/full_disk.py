@@ -91,7 +91,7 @@ def _drill(run: ChaosRun, result: DrillResult, fs: Path, full_s: float) -> None:
                 result.error("the daemon never ticked")
                 return
             fill_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
-            due = fill_at + timedelta(seconds=full_s / 2)
+            due = fill_at + timedelta(seconds=round(full_s / 2))  # whole seconds, as planned
             expected = import_covers(
                 url, datetime.now(UTC), [(cal[0], due, due + timedelta(minutes=30))]
             )
@@ -112,6 +112,8 @@ def _drill(run: ChaosRun, result: DrillResult, fs: Path, full_s: float) -> None:
             stop_daemon(run, proc, "full-disk daemon", result, "the daemon")
         apply_tally(result, tally(list(expected), fake.received()), "full disk")
         arrivals = [r.received_at for r in fake.create_requests]
+    if not expected:
+        result.error("the planner expected no text: the drill proved nothing")
     if not alive:
         result.error("the daemon exited while the disk was full")
     failed = _failed_ticks(log_path, "full")
