@@ -116,15 +116,9 @@ def run(run: ChaosRun) -> DrillResult:
                 datetime.now(UTC),
                 [(cal[0], cal_at, cal_at + COVER), (dee[0], dee_at, dee_at + COVER)],
             )
-            dropped: list[str] = []
-
-            def drop_dee_once(form: dict[str, str]) -> Reply | None:
-                if form.get("To") == dee[1] and not dropped:
-                    dropped.append(form["To"])
-                    return Reply(drop_connection=True, create=True)
-                return None
-
-            fake.reply_for = drop_dee_once
+            dropped = fake.answer_first_create_to(
+                [dee[1]], Reply(drop_connection=True, create=True)
+            )
             cal_phones = {p for p in cal[1:] if p}
             with HealthPoller(health_url) as health:
                 sleep_until(t)

@@ -348,13 +348,14 @@ def roster(
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def hourly_shifts() -> list[dict[str, Any]]:
-    """168 one-hour shifts covering the week: a shift start (a due instant) every hour."""
+def hourly_shifts(minute: int = 0) -> list[dict[str, Any]]:
+    """168 one-hour shifts covering the week: a shift start (a due instant) every hour, at
+    ``minute`` past."""
     return [
         {
-            "name": f"{day[:3].title()} {hour:02d}h",
+            "name": f"{day[:3].title()} {hour:02d}h{f'{minute:02d}' if minute else ''}",
             "start_day": day,
-            "start_time": f"{hour:02d}:00",
+            "start_time": f"{hour:02d}:{minute:02d}",
             "duration_hours": 1,
         }
         for day in WEEKDAY_NAMES
@@ -382,6 +383,23 @@ def simulated_texts(url: str, now: datetime, first_day: date, days: int) -> list
     db = Database(url)
     try:
         return simulate_messages(db, now, first_day, days)
+    finally:
+        db.dispose()
+
+
+def phone_counts() -> dict[str, int]:
+    """How many phones each of :data:`MEMBERS` has, by name."""
+    return {name: 1 + (second is not None) for name, _p, second in MEMBERS}
+
+
+def member_names_of(url: str) -> dict[int, str]:
+    """Member id → name in the database at ``url``."""
+    from whoseonfirst_core.usecases.schedule import member_names
+
+    db = Database(url)
+    try:
+        with db.reader() as uow:
+            return member_names(uow)
     finally:
         db.dispose()
 
@@ -505,6 +523,21 @@ class DrillTwilio(FakeTwilio):
         if reply is not None:
             self._script.force(reply)
         super()._create(handler, form)
+
+    def answer_first_create_to(self, phones: Iterable[str], reply: Reply) -> list[str]:
+        """From now on the first create request to each of ``phones`` gets ``reply`` (the
+        others the normal script); returns the phones answered so, filled in as it happens."""
+        wanted, hit = set(phones), []
+
+        def choose(form: dict[str, str]) -> Reply | None:
+            to = form.get("To", "")
+            if to in wanted and to not in hit:
+                hit.append(to)
+                return reply
+            return None
+
+        self.reply_for = choose
+        return hit
 
     def received(self) -> collections.Counter[TextKey]:
         """How many messages were created per ``(to, body)``."""

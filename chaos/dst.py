@@ -22,7 +22,15 @@ import itertools
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from chaos.common import ChaosRun, DrillResult, import_roster, roster, simulated_texts
+from chaos.common import (
+    ChaosRun,
+    DrillResult,
+    import_roster,
+    member_names_of,
+    phone_counts,
+    roster,
+    simulated_texts,
+)
 
 #: DST; none (two); southern hemisphere (two: Santiago changes at midnight, so its spring-forward
 #: day has no 00:00 at all).
@@ -103,7 +111,7 @@ def _zone(run: ChaosRun, result: DrillResult, zone_name: str, first: date, days:
 
     # The planner's texts, as simulate prints them.
     messages = simulated_texts(url, created, first, days)
-    phones = _phone_counts()
+    phones = phone_counts()
     shift_texts = [m for m in messages if m["kind"] == "shift_start"]
     per_instant: collections.Counter[datetime] = collections.Counter()
     for m in shift_texts:
@@ -117,7 +125,7 @@ def _zone(run: ChaosRun, result: DrillResult, zone_name: str, first: date, days:
     expected_texts = 0
     received = 0
     on_call = {s.start: s.member_id for s in spans}
-    names = _member_names(url)
+    names = member_names_of(url)
     for instant in sorted(oracle):
         want = phones[names[on_call[instant]]] if instant in on_call else 1
         got = per_instant.pop(instant, 0)
@@ -153,21 +161,3 @@ def _zone(run: ChaosRun, result: DrillResult, zone_name: str, first: date, days:
         f"{zone_name}: {len(spans)} spans, {expected_texts} shift texts, "
         f"{changes} UTC-offset changes crossed"
     )
-
-
-def _phone_counts() -> dict[str, int]:
-    from chaos.common import MEMBERS
-
-    return {name: 1 + (second is not None) for name, _p, second in MEMBERS}
-
-
-def _member_names(url: str) -> dict[int, str]:
-    from whoseonfirst_core.db.session import Database
-    from whoseonfirst_core.usecases.schedule import member_names
-
-    db = Database(url)
-    try:
-        with db.reader() as uow:
-            return member_names(uow)
-    finally:
-        db.dispose()

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from chaos.common import (
-    MEMBERS,
-    WEEKDAY_NAMES,
     ChaosRun,
     DrillResult,
+    hourly_shifts,
     import_roster,
+    member_names_of,
+    phone_counts,
     roster,
     simulated_texts,
 )
@@ -81,19 +81,6 @@ def changes(tz: ZoneInfo, years: tuple[int, ...]) -> list[date]:
     return days
 
 
-def hourly_at(minute: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": f"{day[:3].title()} {hour:02d}:{minute:02d}",
-            "start_day": day,
-            "start_time": f"{hour:02d}:{minute:02d}",
-            "duration_hours": 1,
-        }
-        for day in WEEKDAY_NAMES
-        for hour in range(24)
-    ]
-
-
 def _case(run: ChaosRun, n: int, zone: str, day: date, minute: int) -> tuple[list[str], int]:
     from whoseonfirst_core.domain.timeutil import day_start
     from whoseonfirst_core.usecases.schedule import extend_horizon, resolve_window
@@ -103,7 +90,7 @@ def _case(run: ChaosRun, n: int, zone: str, day: date, minute: int) -> tuple[lis
     anchor = first - timedelta(days=first.weekday() + 7)
     created = datetime.combine(anchor, time(0, 5), tz)
     url = run.new_database("sqlite", f"dst-edges-{n}")
-    data = roster(anchor=anchor, shifts=hourly_at(minute), timezone=zone, weekly_summary=False)
+    data = roster(anchor=anchor, shifts=hourly_shifts(minute), timezone=zone, weekly_summary=False)
     import_roster(url, data, created)
     start, end = day_start(first, tz), day_start(last + timedelta(days=1), tz)
     db = Database(url)
@@ -129,8 +116,7 @@ def _case(run: ChaosRun, n: int, zone: str, day: date, minute: int) -> tuple[lis
         for m in simulated_texts(url, created, first, 3)
         if m["kind"] == "shift_start" and start <= datetime.fromisoformat(m["send_at"]) < end
     ]
-    phones = {name: 1 + (second is not None) for name, _p, second in MEMBERS}
-    names = _names(url)
+    phones, names = phone_counts(), member_names_of(url)
     wanted = {s.start: phones[names[s.member_id]] for s in spans if start <= s.start < end}
     got: dict[datetime, int] = {}
     for m in texts:
@@ -160,14 +146,3 @@ def _oracle(tz: ZoneInfo, first: date, last: date, minute: int) -> list[datetime
 
 def _local(instants: list[datetime], tz: ZoneInfo) -> list[str]:
     return [i.astimezone(tz).strftime("%m-%d %H:%M %Z") for i in instants[:3]]
-
-
-def _names(url: str) -> dict[int, str]:
-    from whoseonfirst_core.usecases.schedule import member_names
-
-    db = Database(url)
-    try:
-        with db.reader() as uow:
-            return member_names(uow)
-    finally:
-        db.dispose()

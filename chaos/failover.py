@@ -123,15 +123,9 @@ def _one(run: ChaosRun, result: DrillResult, *, synchronous: bool) -> None:
                     (eve[0], cal_at + 2 * GAP, cal_at + timedelta(minutes=30)),
                 ]
                 expected = import_covers(url, datetime.now(UTC), covers)
-                held: list[str] = []
-
-                def hold_ben(form: dict[str, str]) -> Reply | None:
-                    if form.get("To") == ben[1] and not held:
-                        held.append(form["To"])
-                        return Reply(delay_seconds=HOLD_S, create=True)
-                    return None
-
-                fake.reply_for = hold_ben
+                held = fake.answer_first_create_to(
+                    [ben[1]], Reply(delay_seconds=HOLD_S, create=True)
+                )
                 app = AppReader(url)
                 with HealthPoller(health_url) as poller, app:
                     sleep_until(crash_at)

@@ -76,16 +76,9 @@ def run(run: ChaosRun) -> DrillResult:
                     (eve[0], eve_at, eve_at + timedelta(minutes=30)),
                 ],
             )
-            trickled: list[str] = []
-
-            def trickle_first(form: dict[str, str]) -> Reply | None:
-                to = form.get("To", "")
-                if to in (ann[1], eve[1]) and to not in trickled:
-                    trickled.append(to)
-                    return Reply.trickle(TRICKLE_EVERY_S, TRICKLE_FOR_S, create=True)
-                return None
-
-            fake.reply_for = trickle_first
+            trickled = fake.answer_first_create_to(
+                [ann[1], eve[1]], Reply.trickle(TRICKLE_EVERY_S, TRICKLE_FOR_S, create=True)
+            )
             others = {ann[2]}
             sleep_until(t)
             wait_until(lambda: others <= {m.to for m in fake.created}, 40, step=0.05)
