@@ -51,7 +51,7 @@ from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.service_state import SMS_OK
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
-from whoseonfirst_core.usecases import heartbeat, outbox, rehearsal
+from whoseonfirst_core.usecases import heartbeat, notices, outbox, rehearsal
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -180,6 +180,7 @@ class Engine(Sending):
         if team_present:
             self._maintain_schedule(now, tally)
             self._plan(now, marks, tally, judge_overdue=step is None)
+            self._notify(now, tally)
         if step is None:
             self._expire(tally)
         self._send_due(tally)
@@ -293,6 +294,28 @@ class Engine(Sending):
                     "key": text.key.replace(text.recipient_phone, mask_phone(text.recipient_phone)),
                 },
             )
+
+    def _notify(self, now: datetime, tally: Tally) -> None:
+        """Change notices: tell each person what changed in their on-call (after the
+        shift-start texts, which a person newly on call may already be getting)."""
+        with self.db.uow(self.actor) as uow:
+            outcome = notices.plan_notices(uow, now, actor=self.actor)
+            uow.commit(bump_revision=bool(outcome.queued))
+        for text in outcome.queued:
+            _log.info(
+                "queued %s text to %s (%s)",
+                text.kind,
+                text.recipient_name,
+                mask_phone(text.recipient_phone),
+                extra={"event": "notice", "kind": text.kind, "member_id": text.member_id},
+            )
+        if outcome.recorded_silently:
+            _log.info(
+                "recorded what %d people are on call for; changes from now on are told",
+                outcome.recorded_silently,
+            )
+        tally.add("notices", len(outcome.queued))
+        tally.add("notices_waiting", outcome.waiting)
 
     # -- expiry and sending ------------------------------------------------------------------
 

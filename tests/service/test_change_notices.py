@@ -1,0 +1,298 @@
+"""Change notices end to end: the real engine, one tick at a time on a fixed clock, through the
+real twilio SDK against the fake server, on SQLite and PostgreSQL.
+
+The demo team from Mon 2026-03-02 (07:00 CST when a test starts): week 1 is Ann (Mon), Ben
+(Tue–Wed), Cal (Thu), Dee (Fri), Eve (Sat), Fay (Sun); week 2 starts with Gus on Monday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+from whoseonfirst_service.engine import Engine
+
+from tests.fakes.fake_twilio import FakeTwilio
+from tests.service.conftest import member, notifications, utc
+from whoseonfirst_core.clock import FixedClock
+from whoseonfirst_core.db.models import TeamSettings, ToldState
+from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.usecases import team as team_uc
+from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, apply_calendar_plan
+from whoseonfirst_core.usecases.notices import told_quietly
+
+ANN, BEN, CAL, DEE = "+13125550101", "+13125550102", "+13125550103", "+13125550104"
+FAY = "+13125550106"
+THU = utc(2026, 3, 5, 14)  # Thu 08:00 CST
+FRI = utc(2026, 3, 6, 14)
+
+
+def _bodies(fake: FakeTwilio, phone: str, since: int = 0) -> list[str]:
+    return [r.form["Body"] for r in fake.create_requests[since:] if r.form.get("To") == phone]
+
+
+def _notice_bodies(fake: FakeTwilio, since: int = 0) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in fake.create_requests[since:]:
+        body = r.form["Body"]
+        if "on-call changed" in body or "off call" in body:
+            out.setdefault(r.form["To"], []).append(body)
+    return out
+
+
+def _tick(engine: Engine, clock: FixedClock, at: datetime) -> None:
+    clock.set(at)
+    engine.tick()
+
+
+def _cover(db: Database, now: datetime, who: str, start: datetime, end: datetime) -> int:
+    with db.uow("admin") as uow:
+        [dto] = apply_calendar_plan(uow, now, [Cover(member(db, who).id, start, end, "vacation")])
+        uow.commit()
+    return dto.id
+
+
+def _cancel(db: Database, now: datetime, override_id: int) -> None:
+    with db.uow("admin") as uow:
+        apply_calendar_plan(uow, now, [CancelOverride(override_id)])
+        uow.commit()
+
+
+@pytest.fixture
+def quiet_team(team: Database) -> Database:
+    """No weekly summary (so the lead's phone only ever gets what a test is about)."""
+    with team.uow("admin") as uow:
+        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
+        uow.commit()
+    return team
+
+
+@pytest.fixture
+def seeded(quiet_team: Database, engine: Engine, clock: FixedClock) -> Engine:
+    """The first tick has recorded what everyone is on call for (and texted nobody)."""
+    engine.tick()
+    return engine
+
+
+def test_the_first_tick_records_everyone_silently(
+    quiet_team: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    summary = engine.tick()
+    assert fake.create_requests == []
+    assert summary.notices == 0
+    with quiet_team.reader() as uow:
+        versions = list(uow.session.scalars(select(ToldState.version)))
+    assert versions == [0] * 7  # every member, on call or not
+
+
+def test_a_cover_for_thursday_texts_the_coverer_and_the_relieved_once_after_the_delay(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    now = utc(2026, 3, 2, 16)  # Mon 10:00 CST
+    _cover(quiet_team, now, "Fay", THU, FRI)
+    _tick(seeded, clock, now)
+    assert _notice_bodies(fake) == {}  # within the bundling delay
+    _tick(seeded, clock, now + timedelta(minutes=1, seconds=59))
+    assert _notice_bodies(fake) == {}
+    _tick(seeded, clock, now + timedelta(minutes=2))
+    _tick(seeded, clock, now + timedelta(minutes=30))
+    assert _notice_bodies(fake) == {
+        FAY: [
+            "WhoseOnFirst: your on-call changed. "
+            "+ Thu 3/5 08:00 CST \u2192 Fri 3/6 08:00 CST (covering Cal Chen)."
+        ],
+        CAL: [
+            "WhoseOnFirst: your on-call changed. "
+            "\u2212 Thu 3/5 08:00 CST \u2192 Fri 3/6 08:00 CST (Fay Fisher covers)."
+        ],
+    }
+    rows = notifications(quiet_team, "change_notice")
+    assert {r.status for r in rows} == {"delivered"}
+    assert sorted(r.idempotency_key for r in rows) == sorted(
+        [
+            f"change_notice:m{member(quiet_team, 'Fay').id}:v1:{FAY}",
+            f"change_notice:m{member(quiet_team, 'Cal').id}:v1:{CAL}",
+        ]
+    )
+
+
+def test_a_cover_and_its_undo_within_the_delay_send_nothing(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    now = utc(2026, 3, 2, 16)
+    override_id = _cover(quiet_team, now, "Fay", THU, FRI)
+    _tick(seeded, clock, now)
+    _cancel(quiet_team, now + timedelta(minutes=1), override_id)
+    for minutes in (1, 2, 3, 60):
+        _tick(seeded, clock, now + timedelta(minutes=minutes))
+    assert _notice_bodies(fake) == {}
+    assert notifications(quiet_team, "change_notice") == []
+
+
+def test_a_second_edit_within_the_delay_makes_one_notice_with_the_net_effect(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    now = utc(2026, 3, 2, 16)
+    _cover(quiet_team, now, "Fay", THU, FRI)
+    _tick(seeded, clock, now)
+    later = now + timedelta(minutes=1, seconds=30)
+    _cover(quiet_team, later, "Dee", THU, FRI)  # Dee instead, 90 s later
+    _tick(seeded, clock, later)
+    # 2 min after the first edit: Cal's difference is what it was (off Thursday), so Cal's
+    # delay has run; Dee's difference is new since the second edit, so Dee waits.
+    _tick(seeded, clock, now + timedelta(minutes=2, seconds=30))
+    assert _notice_bodies(fake) == {
+        CAL: [
+            "WhoseOnFirst: your on-call changed. "
+            "\u2212 Thu 3/5 08:00 CST \u2192 Fri 3/6 08:00 CST (Dee Diaz covers)."
+        ]
+    }
+    _tick(seeded, clock, later + timedelta(minutes=2))
+    notices = _notice_bodies(fake)
+    assert set(notices) == {CAL, DEE}  # Fay's cover came and went: Fay hears nothing
+    assert len(notices[CAL]) == 1
+
+
+def test_a_reorder_from_next_monday_texts_exactly_the_people_whose_shifts_changed(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    now = utc(2026, 3, 2, 16)
+    with quiet_team.reader() as uow:
+        before = {m.name: m.id for m in team_uc.list_members(uow)}
+    order = list(before.values())
+    order[0], order[1] = order[1], order[0]  # Ben before Ann
+    with quiet_team.uow("admin") as uow:
+        team_uc.reorder_members(uow, now, order, date(2026, 3, 9))
+        uow.commit()
+    _tick(seeded, clock, now)
+    _tick(seeded, clock, now + timedelta(minutes=2))
+    texts = _notice_bodies(fake)
+    changed = [name for name, mid in before.items() if _phone(quiet_team, mid) in texts]
+    # Exactly those whose on-call in the 14-day window moved, one text each.
+    assert texts and all(len(v) == 1 for v in texts.values())
+    assert set(changed) <= set(before)
+    rows = notifications(quiet_team, "change_notice")
+    assert len(rows) == len(texts)
+    expected = _people_whose_window_changed(quiet_team, now)
+    assert set(changed) == expected
+
+
+def _phone(db: Database, member_id: int) -> str:
+    with db.reader() as uow:
+        return next(m.phone for m in team_uc.list_members(uow) if m.id == member_id)
+
+
+def _people_whose_window_changed(db: Database, now: datetime) -> set[str]:
+    """Who the reorder moved inside the window, read from the told state (version 1 = told)."""
+    with db.reader() as uow:
+        told = {r.member_id: r.version for r in uow.session.scalars(select(ToldState))}
+        names = {m.id: m.name for m in team_uc.list_members(uow)}
+    return {names[m] for m, v in told.items() if v == 1}
+
+
+def test_a_notice_saved_at_2200_for_next_week_arrives_at_0700(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    night = utc(2026, 3, 3, 4)  # Mon 22:00 CST
+    _cover(quiet_team, night, "Fay", utc(2026, 3, 12, 13), utc(2026, 3, 13, 13))  # next Thu (CDT)
+    _tick(seeded, clock, night)
+    _tick(seeded, clock, night + timedelta(minutes=5))
+    assert _notice_bodies(fake) == {}
+    next_due = seeded.next_due_at(night + timedelta(minutes=5))
+    assert next_due is not None and next_due <= utc(2026, 3, 3, 13)  # 07:00 CST
+    _tick(seeded, clock, utc(2026, 3, 3, 12, 59, 59))
+    assert _notice_bodies(fake) == {}
+    _tick(seeded, clock, utc(2026, 3, 3, 13))  # Tue 07:00:00 CST exactly
+    assert set(_notice_bodies(fake)) == {FAY, BEN}, _notice_bodies(fake)  # Ben has the 2nd Thu
+    assert {r.created_at for r in notifications(quiet_team, "change_notice")} == {
+        utc(2026, 3, 3, 13)
+    }
+
+
+def test_a_change_about_a_shift_within_12_hours_is_not_held_by_quiet_hours(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    night = utc(2026, 3, 5, 4)  # Wed 22:00 CST; Thursday's shift starts in 10 h
+    _cover(quiet_team, night, "Fay", THU, FRI)
+    _tick(seeded, clock, night)
+    _tick(seeded, clock, night + timedelta(minutes=2))
+    assert set(_notice_bodies(fake)) == {FAY, CAL}
+
+
+def test_cancelling_a_running_cover_texts_both_people_at_once(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    noon = utc(2026, 3, 5, 18)  # Thu 12:00 CST: Fay covers Cal from noon
+    override_id = _cover(quiet_team, utc(2026, 3, 2, 16), "Fay", noon, FRI)
+    for at in (utc(2026, 3, 2, 16), utc(2026, 3, 2, 16, 5), THU, noon, noon + timedelta(hours=1)):
+        _tick(seeded, clock, at)
+    seen = len(fake.create_requests)
+    two = utc(2026, 3, 5, 20)  # Thu 14:00 CST
+    _cancel(quiet_team, two, override_id)
+    _tick(seeded, clock, two)  # no delay for a running shift
+    assert _notice_bodies(fake, seen) == {
+        CAL: [
+            "WhoseOnFirst: your on-call changed. "
+            "You are on call from now (14:00 CST) until Fri 3/6 08:00 CST."
+        ],
+        FAY: ["WhoseOnFirst: you are off call from 14:00 CST; Cal Chen is on call."],
+    }
+    _tick(seeded, clock, two + timedelta(minutes=10))
+    assert len(fake.create_requests) == seen + 2  # nothing more
+
+
+def test_a_late_cover_texts_the_coverer_their_shift_and_the_relieved_that_they_are_off(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    for at in (THU, THU + timedelta(minutes=5)):
+        _tick(seeded, clock, at)
+    seen = len(fake.create_requests)
+    two = utc(2026, 3, 5, 20)
+    _cover(quiet_team, two, "Fay", two, FRI)
+    _tick(seeded, clock, two)
+    assert _bodies(fake, FAY, seen) == [
+        "WhoseOnFirst: Hi Fay Fisher, you are on call from Thu 14:00 CST until Fri 08:00 CST (18h)."
+    ]
+    assert _bodies(fake, CAL, seen) == [
+        "WhoseOnFirst: you are off call from 14:00 CST; Fay Fisher is on call."
+    ]
+
+
+def test_a_change_saved_without_telling_sends_nothing_and_keeps_other_waiting_changes(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    now = utc(2026, 3, 2, 16)
+    _cover(quiet_team, now, "Fay", THU, FRI)  # told
+    gus = member(quiet_team, "Gus").id
+    with quiet_team.uow("admin") as uow:
+        told_quietly(uow, now)
+        apply_calendar_plan(uow, now, [Cover(gus, FRI, FRI + timedelta(days=1))])
+        uow.commit()
+    for minutes in (0, 2, 10):
+        _tick(seeded, clock, now + timedelta(minutes=minutes))
+    assert set(_notice_bodies(fake)) == {FAY, CAL}, _notice_bodies(fake)  # not Gus, not Dee
+
+
+def test_no_notices_when_the_window_is_zero(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    with quiet_team.uow("admin") as uow:
+        uow.session.execute(update(TeamSettings).values(notice_window_days=0))
+        uow.commit()
+    now = utc(2026, 3, 2, 16)
+    _cover(quiet_team, now, "Fay", THU, FRI)
+    for minutes in (0, 2, 10):
+        _tick(seeded, clock, now + timedelta(minutes=minutes))
+    assert _notice_bodies(fake) == {}
+
+
+def test_time_passing_and_the_horizon_growing_send_nothing(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    at = clock.now()
+    for _ in range(3 * 24):  # three days, hourly: shifts start, end and enter the window
+        at += timedelta(hours=1)
+        _tick(seeded, clock, at)
+    assert _notice_bodies(fake) == {}
+    assert fake.create_requests  # the shift-start texts did go out
