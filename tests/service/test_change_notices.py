@@ -16,7 +16,7 @@ from whoseonfirst_service.engine import Engine
 from tests.fakes.fake_twilio import FakeTwilio
 from tests.service.conftest import member, notifications, utc
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import TeamSettings, ToldState
+from whoseonfirst_core.db.models import AuditEntry, TeamSettings, ToldState
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.usecases import team as team_uc
 from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, apply_calendar_plan
@@ -272,6 +272,11 @@ def test_a_change_saved_without_telling_sends_nothing_and_keeps_other_waiting_ch
     for minutes in (0, 2, 10):
         _tick(seeded, clock, now + timedelta(minutes=minutes))
     assert set(_notice_bodies(fake)) == {FAY, CAL}, _notice_bodies(fake)  # not Gus, not Dee
+    with quiet_team.reader() as uow:
+        [entry] = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "notices.skipped")
+        ).all()
+        assert entry.summary == ("saved without telling the people affected: Dee Diaz, Gus Grant")
 
 
 def test_no_notices_when_the_window_is_zero(

@@ -34,6 +34,7 @@ from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.texts import PlannedText, Recipient, TeamSnapshot
 from whoseonfirst_core.domain.wording import render_wording
 from whoseonfirst_core.usecases import outbox
+from whoseonfirst_core.usecases.common import record_audit
 from whoseonfirst_core.usecases.schedule import resolve_window
 
 
@@ -56,9 +57,11 @@ class Told:
 class Decision:
     """What the tick at ``now`` does for one member.
 
-    ``texts`` non-empty: tell now (``version`` is the told state's new version); else, with
-    ``due_at``, the difference waits until then (``due_reason``: ``delay``/``quiet_hours``).
-    ``intervals``/``told_until``: the told state to write; ``write`` False: nothing changed.
+    ``texts``: the notice of the difference (empty when there is none), due at ``due_at``;
+    ``tell``: due now, so the tick queues them and advances the told state; otherwise the
+    difference waits (``due_reason``: ``delay``/``quiet_hours``), and ``simulate`` and the
+    Dashboard show the texts as waiting. ``intervals``/``told_until``: the told state to write;
+    ``write`` False: nothing changed.
     """
 
     member: Recipient
@@ -71,6 +74,7 @@ class Decision:
     due_at: datetime | None = None
     due_reason: str | None = None
     pending_since: datetime | None = None
+    tell: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +165,11 @@ def _decide_one(
     digest = diff.digest()
     since = told.pending_since if told.pending_digest == digest and told.pending_since else now
     due_at, reason = rules.due(diff, since, now, team.notices, team.tz)
+    texts = _notice_texts(team, line, member, diff, told.version + 1, due_at)
     if due_at > now:
         write = not same or told.pending_digest != digest or told.due_at != due_at
-        return Decision(member, told, diff, quiet, line.reach, write, (), due_at, reason, since)
-    version = told.version + 1
-    texts = _notice_texts(team, line, member, diff, version)
-    return Decision(member, told, diff, current, line.reach, True, texts)
+        return Decision(member, told, diff, quiet, line.reach, write, texts, due_at, reason, since)
+    return Decision(member, told, diff, current, line.reach, True, texts, now, tell=True)
 
 
 def _told_by_shift_start(session: Session, line: Timeline, member_id: int, told: Told) -> bool:
@@ -194,7 +197,10 @@ def _notice_texts(
     member: Recipient,
     diff: rules.Difference,
     version: int,
+    due_at: datetime,
 ) -> tuple[PlannedText, ...]:
+    """The notice texts (one per phone; an off-call notice and a change notice when both are
+    needed), worded as of ``now`` and due at ``due_at``."""
     now = line.now
     words = rules.NoticeWords(member.id, team.tz, line.spans, _names(team))
     base = {"name": member.name, "team": team.team_name}
@@ -215,8 +221,8 @@ def _notice_texts(
         PlannedText(
             key=f"{kind}:m{member.id}:v{version}:{phone}",
             kind=kind,
-            due_at=now,
-            expires_at=now + rules.NOTICE_VALIDITY,
+            due_at=due_at,
+            expires_at=due_at + rules.NOTICE_VALIDITY,
             member_id=member.id,
             recipient_name=member.name,
             recipient_phone=phone,
@@ -256,20 +262,20 @@ def plan_notices(uow: UnitOfWork, now: datetime, *, actor: str) -> NoticeOutcome
     queued: list[PlannedText] = []
     waiting = 0
     for d in decide(uow, now):
-        if d.due_at is not None:
+        if d.texts and not d.tell:
             waiting += 1
         if not d.write:
             continue
-        version = d.told.version + (1 if d.texts else 0)
+        version = d.told.version + (1 if d.tell else 0)
         values = {
             "version": version,
             "intervals": to_json(d.intervals),
             "told_until": d.told_until,
             "written_at": now,
-            "pending_digest": d.diff.digest() if d.due_at is not None else None,
-            "pending_since": d.pending_since,
-            "due_at": d.due_at,
-            "due_reason": d.due_reason,
+            "pending_digest": None if d.tell or d.diff.empty else d.diff.digest(),
+            "pending_since": None if d.tell else d.pending_since,
+            "due_at": None if d.tell else d.due_at,
+            "due_reason": None if d.tell else d.due_reason,
         }
         if not d.told.exists:
             won = _insert(session, d.member.id, version, d.intervals, d.told_until, now, values)
@@ -286,7 +292,7 @@ def plan_notices(uow: UnitOfWork, now: datetime, *, actor: str) -> NoticeOutcome
                     )
                 )
             )
-        if not won:  # another service told (or recorded) this member first
+        if not won or not d.tell:  # another service told (or recorded) this member first
             continue
         for text in d.texts:
             if outbox.insert_planned(session, text, status=Status.QUEUED, now=now, actor=actor):
@@ -335,14 +341,31 @@ def told_quietly(uow: UnitOfWork, now: datetime) -> None:
     saves are still told."""
     session = uow.session
     stored = _load_told(session)
-    if not stored:  # nobody was told anything yet: the first tick records everyone silently
-        return
     team = outbox.load_team(session)
-    before = timeline(uow, team, now)
+    # Nobody told anything yet: the first tick records everyone silently anyway.
+    before = timeline(uow, team, now) if stored else None
 
     def record() -> None:
         after = timeline(uow, team, now)
-        for member_id in set(before.by_member) | set(after.by_member):
+        moved = sorted(
+            m
+            for m in set(before.by_member if before else ()) | set(after.by_member)
+            if before is not None and before.by_member.get(m, ()) != after.by_member.get(m, ())
+        )
+        names = _names(team)
+        record_audit(
+            uow,
+            now,
+            "notices.skipped",
+            "team",
+            None,
+            "saved without telling the people affected"
+            + (": " + ", ".join(names.get(m, f"member {m}") for m in moved) if moved else ""),
+            None,
+            {"told": False, "member_ids": moved},
+        )
+        for member_id in moved:
+            assert before is not None
             b = before.by_member.get(member_id, ())
             a = after.by_member.get(member_id, ())
             if a == b:
