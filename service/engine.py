@@ -148,6 +148,8 @@ class Engine(Sending):
         self.poll = poll
         #: Tells a tick that the wall clock stepped since the last one (see ``clock_steps``).
         self.clock_watch = clock_watch
+        #: What the last change-notice pass depended on (see ``notices.pass_key``).
+        self._notice_pass: tuple[int, datetime] | None = None
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -299,8 +301,13 @@ class Engine(Sending):
         """Change notices: tell each person what changed in their on-call (after the
         shift-start texts, which a person newly on call may already be getting)."""
         with self.db.uow(self.actor) as uow:
+            key = notices.pass_key(uow, now)
+            if key is not None and key == self._notice_pass:
+                return  # nothing changed since the last pass found nothing more to tell
             outcome = notices.plan_notices(uow, now, actor=self.actor)
             uow.commit(bump_revision=bool(outcome.queued))
+        with self.db.reader() as uow:
+            self._notice_pass = notices.pass_key(uow, now)
         for text in outcome.queued:
             _log.info(
                 "queued %s text to %s (%s)",
@@ -315,7 +322,6 @@ class Engine(Sending):
                 outcome.recorded_silently,
             )
         tally.add("notices", len(outcome.queued))
-        tally.add("notices_waiting", outcome.waiting)
 
     # -- expiry and sending ------------------------------------------------------------------
 

@@ -342,3 +342,28 @@ def test_a_service_that_decided_on_a_stale_told_state_tells_nobody(
         uow.commit()
     assert [t.recipient_name for t in second.queued] == []
     assert all(r.member_id != fay for r in notifications(quiet_team, "change_notice"))
+
+
+def test_a_tick_skips_the_notice_pass_when_nothing_changed_since_the_last(
+    quiet_team: Database, seeded: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[datetime] = []
+    real = notices.plan_notices
+
+    def counting(uow: object, now: datetime, *, actor: str) -> notices.NoticeOutcome:
+        passes.append(now)
+        return real(uow, now, actor=actor)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(notices, "plan_notices", counting)
+    start = utc(2026, 3, 2, 16)
+    for minutes in (-10, -9, -8):  # Ann's late shift-start text goes out, is polled, delivered
+        _tick(seeded, clock, start + timedelta(minutes=minutes))
+    passes.clear()
+    for minutes in (-2, -1, 0):
+        _tick(seeded, clock, start + timedelta(minutes=minutes))
+    assert passes == []  # nothing changed: no pass
+    _cover(quiet_team, start, "Fay", THU, FRI)
+    _tick(seeded, clock, start + timedelta(minutes=3))  # a saved change: a pass
+    _tick(seeded, clock, start + timedelta(minutes=4))  # nothing new, the notice waits
+    _tick(seeded, clock, start + timedelta(minutes=5))  # the waiting notice is due: a pass
+    assert passes == [start + timedelta(minutes=3), start + timedelta(minutes=5)]

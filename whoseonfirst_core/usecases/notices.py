@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from whoseonfirst_core.db.dialect import dialect_insert, rowcount
 from whoseonfirst_core.db.models import Notification, ToldState
-from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.db.session import UnitOfWork, read_revision
 from whoseonfirst_core.domain import notices as rules
 from whoseonfirst_core.domain.intervals import Interval, clip, from_json, to_json, union
 from whoseonfirst_core.domain.notification import Kind, Status
@@ -326,6 +326,19 @@ def _insert(
         .returning(ToldState.__table__.c.member_id)
     )
     return result.first() is not None
+
+
+def pass_key(uow: UnitOfWork, now: datetime) -> tuple[int, datetime] | None:
+    """What a notice pass at ``now`` depends on, when no waiting notice is due: the database
+    revision (every saved change bumps it) and how far the told state reaches. A pass with the
+    same key as the last one finds nothing to do (after every pass the told state matches the
+    schedule wherever no notice waits), so the tick may skip it. None: a pass must run."""
+    session = uow.session
+    due = session.scalar(select(func.min(ToldState.due_at)).where(ToldState.due_at.is_not(None)))
+    if due is not None and due <= now:
+        return None
+    team = outbox.load_team(session)
+    return read_revision(session), rules.told_until(now, team.notices, team.tz)
 
 
 def next_notice_at(session: Session, now: datetime) -> datetime | None:
