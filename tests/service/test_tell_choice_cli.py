@@ -18,13 +18,14 @@ from whoseonfirst_service.cli import build_parser, main
 from whoseonfirst_service.engine import Engine
 
 from tests.fakes.fake_twilio import FakeTwilio
-from tests.service.conftest import utc
+from tests.service.conftest import member, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import AuditEntry
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.roster import dumps_roster, export_roster_data
+from whoseonfirst_core.usecases.calendar import Cover, apply_calendar_plan
 
-CAL, FAY = "+13125550103", "+13125550106"
+ANN, CAL, FAY = "+13125550101", "+13125550103", "+13125550106"
 MON_10 = utc(2026, 3, 2, 16)  # Mon 10:00 CST
 THU, FRI = utc(2026, 3, 5, 14), utc(2026, 3, 6, 14)  # 08:00 CST
 
@@ -126,3 +127,43 @@ def test_import_help_names_no_notify() -> None:
     text = " ".join(sub.choices["import"].format_help().split())  # type: ignore[index]
     assert "--no-notify with --replace: tell nobody" in text
     assert "the audit log records the choice" in text
+
+
+def _simulated(clock: FixedClock) -> list[dict[str, str]]:
+    code, out, err = run(clock, "simulate", "--from", "2026-03-02", "--days", "7", "--json")
+    assert code == 0, err
+    messages: list[dict[str, str]] = json.loads(out)["messages"]
+    return messages
+
+
+def _cover(db: Database, who: str, start: Any, end: Any) -> None:
+    with db.uow("admin") as uow:
+        apply_calendar_plan(uow, MON_10, [Cover(member(db, who).id, start, end, "vacation")])
+        uow.commit()
+
+
+def test_simulate_lists_the_notices_of_a_saved_change_before_any_tick_has_seen_it(
+    env: Database, seeded: Engine, clock: FixedClock
+) -> None:
+    clock.set(MON_10)
+    _cover(env, "Fay", THU, FRI)
+    notices = [m for m in _simulated(clock) if m["kind"] in ("change_notice", "off_call")]
+    assert [(m["send_at"], m["kind"], m["to"]) for m in notices] == [
+        ("2026-03-02T10:02:00-06:00", "change_notice", CAL),  # after the bundling delay
+        ("2026-03-02T10:02:00-06:00", "change_notice", FAY),
+    ]
+    assert notices[1]["body"] == (
+        "WhoseOnFirst: your on-call changed. "
+        "+ Thu 3/5 08:00 CST \u2192 Fri 3/6 08:00 CST (covering Cal Chen)."
+    )
+    code, out, _err = run(clock, "simulate", "--from", "2026-03-02", "--days", "1")
+    assert code == 0 and "change_notice" in out
+
+
+def test_simulate_lists_a_late_cover_as_the_coverers_shift_start_and_the_relieved_off_call(
+    env: Database, seeded: Engine, clock: FixedClock
+) -> None:
+    clock.set(MON_10)
+    _cover(env, "Fay", MON_10, utc(2026, 3, 3, 14))  # Ann's running Monday, from now
+    now = [m for m in _simulated(clock) if m["send_at"] == "2026-03-02T10:00:00-06:00"]
+    assert [(m["kind"], m["to"]) for m in now] == [("shift_start", FAY), ("off_call", ANN)]
