@@ -32,6 +32,7 @@ from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.main_window import MainWindow
 from whoseonfirst_gui.pages.dashboard import DashboardPage
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
+from whoseonfirst_gui.pages.member_dialog import MemberDialog
 from whoseonfirst_gui.pages.shifts import ShiftsPage
 from whoseonfirst_gui.pages.team import TeamPage
 from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
@@ -229,3 +230,24 @@ def test_the_dashboard_shows_the_notices_waiting(
         "Change notice to Ann Archer at 07:02 CST (bundling delay)",
         "Change notice to Cal Chen at 07:02 CST (bundling delay)",
     ]
+
+
+def test_adding_a_member_untold_from_the_member_dialog(
+    qtbot: Any, told: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
+    dialog = MemberDialog(told)
+    qtbot.addWidget(dialog)
+    view = dialog.impact_view
+    assert view is not None and view.tell_box.isChecked()
+    dialog.name_edit.setText("Zoe Zhang")
+    with qtbot.waitSignal(dialog.validated, timeout=5000):
+        dialog.phone_edit.setText("(312) 555-0177")
+    with qtbot.waitSignal(view.preview_ready, timeout=5000):
+        view.set_effective_from(date(2026, 3, 9))
+    view.tell_box.setChecked(False)
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        dialog.ok_button.click()
+    assert told.runner.wait_idle(5000)
+    assert _waiting(demo_db, clock.now()) == set()
+    [summary] = _skipped(demo_db)
+    assert summary.startswith(f"{QUIET}: ") and "Zoe Zhang" in summary
