@@ -266,7 +266,9 @@ def plan_notices(uow: UnitOfWork, now: datetime, *, actor: str) -> NoticeOutcome
             waiting += 1
         if not d.write:
             continue
-        version = d.told.version + (1 if d.tell else 0)
+        # Every write advances the version, so a service that decided on what it read before
+        # another one wrote changes nothing (compare-and-set below).
+        version = d.told.version + 1
         values = {
             "version": version,
             "intervals": to_json(d.intervals),
@@ -364,20 +366,22 @@ def told_quietly(uow: UnitOfWork, now: datetime) -> None:
             None,
             {"told": False, "member_ids": moved},
         )
+        now_stored = _load_told(session)  # as it is now: a service may have written since
         for member_id in moved:
             assert before is not None
             b = before.by_member.get(member_id, ())
             a = after.by_member.get(member_id, ())
-            if a == b:
-                continue
-            told = stored.get(member_id)
+            told = now_stored.get(member_id)
             if told is None:  # new to the rotation: what they are on call for is now told
                 _insert(session, member_id, 0, a, after.reach, now)
                 continue
             session.execute(
                 update(ToldState)
                 .where(ToldState.member_id == member_id, ToldState.version == told.version)
-                .values(intervals=to_json(rules.quietly_changed(told.intervals, b, a)))
+                .values(
+                    version=told.version + 1,
+                    intervals=to_json(rules.quietly_changed(told.intervals, b, a)),
+                )
             )
 
     uow.before_commit(record)
