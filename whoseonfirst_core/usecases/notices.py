@@ -367,7 +367,7 @@ def told_quietly(uow: UnitOfWork, now: datetime) -> None:
             for m in set(before.by_member if before else ()) | set(after.by_member)
             if before is not None and before.by_member.get(m, ()) != after.by_member.get(m, ())
         )
-        names = _names(team)
+        names = _names(outbox.load_team(session))  # a member the change added has a name too
         record_audit(
             uow,
             now,
