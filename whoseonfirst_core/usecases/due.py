@@ -19,6 +19,7 @@ from whoseonfirst_core.db.dialect import rowcount
 from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import HANDED_OVER_STATUSES, Kind, Status, ordered
+from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.texts import (
     FailureAlert,
@@ -330,19 +331,14 @@ def saved_change_notices(
     An "on call from now" notice is left out for someone whose shift-start text for that
     running span is in ``shift_starts``: the tick plans that text first, and it tells them.
     """
-    out: list[PlannedText] = []
-    for d in decide(uow, now, shift_start_told=False):
-        on_call = d.diff.on_call_now
-        told_by_shift_start = on_call is not None and any(
-            t.kind == Kind.SHIFT_START
-            and t.member_id == d.member.id
-            and t.span_start is not None
-            and t.span_end is not None
-            and t.span_start <= now < t.span_end
-            for t in shift_starts
-        )
-        out += [t for t in d.texts if not (told_by_shift_start and t.kind == Kind.CHANGE_NOTICE)]
-    return out
+    listed = {
+        (t.member_id, t.span_start, t.span_end) for t in shift_starts if t.kind == Kind.SHIFT_START
+    }
+
+    def told_by(span: ResolvedSpan, _told: object) -> bool:
+        return (span.member_id, span.start, span.end) in listed
+
+    return [t for d in decide(uow, now, told_by=told_by) for t in d.texts]
 
 
 def _missed_reason(marks: TickMarks, now: datetime, tz: tzinfo) -> str:

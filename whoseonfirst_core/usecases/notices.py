@@ -17,7 +17,7 @@ passes or the horizon grows, changes to stretches that have ended, and a change 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,13 +114,20 @@ def _load_told(session: Session) -> dict[int, Told]:
     }
 
 
-def decide(uow: UnitOfWork, now: datetime, *, shift_start_told: bool = True) -> list[Decision]:
+#: Whether the shift-start text of a running span (a member's, as it resolves now) tells
+#: that member they are on call: then they need no "on call from now" notice.
+ToldByShiftStart = Callable[[ResolvedSpan, "Told"], bool]
+
+
+def decide(
+    uow: UnitOfWork, now: datetime, *, told_by: ToldByShiftStart | None = None
+) -> list[Decision]:
     """What the tick at ``now`` does for every member (reads only). Empty when notices are
     off or nobody has a told state yet (the first tick records them: see :func:`plan_notices`).
 
-    ``shift_start_told``: a person newly on call whose shift-start text is in the outbox needs
-    no notice (the tick plans shift-start texts first); ``simulate``, which plans both without
-    writing, passes False and drops those itself.
+    ``told_by``: whether a running span's shift-start text tells its person; by default, whether
+    that text is in the outbox (the tick plans shift-start texts first). ``simulate``, which
+    plans both without writing, asks its own list.
     """
     session = uow.session
     team = outbox.load_team(session)
@@ -135,28 +142,27 @@ def decide(uow: UnitOfWork, now: datetime, *, shift_start_told: bool = True) -> 
         told = stored.get(member.id) or Told(
             member.id, 0, (), line.reach, None, None, None, None, False
         )
-        out.append(_decide_one(session, team, line, member, told, shift_start_told))
+        out.append(_decide_one(team, line, member, told, told_by or _in_outbox(session)))
     return out
 
 
 def _decide_one(
-    session: Session,
     team: TeamSnapshot,
     line: Timeline,
     member: Recipient,
     told: Told,
-    shift_start_told: bool,
+    told_by: ToldByShiftStart,
 ) -> Decision:
     now = line.now
     current = line.by_member.get(member.id, ())
     until = min(now + team.notices.window, told.told_until)
     diff = rules.difference(told.intervals, current, now, until)
-    if (
-        diff.on_call_now is not None
-        and shift_start_told
-        and _told_by_shift_start(session, line, member.id, told)
-    ):
-        diff = diff.without_on_call()
+    if diff.on_call_now is not None:
+        running = next(
+            (s for s in line.spans if s.member_id == member.id and s.start <= now < s.end), None
+        )
+        if running is not None and told_by(running, told):
+            diff = diff.without_on_call()
     quiet = rules.absorbed(told.intervals, current, now, max(until, now), line.reach)
     same = clip(told.intervals, now, line.reach) == quiet and told.told_until == line.reach
     if diff.empty:
@@ -172,23 +178,21 @@ def _decide_one(
     return Decision(member, told, diff, current, line.reach, True, texts, now, tell=True)
 
 
-def _told_by_shift_start(session: Session, line: Timeline, member_id: int, told: Told) -> bool:
-    """Whether the shift-start text of the span ``member_id`` is on call in now, as it stands,
-    went into the outbox after their told state was written: it tells them already."""
-    span = next(
-        (s for s in line.spans if s.member_id == member_id and s.start <= line.now < s.end), None
-    )
-    if span is None:
-        return False
-    query = select(func.count()).where(
-        Notification.kind == Kind.SHIFT_START,
-        Notification.member_id == member_id,
-        Notification.span_start == span.start,
-        Notification.span_end == span.end,
-    )
-    if told.written_at is not None:
-        query = query.where(Notification.created_at >= told.written_at)
-    return bool(session.scalar(query))
+def _in_outbox(session: Session) -> ToldByShiftStart:
+    def told_by(span: ResolvedSpan, told: Told) -> bool:
+        """The span's shift-start text, for the span as it stands, went into the outbox after
+        the member's told state was written: it tells them already."""
+        query = select(func.count()).where(
+            Notification.kind == Kind.SHIFT_START,
+            Notification.member_id == span.member_id,
+            Notification.span_start == span.start,
+            Notification.span_end == span.end,
+        )
+        if told.written_at is not None:
+            query = query.where(Notification.created_at >= told.written_at)
+        return bool(session.scalar(query))
+
+    return told_by
 
 
 def _notice_texts(
