@@ -14,6 +14,9 @@ step runs in its own short transaction:
    first tick on this database are ignored. A queued shift_start text follows its span as
    overrides change it (validity, so Twilio's ValidityPeriod, and body), and expires when its
    span is gone (:func:`~whoseonfirst_core.usecases.due.follow_spans`);
+   then change notices (:mod:`whoseonfirst_core.usecases.notices`): each person's on-call in
+   the notice window against what they were last told; a difference is one notice, after the
+   bundling delay and outside quiet hours, or at once for a running span;
 4. queued rows past their validity become ``expired``;
 5. send (:mod:`whoseonfirst_service.sending`): claim one row atomically and commit the claim
    and the attempt row *before* calling Twilio, send, record. Transient errors go back to
