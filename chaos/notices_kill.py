@@ -3,13 +3,13 @@
 The team's notices go out without a bundling delay and without quiet hours, so a change saved
 at T is told by the tick at T+20 s. For each of N changes (40 in the full run, per backend; a
 cover of one future hour, which tells the coverer and the person relieved) the drill saves the
-cover, reads the notices the planner will send (``usecases.notices.decide``: the oracle, as
-``simulate`` is for the shift-start kill drill), then runs one or two ``tick --now T+20s``
-processes and kills one at the moments of :mod:`chaos.kill` (before the claim, after it, while
-Twilio holds the request, after Twilio took it, before the result is committed). A clean tick
-at T+5 min follows; every notice must have reached the fake exactly once, and nothing else may
-have gone out. The instants fall between shift starts, so after the first tick the notices
-are the only texts.
+cover, reads the notices the planner will send (``usecases.notices.decide`` in the saving
+transaction: the oracle, as ``simulate`` is for the shift-start kill drill), then runs one or
+two ``tick --now T+20s`` processes and kills one at the moments of :mod:`chaos.kill` (before
+the claim, after it, while Twilio holds the request, after Twilio took it, before the result
+is committed). A clean tick at T+5 min follows; every notice must have reached the fake
+exactly once, and nothing else may have gone out. The instants fall between shift starts, so
+after the first tick the notices are the only texts.
 """
 
 from __future__ import annotations
@@ -58,13 +58,7 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     import_roster(url, roster(anchor=ANCHOR, weekly_summary=False), first - timedelta(days=1))
     db = Database(url)
     try:
-        with db.uow("chaos@drill") as uow:
-            uow.session.execute(
-                update(TeamSettings).values(notice_delay_minutes=0, quiet_hours=None)
-            )
-            uow.commit()
-        with db.reader() as uow:
-            member_ids = sorted(member_names(uow))
+        no_delay(db)
         plan = scenarios(n, rng)
         wanted: list[TextKey] = []
         seeded = 0
@@ -76,7 +70,8 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
             seeded = len(wanted)
             for i, scenario in enumerate(plan):
                 at = first + i * SPACING
-                expected = _save_cover(db, at, i, member_ids, crash_offset=timedelta(seconds=20))
+                start = at.replace(minute=0) + timedelta(days=2, hours=i)
+                expected = cover_and_notices(db, at, [start], avoid=i)
                 if not expected:
                     result.error(f"change {i}: the planner had no notice to send")
                 wanted += expected
@@ -101,21 +96,36 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     return result
 
 
-def _save_cover(
-    db: Database, at: datetime, i: int, member_ids: list[int], *, crash_offset: timedelta
+def cover_and_notices(
+    db: Database, at: datetime, starts: list[datetime], *, avoid: int = 0
 ) -> list[TextKey]:
-    """Save a cover of one hour two days ahead (shift i's hour) and return the notices the
-    tick at ``at + crash_offset`` will send."""
-    start = at.replace(minute=0) + timedelta(days=2, hours=i)
-    with db.reader() as uow:
-        [span] = resolve_window(uow, start, start + timedelta(minutes=1))
-    coverer = next(m for k, m in enumerate(member_ids * 2) if k >= i and m != span.member_id)
+    """Save, as of ``at`` and in one transaction, a cover of the hour from each of ``starts``
+    by a member who is not on call then (the first from the ``avoid``-th on), and return the
+    notices the change calls for.
+
+    The notices are read in the saving transaction, before it commits: no running service can
+    have told them yet, and the schedule is the one the services will see. With no bundling
+    delay they are due at once; their wording does not depend on when they go out.
+    """
     with db.uow("chaos@drill") as uow:
-        apply_calendar_plan(uow, at, [Cover(coverer, start, start + timedelta(hours=1), "drill")])
+        ids = sorted(member_names(uow))
+        for k, start in enumerate(starts):
+            [span] = resolve_window(uow, start, start + timedelta(minutes=1))
+            first = avoid + k
+            coverer = next(m for n, m in enumerate(ids * 2) if n >= first and m != span.member_id)
+            end = start + timedelta(hours=1)
+            apply_calendar_plan(uow, at, [Cover(coverer, start, end, "drill")])
+        uow.flush()
+        texts = [(t.recipient_phone, t.body) for d in notices.decide(uow, at) for t in d.texts]
         uow.commit()
-    with db.reader() as uow:
-        decisions = notices.decide(uow, at + crash_offset)
-    return [(t.recipient_phone, t.body) for d in decisions if d.tell for t in d.texts]
+    return texts
+
+
+def no_delay(db: Database) -> None:
+    """Notices at once: no bundling delay and no quiet hours."""
+    with db.uow("chaos@drill") as uow:
+        uow.session.execute(update(TeamSettings).values(notice_delay_minutes=0, quiet_hours=None))
+        uow.commit()
 
 
 def _tick(
