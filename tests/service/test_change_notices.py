@@ -367,3 +367,42 @@ def test_a_tick_skips_the_notice_pass_when_nothing_changed_since_the_last(
     _tick(seeded, clock, start + timedelta(minutes=4))  # nothing new, the notice waits
     _tick(seeded, clock, start + timedelta(minutes=5))  # the waiting notice is due: a pass
     assert passes == [start + timedelta(minutes=3), start + timedelta(minutes=5)]
+
+
+@pytest.mark.parametrize(
+    ("new_end", "told"),
+    [
+        (utc(2026, 3, 6, 2), "You are on call from now (14:00 CST) until Thu 3/5 20:00 CST."),
+        (utc(2026, 3, 7, 14), "You are on call from now (14:00 CST) until Sat 3/7 08:00 CST."),
+    ],
+    ids=["shortened", "extended"],
+)
+def test_a_running_cover_shortened_or_extended_tells_the_coverer_the_new_end_at_once(
+    quiet_team: Database,
+    seeded: Engine,
+    clock: FixedClock,
+    fake: FakeTwilio,
+    new_end: datetime,
+    told: str,
+) -> None:
+    override_id = _cover(quiet_team, utc(2026, 3, 2, 16), "Fay", THU, FRI)
+    for at in (utc(2026, 3, 2, 16), utc(2026, 3, 2, 16, 5), THU, THU + timedelta(minutes=5)):
+        _tick(seeded, clock, at)
+    seen = len(fake.create_requests)
+    two = utc(2026, 3, 5, 20)  # Thu 14:00 CST: the admin changes Fay's running cover's end
+    _cancel(quiet_team, two, override_id)
+    _cover(quiet_team, two, "Fay", THU, new_end)
+    _tick(seeded, clock, two)
+    assert _notice_bodies(fake, seen) == {FAY: [f"WhoseOnFirst: your on-call changed. {told}"]}
+    _tick(seeded, clock, two + timedelta(minutes=2))  # the future part: after the delay
+    later = _notice_bodies(fake, seen)
+    if new_end < FRI:  # Cal is back on call for the rest of Thursday
+        assert later[CAL] == [
+            "WhoseOnFirst: your on-call changed. + Thu 3/5 20:00 CST \u2192 Fri 3/6 08:00 CST."
+        ]
+    else:  # Dee's Friday goes to Fay
+        assert later[DEE] == [
+            "WhoseOnFirst: your on-call changed. "
+            "\u2212 Fri 3/6 08:00 CST \u2192 Sat 3/7 08:00 CST (Fay Fisher covers)."
+        ]
+    assert len(later[FAY]) == 1

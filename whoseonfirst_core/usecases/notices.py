@@ -28,7 +28,14 @@ from whoseonfirst_core.db.dialect import dialect_insert, rowcount
 from whoseonfirst_core.db.models import Notification, ToldState
 from whoseonfirst_core.db.session import UnitOfWork, read_revision
 from whoseonfirst_core.domain import notices as rules
-from whoseonfirst_core.domain.intervals import Interval, clip, from_json, to_json, union
+from whoseonfirst_core.domain.intervals import (
+    Interval,
+    clip,
+    containing,
+    from_json,
+    to_json,
+    union,
+)
 from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.texts import PlannedText, Recipient, TeamSnapshot
@@ -157,12 +164,8 @@ def _decide_one(
     current = line.by_member.get(member.id, ())
     until = min(now + team.notices.window, told.told_until)
     diff = rules.difference(told.intervals, current, now, until)
-    if diff.on_call_now is not None:
-        running = next(
-            (s for s in line.spans if s.member_id == member.id and s.start <= now < s.end), None
-        )
-        if running is not None and told_by(running, told):
-            diff = diff.without_on_call()
+    if diff.on_call_now is not None and _told_by_shift_start(line, member.id, told, told_by):
+        diff = diff.without_on_call()
     quiet = rules.absorbed(told.intervals, current, now, max(until, now), line.reach)
     same = clip(told.intervals, now, line.reach) == quiet and told.told_until == line.reach
     if diff.empty:
@@ -176,6 +179,20 @@ def _decide_one(
         write = not same or told.pending_digest != digest or told.due_at != due_at
         return Decision(member, told, diff, quiet, line.reach, write, texts, due_at, reason, since)
     return Decision(member, told, diff, current, line.reach, True, texts, now, tell=True)
+
+
+def _told_by_shift_start(
+    line: Timeline, member_id: int, told: Told, told_by: ToldByShiftStart
+) -> bool:
+    """Whether the person newly on call now learns it from their span's shift-start text: the
+    text says the whole stretch they are on call for (it ends where the stretch ends) and
+    ``told_by`` says it is going out."""
+    mine = [s for s in line.spans if s.member_id == member_id]
+    running = next((s for s in mine if s.start <= line.now < s.end), None)
+    stretch = containing(union((s.start, s.end) for s in mine), line.now)
+    if running is None or stretch is None or running.end != stretch[1]:
+        return False
+    return told_by(running, told)
 
 
 def _in_outbox(session: Session) -> ToldByShiftStart:
