@@ -108,19 +108,9 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
         for i, (due, scenario) in enumerate(zip(instants, plan, strict=True)):
             killed = crash_tick(run, url, fake, due, scenario, result)
             (landed if killed else not_landed)[scenario.point] += 1
-            clean_at = due + CLEAN_OFFSET
-            fake.set_now(clean_at)
-            code, _out, err = run_service(
-                run,
-                ["tick", "--now", clean_at.isoformat()],
-                service_env(run, url, fake, WHOSEONFIRST_INSTANCE_ID="chaos-clean"),
-                f"kill-{backend} clean tick {i}",
+            clean_tick(
+                run, url, fake, due + CLEAN_OFFSET, f"instant {i} ({scenario.point})", result
             )
-            if code != 0 or has_traceback(err):
-                result.error(
-                    f"instant {i} ({scenario.point}): the clean tick failed "
-                    f"(exit {code}): {err.strip().splitlines()[-1:]}"
-                )
             received = fake.received()
             for key in by_instant[due]:
                 if received.get(key, 0) != 1:
@@ -145,6 +135,23 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
         )
     )
     return result
+
+
+def clean_tick(
+    run: ChaosRun, url: str, fake: DrillTwilio, at: datetime, what: str, result: DrillResult
+) -> None:
+    """One ``tick --now at`` that nothing kills; an error line names ``what`` if it fails."""
+    fake.set_now(at)
+    code, _out, err = run_service(
+        run,
+        ["tick", "--now", at.isoformat()],
+        service_env(run, url, fake, WHOSEONFIRST_INSTANCE_ID="chaos-clean"),
+        f"{what} clean tick",
+    )
+    if code != 0 or has_traceback(err):
+        result.error(
+            f"{what}: the clean tick failed (exit {code}): {err.strip().splitlines()[-1:]}"
+        )
 
 
 def crash_tick(

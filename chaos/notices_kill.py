@@ -24,19 +24,15 @@ from sqlalchemy import update
 from chaos.common import (
     ChaosRun,
     DrillResult,
-    DrillTwilio,
     TextKey,
     apply_tally,
     check_rows,
     drill_twilio,
-    has_traceback,
     import_roster,
     roster,
-    run_service,
-    service_env,
     tally,
 )
-from chaos.kill import CLEAN_OFFSET, POINTS, crash_tick, scenarios
+from chaos.kill import CLEAN_OFFSET, POINTS, clean_tick, crash_tick, scenarios
 from whoseonfirst_core.db.models import TeamSettings
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.usecases import notices
@@ -65,7 +61,7 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
         with drill_twilio(run, first) as fake:
             # The first tick records everyone's on-call silently (and sends the shift-start
             # text of the shift running then, which counts like the rest).
-            _tick(run, url, fake, first - timedelta(hours=1), "seed", result)
+            clean_tick(run, url, fake, first - timedelta(hours=1), "the first", result)
             wanted += list(fake.received())
             seeded = len(wanted)
             for i, scenario in enumerate(plan):
@@ -76,7 +72,9 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
                     result.error(f"change {i}: the planner had no notice to send")
                 wanted += expected
                 crash_tick(run, url, fake, at, scenario, result)
-                _tick(run, url, fake, at + CLEAN_OFFSET, f"clean {i}", result)
+                clean_tick(
+                    run, url, fake, at + CLEAN_OFFSET, f"change {i} ({scenario.point})", result
+                )
                 received = fake.received()
                 for key in expected:
                     if received.get(key, 0) != 1:
@@ -126,17 +124,3 @@ def no_delay(db: Database) -> None:
     with db.uow("chaos@drill") as uow:
         uow.session.execute(update(TeamSettings).values(notice_delay_minutes=0, quiet_hours=None))
         uow.commit()
-
-
-def _tick(
-    run: ChaosRun, url: str, fake: DrillTwilio, at: datetime, what: str, result: DrillResult
-) -> None:
-    fake.set_now(at)
-    code, _out, err = run_service(
-        run,
-        ["tick", "--now", at.isoformat()],
-        service_env(run, url, fake, WHOSEONFIRST_INSTANCE_ID="chaos-clean"),
-        f"kill-notices {what} tick",
-    )
-    if code != 0 or has_traceback(err):
-        result.error(f"{what} tick failed (exit {code}): {err.strip().splitlines()[-1:]}")

@@ -63,37 +63,28 @@ def _cancel(db: Database, now: datetime, override_id: int) -> None:
 
 
 @pytest.fixture
-def quiet_team(team: Database) -> Database:
-    """No weekly summary (so the lead's phone only ever gets what a test is about)."""
-    with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
-        uow.commit()
-    return team
-
-
-@pytest.fixture
-def seeded(quiet_team: Database, engine: Engine, clock: FixedClock) -> Engine:
+def seeded(quiet: Database, engine: Engine, clock: FixedClock) -> Engine:
     """The first tick has recorded what everyone is on call for (and texted nobody)."""
     engine.tick()
     return engine
 
 
 def test_the_first_tick_records_everyone_silently(
-    quiet_team: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     summary = engine.tick()
     assert fake.create_requests == []
     assert summary.notices == 0
-    with quiet_team.reader() as uow:
+    with quiet.reader() as uow:
         versions = list(uow.session.scalars(select(ToldState.version)))
     assert versions == [0] * 7  # every member, on call or not
 
 
 def test_a_cover_for_thursday_texts_the_coverer_and_the_relieved_once_after_the_delay(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     now = utc(2026, 3, 2, 16)  # Mon 10:00 CST
-    _cover(quiet_team, now, "Fay", THU, FRI)
+    _cover(quiet, now, "Fay", THU, FRI)
     _tick(seeded, clock, now)
     assert _notice_bodies(fake) == {}  # within the bundling delay
     _tick(seeded, clock, now + timedelta(minutes=1, seconds=59))
@@ -110,38 +101,38 @@ def test_a_cover_for_thursday_texts_the_coverer_and_the_relieved_once_after_the_
             "\u2212 Thu 3/5 08:00 CST \u2192 Fri 3/6 08:00 CST (Fay Fisher covers)."
         ],
     }
-    rows = notifications(quiet_team, "change_notice")
+    rows = notifications(quiet, "change_notice")
     assert {r.status for r in rows} == {"delivered"}
     assert sorted(r.idempotency_key for r in rows) == sorted(
         [
             # v1: the difference recorded as waiting; v2: told
-            f"change_notice:m{member(quiet_team, 'Fay').id}:v2:{FAY}",
-            f"change_notice:m{member(quiet_team, 'Cal').id}:v2:{CAL}",
+            f"change_notice:m{member(quiet, 'Fay').id}:v2:{FAY}",
+            f"change_notice:m{member(quiet, 'Cal').id}:v2:{CAL}",
         ]
     )
 
 
 def test_a_cover_and_its_undo_within_the_delay_send_nothing(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     now = utc(2026, 3, 2, 16)
-    override_id = _cover(quiet_team, now, "Fay", THU, FRI)
+    override_id = _cover(quiet, now, "Fay", THU, FRI)
     _tick(seeded, clock, now)
-    _cancel(quiet_team, now + timedelta(minutes=1), override_id)
+    _cancel(quiet, now + timedelta(minutes=1), override_id)
     for minutes in (1, 2, 3, 60):
         _tick(seeded, clock, now + timedelta(minutes=minutes))
     assert _notice_bodies(fake) == {}
-    assert notifications(quiet_team, "change_notice") == []
+    assert notifications(quiet, "change_notice") == []
 
 
 def test_a_second_edit_within_the_delay_makes_one_notice_with_the_net_effect(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     now = utc(2026, 3, 2, 16)
-    _cover(quiet_team, now, "Fay", THU, FRI)
+    _cover(quiet, now, "Fay", THU, FRI)
     _tick(seeded, clock, now)
     later = now + timedelta(minutes=1, seconds=30)
-    _cover(quiet_team, later, "Dee", THU, FRI)  # Dee instead, 90 s later
+    _cover(quiet, later, "Dee", THU, FRI)  # Dee instead, 90 s later
     _tick(seeded, clock, later)
     # 2 min after the first edit: Cal's difference is what it was (off Thursday), so Cal's
     # delay has run; Dee's difference is new since the second edit, so Dee waits.
@@ -159,24 +150,24 @@ def test_a_second_edit_within_the_delay_makes_one_notice_with_the_net_effect(
 
 
 def test_a_reorder_from_next_monday_texts_exactly_the_people_whose_shifts_changed(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     now = utc(2026, 3, 2, 16)
-    before = _on_call_in_window(quiet_team, now)
-    with quiet_team.reader() as uow:
+    before = _on_call_in_window(quiet, now)
+    with quiet.reader() as uow:
         order = [m.id for m in team_uc.list_members(uow)]
     order[0], order[1] = order[1], order[0]  # Ben before Ann from next Monday
-    with quiet_team.uow("admin") as uow:
+    with quiet.uow("admin") as uow:
         team_uc.reorder_members(uow, now, order, date(2026, 3, 9))
         uow.commit()
-    after = _on_call_in_window(quiet_team, now)
+    after = _on_call_in_window(quiet, now)
     moved = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     assert len(moved) >= 2
     _tick(seeded, clock, now)
     _tick(seeded, clock, now + timedelta(minutes=2))
     _tick(seeded, clock, now + timedelta(minutes=10))
     texts = _notice_bodies(fake)
-    rows = notifications(quiet_team, "change_notice")
+    rows = notifications(quiet, "change_notice")
     assert sorted(r.recipient_name for r in rows) == sorted(moved)  # one text each
     assert sum(len(v) for v in texts.values()) == len(moved)
 
@@ -193,10 +184,10 @@ def _on_call_in_window(db: Database, now: datetime) -> dict[str, tuple[Interval,
 
 
 def test_a_notice_saved_at_2200_for_next_week_arrives_at_0700(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     night = utc(2026, 3, 3, 4)  # Mon 22:00 CST
-    _cover(quiet_team, night, "Fay", utc(2026, 3, 12, 13), utc(2026, 3, 13, 13))  # next Thu (CDT)
+    _cover(quiet, night, "Fay", utc(2026, 3, 12, 13), utc(2026, 3, 13, 13))  # next Thu (CDT)
     _tick(seeded, clock, night)
     _tick(seeded, clock, night + timedelta(minutes=5))
     assert _notice_bodies(fake) == {}
@@ -206,31 +197,29 @@ def test_a_notice_saved_at_2200_for_next_week_arrives_at_0700(
     assert _notice_bodies(fake) == {}
     _tick(seeded, clock, utc(2026, 3, 3, 13))  # Tue 07:00:00 CST exactly
     assert set(_notice_bodies(fake)) == {FAY, BEN}, _notice_bodies(fake)  # Ben has the 2nd Thu
-    assert {r.created_at for r in notifications(quiet_team, "change_notice")} == {
-        utc(2026, 3, 3, 13)
-    }
+    assert {r.created_at for r in notifications(quiet, "change_notice")} == {utc(2026, 3, 3, 13)}
 
 
 def test_a_change_about_a_shift_within_12_hours_is_not_held_by_quiet_hours(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     night = utc(2026, 3, 5, 4)  # Wed 22:00 CST; Thursday's shift starts in 10 h
-    _cover(quiet_team, night, "Fay", THU, FRI)
+    _cover(quiet, night, "Fay", THU, FRI)
     _tick(seeded, clock, night)
     _tick(seeded, clock, night + timedelta(minutes=2))
     assert set(_notice_bodies(fake)) == {FAY, CAL}
 
 
 def test_cancelling_a_running_cover_texts_both_people_at_once(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     noon = utc(2026, 3, 5, 18)  # Thu 12:00 CST: Fay covers Cal from noon
-    override_id = _cover(quiet_team, utc(2026, 3, 2, 16), "Fay", noon, FRI)
+    override_id = _cover(quiet, utc(2026, 3, 2, 16), "Fay", noon, FRI)
     for at in (utc(2026, 3, 2, 16), utc(2026, 3, 2, 16, 5), THU, noon, noon + timedelta(hours=1)):
         _tick(seeded, clock, at)
     seen = len(fake.create_requests)
     two = utc(2026, 3, 5, 20)  # Thu 14:00 CST
-    _cancel(quiet_team, two, override_id)
+    _cancel(quiet, two, override_id)
     _tick(seeded, clock, two)  # no delay for a running shift
     assert _notice_bodies(fake, seen) == {
         CAL: [
@@ -244,13 +233,13 @@ def test_cancelling_a_running_cover_texts_both_people_at_once(
 
 
 def test_a_late_cover_texts_the_coverer_their_shift_and_the_relieved_that_they_are_off(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     for at in (THU, THU + timedelta(minutes=5)):
         _tick(seeded, clock, at)
     seen = len(fake.create_requests)
     two = utc(2026, 3, 5, 20)
-    _cover(quiet_team, two, "Fay", two, FRI)
+    _cover(quiet, two, "Fay", two, FRI)
     _tick(seeded, clock, two)
     assert _bodies(fake, FAY, seen) == [
         "WhoseOnFirst: Hi Fay Fisher, you are on call from Thu 14:00 CST until Fri 08:00 CST (18h)."
@@ -261,19 +250,19 @@ def test_a_late_cover_texts_the_coverer_their_shift_and_the_relieved_that_they_a
 
 
 def test_a_change_saved_without_telling_sends_nothing_and_keeps_other_waiting_changes(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     now = utc(2026, 3, 2, 16)
-    _cover(quiet_team, now, "Fay", THU, FRI)  # told
-    gus = member(quiet_team, "Gus").id
-    with quiet_team.uow("admin") as uow:
+    _cover(quiet, now, "Fay", THU, FRI)  # told
+    gus = member(quiet, "Gus").id
+    with quiet.uow("admin") as uow:
         told_quietly(uow, now)
         apply_calendar_plan(uow, now, [Cover(gus, FRI, FRI + timedelta(days=1))])
         uow.commit()
     for minutes in (0, 2, 10):
         _tick(seeded, clock, now + timedelta(minutes=minutes))
     assert set(_notice_bodies(fake)) == {FAY, CAL}, _notice_bodies(fake)  # not Gus, not Dee
-    with quiet_team.reader() as uow:
+    with quiet.reader() as uow:
         [entry] = uow.session.scalars(
             select(AuditEntry).where(AuditEntry.action == "notices.skipped")
         ).all()
@@ -281,20 +270,20 @@ def test_a_change_saved_without_telling_sends_nothing_and_keeps_other_waiting_ch
 
 
 def test_no_notices_when_the_window_is_zero(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
-    with quiet_team.uow("admin") as uow:
+    with quiet.uow("admin") as uow:
         uow.session.execute(update(TeamSettings).values(notice_window_days=0))
         uow.commit()
     now = utc(2026, 3, 2, 16)
-    _cover(quiet_team, now, "Fay", THU, FRI)
+    _cover(quiet, now, "Fay", THU, FRI)
     for minutes in (0, 2, 10):
         _tick(seeded, clock, now + timedelta(minutes=minutes))
     assert _notice_bodies(fake) == {}
 
 
 def test_time_passing_and_the_horizon_growing_send_nothing(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, seeded: Engine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     at = clock.now()
     for _ in range(3 * 24):  # three days, hourly: shifts start, end and enter the window
@@ -305,12 +294,12 @@ def test_time_passing_and_the_horizon_growing_send_nothing(
 
 
 def test_two_engines_ticking_in_turn_tell_each_person_once(
-    quiet_team: Database, make_engine: MakeEngine, clock: FixedClock, fake: FakeTwilio
+    quiet: Database, make_engine: MakeEngine, clock: FixedClock, fake: FakeTwilio
 ) -> None:
     a, b = make_engine(instance_id="a"), make_engine(instance_id="b")
     a.tick()
     now = utc(2026, 3, 2, 16)
-    _cover(quiet_team, now, "Fay", THU, FRI)
+    _cover(quiet, now, "Fay", THU, FRI)
     for at in (now, now, now + timedelta(minutes=2), now + timedelta(minutes=2)):
         clock.set(at)
         (a if len(fake.create_requests) % 2 == 0 else b).tick()
@@ -319,33 +308,33 @@ def test_two_engines_ticking_in_turn_tell_each_person_once(
 
 
 def test_a_service_that_decided_on_a_stale_told_state_tells_nobody(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    quiet: Database, seeded: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Service B decided what to tell before the admin replaced Fay's cover by Dee's and
     service A recorded that; B's compare-and-set on the told state's version fails, so Fay is
     not told of a cover she no longer has."""
     now = utc(2026, 3, 2, 16, 5)
-    fay_cover = _cover(quiet_team, utc(2026, 3, 2, 16), "Fay", THU, FRI)
+    fay_cover = _cover(quiet, utc(2026, 3, 2, 16), "Fay", THU, FRI)
     _tick(seeded, clock, utc(2026, 3, 2, 16))  # seen: the delay runs from 10:00
-    with quiet_team.reader() as uow:
+    with quiet.reader() as uow:
         stale = notices.decide(uow, now)  # what B read
-    fay = member(quiet_team, "Fay").id
+    fay = member(quiet, "Fay").id
     assert any(d.tell and d.member.id == fay for d in stale)
-    _cancel(quiet_team, now, fay_cover)
-    _cover(quiet_team, now, "Dee", THU, FRI)
-    with quiet_team.uow("service-a") as uow:
+    _cancel(quiet, now, fay_cover)
+    _cover(quiet, now, "Dee", THU, FRI)
+    with quiet.uow("service-a") as uow:
         notices.plan_notices(uow, now, actor="service-a")
         uow.commit()
     monkeypatch.setattr(notices, "decide", lambda uow, at: stale)
-    with quiet_team.uow("service-b") as uow:
+    with quiet.uow("service-b") as uow:
         second = notices.plan_notices(uow, now, actor="service-b")
         uow.commit()
     assert [t.recipient_name for t in second.queued] == []
-    assert all(r.member_id != fay for r in notifications(quiet_team, "change_notice"))
+    assert all(r.member_id != fay for r in notifications(quiet, "change_notice"))
 
 
 def test_a_tick_skips_the_notice_pass_when_nothing_changed_since_the_last(
-    quiet_team: Database, seeded: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    quiet: Database, seeded: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     passes: list[datetime] = []
     real = notices.plan_notices
@@ -362,7 +351,7 @@ def test_a_tick_skips_the_notice_pass_when_nothing_changed_since_the_last(
     for minutes in (-2, -1, 0):
         _tick(seeded, clock, start + timedelta(minutes=minutes))
     assert passes == []  # nothing changed: no pass
-    _cover(quiet_team, start, "Fay", THU, FRI)
+    _cover(quiet, start, "Fay", THU, FRI)
     _tick(seeded, clock, start + timedelta(minutes=3))  # a saved change: a pass
     _tick(seeded, clock, start + timedelta(minutes=4))  # nothing new, the notice waits
     _tick(seeded, clock, start + timedelta(minutes=5))  # the waiting notice is due: a pass
@@ -378,20 +367,20 @@ def test_a_tick_skips_the_notice_pass_when_nothing_changed_since_the_last(
     ids=["shortened", "extended"],
 )
 def test_a_running_cover_shortened_or_extended_tells_the_coverer_the_new_end_at_once(
-    quiet_team: Database,
+    quiet: Database,
     seeded: Engine,
     clock: FixedClock,
     fake: FakeTwilio,
     new_end: datetime,
     told: str,
 ) -> None:
-    override_id = _cover(quiet_team, utc(2026, 3, 2, 16), "Fay", THU, FRI)
+    override_id = _cover(quiet, utc(2026, 3, 2, 16), "Fay", THU, FRI)
     for at in (utc(2026, 3, 2, 16), utc(2026, 3, 2, 16, 5), THU, THU + timedelta(minutes=5)):
         _tick(seeded, clock, at)
     seen = len(fake.create_requests)
     two = utc(2026, 3, 5, 20)  # Thu 14:00 CST: the admin changes Fay's running cover's end
-    _cancel(quiet_team, two, override_id)
-    _cover(quiet_team, two, "Fay", THU, new_end)
+    _cancel(quiet, two, override_id)
+    _cover(quiet, two, "Fay", THU, new_end)
     _tick(seeded, clock, two)
     assert _notice_bodies(fake, seen) == {FAY: [f"WhoseOnFirst: your on-call changed. {told}"]}
     _tick(seeded, clock, two + timedelta(minutes=2))  # the future part: after the delay
