@@ -191,3 +191,39 @@ def test_a_stored_wording_that_no_longer_validates_falls_back_to_the_default(
     with demo.reader() as uow:
         team = load_team(uow.session)
     assert weekly_summary_body(NOW, [], team).startswith("WhoseOnFirst schedule Mar 2 - Mar 8\n")
+
+
+# --- the Settings page's previews ----------------------------------------------------------
+
+
+def test_every_kind_previews_about_the_next_shift(demo: Database) -> None:
+    from whoseonfirst_core.domain.timeutil import zone
+    from whoseonfirst_core.usecases.settings_view import load_settings_view, preview_text
+
+    with demo.reader() as uow:
+        view = load_settings_view(uow, NOW)
+    chicago = zone("America/Chicago")
+
+    def preview(kind: Kind) -> str:
+        template = WORDINGS[kind].default
+        return preview_text(view, kind, template, NOW, team_name="Ops", tz=chicago)
+
+    assert preview(Kind.REMINDER) == (
+        "WhoseOnFirst reminder: Hi Ben Brooks, your on-call shift (Tuesday-Wednesday) starts "
+        "Tue 08:00 CST."
+    )
+    assert preview(Kind.CHANGE_NOTICE) == (
+        "WhoseOnFirst: your on-call changed. + Tue 3/3 08:00 CST \u2192 Thu 3/5 08:00 CST."
+    )
+    assert preview(Kind.OFF_CALL) == (
+        "WhoseOnFirst: you are off call from 09:00 CST; Cal Chen is on call."
+    )
+    assert preview(Kind.FAILURE_ALERT).startswith(
+        "WhoseOnFirst ALERT: could not reach Ben Brooks for the Tuesday-Wednesday shift "
+        "starting Tue 08:00 CST. primary phone +1312555XXXX: "
+    )
+    assert preview(Kind.WEEKLY_SUMMARY) == view.summary_preview
+    header = preview_text(
+        view, Kind.WEEKLY_SUMMARY, "{team} {start}", NOW, team_name="Ops", tz=chicago
+    )
+    assert header.split("\n", 1) == ["Ops Mar 9", view.summary_days]
