@@ -14,6 +14,9 @@ step runs in its own short transaction:
    first tick on this database are ignored. A queued shift_start text follows its span as
    overrides change it (validity, so Twilio's ValidityPeriod, and body), and expires when its
    span is gone (:func:`~whoseonfirst_core.usecases.due.follow_spans`);
+   then change notices (:mod:`whoseonfirst_core.usecases.notices`): each person's on-call in
+   the notice window against what they were last told; a difference is one notice, after the
+   bundling delay and outside quiet hours, or at once for a running span;
 4. queued rows past their validity become ``expired``;
 5. send (:mod:`whoseonfirst_service.sending`): claim one row atomically and commit the claim
    and the attempt row *before* calling Twilio, send, record. Transient errors go back to
@@ -148,6 +151,8 @@ class Engine(Sending):
         self.poll = poll
         #: Tells a tick that the wall clock stepped since the last one (see ``clock_steps``).
         self.clock_watch = clock_watch
+        #: What the last change-notice pass depended on (see ``notices.pass_key``).
+        self._notice_pass: tuple[int, datetime] | None = None
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -299,8 +304,13 @@ class Engine(Sending):
         """Change notices: tell each person what changed in their on-call (after the
         shift-start texts, which a person newly on call may already be getting)."""
         with self.db.uow(self.actor) as uow:
+            key = notices.pass_key(uow, now)
+            if key is not None and key == self._notice_pass:
+                return  # nothing changed since the last pass found nothing more to tell
             outcome = notices.plan_notices(uow, now, actor=self.actor)
             uow.commit(bump_revision=bool(outcome.queued))
+        with self.db.reader() as uow:
+            self._notice_pass = notices.pass_key(uow, now)
         for text in outcome.queued:
             _log.info(
                 "queued %s text to %s (%s)",
@@ -315,7 +325,6 @@ class Engine(Sending):
                 outcome.recorded_silently,
             )
         tally.add("notices", len(outcome.queued))
-        tally.add("notices_waiting", outcome.waiting)
 
     # -- expiry and sending ------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ passes or the horizon grows, changes to stretches that have ended, and a change 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from whoseonfirst_core.db.dialect import dialect_insert, rowcount
 from whoseonfirst_core.db.models import Notification, ToldState
-from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.db.session import UnitOfWork, read_revision
 from whoseonfirst_core.domain import notices as rules
 from whoseonfirst_core.domain.intervals import Interval, clip, from_json, to_json, union
 from whoseonfirst_core.domain.notification import Kind, Status
@@ -114,13 +114,20 @@ def _load_told(session: Session) -> dict[int, Told]:
     }
 
 
-def decide(uow: UnitOfWork, now: datetime, *, shift_start_told: bool = True) -> list[Decision]:
+#: Whether the shift-start text of a running span (a member's, as it resolves now) tells
+#: that member they are on call: then they need no "on call from now" notice.
+ToldByShiftStart = Callable[[ResolvedSpan, "Told"], bool]
+
+
+def decide(
+    uow: UnitOfWork, now: datetime, *, told_by: ToldByShiftStart | None = None
+) -> list[Decision]:
     """What the tick at ``now`` does for every member (reads only). Empty when notices are
     off or nobody has a told state yet (the first tick records them: see :func:`plan_notices`).
 
-    ``shift_start_told``: a person newly on call whose shift-start text is in the outbox needs
-    no notice (the tick plans shift-start texts first); ``simulate``, which plans both without
-    writing, passes False and drops those itself.
+    ``told_by``: whether a running span's shift-start text tells its person; by default, whether
+    that text is in the outbox (the tick plans shift-start texts first). ``simulate``, which
+    plans both without writing, asks its own list.
     """
     session = uow.session
     team = outbox.load_team(session)
@@ -135,28 +142,27 @@ def decide(uow: UnitOfWork, now: datetime, *, shift_start_told: bool = True) -> 
         told = stored.get(member.id) or Told(
             member.id, 0, (), line.reach, None, None, None, None, False
         )
-        out.append(_decide_one(session, team, line, member, told, shift_start_told))
+        out.append(_decide_one(team, line, member, told, told_by or _in_outbox(session)))
     return out
 
 
 def _decide_one(
-    session: Session,
     team: TeamSnapshot,
     line: Timeline,
     member: Recipient,
     told: Told,
-    shift_start_told: bool,
+    told_by: ToldByShiftStart,
 ) -> Decision:
     now = line.now
     current = line.by_member.get(member.id, ())
     until = min(now + team.notices.window, told.told_until)
     diff = rules.difference(told.intervals, current, now, until)
-    if (
-        diff.on_call_now is not None
-        and shift_start_told
-        and _told_by_shift_start(session, line, member.id, told)
-    ):
-        diff = diff.without_on_call()
+    if diff.on_call_now is not None:
+        running = next(
+            (s for s in line.spans if s.member_id == member.id and s.start <= now < s.end), None
+        )
+        if running is not None and told_by(running, told):
+            diff = diff.without_on_call()
     quiet = rules.absorbed(told.intervals, current, now, max(until, now), line.reach)
     same = clip(told.intervals, now, line.reach) == quiet and told.told_until == line.reach
     if diff.empty:
@@ -172,23 +178,21 @@ def _decide_one(
     return Decision(member, told, diff, current, line.reach, True, texts, now, tell=True)
 
 
-def _told_by_shift_start(session: Session, line: Timeline, member_id: int, told: Told) -> bool:
-    """Whether the shift-start text of the span ``member_id`` is on call in now, as it stands,
-    went into the outbox after their told state was written: it tells them already."""
-    span = next(
-        (s for s in line.spans if s.member_id == member_id and s.start <= line.now < s.end), None
-    )
-    if span is None:
-        return False
-    query = select(func.count()).where(
-        Notification.kind == Kind.SHIFT_START,
-        Notification.member_id == member_id,
-        Notification.span_start == span.start,
-        Notification.span_end == span.end,
-    )
-    if told.written_at is not None:
-        query = query.where(Notification.created_at >= told.written_at)
-    return bool(session.scalar(query))
+def _in_outbox(session: Session) -> ToldByShiftStart:
+    def told_by(span: ResolvedSpan, told: Told) -> bool:
+        """The span's shift-start text, for the span as it stands, went into the outbox after
+        the member's told state was written: it tells them already."""
+        query = select(func.count()).where(
+            Notification.kind == Kind.SHIFT_START,
+            Notification.member_id == span.member_id,
+            Notification.span_start == span.start,
+            Notification.span_end == span.end,
+        )
+        if told.written_at is not None:
+            query = query.where(Notification.created_at >= told.written_at)
+        return bool(session.scalar(query))
+
+    return told_by
 
 
 def _notice_texts(
@@ -266,7 +270,9 @@ def plan_notices(uow: UnitOfWork, now: datetime, *, actor: str) -> NoticeOutcome
             waiting += 1
         if not d.write:
             continue
-        version = d.told.version + (1 if d.tell else 0)
+        # Every write advances the version, so a service that decided on what it read before
+        # another one wrote changes nothing (compare-and-set below).
+        version = d.told.version + 1
         values = {
             "version": version,
             "intervals": to_json(d.intervals),
@@ -326,6 +332,19 @@ def _insert(
     return result.first() is not None
 
 
+def pass_key(uow: UnitOfWork, now: datetime) -> tuple[int, datetime] | None:
+    """What a notice pass at ``now`` depends on, when no waiting notice is due: the database
+    revision (every saved change bumps it) and how far the told state reaches. A pass with the
+    same key as the last one finds nothing to do (after every pass the told state matches the
+    schedule wherever no notice waits), so the tick may skip it. None: a pass must run."""
+    session = uow.session
+    due = session.scalar(select(func.min(ToldState.due_at)).where(ToldState.due_at.is_not(None)))
+    if due is not None and due <= now:
+        return None
+    team = outbox.load_team(session)
+    return read_revision(session), rules.told_until(now, team.notices, team.tz)
+
+
 def next_notice_at(session: Session, now: datetime) -> datetime | None:
     """The next instant a waiting notice is due."""
     at: datetime | None = session.scalar(
@@ -352,7 +371,7 @@ def told_quietly(uow: UnitOfWork, now: datetime) -> None:
             for m in set(before.by_member if before else ()) | set(after.by_member)
             if before is not None and before.by_member.get(m, ()) != after.by_member.get(m, ())
         )
-        names = _names(team)
+        names = _names(outbox.load_team(session))  # a member the change added has a name too
         record_audit(
             uow,
             now,
@@ -364,20 +383,22 @@ def told_quietly(uow: UnitOfWork, now: datetime) -> None:
             None,
             {"told": False, "member_ids": moved},
         )
+        now_stored = _load_told(session)  # as it is now: a service may have written since
         for member_id in moved:
             assert before is not None
             b = before.by_member.get(member_id, ())
             a = after.by_member.get(member_id, ())
-            if a == b:
-                continue
-            told = stored.get(member_id)
+            told = now_stored.get(member_id)
             if told is None:  # new to the rotation: what they are on call for is now told
                 _insert(session, member_id, 0, a, after.reach, now)
                 continue
             session.execute(
                 update(ToldState)
                 .where(ToldState.member_id == member_id, ToldState.version == told.version)
-                .values(intervals=to_json(rules.quietly_changed(told.intervals, b, a)))
+                .values(
+                    version=told.version + 1,
+                    intervals=to_json(rules.quietly_changed(told.intervals, b, a)),
+                )
             )
 
     uow.before_commit(record)
