@@ -23,6 +23,8 @@ PLACEHOLDERS: tuple[str, ...] = ("name", "start", "end", "duration", "shift", "t
 DEFAULT_SHIFT_START_TEMPLATE = (
     "WhoseOnFirst: Hi {name}, you are on call from {start} until {end} ({duration})."
 )
+#: The weekly summary's first line (its wording, see ``domain.wording``); days like ``Mar 2``.
+DEFAULT_SUMMARY_HEADER = "WhoseOnFirst schedule {start} - {end}"
 MAX_TEMPLATE_LENGTH = 1000
 
 
@@ -190,20 +192,33 @@ def day_label(day: date) -> str:
     return f"{WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
 
 
+def summary_header_values(week_start: date, team: str) -> dict[str, str]:
+    """The placeholders of the summary's first line for the week from ``week_start``."""
+    last = week_start + timedelta(days=6)
+    return {
+        "start": f"{week_start:%b} {week_start.day}",
+        "end": f"{last:%b} {last.day}",
+        "team": team,
+    }
+
+
 def weekly_summary_text(
     week_start: date,
     spans: Sequence[ResolvedSpan],
     people: Mapping[int, SummaryPerson],
     tz: tzinfo,
+    header: str | None = None,
 ) -> str:
-    """``WhoseOnFirst schedule Mar 2 - Mar 8`` then one line per day (SPEC §4).
+    """``header`` (by default ``WhoseOnFirst schedule Mar 2 - Mar 8``) then one line per day
+    (SPEC §4).
 
     A day lists every span that starts on it (``Ann +13125550101``, with ``(48h)`` when the span
     is not 24 h long); a day on which nobody's span starts but someone is on call says
     ``Ann (continues)``; a day with nobody at all says ``NO COVERAGE``.
     """
-    last = week_start + timedelta(days=6)
-    lines = [f"WhoseOnFirst schedule {week_start:%b} {week_start.day} - {last:%b} {last.day}"]
+    if header is None:
+        header = DEFAULT_SUMMARY_HEADER.format_map(summary_header_values(week_start, ""))
+    lines = [header]
     nobody = SummaryPerson("?", "")
     for d in summary_days(week_start, spans, tz):
         parts: list[str] = []

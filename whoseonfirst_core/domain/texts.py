@@ -39,10 +39,12 @@ from whoseonfirst_core.domain.templates import (
     TemplateError,
     render,
     shift_start_values,
+    summary_header_values,
     summary_week_start,
     weekly_summary_text,
 )
 from whoseonfirst_core.domain.timeutil import fmt_local, local_date, local_instant
+from whoseonfirst_core.domain.wording import render_wording
 
 _log = logging.getLogger(__name__)
 
@@ -194,10 +196,15 @@ def reminder_texts(spans: Iterable[ResolvedSpan], team: TeamSnapshot) -> list[Pl
         member = team.members.get(span.member_id)
         if not span.notify or member is None:
             continue
-        body = (
-            f"WhoseOnFirst reminder: Hi {member.name}, your on-call shift ({span.shift_name}) "
-            f"starts {fmt_local(span.start, team.tz)}."
+        values = shift_start_values(
+            name=member.name,
+            start=span.start,
+            end=span.end,
+            shift=span.shift_name,
+            team=team.team_name,
+            tz=team.tz,
         )
+        body = render_wording(team.templates, Kind.REMINDER, values)
         out += _per_phone(
             Kind.REMINDER,
             span,
@@ -270,7 +277,10 @@ def weekly_summary_body(
     people = {
         m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "") for m in team.members.values()
     }
-    return weekly_summary_text(first_day, week_spans, people, team.tz)
+    header = render_wording(
+        team.templates, Kind.WEEKLY_SUMMARY, summary_header_values(first_day, team.team_name)
+    )
+    return weekly_summary_text(first_day, week_spans, people, team.tz, header)
 
 
 def weekly_summary_texts(
@@ -351,16 +361,20 @@ def failure_alert_body(
     shift_name: str,
     span_start: datetime,
     failures: Sequence[FailedPhone],
-    tz: ZoneInfo,
+    team: TeamSnapshot,
 ) -> str:
     """``WhoseOnFirst ALERT: could not reach Ann Archer for the Monday shift starting Mon 08:00
-    CST. primary phone +1312555XXXX: <reason>.`` — phones masked (contacts need the reason, not
-    the number) and named, since two masked numbers look alike."""
+    CST. primary phone +1312555XXXX: <reason>.`` (the default wording) — phones masked
+    (contacts need the reason, not the number) and named, since two masked numbers look alike."""
     reasons = "; ".join(f"{f.describe_phone()}: {f.reason.rstrip('.')}" for f in failures)
-    return (
-        f"WhoseOnFirst ALERT: could not reach {member_name} for the {shift_name} shift "
-        f"starting {fmt_local(span_start, tz)}. {reasons}."
-    )
+    values = {
+        "name": member_name,
+        "shift": shift_name,
+        "start": fmt_local(span_start, team.tz),
+        "reasons": reasons,
+        "team": team.team_name,
+    }
+    return render_wording(team.templates, Kind.FAILURE_ALERT, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +410,7 @@ def failure_alert(
         for r in rows
     )
     body = failure_alert_body(
-        first.recipient_name, first.shift_name, first.span_start, failures, team.tz
+        first.recipient_name, first.shift_name, first.span_start, failures, team
     )
     span_key = f"{_utc_iso(first.span_start)}:m{first.member_id}"
     texts = _to_contacts(

@@ -3,6 +3,10 @@
 Each kind has a default and the placeholders it may use. A team's own wording is stored in
 ``team_settings.text_templates`` (kind → template); a kind left out, or a stored template that
 no longer validates (edited outside the app), uses the default, so nobody goes untold.
+
+The weekly summary's wording is its first line, keyed ``weekly_summary`` like the kind: the
+lines after it (one per day) are the schedule itself, not wording. The shift-start text keeps
+its own column (``shift_start_template``) and is not in this registry.
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from whoseonfirst_core.domain.notification import Kind
-from whoseonfirst_core.domain.templates import TemplateError, render, template_problems
+from whoseonfirst_core.domain.templates import (
+    DEFAULT_SUMMARY_HEADER,
+    TemplateError,
+    render,
+    template_problems,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -30,6 +39,13 @@ WORDINGS: Mapping[Kind, Wording] = {
     w.kind: w
     for w in (
         Wording(
+            Kind.REMINDER,
+            "WhoseOnFirst reminder: Hi {name}, your on-call shift ({shift}) starts {start}.",
+            ("name", "start", "end", "duration", "shift", "team"),
+            "{start}/{end}: the shift's start and end (Tue 08:00 CST); {duration}: 24h; "
+            "{shift}: the shift's name",
+        ),
+        Wording(
             Kind.CHANGE_NOTICE,
             "WhoseOnFirst: your on-call changed. {changes}",
             ("name", "team", "changes"),
@@ -40,6 +56,21 @@ WORDINGS: Mapping[Kind, Wording] = {
             "WhoseOnFirst: you are off call from {time}; {on_call} is on call.",
             ("name", "team", "time", "on_call"),
             "{time}: when they went off call (14:00 CST); {on_call}: who is on call now",
+        ),
+        Wording(
+            Kind.FAILURE_ALERT,
+            "WhoseOnFirst ALERT: could not reach {name} for the {shift} shift starting {start}. "
+            "{reasons}.",
+            ("name", "shift", "start", "reasons", "team"),
+            "{name}: who could not be reached; {start}: the shift's start (Mon 08:00 CST); "
+            "{reasons}: why, per phone (masked)",
+        ),
+        Wording(
+            Kind.WEEKLY_SUMMARY,
+            DEFAULT_SUMMARY_HEADER,
+            ("start", "end", "team"),
+            "The first line only (one line per day follows); {start}/{end}: the week's first "
+            "and last day (Mar 2, Mar 8)",
         ),
     )
 }

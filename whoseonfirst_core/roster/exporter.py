@@ -79,6 +79,10 @@ def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
             "weekly_summary_day": WEEKDAYS[settings.weekly_summary_day],
             "weekly_summary_time": settings.weekly_summary_time,
             "horizon_weeks": settings.horizon_weeks,
+            "notice_window_days": settings.notice_window_days,
+            "notice_delay_minutes": settings.notice_delay_minutes,
+            "quiet_hours": settings.quiet_hours,
+            "templates": dict(sorted((settings.text_templates or {}).items())),
         },
     }
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from whoseonfirst_core.db.models import EscalationContact, Member, Override
+from whoseonfirst_core.db.models import EscalationContact, Member, Override, TeamSettings
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index, zone
-from whoseonfirst_core.roster.model import MemberIn, RosterIn, parse_roster
+from whoseonfirst_core.roster.model import MemberIn, RosterIn, SettingsIn, parse_roster
 from whoseonfirst_core.usecases.common import (
     add_member_row,
     all_members,
@@ -19,6 +19,7 @@ from whoseonfirst_core.usecases.common import (
     record_audit,
     settings_row,
 )
+from whoseonfirst_core.usecases.config import stored_quiet_hours, stored_templates
 from whoseonfirst_core.usecases.errors import UseCaseError
 from whoseonfirst_core.usecases.setup import create_team, open_first_epoch
 
@@ -105,6 +106,14 @@ def _sync_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
             uow.session.delete(row)
 
 
+def _set_notice_settings(row: TeamSettings, given: SettingsIn) -> None:
+    """The change-notice settings and the wording, stored as the Settings page stores them."""
+    row.notice_window_days = given.notice_window_days
+    row.notice_delay_minutes = given.notice_delay_minutes
+    row.quiet_hours = None if given.quiet_hours is None else stored_quiet_hours(given.quiet_hours)
+    row.text_templates = stored_templates(given.templates)
+
+
 def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     anchor = date.fromisoformat(roster.rotation.anchor_date)
     create_team(
@@ -119,6 +128,7 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
         weekly_summary_time=roster.settings.weekly_summary_time,
         horizon_weeks=roster.settings.horizon_weeks,
     )
+    _set_notice_settings(settings_row(uow), roster.settings)
     ids: dict[str, int] = {}
     used_colors: set[str] = set()
     for pos, m in enumerate(_ordered_members(roster)):
@@ -187,6 +197,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
     settings.weekly_summary_day = weekday_index(roster.settings.weekly_summary_day)
     settings.weekly_summary_time = roster.settings.weekly_summary_time
     settings.horizon_weeks = roster.settings.horizon_weeks
+    _set_notice_settings(settings, roster.settings)
     existing = {m.name.casefold(): m for m in all_members(uow)}
     wanted = _ordered_members(roster)
     wanted_keys = {m.name.casefold() for m in wanted}

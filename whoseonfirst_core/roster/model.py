@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from whoseonfirst_core.domain.notices import DEFAULT_QUIET_HOURS
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import (
@@ -37,6 +38,7 @@ from whoseonfirst_core.domain.timeutil import (
     weekday_index,
     zone,
 )
+from whoseonfirst_core.usecases.config import notice_problems, text_templates_problems
 from whoseonfirst_core.usecases.errors import UseCaseError
 
 FORMAT = "whoseonfirst-roster"
@@ -197,6 +199,13 @@ class SettingsIn(_Strict):
     weekly_summary_day: Weekday = "monday"
     weekly_summary_time: ClockTime = "08:00"
     horizon_weeks: Annotated[StrictInt, Field(ge=4, le=104)] = 12
+    #: Change notices (the same rules as the Settings page: ``usecases.config``).
+    notice_window_days: StrictInt = 14
+    notice_delay_minutes: StrictInt = 2
+    #: ``"21:00-07:00"`` team time, or null: no quiet hours.
+    quiet_hours: StrictStr | None = DEFAULT_QUIET_HOURS
+    #: The wording of the other kinds (kind → template); a kind left out uses its default.
+    templates: dict[StrictStr, StrictStr] = Field(default_factory=dict)
 
     @field_validator("shift_start_template")
     @classmethod
@@ -205,6 +214,35 @@ class SettingsIn(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return v
+
+    @field_validator("notice_window_days")
+    @classmethod
+    def _window(cls, v: int) -> int:
+        return _no_problems(v, notice_problems(v, None, None))
+
+    @field_validator("notice_delay_minutes")
+    @classmethod
+    def _delay(cls, v: int) -> int:
+        return _no_problems(v, notice_problems(None, v, None))
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str | None) -> str | None:
+        return _no_problems(v, notice_problems(None, None, v))
+
+    @field_validator("templates")
+    @classmethod
+    def _wording(cls, v: dict[str, str]) -> dict[str, str]:
+        return _no_problems(v, text_templates_problems(v))
+
+
+_V = TypeVar("_V")
+
+
+def _no_problems(value: _V, problems: list[str]) -> _V:
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
 
 
 def _default_shifts() -> list[ShiftIn]:

@@ -157,6 +157,7 @@ def settings_dto(s: TeamSettings) -> SettingsDTO:
         s,
         team_name=s.name,
         weekly_summary_time=parse_hhmm(s.weekly_summary_time),
+        text_templates=dict(s.text_templates or {}),
     )
 
 

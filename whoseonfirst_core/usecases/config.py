@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -10,10 +10,13 @@ from sqlalchemy import select
 
 from whoseonfirst_core.db.models import EscalationContact
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.notices import parse_quiet_hours
+from whoseonfirst_core.domain.notification import Kind
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.rotation import RotationChange, ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import template_problems
 from whoseonfirst_core.domain.timeutil import zone
+from whoseonfirst_core.domain.wording import WORDINGS, wording_problems
 from whoseonfirst_core.usecases.common import (
     clean_name,
     contact_dto,
@@ -37,6 +40,10 @@ from whoseonfirst_core.usecases.rotation_impact import Impact, preview_changes
 from whoseonfirst_core.usecases.schedule import extend_horizon
 
 MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 104
+#: Change notices tell of shifts starting within this many days at most (0: no notices).
+MAX_NOTICE_WINDOW_DAYS = 60
+#: Edits saved within this many minutes of each other make one notice, at most.
+MAX_NOTICE_DELAY_MINUTES = 60
 
 
 def get_settings(uow: UnitOfWork) -> SettingsDTO:
@@ -56,6 +63,13 @@ class SettingsChange:
     horizon_weeks: int | None = None
     reminder_minutes: int | None = None
     clear_reminder: bool = False
+    notice_window_days: int | None = None
+    notice_delay_minutes: int | None = None
+    #: ``"21:00-07:00"`` (team time), or ``"off"`` for no quiet hours.
+    quiet_hours: str | None = None
+    #: The whole wording of the other kinds (kind → template): it replaces the stored one, and
+    #: a kind left out, or given its default text, uses the default.
+    text_templates: Mapping[str, str] | None = None
 
 
 #: The settings stored in a ``TeamSettings`` column of the same name, as given.
@@ -66,7 +80,61 @@ _SAME_NAMED = (
     "weekly_summary_day",
     "weekly_summary_time",
     "horizon_weeks",
+    "notice_window_days",
+    "notice_delay_minutes",
 )
+
+
+def notice_problems(
+    window_days: int | None, delay_minutes: int | None, quiet_hours: str | None
+) -> list[str]:
+    """What is wrong with the change-notice settings given (None: not given). The roster file
+    and the Settings page both check with this."""
+    problems: list[str] = []
+    if window_days is not None and not 0 <= window_days <= MAX_NOTICE_WINDOW_DAYS:
+        problems.append(
+            f"change notices: the window must be 0 (no notices) to {MAX_NOTICE_WINDOW_DAYS} days"
+        )
+    if delay_minutes is not None and not 0 <= delay_minutes <= MAX_NOTICE_DELAY_MINUTES:
+        problems.append(
+            f"change notices: the delay must be 0 to {MAX_NOTICE_DELAY_MINUTES} minutes"
+        )
+    if quiet_hours is not None:
+        try:
+            parse_quiet_hours(quiet_hours)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def text_templates_problems(templates: Mapping[str, str]) -> list[str]:
+    """What is wrong with a team's wording (kind → template): a kind without wording, or a
+    template that does not validate for its kind."""
+    problems: list[str] = []
+    for key, template in templates.items():
+        if key not in {k.value for k in WORDINGS}:
+            known = ", ".join(k.value for k in WORDINGS)
+            problems.append(f"wording: {key!r} is not a kind of text with wording ({known})")
+            continue
+        kind = Kind(key)
+        problems += [f"{kind.label} wording: {p}" for p in wording_problems(kind, template)]
+    return problems
+
+
+def stored_templates(templates: Mapping[str, str]) -> dict[str, str]:
+    """The wording as stored: only the kinds whose template is not the default, so a later
+    change of a default reaches every team that never edited it."""
+    return {
+        key: template
+        for key, template in sorted(templates.items())
+        if template != WORDINGS[Kind(key)].default
+    }
+
+
+def stored_quiet_hours(quiet_hours: str) -> str | None:
+    """``"7:00 - 21:00"`` as stored (``"07:00-21:00"``), or None for ``"off"``."""
+    parsed = parse_quiet_hours(quiet_hours)
+    return None if parsed is None else str(parsed)
 
 
 def settings_problems(change: SettingsChange) -> list[str]:
@@ -98,6 +166,11 @@ def settings_problems(change: SettingsChange) -> list[str]:
         problems.append(f"schedule horizon: must be {MIN_HORIZON_WEEKS}-{MAX_HORIZON_WEEKS} weeks")
     if change.reminder_minutes is not None and not 5 <= change.reminder_minutes <= 24 * 60:
         problems.append("reminder: must be 5 minutes to 24 hours before the shift")
+    problems += notice_problems(
+        change.notice_window_days, change.notice_delay_minutes, change.quiet_hours
+    )
+    if change.text_templates is not None:
+        problems += text_templates_problems(change.text_templates)
     return problems
 
 
@@ -125,6 +198,10 @@ def update_settings(
         row.reminder_minutes = None
     elif change.reminder_minutes is not None:
         row.reminder_minutes = change.reminder_minutes
+    if change.quiet_hours is not None:
+        row.quiet_hours = stored_quiet_hours(change.quiet_hours)
+    if change.text_templates is not None:
+        row.text_templates = stored_templates(change.text_templates)
     uow.session.flush()
     if tz_changed:
         # Wall-clock shift times now mean other instants: regenerate the future. The rotation
@@ -148,7 +225,8 @@ def update_settings(
 
 
 def _settings_snapshot(row: object) -> dict[str, object]:
-    return {k: getattr(row, k) for k in ("name", *_SAME_NAMED, "reminder_minutes")}
+    names = ("name", *_SAME_NAMED, "reminder_minutes", "quiet_hours", "text_templates")
+    return {k: getattr(row, k) for k in names}
 
 
 def get_pattern(uow: UnitOfWork, on: date | None = None) -> tuple[ShiftDef, ...]:

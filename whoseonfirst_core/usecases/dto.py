@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -37,6 +38,13 @@ class SettingsDTO:
     weekly_summary_time: time
     horizon_weeks: int
     reminder_minutes: int | None
+    #: Change notices: the window in days (0: none), the bundling delay in minutes, and the
+    #: quiet hours (``"21:00-07:00"`` team time, None: off).
+    notice_window_days: int
+    notice_delay_minutes: int
+    quiet_hours: str | None
+    #: The team's wording of the other kinds (kind → template); a kind left out uses its default.
+    text_templates: Mapping[str, str]
     version: int
 
 

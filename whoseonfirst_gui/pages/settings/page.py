@@ -1,60 +1,56 @@
-"""Settings: team and time zone, the shift-start text, the weekly summary, escalation contacts,
-and the schedule horizon. The form saves in one go (with the settings' version); contacts save
-one by one."""
+"""Settings: team and time zone, the shift-start text, change notices, the weekly summary, the
+wording of the other texts, escalation contacts, and the schedule horizon. The form saves in
+one go (with the settings' version); contacts save one by one."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableView,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from whoseonfirst_core.domain.templates import (
-    render,
-    segment_info,
-    shift_start_values,
-    template_problems,
-)
+from whoseonfirst_core.domain.notification import Kind
+from whoseonfirst_core.domain.templates import PLACEHOLDERS
 from whoseonfirst_core.domain.timeutil import WEEKDAYS, all_zone_names, zone
 from whoseonfirst_core.usecases.config import (
     MAX_HORIZON_WEEKS,
     MIN_HORIZON_WEEKS,
     SettingsChange,
-    delete_contact,
-    save_contact,
     settings_problems,
     update_settings,
 )
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
-from whoseonfirst_core.usecases.settings_view import SettingsView, load_settings_view
+from whoseonfirst_core.usecases.settings_view import (
+    SettingsView,
+    load_settings_view,
+    preview_problems,
+    preview_text,
+)
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
-from whoseonfirst_gui.qtmodels.contacts_model import ContactsModel
-
-#: Used for the template preview when no real shift is coming up.
-SAMPLE_SPAN_HOURS = 24
+from whoseonfirst_gui.pages.settings.contacts import ContactsBox
+from whoseonfirst_gui.pages.settings.notices import NoticesBox
+from whoseonfirst_gui.pages.settings.template_editor import TemplateEditor
+from whoseonfirst_gui.pages.settings.wording import WordingBox
 
 
 class SettingsPage(Page):
@@ -65,7 +61,6 @@ class SettingsPage(Page):
         super().__init__(ctx, parent)
         self.data: SettingsView | None = None
         self.theirs: SettingsView | None = None
-        self.contact_dialog: ContactDialog | None = None
         self._loading = False
 
         outer = QVBoxLayout(self)
@@ -103,33 +98,18 @@ class SettingsPage(Page):
         team_form.addRow("&Time zone:", self.timezone)
         left.addWidget(team_box)
 
-        # Texts
+        # The shift-start text
         text_box = QGroupBox("Shift-start text")
         text_layout = QVBoxLayout(text_box)
-        self.template = QPlainTextEdit()
-        self.template.setAccessibleName("Shift-start text template")
-        self.template.setFixedHeight(80)
-        self.template.setTabChangesFocus(True)
-        placeholders = QLabel("Placeholders: {name} {start} {end} {duration} {shift} {team}")
-        placeholders.setWordWrap(True)
-        text_layout.addWidget(placeholders)
-        text_layout.addWidget(self.template)
-        self.template_problems = QLabel()
-        self.template_problems.setWordWrap(True)
-        self.template_problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-        self.template_problems.setAccessibleName("Template problems")
-        text_layout.addWidget(self.template_problems)
-        text_layout.addWidget(QLabel("Preview of the next real text:"))
-        self.preview = QLabel()
-        self.preview.setWordWrap(True)
-        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.preview.setFrameShape(QLabel.Shape.StyledPanel)
-        self.preview.setMargin(6)
-        self.preview.setAccessibleName("Text preview")
-        text_layout.addWidget(self.preview)
-        self.segments = QLabel()
-        self.segments.setAccessibleName("Segment count and encoding")
-        text_layout.addWidget(self.segments)
+        self.shift_text = TemplateEditor("Shift-start text")
+        self.shift_text.placeholders.setText(
+            "Placeholders: " + " ".join("{" + p + "}" for p in PLACEHOLDERS)
+        )
+        self.template = self.shift_text.edit
+        self.template_problems = self.shift_text.problems
+        self.preview = self.shift_text.preview
+        self.segments = self.shift_text.segments
+        text_layout.addWidget(self.shift_text)
         reminder_row = QHBoxLayout()
         self.reminder_on = QCheckBox("Also send a &reminder")
         self.reminder_on.setAccessibleName("Send a reminder before each shift")
@@ -142,6 +122,9 @@ class SettingsPage(Page):
         reminder_row.addStretch(1)
         text_layout.addLayout(reminder_row)
         left.addWidget(text_box)
+
+        self.notices = NoticesBox()
+        left.addWidget(self.notices)
 
         # Horizon
         horizon_box = QGroupBox("Schedule horizon")
@@ -178,37 +161,16 @@ class SettingsPage(Page):
         summary_form.addRow("Next summary:", self.summary_preview)
         right.addWidget(summary_box)
 
-        # Contacts
-        contacts_box = QGroupBox("Escalation contacts")
-        contacts_layout = QVBoxLayout(contacts_box)
-        self.contacts_model = ContactsModel(self)
-        self.contacts_model.opt_in_toggled.connect(self._toggle_opt_in)
-        self.contacts_view = QTableView()
-        self.contacts_view.setModel(self.contacts_model)
-        self.contacts_view.setAccessibleName("Escalation contacts")
-        self.contacts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.contacts_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.contacts_view.verticalHeader().setVisible(False)
-        self.contacts_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.contacts_view.horizontalHeader().setStretchLastSection(True)
-        self.contacts_view.setMinimumHeight(120)
-        self.contacts_view.doubleClicked.connect(lambda _i: self.edit_contact())
-        contacts_layout.addWidget(self.contacts_view)
-        row = QHBoxLayout()
-        self.add_contact_button = QPushButton("Add &contact…")
-        self.edit_contact_button = QPushButton("&Edit…")
-        self.remove_contact_button = QPushButton("Re&move")
-        for b in (self.add_contact_button, self.edit_contact_button, self.remove_contact_button):
-            b.setAccessibleName(b.text().replace("&", "").rstrip("…") + " (contact)")
-            row.addWidget(b)
-        row.addStretch(1)
-        contacts_layout.addLayout(row)
-        self.add_contact_button.clicked.connect(lambda: self._open_contact(None))
-        self.edit_contact_button.clicked.connect(self.edit_contact)
-        self.remove_contact_button.clicked.connect(self.remove_contact)
-        right.addWidget(contacts_box)
+        self.wording = WordingBox()
+        right.addWidget(self.wording)
+
+        self.contacts = ContactsBox(self)
+        self.contacts_model = self.contacts.model
+        self.contacts_view = self.contacts.view
+        self.add_contact_button = self.contacts.add_button
+        self.edit_contact_button = self.contacts.edit_button
+        self.remove_contact_button = self.contacts.remove_button
+        right.addWidget(self.contacts)
         right.addStretch(1)
 
         # Save row
@@ -243,9 +205,16 @@ class SettingsPage(Page):
             self.summary_on.toggled,
             self.summary_day.currentIndexChanged,
             self.summary_time.timeChanged,
+            self.notices.edited,
+            self.wording.edited,
         ):
             signal.connect(lambda *_: self._recheck.start())
         self._set_enabled(False)
+
+    @property
+    def contact_dialog(self) -> ContactDialog | None:
+        """The escalation-contact dialog while it is open."""
+        return self.contacts.dialog
 
     # --- loading -------------------------------------------------------------------------
 
@@ -276,15 +245,16 @@ class SettingsPage(Page):
         self._loading = True
         self.team_name.setText(s.team_name)
         self.timezone.setCurrentText(s.timezone)
-        if self.template.toPlainText() != s.shift_start_template:
-            self.template.setPlainText(s.shift_start_template)
+        self.shift_text.set_template(s.shift_start_template)
         self.reminder_on.setChecked(s.reminder_minutes is not None)
         self.reminder_minutes.setValue(s.reminder_minutes or 60)
+        self.notices.fill(s)
         self.horizon.setValue(s.horizon_weeks)
         self.summary_on.setChecked(s.weekly_summary_enabled)
         self.summary_day.setCurrentIndex(s.weekly_summary_day)
         self.summary_time.setTime(QTime(s.weekly_summary_time.hour, s.weekly_summary_time.minute))
         self.summary_preview.setPlainText(data.summary_preview)
+        self.wording.fill(s.text_templates)
         tz = zone(s.timezone)
         self.horizon_note.setText(
             f"Generated until {fmt.when(data.horizon_end, tz)}; the service extends it when "
@@ -316,12 +286,11 @@ class SettingsPage(Page):
             self.summary_on,
             self.summary_day,
             self.summary_time,
-            self.add_contact_button,
-            self.edit_contact_button,
-            self.remove_contact_button,
         ):
             w.setEnabled(writable)
-        self.contacts_model.read_only = not writable
+        self.notices.set_writable(writable)
+        self.wording.set_writable(writable)
+        self.contacts.set_writable(writable)
         self._form_edited()
 
     def apply_read_only(self, read_only: bool) -> None:
@@ -338,6 +307,9 @@ class SettingsPage(Page):
         template = self.template.toPlainText()
         summary_time = self.summary_time.time().toString("HH:mm")
         reminder = self.reminder_minutes.value() if self.reminder_on.isChecked() else None
+        window, delay = self.notices.window_days.value(), self.notices.delay_minutes.value()
+        quiet = self.notices.quiet_hours()
+        wording = self.wording.templates()
         return SettingsChange(
             team_name=name if name != s.team_name else None,
             timezone=tz if tz != s.timezone else None,
@@ -356,6 +328,10 @@ class SettingsPage(Page):
             if reminder is not None and reminder != s.reminder_minutes
             else None,
             clear_reminder=reminder is None and s.reminder_minutes is not None,
+            notice_window_days=window if window != s.notice_window_days else None,
+            notice_delay_minutes=delay if delay != s.notice_delay_minutes else None,
+            quiet_hours=quiet if quiet != (s.quiet_hours or "off") else None,
+            text_templates=wording if wording != dict(s.text_templates) else None,
         )
 
     def is_dirty(self) -> bool:
@@ -378,6 +354,10 @@ class SettingsPage(Page):
                 c.weekly_summary_time,
                 c.horizon_weeks,
                 c.reminder_minutes,
+                c.notice_window_days,
+                c.notice_delay_minutes,
+                c.quiet_hours,
+                c.text_templates,
             )
             if v is not None
         ) + (1 if c.clear_reminder else 0)
@@ -385,7 +365,7 @@ class SettingsPage(Page):
     def _form_edited(self) -> None:
         if self._loading:
             return
-        self._update_template_preview()
+        self._update_previews()
         if self.data is None:
             self.save_button.setEnabled(False)
             self.revert_button.setEnabled(False)
@@ -398,45 +378,34 @@ class SettingsPage(Page):
         self.ctx.report_dirty("settings", self.dirty_count())
         self.form_changed.emit()
 
-    def _update_template_preview(self) -> None:
-        template = self.template.toPlainText()
-        problems = template_problems(template)
-        self.template_problems.setText("; ".join(p[:1].upper() + p[1:] for p in problems))
-        if problems or self.data is None:
-            self.preview.setText("—")
-            self.segments.setText("")
-            return
-        s = self.data.settings
-        tz_name = self.timezone.currentText().strip()
+    def _update_previews(self) -> None:
+        """The shift-start text's and the selected wording's previews, in the form's (maybe
+        unsaved) team name and time zone."""
+        for kind, editor in (
+            (Kind.SHIFT_START, self.shift_text),
+            (self.wording.current_kind(), self.wording.editor),
+        ):
+            template = editor.template()
+            problems = preview_problems(kind, template)
+            text = None
+            if not problems and self.data is not None:
+                text = preview_text(
+                    self.data,
+                    kind,
+                    template,
+                    self.now(),
+                    team_name=self.team_name.text().strip() or self.data.settings.team_name,
+                    tz=self._form_zone(),
+                )
+            editor.show_result(problems, text)
+
+    def _form_zone(self) -> ZoneInfo:
+        """The zone in the form, or the saved one while the form's is not a zone."""
+        assert self.data is not None
         try:
-            tz = zone(tz_name)
+            return zone(self.timezone.currentText().strip())
         except ValueError:
-            tz = zone(s.timezone)
-        span = self.data.next_span
-        now = self.now()
-        if span is not None:
-            start, end, name, shift = span.start, span.end, span.member_name, span.shift_name
-        else:
-            start = now
-            end = now + timedelta(hours=SAMPLE_SPAN_HOURS)
-            name, shift = "Ann", "Monday"
-        text = render(
-            template,
-            shift_start_values(
-                name=name,
-                start=start,
-                end=end,
-                shift=shift,
-                team=self.team_name.text().strip() or s.team_name,
-                tz=tz,
-            ),
-        )
-        self.preview.setText(text)
-        info = segment_info(text)
-        warn = (
-            " — Unicode characters make every segment shorter" if info.encoding == "UCS-2" else ""
-        )
-        self.segments.setText(f"{info.describe()}; {info.per_segment} characters per segment{warn}")
+            return zone(self.data.settings.timezone)
 
     # --- saving --------------------------------------------------------------------------
 
@@ -475,75 +444,10 @@ class SettingsPage(Page):
     # --- contacts ------------------------------------------------------------------------
 
     def selected_contact(self) -> ContactDTO | None:
-        index = self.contacts_view.currentIndex()
-        return self.contacts_model.contact_at(index.row()) if index.isValid() else None
+        return self.contacts.selected_contact()
 
     def edit_contact(self) -> None:
-        c = self.selected_contact()
-        if c is not None:
-            self._open_contact(c)
-
-    def _open_contact(self, contact: ContactDTO | None) -> None:
-        if self.ctx.read_only:
-            return
-        dialog = ContactDialog(contact, self)
-        self.contact_dialog = dialog
-
-        def accepted() -> None:
-            name, phone = dialog.name_edit.text(), dialog.phone_edit.text()
-            weekly, alerts = dialog.weekly.isChecked(), dialog.alerts.isChecked()
-            self._save_contact(contact, name, phone, weekly, alerts)
-
-        dialog.accepted.connect(accepted)
-        dialog.finished.connect(lambda _r: setattr(self, "contact_dialog", None))
-        dialog.open()
-
-    def _toggle_opt_in(self, c: ContactDTO, field: str, value: bool) -> None:
-        weekly = value if field == "weekly_summary" else c.weekly_summary
-        alerts = value if field == "failure_alerts" else c.failure_alerts
-        self._save_contact(c, c.name, c.phone, weekly, alerts)
-
-    def _save_contact(
-        self, c: ContactDTO | None, name: str, phone: str, weekly: bool, alerts: bool
-    ) -> None:
-        db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
-
-        def do_save(force: bool) -> ContactDTO:
-            with db.uow(actor) as uow:
-                result = save_contact(
-                    uow,
-                    clock.now(),
-                    contact_id=c.id if c else None,
-                    name=name,
-                    phone=phone,
-                    weekly_summary=weekly,
-                    failure_alerts=alerts,
-                    expected_version=None if force or c is None else c.version,
-                )
-                uow.commit()
-                return result
-
-        def failed(exc: BaseException) -> None:
-            self.ctx.messages.exception(exc)
-            self.refresh()
-
-        save_with_conflict_check(
-            self.ctx,
-            do_save,
-            lambda dto: self.ctx.messages.flash(f"Saved contact {dto.name}."),
-            subject=f"contact {c.name}" if c else "the contacts",
-            on_error=failed,
-        )
+        self.contacts.edit_contact()
 
     def remove_contact(self) -> None:
-        c = self.selected_contact()
-        if c is None or self.ctx.read_only:
-            return
-        if not self.ctx.messages.confirm(
-            "Remove contact", f"Remove {c.name} from the escalation contacts?"
-        ):
-            return
-        self.write(
-            lambda uow: delete_contact(uow, self.now(), c.id),
-            lambda _r: self.ctx.messages.flash(f"Removed {c.name}."),
-        )
+        self.contacts.remove_contact()
