@@ -2,7 +2,7 @@
 
 PostgreSQL refuses to run as root, so when the tests run as root (CI does) the server runs as
 the ``postgres`` system user through ``runuser``. It listens on 127.0.0.1 on a free port, with
-trust authentication, in a temporary folder removed afterwards.
+trust authentication, in a temporary folder (in memory where it can) removed afterwards.
 """
 
 from __future__ import annotations
@@ -89,12 +89,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def memory_folder() -> str | None:
+    """``/dev/shm`` (a tmpfs) when it can be written, else None (the usual temporary folder).
+
+    Each test clones a database (some 300 files) and drops it afterwards; on ext4 every file
+    created after so many deletions costs a scan for an inode that was not recently freed, and
+    a clone took 0.2-0.6 s there against 0.03 s in memory."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def start_server() -> PgServer:
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("no PostgreSQL server binaries (initdb, pg_ctl) found")
     as_user: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="wof-pg-"))
+    base = Path(tempfile.mkdtemp(prefix="wof-pg-", dir=memory_folder()))
     datadir = base / "data"
     if os.geteuid() == 0:
         as_user = ["runuser", "-u", "postgres", "--"]
