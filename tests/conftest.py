@@ -22,6 +22,18 @@ from whoseonfirst_core.db.session import Database, upgrade
 REQUIRE_PG = os.environ.get("WHOSEONFIRST_REQUIRE_POSTGRES", "") not in ("", "0")
 TEMPLATE_DB = "wof_template"
 _counter = itertools.count()
+#: The default mark expression (pyproject.toml's ``addopts``): everything but the slow drills.
+DEFAULT_MARKS = "not slow"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """The processes ``-n auto`` (in ``addopts``) runs the tests in: one per core for the default
+    run, whose tests each keep to their own databases, servers and folders; none besides this
+    one for any other selection, such as ``-m slow``, whose drills time real processes and
+    whose benchmarks want the machine to themselves."""
+    if config.option.markexpr != DEFAULT_MARKS:
+        return 0
+    return os.cpu_count() or 1
 
 
 @pytest.fixture(scope="session")

@@ -99,6 +99,10 @@ def memory_folder() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
+#: Free ports a test server tries before it gives up (see start_server).
+PORT_ATTEMPTS = 3
+
+
 def start_server() -> PgServer:
     bindir = find_bindir()
     if bindir is None:
@@ -128,9 +132,29 @@ def start_server() -> PgServer:
         capture_output=True,
         timeout=120,
     )
-    server = PgServer("127.0.0.1", free_port(), "postgres", datadir, bindir, as_user)
-    server.start()
-    return server
+    # A port free now may be taken before the server binds it, by another test process (each
+    # pytest-xdist worker starts its own server): then the server tries another.
+    attempt = 1
+    while True:
+        server = PgServer("127.0.0.1", free_port(), "postgres", datadir, bindir, as_user)
+        try:
+            server.start()
+        except subprocess.CalledProcessError:
+            if attempt == PORT_ATTEMPTS or not _lost_its_port(datadir):
+                raise
+            attempt += 1
+        else:
+            return server
+
+
+def _lost_its_port(datadir: Path) -> bool:
+    """Whether the server's log says its port was taken; the log is cleared for the next try."""
+    log = datadir / "server.log"
+    if not log.exists():
+        return False
+    taken = "could not bind" in log.read_text(errors="replace")
+    log.unlink()
+    return taken
 
 
 def remove_server(server: PgServer) -> None:
