@@ -39,6 +39,8 @@ DRILLS: dict[str, tuple[str, dict[str, str]]] = {
     "kill-postgresql": ("kill", {"backend": "postgresql"}),
     "kill-daemon-sqlite": ("kill_daemon", {"backend": "sqlite"}),
     "kill-daemon-postgresql": ("kill_daemon", {"backend": "postgresql"}),
+    "kill-notices-sqlite": ("notices_kill", {"backend": "sqlite"}),
+    "kill-notices-postgresql": ("notices_kill", {"backend": "postgresql"}),
     "two-daemons": ("daemons", {}),
     "db-outage": ("db_outage", {}),
     "twilio-outage": ("twilio_outage", {}),
@@ -63,6 +65,8 @@ ON_DEMAND = ("failover",)
 CONCURRENT = (
     "kill-sqlite",
     "kill-postgresql",
+    "kill-notices-sqlite",
+    "kill-notices-postgresql",
     "kill-daemon-sqlite",
     "kill-daemon-postgresql",
     "two-daemons",

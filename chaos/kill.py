@@ -106,7 +106,7 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     not_landed: collections.Counter[str] = collections.Counter()
     with drill_twilio(run, instants[0]) as fake:
         for i, (due, scenario) in enumerate(zip(instants, plan, strict=True)):
-            killed = _crash(run, url, fake, due, scenario, result)
+            killed = crash_tick(run, url, fake, due, scenario, result)
             (landed if killed else not_landed)[scenario.point] += 1
             clean_at = due + CLEAN_OFFSET
             fake.set_now(clean_at)
@@ -147,7 +147,7 @@ def run(run: ChaosRun, backend: str) -> DrillResult:
     return result
 
 
-def _crash(
+def crash_tick(
     run: ChaosRun,
     url: str,
     fake: DrillTwilio,

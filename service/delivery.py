@@ -55,6 +55,8 @@ class TickSummary:
     delivered: int = 0
     undelivered: int = 0
     alerts: int = 0
+    #: Change notices queued.
+    notices: int = 0
     next_due_at: datetime | None = None
     stopped_early: bool = False
     #: Why texts are not going out, as this tick saw it (None: they are).

@@ -14,6 +14,9 @@ step runs in its own short transaction:
    first tick on this database are ignored. A queued shift_start text follows its span as
    overrides change it (validity, so Twilio's ValidityPeriod, and body), and expires when its
    span is gone (:func:`~whoseonfirst_core.usecases.due.follow_spans`);
+   then change notices (:mod:`whoseonfirst_core.usecases.notices`): each person's on-call in
+   the notice window against what they were last told; a difference is one notice, after the
+   bundling delay and outside quiet hours, or at once for a running span;
 4. queued rows past their validity become ``expired``;
 5. send (:mod:`whoseonfirst_service.sending`): claim one row atomically and commit the claim
    and the attempt row *before* calling Twilio, send, record. Transient errors go back to
@@ -51,7 +54,7 @@ from whoseonfirst_core.domain.notification import Kind, Status
 from whoseonfirst_core.domain.service_state import SMS_OK
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
-from whoseonfirst_core.usecases import heartbeat, outbox, rehearsal
+from whoseonfirst_core.usecases import heartbeat, notices, outbox, rehearsal
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -148,6 +151,8 @@ class Engine(Sending):
         self.poll = poll
         #: Tells a tick that the wall clock stepped since the last one (see ``clock_steps``).
         self.clock_watch = clock_watch
+        #: What the last change-notice pass depended on (see ``notices.pass_key``).
+        self._notice_pass: tuple[int, datetime] | None = None
         self._stop = threading.Event()
 
     # -- control -----------------------------------------------------------------------------
@@ -180,6 +185,7 @@ class Engine(Sending):
         if team_present:
             self._maintain_schedule(now, tally)
             self._plan(now, marks, tally, judge_overdue=step is None)
+            self._notify(now, tally)
         if step is None:
             self._expire(tally)
         self._send_due(tally)
@@ -293,6 +299,32 @@ class Engine(Sending):
                     "key": text.key.replace(text.recipient_phone, mask_phone(text.recipient_phone)),
                 },
             )
+
+    def _notify(self, now: datetime, tally: Tally) -> None:
+        """Change notices: tell each person what changed in their on-call (after the
+        shift-start texts, which a person newly on call may already be getting)."""
+        with self.db.uow(self.actor) as uow:
+            key = notices.pass_key(uow, now)
+            if key is not None and key == self._notice_pass:
+                return  # nothing changed since the last pass found nothing more to tell
+            outcome = notices.plan_notices(uow, now, actor=self.actor)
+            uow.commit(bump_revision=bool(outcome.queued))
+        with self.db.reader() as uow:
+            self._notice_pass = notices.pass_key(uow, now)
+        for text in outcome.queued:
+            _log.info(
+                "queued %s text to %s (%s)",
+                text.kind,
+                text.recipient_name,
+                mask_phone(text.recipient_phone),
+                extra={"event": "notice", "kind": text.kind, "member_id": text.member_id},
+            )
+        if outcome.recorded_silently:
+            _log.info(
+                "recorded what %d people are on call for; changes from now on are told",
+                outcome.recorded_silently,
+            )
+        tally.add("notices", len(outcome.queued))
 
     # -- expiry and sending ------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ from whoseonfirst_gui.pages.team import TeamPage
 from whoseonfirst_gui.pages.test_send import TestSendPage
 from whoseonfirst_gui.service_label import ServiceLabel
 from whoseonfirst_gui.sidebar import BadgeDelegate, BadgeRole
+from whoseonfirst_gui.tell import change_uow
 
 log = logging.getLogger(__name__)
 
@@ -468,23 +469,22 @@ class MainWindow(QMainWindow):
         path = path if path is not None else self._ask_roster_file(save=False)
         if not path:
             return
-        replace = False
+        replace, tell = False, True  # a first import tells nobody anyway
         if self.team is not None:
-            answer = self.ctx.messages.ask(
+            confirmed, tell = self.ctx.messages.confirm_change(
                 "Replace the team's configuration?",
                 f"Import {Path(path).name} over {self.team.name}? Members are matched by name; "
                 "history is kept. Nothing changes if the file has a problem.",
-                (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Cancel),
-                QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Yes,
             )
-            if answer != QMessageBox.StandardButton.Yes:
+            if not confirmed:
                 return
             replace = True
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def task() -> dict[str, int]:
             raw = Path(path).read_bytes()  # an unreadable file is the task's error message
-            with db.uow(actor) as uow:
+            with change_uow(db, actor, clock.now(), tell=tell) as uow:
                 counts = import_roster_data(uow, clock.now(), raw, replace=replace)
                 uow.commit()
                 return counts

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from whoseonfirst_core.db.errors import first_line, permission_denied
 from whoseonfirst_core.usecases.errors import ReadOnlyError, UseCaseError
+from whoseonfirst_gui.tell import TellBox
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class MessageChannel(QObject):
         self.sink: list[Message] = []
         self.answers: deque[QMessageBox.StandardButton] = deque()
         self.choices: deque[str] = deque()
+        #: In tests: the "Tell the people affected" answers of :meth:`confirm_change`.
+        self.tell_answers: deque[bool] = deque()
         self.asked: list[str] = []
         self._window: QWidget | None = None
 
@@ -222,6 +225,24 @@ class MessageChannel(QObject):
 
     def confirm(self, title: str, text: str) -> bool:
         return self.ask(title, text) == QMessageBox.StandardButton.Yes
+
+    def confirm_change(
+        self, title: str, text: str, yes: QMessageBox.StandardButton
+    ) -> tuple[bool, bool]:
+        """Confirm a change to who is on call: ``yes`` or Cancel, with the "Tell the people
+        affected" box (ticked) under the text. Returns (confirmed, tell). In tests: the next
+        entries of ``answers`` (else Cancel) and ``tell_answers`` (else ticked).
+        """
+        self.asked.append(title)
+        cancel = QMessageBox.StandardButton.Cancel
+        if not self.interactive:
+            answer = self.answers.popleft() if self.answers else cancel
+            return answer == yes, self.tell_answers.popleft() if self.tell_answers else True
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | cancel, self._window)
+        box.setDefaultButton(cancel)
+        tell = TellBox()
+        box.setCheckBox(tell)
+        return QMessageBox.StandardButton(box.exec()) == yes, tell.isChecked()
 
     # --- test helpers ------------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from alembic import command
 
+from tests.core.old_schema import old_table, seed_at
 from whoseonfirst_core.db.session import (
     Database,
-    alembic_config,
+    UnitOfWork,
     current_revision,
     head_revision,
     upgrade,
@@ -24,29 +24,17 @@ from whoseonfirst_core.usecases.notifications import queue_text
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
 
-def _at_0002(db: Database) -> None:
-    db.create_if_missing()
-    with db.engine.begin() as conn:
-        cfg = alembic_config(db.url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
-
-
-def _old_table(db: Database, name: str) -> sa.Table:
-    """``name`` as the 0002 schema has it (reflected, not today's model)."""
-    return sa.Table(name, sa.MetaData(), autoload_with=db.engine)
+def _team_and_a_text(uow: UnitOfWork) -> int:
+    create_demo_team(uow, NOW, date(2026, 11, 30))
+    return queue_text(uow, NOW, to="+13125550100", body="test text").id
 
 
 def test_upgrade_from_0002_keeps_the_rows_and_reads_the_sms_health(empty_url: str) -> None:
     db = Database(empty_url)
     try:
-        _at_0002(db)
-        beats = _old_table(db, "service_heartbeats")
+        text_id, roster_before = seed_at(db, "0002", _team_and_a_text)
+        beats = old_table(db, "service_heartbeats")
         assert "sms_problem" not in beats.c
-        with db.uow("admin") as uow:
-            create_demo_team(uow, NOW, date(2026, 11, 30))
-            text = queue_text(uow, NOW, to="+13125550100", body="test text")
-            uow.commit()
         with db.engine.begin() as conn:
             conn.execute(
                 sa.insert(beats).values(
@@ -61,8 +49,8 @@ def test_upgrade_from_0002_keeps_the_rows_and_reads_the_sms_health(empty_url: st
                 )
             )
             conn.execute(
-                sa.insert(_old_table(db, "notification_attempts")).values(
-                    notification_id=text.id,
+                sa.insert(old_table(db, "notification_attempts")).values(
+                    notification_id=text_id,
                     number=1,
                     started_at=NOW - timedelta(seconds=30),
                     finished_at=NOW - timedelta(seconds=29),
@@ -72,8 +60,6 @@ def test_upgrade_from_0002_keeps_the_rows_and_reads_the_sms_health(empty_url: st
                     instance_id="vm1:4242",
                 )
             )
-        with db.reader() as uow:
-            roster_before = dumps_roster(export_roster_data(uow))
 
         assert upgrade(db) == ("0002", head_revision())
 

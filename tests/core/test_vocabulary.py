@@ -42,6 +42,8 @@ def test_the_stored_values_and_labels() -> None:
         "test",
         "manual",
         "reminder",
+        "change_notice",
+        "off_call",
     ]
     assert [k.label for k in Kind] == [
         "Shift start",
@@ -50,6 +52,8 @@ def test_the_stored_values_and_labels() -> None:
         "Test",
         "Manual",
         "Reminder",
+        "Change notice",
+        "Off call",
     ]
     assert kind_label("shift_start") == "Shift start" and kind_label("later_kind") == "later_kind"
     assert [s.value for s in Status] == [

@@ -185,7 +185,10 @@ def test_override_created_at_1000_texts_the_coverer_at_once_once(
     assert _bodies_to(fake, CAL) == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 10:00 CST until Tue 08:00 CST (22h)."
     ]
-    assert len(_bodies_to(fake, ANN)) == 1
+    assert _bodies_to(fake, ANN) == [
+        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h).",
+        "WhoseOnFirst: you are off call from 10:00 CST; Cal Chen is on call.",  # a change notice
+    ]
     cal_row = next(r for r in notifications(team, "shift_start") if r.recipient_phone == CAL)
     assert cal_row.sent_at == utc(2026, 3, 2, 16)
 
@@ -205,7 +208,10 @@ def test_override_covering_a_running_shift_from_its_start_texts_the_coverer_once
     assert _bodies_to(fake, CAL) == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
     ]
-    assert len(_bodies_to(fake, ANN)) == 1
+    assert _bodies_to(fake, ANN) == [
+        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h).",
+        "WhoseOnFirst: you are off call from 10:00 CST; Cal Chen is on call.",  # a change notice
+    ]
 
 
 EXPECTED_SUMMARY = (

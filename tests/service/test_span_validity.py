@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from whoseonfirst_service.engine import Engine
 
-from tests.fakes.fake_twilio import FakeTwilio, Reply
+from tests.fakes.fake_twilio import FakeTwilio, RecordedRequest, Reply
 from tests.service.conftest import LEAD_PHONE, member, notifications, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import Notification, TeamSettings
@@ -40,8 +40,25 @@ def _row(db: Database, phone: str) -> Notification:
     return row
 
 
+#: How change notices begin: the person relieved of a running span is told they are off call
+#: (tests/service/test_change_notices.py); these tests are about the shift-start texts.
+NOTICES = ("WhoseOnFirst: you are off call", "WhoseOnFirst: your on-call changed")
+
+
+def _shift_start_requests(fake: FakeTwilio) -> list[RecordedRequest]:
+    return [r for r in fake.create_requests if not r.form.get("Body", "").startswith(NOTICES)]
+
+
 def _requests_to(fake: FakeTwilio, phone: str) -> list[dict[str, str]]:
-    return [dict(r.form) for r in fake.create_requests if r.form.get("To") == phone]
+    return [dict(r.form) for r in _shift_start_requests(fake) if r.form.get("To") == phone]
+
+
+def _notices_to(fake: FakeTwilio, phone: str) -> list[str]:
+    return [
+        r.form["Body"]
+        for r in fake.create_requests
+        if r.form.get("To") == phone and r.form.get("Body", "").startswith(NOTICES)
+    ]
 
 
 def _ann_retrying(engine: Engine, clock: FixedClock, fake: FakeTwilio, failures: int) -> None:
@@ -81,7 +98,9 @@ def test_a_span_cut_short_while_its_text_retries_is_not_texted_after_it_ended(
     row = _row(quiet, ANN)
     assert row.status == "expired" and row.twilio_sid is None
     ann_sends = [
-        r for r in fake.create_requests if r.form.get("To") == ANN and r.received_at >= MONDAY_0900
+        r
+        for r in _shift_start_requests(fake)
+        if r.form.get("To") == ANN and r.received_at >= MONDAY_0900
     ]
     assert ann_sends == []
     assert [r["Body"] for r in _requests_to(fake, CAL)] == [
@@ -118,7 +137,13 @@ def test_a_span_taken_over_from_its_start_expires_its_queued_text_without_an_ale
 
     row = _row(quiet, ANN)
     assert (row.status, row.error_message) == ("expired", SUPERSEDED)
-    assert all(r.received_at < MONDAY_0830 for r in fake.create_requests if r.form["To"] == ANN)
+    assert all(
+        r.received_at < MONDAY_0830 for r in _shift_start_requests(fake) if r.form["To"] == ANN
+    )
+    # Ann is told once that she is off call (she may have had her 08:00 text).
+    assert _notices_to(fake, ANN) == [
+        "WhoseOnFirst: you are off call from 08:30 CST; Cal Chen is on call."
+    ]
     assert [r["Body"] for r in _requests_to(fake, CAL)] == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
     ]
@@ -187,5 +212,5 @@ def test_a_span_taken_over_while_its_text_waits_to_be_reconciled_sends_no_copy_l
         clock.advance(timedelta(minutes=1))
 
     assert _row(quiet, ANN).status == "expired"
-    assert len([r for r in fake.create_requests if r.form.get("To") == ANN]) == 1
+    assert len(_requests_to(fake, ANN)) == 1
     assert _requests_to(fake, LEAD_PHONE) == []  # nobody missed a span: no failure alert

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -55,6 +56,18 @@ class TeamSettings(Base):
     weekly_summary_time: Mapped[str] = mapped_column(String(5), default="08:00")
     horizon_weeks: Mapped[int] = mapped_column(Integer, default=12)
     reminder_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Change notices tell of shifts starting within this many days (0: no notices).
+    notice_window_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    #: Edits saved within this many minutes of each other make one notice.
+    notice_delay_minutes: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    #: ``"HH:MM-HH:MM"`` team time, or None: no quiet hours.
+    quiet_hours: Mapped[str | None] = mapped_column(
+        String(11), nullable=True, default="21:00-07:00", server_default="21:00-07:00"
+    )
+    #: The wording of the kinds other than the shift-start text; a kind left out uses its default.
+    text_templates: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -278,6 +291,28 @@ class ServiceHeartbeat(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Why texts are not going out, as this instance's last tick saw it (None: they are).
     sms_problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ToldState(Base):
+    """What one member was last told about their on-call (change notices, SPEC §4).
+
+    ``intervals``: their on-call stretches ``[[start, end], …]`` (UTC ISO) as last told, cut to
+    ``[written_at, told_until)``. ``version`` grows by one with every notice, written by
+    compare-and-set, so two services never tell the same difference twice. ``pending_*`` and
+    ``due_at`` describe a difference seen but not told yet (bundling delay, quiet hours). No
+    foreign key: the row outlives nothing it needs.
+    """
+
+    __tablename__ = "told_state"
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    intervals: Mapped[list[list[str]]] = mapped_column(JSON)
+    told_until: Mapped[datetime]
+    written_at: Mapped[datetime]
+    pending_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pending_since: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class Meta(Base):

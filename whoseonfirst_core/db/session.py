@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -277,6 +277,7 @@ class UnitOfWork(ClosedOnExit):
         self.actor = actor
         self.write = write
         self._session: Session | None = None
+        self._before_commit: list[Callable[[], None]] = []
 
     @property
     def session(self) -> Session:
@@ -297,9 +298,18 @@ class UnitOfWork(ClosedOnExit):
             session.close()
             self._session = None
 
+    def before_commit(self, step: Callable[[], None]) -> None:
+        """Run ``step`` inside the transaction when :meth:`commit` is called (once): for work
+        that needs the whole change, such as recording it as told (``usecases.notices``)."""
+        self._before_commit.append(step)
+
     def commit(self, *, bump_revision: bool = True) -> None:
         if not self.write:
             raise RuntimeError("read-only unit of work cannot commit")
+        steps, self._before_commit = self._before_commit, []
+        for step in steps:
+            self.session.flush()
+            step()
         if bump_revision:
             bump(self.session)
         self.session.commit()

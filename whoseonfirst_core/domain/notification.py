@@ -26,6 +26,10 @@ class Kind(StrEnum):
     TEST = "test"
     MANUAL = "manual"
     REMINDER = "reminder"
+    #: A person's on-call changed (change notices, including "on call from now").
+    CHANGE_NOTICE = "change_notice"
+    #: A person is no longer on call for a running shift.
+    OFF_CALL = "off_call"
 
     @property
     def label(self) -> str:

@@ -41,8 +41,9 @@ def control_characters(text: str) -> list[str]:
     )
 
 
-def template_problems(template: str) -> list[str]:
-    """What is wrong with ``template``: unknown placeholders, bad braces, empty text."""
+def template_problems(template: str, placeholders: Sequence[str] = PLACEHOLDERS) -> list[str]:
+    """What is wrong with ``template``: unknown placeholders (of ``placeholders``, the shift-start
+    text's by default), bad braces, empty text."""
     if not isinstance(template, str) or not template.strip():
         return ["the template is empty"]
     if len(template) > MAX_TEMPLATE_LENGTH:
@@ -58,26 +59,28 @@ def template_problems(template: str) -> list[str]:
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
-        if field not in PLACEHOLDERS:
+        if field not in placeholders:
             unknown.append("{" + field + "}")
         elif spec or conversion:
             problems.append(f"placeholder {{{field}}} takes no format or conversion")
     if unknown:
-        allowed = " ".join("{" + p + "}" for p in PLACEHOLDERS)
+        allowed = " ".join("{" + p + "}" for p in placeholders)
         problems.insert(0, f"unknown placeholder(s) {', '.join(unknown)}; allowed: {allowed}")
     return problems
 
 
-def validate_template(template: str) -> str:
-    problems = template_problems(template)
+def validate_template(template: str, placeholders: Sequence[str] = PLACEHOLDERS) -> str:
+    problems = template_problems(template, placeholders)
     if problems:
         raise TemplateError("; ".join(problems))
     return template
 
 
-def render(template: str, values: Mapping[str, str]) -> str:
-    validate_template(template)
-    return template.format_map({k: values.get(k, "") for k in PLACEHOLDERS})
+def render(
+    template: str, values: Mapping[str, str], placeholders: Sequence[str] = PLACEHOLDERS
+) -> str:
+    validate_template(template, placeholders)
+    return template.format_map({k: values.get(k, "") for k in placeholders})
 
 
 def shift_start_values(

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from whoseonfirst_core.domain.masking import mask_phone
+from whoseonfirst_core.domain.notices import NoticeSettings
 from whoseonfirst_core.domain.notification import (
     IN_FLIGHT_STATUSES,
     PROBLEM_STATUSES,
@@ -69,6 +70,9 @@ class TeamSnapshot:
     members: Mapping[int, Recipient]
     summary_contacts: tuple[Recipient, ...]
     alert_contacts: tuple[Recipient, ...]
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
+    #: The wording of the other kinds (kind → template; see ``domain.wording``).
+    templates: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """The Dashboard's read model: who is on call now and next, the week at a glance, what needs
-attention (and how badly), and the service — decided here, rendered by the page.
+attention (and how badly), the change notices still waiting, and the service — decided here,
+rendered by the page.
 
 Instants are UTC; the texts of attention items are in the team's zone.
 """
@@ -11,6 +12,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.notices import fmt_clock
 from whoseonfirst_core.domain.notification import Kind, kind_label
 from whoseonfirst_core.domain.service_state import ServiceState
 from whoseonfirst_core.domain.sms_errors import error_text
@@ -25,6 +27,7 @@ from whoseonfirst_core.domain.timeutil import (
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import NotificationDTO, SpanDTO
 from whoseonfirst_core.usecases.heartbeat import ServiceStatus, service_status
+from whoseonfirst_core.usecases.notices import decide
 from whoseonfirst_core.usecases.notifications import (
     HistoryFilter,
     history_page,
@@ -80,6 +83,23 @@ class DayCell:
     chips: tuple[DayChip, ...]
 
 
+#: Why a change notice waits (``Decision.due_reason``), as the Dashboard says it.
+WAITING_REASONS = {"delay": "bundling delay", "quiet_hours": "quiet hours"}
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingNotice:
+    """A change or off-call notice saved but not sent yet: to whom, when (UTC) and why it waits
+    (``delay``: edits saved within the bundling delay make one notice; ``quiet_hours``).
+    ``text``: "Change notice to Cal Chen at 07:00 CST (quiet hours)", in the team's zone."""
+
+    member_name: str
+    kind: Kind
+    due_at: datetime
+    reason: str
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class DashboardView:
     team_name: str
@@ -94,6 +114,8 @@ class DashboardView:
     week: tuple[DayCell, ...]
     attention: tuple[AttentionItem, ...]
     service: ServiceStatus
+    #: By due instant; one per person and kind (not per phone).
+    waiting: tuple[WaitingNotice, ...] = ()
 
 
 def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
@@ -209,7 +231,38 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
         week=week,
         attention=tuple(attention),
         service=service,
+        waiting=waiting_notices(uow, now),
     )
+
+
+def waiting_notices(uow: UnitOfWork, now: datetime) -> tuple[WaitingNotice, ...]:
+    """The notices of saved changes that the ticks have not sent yet because they wait (the
+    bundling delay, quiet hours); the ones due now go at the next tick and are not listed."""
+    tz = zone(get_settings(uow).timezone)
+    today = local_date(now, tz)
+    out: dict[tuple[int, Kind], WaitingNotice] = {}
+    for d in decide(uow, now):
+        if d.tell or d.due_at is None:
+            continue
+        reason = WAITING_REASONS.get(d.due_reason or "", d.due_reason or "")
+        when = (
+            fmt_clock(d.due_at, tz)
+            if local_date(d.due_at, tz) == today
+            else fmt_local_compact(d.due_at, tz)
+        )
+        for t in d.texts:
+            out.setdefault(
+                (d.member.id, t.kind),
+                WaitingNotice(
+                    d.member.name,
+                    t.kind,
+                    d.due_at,
+                    reason,
+                    f"{t.kind.label} to {d.member.name} at {when}"
+                    + (f" ({reason})" if reason else ""),
+                ),
+            )
+    return tuple(sorted(out.values(), key=lambda w: (w.due_at, w.member_name, w.kind)))
 
 
 def _chip(span: SpanDTO, suffix: str) -> DayChip:

@@ -19,6 +19,7 @@ from whoseonfirst_core.db.dialect import rowcount
 from whoseonfirst_core.db.models import Notification, NotificationAttempt
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import HANDED_OVER_STATUSES, Kind, Status, ordered
+from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.texts import (
     FailureAlert,
@@ -34,6 +35,7 @@ from whoseonfirst_core.domain.texts import (
 from whoseonfirst_core.domain.timeutil import day_start, fmt_local_compact
 from whoseonfirst_core.usecases import outbox
 from whoseonfirst_core.usecases.heartbeat import TickMarks
+from whoseonfirst_core.usecases.notices import decide, next_notice_at
 from whoseonfirst_core.usecases.schedule import extend_through, resolve_window
 
 #: How far before the planning window spans are resolved, so a running span's real start (cut
@@ -277,8 +279,14 @@ def _maybe_sent(session: Session, notification_id: int) -> bool:
 
 
 #: The order of texts due at the same instant in :func:`simulated_texts` (the order the
-#: service plans them in).
-_KIND_ORDER = {Kind.REMINDER: 0, Kind.SHIFT_START: 1, Kind.WEEKLY_SUMMARY: 2}
+#: service plans them in: the schedule's texts, then the change notices).
+_KIND_ORDER = {
+    Kind.REMINDER: 0,
+    Kind.SHIFT_START: 1,
+    Kind.WEEKLY_SUMMARY: 2,
+    Kind.OFF_CALL: 3,
+    Kind.CHANGE_NOTICE: 4,
+}
 
 
 def simulated_texts(
@@ -291,7 +299,8 @@ def simulated_texts(
     stored horizon too, as the service's own extensions would (a weekly summary due in the
     window covers its whole week, which may end a week after the window): the caller rolls it
     back (never commits), so nothing is written. Failure alerts (unpredictable) and
-    hand-queued texts are not listed.
+    hand-queued texts are not listed. The notices of changes already saved are, at the instant
+    they are due (:func:`saved_change_notices`), even before a tick has seen the change.
     """
     team = outbox.load_team(uow.session)
     start = day_start(first_day, team.tz)
@@ -305,10 +314,31 @@ def simulated_texts(
         for t in planned_texts(uow, team, start, end, summary_validity=summary_validity)
         if t.due_at >= start
     ]
+    texts += [n for n in saved_change_notices(uow, now, texts) if start <= n.due_at < end]
     texts.sort(
         key=lambda t: (t.due_at, _KIND_ORDER.get(t.kind, 9), t.recipient_name, t.recipient_phone)
     )
     return texts
+
+
+def saved_change_notices(
+    uow: UnitOfWork, now: datetime, shift_starts: Sequence[PlannedText]
+) -> list[PlannedText]:
+    """The notices the changes saved so far call for, due now (a running span, or the delay and
+    quiet hours are over) or later (still waiting): what the ticks from ``now`` send if nothing
+    else changes.
+
+    An "on call from now" notice is left out for someone whose shift-start text for that
+    running span is in ``shift_starts``: the tick plans that text first, and it tells them.
+    """
+    listed = {
+        (t.member_id, t.span_start, t.span_end) for t in shift_starts if t.kind == Kind.SHIFT_START
+    }
+
+    def told_by(span: ResolvedSpan, _told: object) -> bool:
+        return (span.member_id, span.start, span.end) in listed
+
+    return [t for d in decide(uow, now, told_by=told_by) for t in d.texts]
 
 
 def _missed_reason(marks: TickMarks, now: datetime, tz: tzinfo) -> str:
@@ -326,9 +356,9 @@ def next_due_at(
     uow: UnitOfWork, now: datetime, *, stale_claim_after: timedelta | None = None
 ) -> datetime | None:
     """The next instant (UTC) something becomes due: a shift start, a reminder, the weekly
-    summary, a queued row's retry, a text waiting to be reconciled after an ambiguous attempt,
-    or (given ``stale_claim_after``) a claim left by a stopped process turning stale. None when
-    nothing is due within ``LOOKAHEAD``."""
+    summary, a waiting change notice, a queued row's retry, a text waiting to be reconciled
+    after an ambiguous attempt, or (given ``stale_claim_after``) a claim left by a stopped
+    process turning stale. None when nothing is due within ``LOOKAHEAD``."""
     team = outbox.load_team(uow.session)
     spans = resolve_window(uow, now, now + LOOKAHEAD, clip=False)
     candidates = [t.due_at for t in shift_start_texts(spans, team) if t.due_at > now]
@@ -339,6 +369,9 @@ def next_due_at(
     retry = outbox.next_retry_at(uow.session, now, stale_claim_after)
     if retry is not None:
         candidates.append(retry)
+    notice = next_notice_at(uow.session, now)
+    if notice is not None:
+        candidates.append(notice)
     return min(candidates) if candidates else None
 
 

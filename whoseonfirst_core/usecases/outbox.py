@@ -32,6 +32,7 @@ from whoseonfirst_core.db.models import (
     NotificationAttempt,
     TeamSettings,
 )
+from whoseonfirst_core.domain.notices import NoticeSettings
 from whoseonfirst_core.domain.notification import (
     IN_FLIGHT_STATUSES,
     OUTBOX_STATUSES,
@@ -78,6 +79,10 @@ def load_team(session: Session) -> TeamSnapshot:
         alert_contacts=tuple(
             Recipient(c.id, c.name, (c.phone,)) for c in contacts if c.failure_alerts
         ),
+        notices=NoticeSettings.stored(
+            settings.notice_window_days, settings.notice_delay_minutes, settings.quiet_hours
+        ),
+        templates=dict(settings.text_templates or {}),
     )
 
 

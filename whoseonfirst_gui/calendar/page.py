@@ -116,6 +116,7 @@ class CalendarPage(Page):
         self.toolbar.save_requested.connect(self.save)
         self.addActions(self.toolbar.shortcut_actions)
         self.save_button = self.toolbar.save_button
+        self.tell_box = self.toolbar.tell_box
         self.range_label = self.toolbar.range_label
         outer.addWidget(self.toolbar)
 
@@ -288,10 +289,11 @@ class CalendarPage(Page):
             return
         edits = [(e, self.plan.describe(e)) for e in self.plan.edits]
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
+        tell = self.tell_box.isChecked()
         self._set_saving(True)
         save_with_conflict_check(
             self.ctx,
-            lambda force: save_edits(db, actor, clock, edits, force=force),
+            lambda force: save_edits(db, actor, clock, edits, force=force, tell=tell),
             self._saved,
             subject="the calendar",
             take_theirs=self._take_theirs,

@@ -19,6 +19,7 @@ from whoseonfirst_core.usecases.errors import UseCaseError
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_core.usecases.schedule import schedule_view
 from whoseonfirst_gui.calendar.days import ViewMode, visible_days
+from whoseonfirst_gui.tell import change_uow
 
 #: At most this many shift-start texts are read with a calendar window (a 6-week month view of
 #: a busy pattern with two phones each is a few hundred).
@@ -79,8 +80,10 @@ def save_edits(
     edits: Sequence[tuple[CalendarEdit, str]],
     *,
     force: bool = False,
+    tell: bool = True,
 ) -> SaveResult:
-    """Write ``edits`` (each with its description) in one transaction.
+    """Write ``edits`` (each with its description) in one transaction; ``tell`` False: without
+    telling the people affected.
 
     Normal save: all or nothing; a calendar changed since planning raises ``ConflictError``.
     ``force`` ("keep mine" after a conflict): each edit is re-applied without the "who I saw"
@@ -89,7 +92,7 @@ def save_edits(
     skipped and named in the result. Still one transaction.
     """
     now = to_utc(clock.now())
-    with db.uow(actor) as uow:
+    with change_uow(db, actor, now, tell=tell) as uow:
         if not force:
             apply_calendar_plan(uow, now, [e for e, _ in edits])
             uow.commit()

@@ -1,4 +1,5 @@
-"""The bar above the calendar: ◀ dates ▶, Today, Week | Month, Undo, Redo and Save.
+"""The bar above the calendar: ◀ dates ▶, Today, Week | Month, Undo, Redo, "Tell the people
+affected" and Save.
 
 The bar only shows and asks: its signals go to the page, which moves the calendar and saves.
 ``shortcut_actions`` (Alt+Left, Alt+Right, Alt+Home) belong on the page, so they work wherever
@@ -14,6 +15,7 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from whoseonfirst_gui.calendar.days import ViewMode
+from whoseonfirst_gui.tell import TellBox
 
 
 class CalendarToolbar(QWidget):
@@ -70,6 +72,7 @@ class CalendarToolbar(QWidget):
         undo_stack.redoTextChanged.connect(lambda t: _describe(self.redo_action, "Ctrl+Shift+Z", t))
         self.undo_button = self._stack_button(self.undo_action)
         self.redo_button = self._stack_button(self.redo_action)
+        self.tell_box = TellBox()
         self.save_button = QPushButton("Save")
         self.save_button.setAccessibleName("Save calendar edits")
         self.save_button.clicked.connect(self.save_requested)
@@ -79,8 +82,14 @@ class CalendarToolbar(QWidget):
         bar.addWidget(self.week_button)
         bar.addWidget(self.month_button)
         bar.addStretch(1)
-        for w in (self.undo_button, self.redo_button, self.save_button):
-            bar.addWidget(w)
+        right: tuple[QWidget, ...] = (
+            self.undo_button,
+            self.redo_button,
+            self.tell_box,
+            self.save_button,
+        )
+        for widget in right:
+            bar.addWidget(widget)
 
     def _tool(self, text: str, tip: str, shortcut: str) -> QToolButton:
         action = QAction(text, self)
@@ -123,6 +132,9 @@ class CalendarToolbar(QWidget):
         else:
             self.save_button.setText(f"Save {n} edit{'s' if n != 1 else ''}" if n else "Save")
         self.save_button.setEnabled(bool(n) and not saving and not read_only)
+        self.tell_box.setEnabled(bool(n) and not saving and not read_only)
+        if not n:  # saved, dropped or undone: the next edits are a new save
+            self.tell_box.reset()
         if n:
             self.save_button.setToolTip(
                 "Save these edits in one go (Ctrl+S):\n• " + "\n• ".join(descriptions)

@@ -1,4 +1,5 @@
-"""Dashboard: on call now and next, the week at a glance, what needs attention, the service."""
+"""Dashboard: on call now and next, the week at a glance, what needs attention, the change
+notices still waiting, the service."""
 
 from __future__ import annotations
 
@@ -102,6 +103,20 @@ class DashboardPage(Page):
         att_card.layout_.addLayout(self.attention_box)
         layout.addWidget(att_card)
 
+        # Hidden while nothing waits: a notice due now goes at the next tick.
+        self.waiting_card = Card()
+        self.waiting_card.layout_.addWidget(heading("Notices waiting"))
+        self.waiting_label = QLabel()
+        self.waiting_label.setWordWrap(True)
+        self.waiting_label.setAccessibleName("Change notices waiting")
+        self.waiting_label.setToolTip(
+            "Saved changes not texted yet: edits within the bundling delay make one notice, "
+            "and notices about later shifts wait for the end of quiet hours."
+        )
+        self.waiting_card.layout_.addWidget(self.waiting_label)
+        self.waiting_card.setVisible(False)
+        layout.addWidget(self.waiting_card)
+
         svc_card = Card()
         svc_card.layout_.addWidget(heading("Service"))
         self.service_label = QLabel()
@@ -186,6 +201,8 @@ class DashboardPage(Page):
                     f'<span style="color:{fmt.ERROR_COLOR}">NO COVERAGE</span>'
                 )
         self._show_attention(data)
+        self.waiting_label.setText("\n".join(w.text for w in data.waiting))
+        self.waiting_card.setVisible(bool(data.waiting))
         self._show_service(data, tz)
         count = len(data.attention)
         self.badge_changed.emit(str(count) if count else "")

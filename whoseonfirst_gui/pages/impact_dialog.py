@@ -4,8 +4,9 @@ Used for adding, reordering, (de)activating and archiving members, and changing 
 pattern. The preview runs the core's ``preview_*`` use case (which only reads) and shows the
 core's own wording: the "N shifts change hands" headline, who gains and loses which shifts, the
 planned changes it meets and any note; the command line's ``preview-change`` prints the same
-lines. Nothing is written until Apply, and Apply only emits ``apply_requested(date)`` — the page
-runs the real use case.
+lines. Nothing is written until Apply, and Apply only emits ``apply_requested(date, tell)`` — the
+page runs the real use case, telling the people affected unless its "Tell the people affected" box
+was unticked (:mod:`whoseonfirst_gui.tell`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from whoseonfirst_core.usecases.rotation_impact import (
 from whoseonfirst_core.usecases.schedule import earliest_change_date
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.tell import TellBox
 
 PreviewFn = Callable[[UnitOfWork, date], Impact]
 
@@ -103,6 +105,8 @@ class ImpactView(QWidget):
         self.details.setAccessibleName("Planned changes and notes")
         self.details.setVisible(False)
         layout.addWidget(self.details)
+        self.tell_box = TellBox()
+        layout.addWidget(self.tell_box)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -124,6 +128,10 @@ class ImpactView(QWidget):
             f"Earliest possible: {earliest:%a %Y-%m-%d} — shifts that have started "
             "stay as they are (use an override for those)."
         )
+
+    def tell(self) -> bool:
+        """Whether saving this change tells the people it affects."""
+        return self.tell_box.isChecked()
 
     def effective_from(self) -> date:
         d = self.date_edit.date()
@@ -196,7 +204,7 @@ class ImpactView(QWidget):
 class ImpactDialog(QDialog):
     """Pick "effective from", see who gains and loses which shifts, then Apply."""
 
-    apply_requested = Signal(object)  # datetime.date
+    apply_requested = Signal(object, bool)  # datetime.date, tell the people affected
     preview_ready = Signal()
 
     def __init__(
@@ -228,6 +236,7 @@ class ImpactDialog(QDialog):
         self.status = self.view.status
         self.tree = self.view.tree
         self.details = self.view.details
+        self.tell_box = self.view.tell_box
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.apply_button: QPushButton = self.buttons.addButton(
@@ -268,5 +277,5 @@ class ImpactDialog(QDialog):
     def _apply(self) -> None:
         if self.view.impact is None:
             return
-        self.apply_requested.emit(self.effective_from())
+        self.apply_requested.emit(self.effective_from(), self.view.tell())
         self.accept()

@@ -41,6 +41,7 @@ from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.impact_dialog import ImpactView
+from whoseonfirst_gui.tell import change_uow
 
 FIELDS = ("name", "phone", "secondary phone", "notes")
 
@@ -256,9 +257,10 @@ class MemberDialog(QDialog):
         notes = self.notes_edit.toPlainText()
         db, actor, clock, member = self.ctx.db, self.ctx.actor, self.ctx.clock, self.member
         joins = self.impact_view.effective_from() if self.impact_view is not None else None
+        tell = self.impact_view.tell() if self.impact_view is not None else True
 
         def do_save(force: bool) -> MemberDTO:
-            with db.uow(actor) as uow:
+            with change_uow(db, actor, clock.now(), tell=tell) as uow:
                 if member is None:
                     result = add_member(
                         uow,

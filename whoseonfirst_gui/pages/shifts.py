@@ -50,6 +50,7 @@ from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
+from whoseonfirst_gui.tell import change_uow
 from whoseonfirst_gui.week_bar import WeekBar
 
 
@@ -384,7 +385,7 @@ class ShiftsPage(Page):
             parent=self,
         )
         dialog.apply_requested.connect(
-            lambda day: self._write(shifts, expected, day, expected_on, seen)
+            lambda day, tell: self._write(shifts, expected, day, tell, expected_on, seen)
         )
         dialog.finished.connect(lambda _r: setattr(self, "impact_dialog", None))
         self.impact_dialog = dialog
@@ -395,16 +396,18 @@ class ShiftsPage(Page):
         shifts: tuple[ShiftDef, ...],
         expected: tuple[ShiftDef, ...],
         day: date,
+        tell: bool,
         expected_on: date | None = None,
         seen_change_id: int | None = None,
     ) -> None:
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def do_save(force: bool) -> tuple[ShiftDef, ...]:
-            with db.uow(actor) as uow:
+            now = clock.now()
+            with change_uow(db, actor, now, tell=tell) as uow:
                 result = set_pattern(
                     uow,
-                    clock.now(),
+                    now,
                     shifts,
                     day,
                     expected=None if force else expected,

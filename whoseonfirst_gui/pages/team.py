@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -42,6 +43,7 @@ from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.pages.member_dialog import MemberDialog
 from whoseonfirst_gui.qtmodels.team_model import TeamModel, TeamRow
+from whoseonfirst_gui.tell import change_uow
 
 RECENT_WEEKS = 12
 
@@ -328,12 +330,13 @@ class TeamPage(Page):
         def preview(uow: UnitOfWork, day: date):  # type: ignore[no-untyped-def]
             return preview_member_change(uow, now, day, ordered_ids=ids)
 
-        def apply(day: date) -> None:
+        def apply(day: date, tell: bool) -> None:
             self._write(
                 lambda uow, _force: reorder_members(uow, self.now(), ids, day),
                 f"Rotation order changed from {day:%a %Y-%m-%d}.",
                 subject="the team",
                 can_keep_mine=False,
+                tell=tell,
             )
 
         self._impact(
@@ -359,7 +362,7 @@ class TeamPage(Page):
         def preview(uow: UnitOfWork, day: date):  # type: ignore[no-untyped-def]
             return preview_member_change(uow, now, day, active_changes={m.id: new_state})
 
-        def apply(day: date) -> None:
+        def apply(day: date, tell: bool) -> None:
             self._write(
                 lambda uow, force: set_member_active(
                     uow,
@@ -372,6 +375,7 @@ class TeamPage(Page):
                 f"{m.name} {'joins' if new_state else 'leaves'} the rotation from "
                 f"{day:%a %Y-%m-%d}.",
                 subject=m.name,
+                tell=tell,
             )
 
         text = (
@@ -391,13 +395,14 @@ class TeamPage(Page):
         def preview(uow: UnitOfWork, day: date):  # type: ignore[no-untyped-def]
             return preview_member_change(uow, now, day, active_changes={m.id: False})
 
-        def apply(day: date) -> None:
+        def apply(day: date, tell: bool) -> None:
             self._write(
                 lambda uow, force: archive_member(
                     uow, self.now(), m.id, day, expected_version=None if force else m.version
                 ),
                 f"Archived {m.name}; their history is kept.",
                 subject=m.name,
+                tell=tell,
             )
 
         self._impact(
@@ -427,17 +432,20 @@ class TeamPage(Page):
         planned = next((p for p in self.data.planned if p.id == change_id), None)
         if planned is None:
             return
-        if not self.ctx.messages.confirm(
+        confirmed, tell = self.ctx.messages.confirm_change(
             "Cancel the planned change?",
             f"{planned.text()}.\n\nThe rotation is worked out again without it from "
             f"{planned.effective_from:%a %Y-%m-%d}; other planned changes stay.",
-        ):
+            QMessageBox.StandardButton.Yes,
+        )
+        if not confirmed:
             return
         self._write(
             lambda uow, _force: cancel_change(uow, self.now(), change_id),
             f"Cancelled: {planned.text()}.",
             subject="the team",
             can_keep_mine=False,
+            tell=tell,
         )
 
     # --- plumbing ------------------------------------------------------------------------
@@ -447,7 +455,7 @@ class TeamPage(Page):
         title: str,
         text: str,
         preview: Callable[..., object],
-        apply: Callable[[date], None],
+        apply: Callable[[date, bool], None],
         *,
         apply_label: str = "Apply",
         on_cancel: Callable[[], None] | None = None,
@@ -481,12 +489,14 @@ class TeamPage(Page):
         *,
         subject: str,
         can_keep_mine: bool = True,
+        tell: bool = True,
     ) -> None:
-        """Run ``command(uow, force)`` in one transaction; conflicts open the conflict dialog."""
-        db, actor = self.ctx.db, self.ctx.actor
+        """Run ``command(uow, force)`` in one transaction; conflicts open the conflict dialog.
+        ``tell`` False: without telling the people affected."""
+        db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def save(force: bool) -> object:
-            with db.uow(actor) as uow:
+            with change_uow(db, actor, clock.now(), tell=tell) as uow:
                 result = command(uow, force)
                 uow.commit()
                 return result
