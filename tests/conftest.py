@@ -7,9 +7,11 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import LiteralString
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -17,11 +19,24 @@ import pytest
 
 from tests.pg_server import PgServer, remove_server, start_server
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.session import Database, upgrade
+from whoseonfirst_core.db.session import Database, sqlite_file, upgrade
+from whoseonfirst_core.roster import create_demo_team
 
 REQUIRE_PG = os.environ.get("WHOSEONFIRST_REQUIRE_POSTGRES", "") not in ("", "0")
 TEMPLATE_DB = "wof_template"
 _counter = itertools.count()
+#: The default mark expression (pyproject.toml's ``addopts``): everything but the slow drills.
+DEFAULT_MARKS = "not slow"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """The processes ``-n auto`` (in ``addopts``) runs the tests in: one per core for the default
+    run, whose tests each keep to their own databases, servers and folders; none besides this
+    one for any other selection, such as ``-m slow``, whose drills time real processes and
+    whose benchmarks want the machine to themselves."""
+    if config.option.markexpr != DEFAULT_MARKS:
+        return 0
+    return os.cpu_count() or 1
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +140,97 @@ def sqlite_db(sqlite_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+#: The demo team as a test asks for it: backend, actor, the clock's reading, the anchor date.
+DemoTeamKey = tuple[str, str, datetime, date]
+#: ``with_demo_team(db, actor, now, anchor)``: the demo team in a fresh database.
+WithDemoTeam = Callable[[Database, str, datetime, date], None]
+
+
+@dataclass(frozen=True)
+class DemoTeamCopies:
+    """Databases just after ``create_demo_team``, one per :data:`DemoTeamKey`: SQLite files in
+    ``folder``, PostgreSQL template databases. Some 300 tests start with the demo team; the
+    import through the use cases takes about 0.1 s, a copy of its result a few milliseconds."""
+
+    folder: Path
+    copies: dict[DemoTeamKey, str] = field(default_factory=dict)
+
+    def add(
+        self, db: Database, actor: str, now: datetime, anchor: date, pg: PgServer | None
+    ) -> None:
+        """The demo team in ``db``, which must be as its fixture made it (a copy of the migrated
+        template that nothing has opened yet); ``pg`` is the server of a PostgreSQL ``db``."""
+        key = (db.engine.dialect.name, actor, now, anchor)
+        copy = self.copies.get(key)
+        if copy is not None:
+            db.dispose()
+            _restore(db, copy, pg)
+            return
+        with db.uow(actor) as uow:
+            create_demo_team(uow, now, anchor)
+            uow.commit()
+        self.copies[key] = _keep(db, self.folder / f"team-{len(self.copies)}.db", pg)
+
+
+def _keep(db: Database, path: Path, pg: PgServer | None) -> str:
+    """Close ``db`` and copy it: to the SQLite file ``path``, or to a PostgreSQL template named
+    after it; returns the file's path or the template's name."""
+    source = sqlite_file(db.url)
+    if source is not None:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.dispose()
+        shutil.copyfile(source, path)
+        return str(path)
+    assert pg is not None and db.engine.url.database
+    db.dispose()
+    name = path.stem.replace("-", "_")
+    _pg_admin(pg, "CREATE DATABASE {} TEMPLATE {}", name, db.engine.url.database)
+    return name
+
+
+def _restore(db: Database, copy: str, pg: PgServer | None) -> None:
+    """Replace the closed database ``db`` with the copy ``copy``, under the same URL."""
+    target = sqlite_file(db.url)
+    if target is not None:
+        shutil.copyfile(copy, target)
+        return
+    assert pg is not None and db.engine.url.database
+    _pg_admin(pg, "DROP DATABASE {} WITH (FORCE)", db.engine.url.database)
+    _pg_admin(pg, "CREATE DATABASE {} TEMPLATE {}", db.engine.url.database, copy)
+
+
+def _pg_admin(pg: PgServer, statement: LiteralString, *names: str) -> None:
+    """Run ``statement`` with ``names`` quoted into its ``{}`` on the server's ``postgres``."""
+    import psycopg
+    from psycopg import sql
+
+    query = sql.SQL(statement).format(*map(sql.Identifier, names))
+    with psycopg.connect(
+        host=pg.host, port=pg.port, user=pg.user, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(query)
+
+
+@pytest.fixture(scope="session")
+def demo_team_copies(tmp_path_factory: pytest.TempPathFactory) -> DemoTeamCopies:
+    return DemoTeamCopies(tmp_path_factory.mktemp("demo-teams"))
+
+
+@pytest.fixture
+def with_demo_team(
+    request: pytest.FixtureRequest, demo_team_copies: DemoTeamCopies
+) -> WithDemoTeam:
+    """Put the demo team in a fresh database (from ``db``, ``sqlite_db``…), as
+    ``create_demo_team(uow, now, anchor)`` by ``actor`` and a commit would."""
+
+    def add(db: Database, actor: str, now: datetime, anchor: date) -> None:
+        pg = None if db.is_sqlite else request.getfixturevalue("pg_server")
+        demo_team_copies.add(db, actor, now, anchor, pg)
+
+    return add
 
 
 @pytest.fixture

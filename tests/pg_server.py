@@ -2,7 +2,7 @@
 
 PostgreSQL refuses to run as root, so when the tests run as root (CI does) the server runs as
 the ``postgres`` system user through ``runuser``. It listens on 127.0.0.1 on a free port, with
-trust authentication, in a temporary folder removed afterwards.
+trust authentication, in a temporary folder (in memory where it can) removed afterwards.
 """
 
 from __future__ import annotations
@@ -89,12 +89,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def memory_folder() -> str | None:
+    """``/dev/shm`` (a tmpfs) when it can be written, else None (the usual temporary folder).
+
+    Each test clones a database (some 300 files) and drops it afterwards; on ext4 every file
+    created after so many deletions costs a scan for an inode that was not recently freed, and
+    a clone took 0.2-0.6 s there against 0.03 s in memory."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+#: Free ports a test server tries before it gives up (see start_server).
+PORT_ATTEMPTS = 3
+
+
 def start_server() -> PgServer:
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("no PostgreSQL server binaries (initdb, pg_ctl) found")
     as_user: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="wof-pg-"))
+    base = Path(tempfile.mkdtemp(prefix="wof-pg-", dir=memory_folder()))
     datadir = base / "data"
     if os.geteuid() == 0:
         as_user = ["runuser", "-u", "postgres", "--"]
@@ -118,9 +132,29 @@ def start_server() -> PgServer:
         capture_output=True,
         timeout=120,
     )
-    server = PgServer("127.0.0.1", free_port(), "postgres", datadir, bindir, as_user)
-    server.start()
-    return server
+    # A port free now may be taken before the server binds it, by another test process (each
+    # pytest-xdist worker starts its own server): then the server tries another.
+    attempt = 1
+    while True:
+        server = PgServer("127.0.0.1", free_port(), "postgres", datadir, bindir, as_user)
+        try:
+            server.start()
+        except subprocess.CalledProcessError:
+            if attempt == PORT_ATTEMPTS or not _lost_its_port(datadir):
+                raise
+            attempt += 1
+        else:
+            return server
+
+
+def _lost_its_port(datadir: Path) -> bool:
+    """Whether the server's log says its port was taken; the log is cleared for the next try."""
+    log = datadir / "server.log"
+    if not log.exists():
+        return False
+    taken = "could not bind" in log.read_text(errors="replace")
+    log.unlink()
+    return taken
 
 
 def remove_server(server: PgServer) -> None:

@@ -17,6 +17,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QSettings
 
+from tests.conftest import WithDemoTeam
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.roster import create_demo_team
@@ -90,16 +91,16 @@ def add_demo_team(db: Database, clock: FixedClock) -> None:
 
 
 @pytest.fixture
-def demo_db(sqlite_db: Database, clock: FixedClock) -> Database:
+def demo_db(sqlite_db: Database, clock: FixedClock, with_demo_team: WithDemoTeam) -> Database:
     """SQLite with the demo team (7 members, default pattern, rotation from Mon 2026-03-02)."""
-    add_demo_team(sqlite_db, clock)
+    with_demo_team(sqlite_db, "setup", clock.now(), DEMO_ANCHOR)
     return sqlite_db
 
 
 @pytest.fixture
-def shared_demo_db(db: Database, clock: FixedClock) -> Database:
+def shared_demo_db(db: Database, clock: FixedClock, with_demo_team: WithDemoTeam) -> Database:
     """The demo team on each backend (SQLite and PostgreSQL)."""
-    add_demo_team(db, clock)
+    with_demo_team(db, "setup", clock.now(), DEMO_ANCHOR)
     return db
 
 

@@ -23,11 +23,11 @@ from whoseonfirst_service.delivery import EngineSettings
 from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.twilio_sms import SmsBackend, TwilioBackend
 
+from tests.conftest import WithDemoTeam
 from tests.fakes.fake_twilio import FakeTwilio
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt, TeamSettings
 from whoseonfirst_core.db.session import Database
-from whoseonfirst_core.roster import create_demo_team
 
 FROM_NUMBER = "+13125550100"
 ANCHOR = date(2026, 3, 2)  # a Monday: the demo rotation starts with Ann on Monday 08:00 CST
@@ -41,11 +41,9 @@ def utc(*args: int) -> datetime:
 
 
 @pytest.fixture
-def team(db: Database, clock: FixedClock) -> Database:
+def team(db: Database, clock: FixedClock, with_demo_team: WithDemoTeam) -> Database:
     """The demo team (7 members, default pattern, one escalation contact) from Mon 2026-03-02."""
-    with db.uow("test") as uow:
-        create_demo_team(uow, clock.now(), ANCHOR)
-        uow.commit()
+    with_demo_team(db, "test", clock.now(), ANCHOR)
     return db
 
 
