@@ -416,13 +416,14 @@ class TwilioBackend:
         Lists the messages ``To`` the From number (with a messaging service: every message of
         the account, keeping those the service received) sent on or after ``since``'s UTC day
         (``DateSent>``: Twilio compares whole days), every page through ``next_page_uri``, and
-        keeps the ``inbound`` ones sent at or after ``since``. A failure on any page fails the
+        keeps the ``inbound`` ones sent at or after ``since`` to the whole second (Twilio's
+        resolution: a text of that second is never left out). A failure on any page fails the
         whole list; its ambiguous kinds (no answer, a cut reply) are transient here, because a
         list creates nothing.
         """
         if since.tzinfo is None:
             raise ValueError("list_inbound needs a timezone-aware 'since'")
-        since = since.astimezone(UTC)
+        since = since.astimezone(UTC).replace(microsecond=0)
         filters: dict[str, object] = {
             "DateSent>": since.date().isoformat(),
             "PageSize": _INBOUND_PAGE_SIZE,

@@ -101,6 +101,8 @@ def test_a_since_in_the_middle_of_the_day_keeps_only_the_later_texts(
     assert [text.sid for text in texts] == [at_since, later]
     [request] = fake.list_requests
     assert request.query["DateSent>"] == "2026-03-03"
+    # Twilio dates to the second: a cursor later within that second still lists its text.
+    assert backend.list_inbound(since + timedelta(milliseconds=700))[0].sid == at_since
 
 
 def test_the_day_asked_for_is_the_utc_day_of_since(
