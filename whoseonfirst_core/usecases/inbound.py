@@ -146,6 +146,7 @@ class Handled:
     """What one new inbound message asked for and did; ``texts``: replies and alerts queued."""
 
     sid: str
+    sender: str
     asks: Asks
     outcome: str
     texts: tuple[PlannedText, ...] = ()
@@ -217,13 +218,12 @@ def _act(
     known = member is not None or is_contact
     if what == Asks.STOP:
         alerts = opt_out(uow, now, msg.sender, source="stop", because="it replied STOP")
-        return Handled(
-            msg.sid, what, "opted out: nothing more is texted to this phone", tuple(alerts)
-        )
+        outcome = "opted out: nothing more is texted to this phone"
+        return Handled(msg.sid, msg.sender, what, outcome, tuple(alerts))
     if what == Asks.START:
         gone = session.execute(delete(PhoneOptOut).where(PhoneOptOut.phone == msg.sender))
         if not rowcount(gone):
-            return Handled(msg.sid, what, "texts to this phone were not stopped")
+            return Handled(msg.sid, msg.sender, what, "texts to this phone were not stopped")
         record_audit(
             uow,
             now,
@@ -232,20 +232,22 @@ def _act(
             mask_phone(msg.sender),
             f"{member.name if member else 'a phone'} replied START on {display_phone(msg.sender)}",
         )
-        return Handled(msg.sid, what, "texts to this phone start again")
+        return Handled(msg.sid, msg.sender, what, "texts to this phone start again")
     if not known:
-        return Handled(msg.sid, what, "from a number the team does not know: no reply")
+        return Handled(msg.sid, msg.sender, what, "from a number the team does not know: no reply")
     if opted:
-        return Handled(msg.sid, what, "this phone has opted out: no reply")
+        return Handled(msg.sid, msg.sender, what, "this phone has opted out: no reply")
     if what == Asks.WHO:
         return _reply(uow, now, msg, member, _who(uow, now, team))
     if what == Asks.HELP:
         return _reply(uow, now, msg, member, help_text(team.team_name))
     if what == Asks.CONFIRM:
         if member is None:
-            return Handled(msg.sid, what, "no shift to confirm: not a member of the team")
+            return Handled(
+                msg.sid, msg.sender, what, "no shift to confirm: not a member of the team"
+            )
         return _confirm(uow, now, msg, member, row_id)
-    return Handled(msg.sid, what, "kept; no reply")
+    return Handled(msg.sid, msg.sender, what, "kept; no reply")
 
 
 def _who(uow: UnitOfWork, now: datetime, team: TeamSnapshot) -> str:
@@ -269,7 +271,9 @@ def _reply(
         body=body,
     )
     outbox.insert_planned(uow.session, text, status=Status.QUEUED, now=now, actor=uow.actor)
-    return Handled(msg.sid, asks(msg.body, opted_out=False), f"answered: {body}", (text,))
+    return Handled(
+        msg.sid, msg.sender, asks(msg.body, opted_out=False), f"answered: {body}", (text,)
+    )
 
 
 def _confirm(
@@ -291,9 +295,8 @@ def _confirm(
         (s for s in spans if s.start > now), None
     )
     if span is None:
-        return Handled(
-            msg.sid, Asks.CONFIRM, "no shift to confirm (none running or within 12 hours)"
-        )
+        outcome = "no shift to confirm (none running or within 12 hours)"
+        return Handled(msg.sid, msg.sender, Asks.CONFIRM, outcome)
     insert = dialect_insert(session)
     session.execute(
         insert(SpanConfirmation.__table__)
@@ -315,9 +318,8 @@ def _confirm(
         member.id,
         f"{member.name} confirmed the shift starting {fmt_local(span.start, tz)}",
     )
-    return Handled(
-        msg.sid, Asks.CONFIRM, f"confirmed the shift starting {fmt_local(span.start, tz)}"
-    )
+    outcome = f"confirmed the shift starting {fmt_local(span.start, tz)}"
+    return Handled(msg.sid, msg.sender, Asks.CONFIRM, outcome)
 
 
 def confirmations(
