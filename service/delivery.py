@@ -57,6 +57,8 @@ class TickSummary:
     alerts: int = 0
     #: Change notices queued.
     notices: int = 0
+    #: Texts people sent to the team's number, recorded this tick.
+    inbound: int = 0
     next_due_at: datetime | None = None
     stopped_early: bool = False
     #: Why texts are not going out, as this tick saw it (None: they are).

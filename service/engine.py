@@ -51,10 +51,11 @@ from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.masking import mask_phone
 from whoseonfirst_core.domain.notification import Kind, Status
+from whoseonfirst_core.domain.replies import InboundText
 from whoseonfirst_core.domain.service_state import SMS_OK
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
-from whoseonfirst_core.usecases import heartbeat, notices, outbox, rehearsal
+from whoseonfirst_core.usecases import heartbeat, inbound, notices, outbox, rehearsal
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -69,7 +70,7 @@ from whoseonfirst_core.usecases.schedule import extend_horizon
 from .clock_steps import ClockWatch
 from .delivery import EngineSettings, Tally, TickSummary
 from .sending import Sending
-from .twilio_sms import SmsBackend
+from .twilio_sms import SmsBackend, SmsError
 
 _log = logging.getLogger(__name__)
 
@@ -182,6 +183,8 @@ class Engine(Sending):
         tally = Tally()
         marks = self._start_tick(now)
         team_present = self._has_team()
+        if team_present and self.poll:
+            self._receive(now, tally)
         if team_present:
             self._maintain_schedule(now, tally)
             self._plan(now, marks, tally, judge_overdue=step is None)
@@ -229,6 +232,39 @@ class Engine(Sending):
             uow.commit(bump_revision=False)
         first = marks.first if marks.first is not None and marks.first <= now else now
         return heartbeat.TickMarks(first, marks.last)
+
+    def _receive(self, now: datetime, tally: Tally) -> None:
+        """Texts people sent to the team's number since the last poll: each recorded and acted
+        on once, before this tick plans anything (a phone that replied STOP gets nothing more).
+        A poll that fails is tried again next tick, from the same cursor: nothing is skipped."""
+        with self.db.reader() as uow:
+            since = inbound.poll_since(uow.session, now)
+        try:
+            messages = self.backend.list_inbound(since)
+        except SmsError as exc:
+            _log.warning(
+                "could not list the texts sent to the team (%s); trying again next tick",
+                exc.reason,
+                extra={"event": "inbound_poll_failed", "error_kind": exc.kind},
+            )
+            return
+        with self.db.uow(self.actor) as uow:
+            handled = inbound.record_inbound(
+                uow,
+                now,
+                [InboundText(m.sid, m.sender, m.to, m.body, m.sent_at) for m in messages],
+            )
+            inbound.advance_cursor(uow.session, now)
+            uow.commit(bump_revision=bool(handled))
+        for h in handled:
+            _log.info(
+                "text %s from %s: %s",
+                h.sid,
+                mask_phone(h.sender),
+                h.outcome,
+                extra={"event": "inbound", "asks": h.asks, "sid": h.sid},
+            )
+        tally.add("inbound", len(handled))
 
     def _maintain_schedule(self, now: datetime, tally: Tally) -> None:
         with self.db.uow(self.actor) as uow:

@@ -21,8 +21,8 @@ from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.masking import mask_phone
 from whoseonfirst_core.domain.notification import Status
-from whoseonfirst_core.domain.sms_errors import delivery_outcome
-from whoseonfirst_core.usecases import outbox
+from whoseonfirst_core.domain.sms_errors import OPTED_OUT_CODE, delivery_outcome
+from whoseonfirst_core.usecases import inbound, outbox
 
 from .twilio_sms import SmsBackend, SmsError
 
@@ -232,7 +232,14 @@ class Sending:
                 counted, event = "retried", "retry"
                 what = f"{exc.kind} error, retrying at {retry_at.isoformat()}"
         if retry_at is None:
-            self._record(claimed, status=status, outcome=exc.kind, error=exc, failed_at=now)
+            self._record(
+                claimed,
+                status=status,
+                outcome=exc.kind,
+                error=exc,
+                opted_out=exc.code == OPTED_OUT_CODE,
+                failed_at=now,
+            )
         else:
             self._record(
                 claimed, status=status, outcome=exc.kind, error=exc, next_attempt_at=retry_at
@@ -260,21 +267,33 @@ class Sending:
         status: Status,
         outcome: str,
         error: SmsError | None = None,
+        opted_out: bool = False,
         **values: Any,
     ) -> None:
-        """Record the attempt's result (``error``: what the backend refused it with)."""
+        """Record the attempt's result (``error``: what the backend refused it with;
+        ``opted_out``: the phone opted out, so nothing more is texted to it)."""
         if error is not None:
             values.update(error_code=error.code, error_message=error.reason)
         with self.db.uow(self.actor) as uow:
+            now = self.clock.now()
             owned = outbox.finish(
                 uow.session,
                 claimed,
                 token=self.token,
-                now=self.clock.now(),
+                now=now,
                 status=status,
                 outcome=outcome,
                 **values,
             )
+            if owned and opted_out:
+                inbound.opt_out(
+                    uow,
+                    now,
+                    claimed.to,
+                    source=str(OPTED_OUT_CODE),
+                    because=f"Twilio refused a text to it: the phone has opted out "
+                    f"(error {OPTED_OUT_CODE})",
+                )
             if self._before_record_commit is not None:
                 self._before_record_commit(claimed.id)
             uow.commit()

@@ -1,9 +1,10 @@
-"""Sending texts, as the engine sees it: the SMS backend protocol, its values and its one error,
-and the dry-run backend (the Twilio one is :mod:`whoseonfirst_service.twilio_sms`).
+"""Sending texts and reading replies, as the engine sees it: the SMS backend protocol, its values
+and its one error, and the dry-run backend (the Twilio one is
+:mod:`whoseonfirst_service.twilio_sms`).
 
-The rest of the service sees frozen dataclasses (:class:`SendResult`, :class:`MessageStatus`) and
-one exception, :class:`SmsError`, whose ``kind`` already says what to do next (SPEC §4, delivery
-contract point 4):
+The rest of the service sees frozen dataclasses (:class:`SendResult`, :class:`MessageStatus`,
+:class:`InboundMessage`) and one exception, :class:`SmsError`, whose ``kind`` already says what
+to do next (SPEC §4, delivery contract point 4):
 
 - ``transient``: the request never reached Twilio, or Twilio asked us to come back later
   (HTTP 429 or 5xx, error 20429, connection refused, connect timeout). Retry with backoff.
@@ -62,6 +63,22 @@ class MessageStatus:
     status: str
     error_code: int | None
     error_message: str | None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A text someone sent to the team's number (or to its messaging service).
+
+    ``sid`` is Twilio's message SID, unique for ever, so a reply is acted on once however often
+    it is listed. ``sender`` and ``to`` are E.164 as Twilio gives them. ``sent_at`` is when
+    Twilio received it (its ``date_sent``, else its ``date_created``), aware UTC, whole seconds.
+    """
+
+    sid: str
+    sender: str
+    to: str
+    body: str
+    sent_at: datetime
 
 
 class SmsError(Exception):
@@ -134,6 +151,17 @@ class SmsBackend(Protocol):
         """
         ...
 
+    def list_inbound(self, since: datetime) -> list[InboundMessage]:
+        """Every text sent to the team (to the From number, or received by the messaging
+        service) at or after ``since``, oldest first.
+
+        ``since`` is timezone-aware and compared with the provider's dates as given; it is
+        inclusive, so a cursor at the last text's ``sent_at`` lists that text again (its SID
+        tells it apart). Either the whole list or an :class:`SmsError` (``transient`` for
+        network trouble, 5xx and 429; listing creates nothing, so never ``ambiguous``).
+        """
+        ...
+
     def check(self) -> str:
         """A harmless request proving the credentials work; returns a one-line summary.
 
@@ -195,6 +223,10 @@ class DryRunBackend:
     ) -> SendResult | None:
         """Always None: a dry run cannot leave an ambiguous send behind."""
         return None
+
+    def list_inbound(self, since: datetime) -> list[InboundMessage]:
+        """Always empty: nobody can text a dry run."""
+        return []
 
     def check(self) -> str:
         """Nothing to check."""

@@ -1,5 +1,6 @@
-"""Twilio's answers, read: the message JSON this service uses, the stamps and numbers in it, and
-which transport failures mean the request may have reached Twilio (see :class:`SmsError`).
+"""Twilio's answers, read: the message JSON this service uses, the stamps and numbers in it, what
+a list of messages says (an earlier attempt's text, the texts people sent), and which transport
+failures mean the request may have reached Twilio (see :class:`SmsError`).
 
 Nothing here imports the ``twilio`` SDK; :mod:`whoseonfirst_service.twilio_sms` makes the
 requests. Nothing here returns the auth token or an unmasked phone number.
@@ -16,7 +17,10 @@ from typing import Any
 import requests
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
-from .sms import SmsError
+from .sms import InboundMessage, SendResult, SmsError
+
+MAY_HAVE_BEEN_CREATED = "; the text may have been created"
+"""How a reason ends when the request may have created a message (an ambiguous failure)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,12 @@ class _Message:
     error_message: str | None
     date_created: datetime | None
     date_sent: datetime | None
+    direction: str
+    """``inbound`` for a text someone sent to us; ``outbound-api`` and others for ours."""
+    sender: str
+    """The ``from`` number (E.164), a short code or a sender ID; empty when absent."""
+    to: str
+    messaging_service_sid: str | None
 
     @classmethod
     def from_json(cls, payload: Mapping[str, Any]) -> _Message:
@@ -47,11 +57,79 @@ class _Message:
             error_message=str(error_message) if error_message else None,
             date_created=_rfc2822(payload.get("date_created")),
             date_sent=_rfc2822(payload.get("date_sent")),
+            direction=str(payload.get("direction") or ""),
+            sender=str(payload.get("from") or ""),
+            to=str(payload.get("to") or ""),
+            messaging_service_sid=str(payload.get("messaging_service_sid") or "") or None,
         )
 
 
 class _BadReply(Exception):
     """Twilio answered 2xx with something that is not the JSON this module expects."""
+
+
+def _first_match(
+    messages: list[_Message], body: str, earliest: datetime, exclude: frozenset[str]
+) -> SendResult | None:
+    """The first message with ``body`` created at or after ``earliest`` and not in ``exclude``.
+
+    Only ``date_created`` dates a message: a copy sent a minute before the attempt and still
+    being delivered has a later ``date_sent``, but was not created by this attempt.
+    """
+    for message in messages:
+        if message.sid in exclude:
+            continue
+        if message.body != body and message.body.strip() != body.strip():
+            continue
+        # No creation date means Twilio has not even dated it yet: it can only be brand new.
+        if message.date_created is None or message.date_created >= earliest:
+            return SendResult(sid=message.sid, status=message.status)
+    return None
+
+
+def _sent_before(messages: list[_Message], earliest: datetime) -> bool:
+    """Whether this page (newest first by send date) ends with a message sent before
+    ``earliest``: every later one was sent, and so created, before it too."""
+    return (
+        bool(messages)
+        and messages[-1].date_sent is not None
+        and (messages[-1].date_sent < earliest)
+    )
+
+
+def _inbound(
+    messages: list[_Message], since: datetime, messaging_service_sid: str | None
+) -> list[InboundMessage]:
+    """The texts people sent among ``messages`` (one list page), sent at or after ``since``.
+
+    With ``messaging_service_sid``, only those the service received: its list cannot be
+    filtered by service, so it holds the whole account's traffic. A text is dated by its
+    ``date_sent`` (for an inbound text, when Twilio took it in), else its ``date_created``;
+    raises ``_BadReply`` for one with neither, which could not be placed before or after
+    ``since`` and must not be dropped unseen.
+    """
+    found = []
+    for message in messages:
+        if message.direction != "inbound":
+            continue
+        if messaging_service_sid is not None and (
+            message.messaging_service_sid != messaging_service_sid
+        ):
+            continue
+        sent_at = message.date_sent or message.date_created
+        if sent_at is None:
+            raise _BadReply("a received text without a date")
+        if sent_at >= since:
+            found.append(
+                InboundMessage(
+                    sid=message.sid,
+                    sender=message.sender,
+                    to=message.to,
+                    body=message.body,
+                    sent_at=sent_at.astimezone(UTC),
+                )
+            )
+    return found
 
 
 def _rfc2822(value: object) -> datetime | None:
@@ -105,8 +183,8 @@ def _from_transport_failure(exc: requests.RequestException, timeout: float) -> S
     if isinstance(exc, requests.ReadTimeout):
         return SmsError(
             "ambiguous",
-            f"no answer from Twilio within {timeout:g} s after the request was sent; "
-            "the text may have been created",
+            f"no answer from Twilio within {timeout:g} s after the request was sent"
+            + MAY_HAVE_BEEN_CREATED,
         )
     if isinstance(exc, requests.ConnectionError):
         cause = exc.args[0] if exc.args else None
@@ -114,13 +192,12 @@ def _from_transport_failure(exc: requests.RequestException, timeout: float) -> S
             return SmsError("transient", f"could not connect to Twilio ({_describe(cause)})")
         return SmsError(
             "ambiguous",
-            "the connection to Twilio dropped after the request was sent; "
-            "the text may have been created",
+            "the connection to Twilio dropped after the request was sent" + MAY_HAVE_BEEN_CREATED,
         )
     if isinstance(
         exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
     ):
-        return SmsError("ambiguous", "Twilio's reply was cut off; the text may have been created")
+        return SmsError("ambiguous", "Twilio's reply was cut off" + MAY_HAVE_BEEN_CREATED)
     # InvalidURL, MissingSchema and friends: a configuration mistake, not a network mood.
     return SmsError("permanent", f"could not make a request to Twilio ({type(exc).__name__})")
 

@@ -47,6 +47,7 @@ from .sms import (
     MIN_VALIDITY_SECONDS,
     DryRunBackend,
     ErrorKind,
+    InboundMessage,
     MessageStatus,
     SendResult,
     SmsBackend,
@@ -54,12 +55,16 @@ from .sms import (
     clamp_validity,
 )
 from .twilio_replies import (
+    MAY_HAVE_BEEN_CREATED,
     _as_int,
     _BadReply,
+    _first_match,
     _from_transport_failure,
+    _inbound,
     _Message,
     _reply_date,
     _retry_after_seconds,
+    _sent_before,
 )
 
 __all__ = [
@@ -67,6 +72,7 @@ __all__ = [
     "MIN_VALIDITY_SECONDS",
     "DryRunBackend",
     "ErrorKind",
+    "InboundMessage",
     "MessageStatus",
     "SendResult",
     "SmsBackend",
@@ -83,6 +89,11 @@ _RECONCILE_PAGE_SIZE = 50
 _RECONCILE_MAX_PAGES = 10
 """List pages read at most when reconciling; a number sent more texts than that since the
 attempt cannot be searched to the end, and the question is asked again later."""
+_INBOUND_PAGE_SIZE = 200
+"""Messages per list request when reading the texts sent to the team."""
+_INBOUND_MAX_PAGES = 50
+"""List pages read at most for one :meth:`TwilioBackend.list_inbound`: a bound on a
+``next_page_uri`` that never ends, far above a team's day of texts."""
 
 
 SKEW_IGNORED = timedelta(seconds=2)
@@ -399,6 +410,51 @@ class TwilioBackend:
             f"{mask_phone(to)} since the attempt; could not search them all",
         )
 
+    def list_inbound(self, since: datetime) -> list[InboundMessage]:
+        """Read the texts sent to the team; see :meth:`SmsBackend.list_inbound`.
+
+        Lists the messages ``To`` the From number (with a messaging service: every message of
+        the account, keeping those the service received) sent on or after ``since``'s UTC day
+        (``DateSent>``: Twilio compares whole days), every page through ``next_page_uri``, and
+        keeps the ``inbound`` ones sent at or after ``since`` to the whole second (Twilio's
+        resolution: a text of that second is never left out). A failure on any page fails the
+        whole list; its ambiguous kinds (no answer, a cut reply) are transient here, because a
+        list creates nothing.
+        """
+        if since.tzinfo is None:
+            raise ValueError("list_inbound needs a timezone-aware 'since'")
+        since = since.astimezone(UTC).replace(microsecond=0)
+        filters: dict[str, object] = {
+            "DateSent>": since.date().isoformat(),
+            "PageSize": _INBOUND_PAGE_SIZE,
+        }
+        if self._from_number is not None:
+            filters["To"] = self._from_number
+        url = self._account_url + "/Messages.json"
+        params: dict[str, object] | None = filters
+        found: list[InboundMessage] = []
+        try:
+            for _ in range(_INBOUND_MAX_PAGES):
+                messages, next_uri = self._list_page(url, params)
+                found.extend(_inbound(messages, since, self._messaging_service_sid))
+                if next_uri is None:
+                    # Twilio lists newest first: reversed, the texts of one second stay in
+                    # the order Twilio received them.
+                    return sorted(reversed(found), key=lambda message: message.sent_at)
+                url, params = self._next_page_url(next_uri), None
+        except _BadReply as exc:
+            raise SmsError("transient", f"unexpected reply from Twilio ({exc})") from None
+        except SmsError as exc:
+            if exc.kind != "ambiguous":
+                raise
+            reason = exc.reason.removesuffix(MAY_HAVE_BEEN_CREATED)
+            raise SmsError("transient", reason, exc.code, exc.retry_after) from None
+        raise SmsError(
+            "transient",
+            f"Twilio listed more than {_INBOUND_MAX_PAGES} pages of texts since "
+            f"{since:%Y-%m-%d %H:%M} UTC; could not read them all",
+        )
+
     def check(self) -> str:
         """Fetch the account (changes nothing); see :meth:`SmsBackend.check`."""
         account = self._call("GET", self._account_url + ".json")
@@ -462,7 +518,7 @@ class TwilioBackend:
             error = SmsError(
                 "ambiguous",
                 f"Twilio had not finished answering after {self._deadline:g} s (the whole "
-                "request's limit); the text may have been created",
+                "request's limit)" + MAY_HAVE_BEEN_CREATED,
             )
         except requests.RequestException as exc:
             error = _from_transport_failure(exc, self._timeout)
@@ -470,7 +526,7 @@ class TwilioBackend:
             error = SmsError(
                 "ambiguous",
                 f"the connection to Twilio failed after the request was sent "
-                f"({type(exc).__name__}); the text may have been created",
+                f"({type(exc).__name__})" + MAY_HAVE_BEEN_CREATED,
             )
         else:
             theirs = _reply_date(response.headers)
@@ -538,32 +594,3 @@ class TwilioBackend:
     def _scrub(self, text: str) -> str:
         """``text`` with phone numbers masked and the auth token removed."""
         return mask_phones(text.replace(self._auth_token, "[auth token]"))
-
-
-def _first_match(
-    messages: list[_Message], body: str, earliest: datetime, exclude: frozenset[str]
-) -> SendResult | None:
-    """The first message with ``body`` created at or after ``earliest`` and not in ``exclude``.
-
-    Only ``date_created`` dates a message: a copy sent a minute before the attempt and still
-    being delivered has a later ``date_sent``, but was not created by this attempt.
-    """
-    for message in messages:
-        if message.sid in exclude:
-            continue
-        if message.body != body and message.body.strip() != body.strip():
-            continue
-        # No creation date means Twilio has not even dated it yet: it can only be brand new.
-        if message.date_created is None or message.date_created >= earliest:
-            return SendResult(sid=message.sid, status=message.status)
-    return None
-
-
-def _sent_before(messages: list[_Message], earliest: datetime) -> bool:
-    """Whether this page (newest first by send date) ends with a message sent before
-    ``earliest``: every later one was sent, and so created, before it too."""
-    return (
-        bool(messages)
-        and messages[-1].date_sent is not None
-        and (messages[-1].date_sent < earliest)
-    )

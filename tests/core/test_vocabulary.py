@@ -44,6 +44,8 @@ def test_the_stored_values_and_labels() -> None:
         "reminder",
         "change_notice",
         "off_call",
+        "reply",
+        "opt_out_alert",
     ]
     assert [k.label for k in Kind] == [
         "Shift start",
@@ -54,6 +56,8 @@ def test_the_stored_values_and_labels() -> None:
         "Reminder",
         "Change notice",
         "Off call",
+        "Reply",
+        "Opt out alert",
     ]
     assert kind_label("shift_start") == "Shift start" and kind_label("later_kind") == "later_kind"
     assert [s.value for s in Status] == [

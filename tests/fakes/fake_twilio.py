@@ -10,7 +10,10 @@ real URLs, basic auth and form encoding. It implements what the service uses:
 - ``GET  /2010-04-01/Accounts/{Sid}/Messages.json`` — list, filtered by ``To``, ``From`` and
   ``DateSent`` / ``DateSent<`` / ``DateSent>`` (whole UTC days, like Twilio; messages not yet
   sent have no send date and never match a date filter), newest first (by send date; messages
-  not yet sent first), paged by ``PageSize`` with a ``next_page_uri`` while more remain;
+  not yet sent first), paged by ``PageSize`` with a ``next_page_uri`` while more remain; it
+  holds the texts people sent too (:meth:`FakeTwilio.receive`, ``direction: inbound``), and
+  answers from a script of :class:`Reply` objects when one is given
+  (:meth:`FakeTwilio.script_list`);
 - ``GET  /2010-04-01/Accounts/{Sid}.json`` — account fetch.
 
 Usage::
@@ -21,6 +24,8 @@ Usage::
         fake.script_create([Reply.error(400, 21211)])
         ...
         assert len(fake.create_requests) == 1
+        fake.receive("+13125550101", "OK")  # Ann replies to the team's number
+        assert backend.list_inbound(since)[0].body == "OK"
 
 Every request is recorded (even unauthorised ones). Replies that sleep wait on an event that
 ``__exit__`` sets, so leaving the ``with`` block never waits for a scripted delay, and all
@@ -83,7 +88,7 @@ _MESSAGE_ROUTE = re.compile(r"/Messages/(?P<sid>[^/]+)\.json")
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer to a create-message request.
+    """One scripted answer to a create-message or list request.
 
     ``status`` is the HTTP status (201 answers with the created message). ``code`` is the Twilio
     error code put in the JSON error body; ``None`` leaves ``code`` out, as a bare 5xx from a
@@ -193,6 +198,8 @@ class FakeMessage:
     date_sent: datetime | None
     pending_statuses: tuple[str, ...] = field(default=(), repr=False)
     """Statuses the next fetches will step through, one per fetch."""
+    direction: str = "outbound-api"
+    """``outbound-api`` for a message created through the API, ``inbound`` for a received one."""
 
 
 class FakeTwilio:
@@ -200,7 +207,9 @@ class FakeTwilio:
 
     ``clock`` returns the current UTC instant for message dates, request stamps and every
     reply's ``Date`` header (default: the system clock); a clock some hours off the client's
-    is Twilio's clock disagreeing with the host's. ``account_status`` and ``friendly_name`` shape the account fetch.
+    is Twilio's clock disagreeing with the host's. ``account_status`` and ``friendly_name``
+    shape the account fetch. ``phone_number`` is the account's number, where
+    :meth:`receive` delivers a text unless told another.
     """
 
     def __init__(
@@ -211,8 +220,10 @@ class FakeTwilio:
         friendly_name: str = "WhoseOnFirst test account",
         account_status: str = "active",
         clock: Callable[[], datetime] | None = None,
+        phone_number: str | None = None,
     ) -> None:
         self.account_sid = account_sid
+        self.phone_number = phone_number
         self.auth_token = auth_token
         self.friendly_name = friendly_name
         self.account_status = account_status
@@ -222,6 +233,7 @@ class FakeTwilio:
         self._requests: list[RecordedRequest] = []
         self._messages: dict[str, FakeMessage] = {}
         self._create_script: deque[Reply] = deque()
+        self._list_script: deque[Reply] = deque()
         self._status_script: tuple[str, ...] = ()
         self._handler_errors: list[str] = []
         self._server: _Server | None = None
@@ -284,6 +296,55 @@ class FakeTwilio:
         with self._lock:
             self._create_script.extend(replies)
 
+    def script_list(self, replies: Iterable[Reply]) -> None:
+        """Queue answers for the next list requests, one each; afterwards they list normally.
+
+        ``Reply()`` (201) lists normally; an error status answers that error (with its
+        ``Retry-After``), ``drop_connection`` closes the socket, ``delay_seconds`` waits and then
+        lists, ``raw_body`` answers verbatim. ``create`` and ``trickle_*`` do not apply.
+        """
+        with self._lock:
+            self._list_script.extend(replies)
+
+    def receive(
+        self,
+        sender: str,
+        body: str,
+        *,
+        sent_at: datetime | None = None,
+        to: str | None = None,
+        messaging_service_sid: str | None = None,
+    ) -> str:
+        """Someone texts ``to`` (default: :attr:`phone_number`) from ``sender``; returns the SID.
+
+        The message is listed as Twilio lists a received one: ``direction: inbound``, status
+        ``received``, ``from`` ``sender``, ``date_sent`` and ``date_created`` at ``sent_at``
+        (aware; default: the fake's clock), to the whole second like Twilio's dates.
+        ``messaging_service_sid`` is the service the number belongs to, if any.
+        """
+        to = to or self.phone_number
+        if to is None:
+            raise ValueError("say which number was texted: to=, or FakeTwilio(phone_number=)")
+        at = (sent_at or self._clock()).astimezone(UTC).replace(microsecond=0)
+        message = FakeMessage(
+            sid="SM" + uuid.uuid4().hex,
+            to=to,
+            from_=sender,
+            messaging_service_sid=messaging_service_sid,
+            body=body,
+            validity_period=None,
+            status="received",
+            error_code=None,
+            error_message=None,
+            date_created=at,
+            date_updated=at,
+            date_sent=at,
+            direction="inbound",
+        )
+        with self._lock:
+            self._messages[message.sid] = message
+        return message.sid
+
     def set_status_script(self, statuses: Sequence[str]) -> None:
         """Statuses that messages created from now on step through, one per fetch.
 
@@ -331,10 +392,25 @@ class FakeTwilio:
         ]
 
     @property
+    def list_requests(self) -> list[RecordedRequest]:
+        """The message-list requests received so far (every page counts), oldest first."""
+        return [
+            request
+            for request in self.requests
+            if request.method == "GET" and request.path.endswith("/Messages.json")
+        ]
+
+    @property
     def created(self) -> list[FakeMessage]:
-        """Messages created so far, oldest first, in their current state."""
+        """Messages created through the API so far, oldest first, in their current state."""
         with self._lock:
-            return list(self._messages.values())
+            return [m for m in self._messages.values() if m.direction != "inbound"]
+
+    @property
+    def received(self) -> list[FakeMessage]:
+        """Texts people sent (:meth:`receive`), oldest first."""
+        with self._lock:
+            return [m for m in self._messages.values() if m.direction == "inbound"]
 
     def message(self, sid: str) -> FakeMessage:
         """Message ``sid`` in its current state; KeyError if it was never created."""
@@ -480,6 +556,10 @@ class FakeTwilio:
         """One page of the list, as Twilio pages it: ``PageSize`` messages (default 50, at
         most 1000), newest first, and a ``next_page_uri`` (keeping the filters, with a
         ``PageToken`` naming the last message of this page) while more remain."""
+        with self._lock:
+            reply = self._list_script.popleft() if self._list_script else None
+        if reply is not None and self._answered_by_script(handler, reply):
+            return
         try:
             wanted = _list_filter(query)
             page_size = int(query.get("PageSize") or 50)
@@ -526,6 +606,23 @@ class FakeTwilio:
                 "uri": uri(page_number, token),
             },
         )
+
+    def _answered_by_script(self, handler: _Handler, reply: Reply) -> bool:
+        """Answer a list request as ``reply`` says, unless it says to list normally (False)."""
+        if reply.drop_connection:
+            handler.close_connection = True
+            return True
+        if reply.delay_seconds and self._stopping.wait(reply.delay_seconds):
+            handler.close_connection = True  # shutting down; the client is long gone
+            return True
+        if reply.raw_body is not None:
+            _send_raw(handler, reply.status, reply.raw_body)
+            return True
+        if reply.status < 400:
+            return False
+        headers = {} if reply.retry_after is None else {"Retry-After": f"{reply.retry_after:g}"}
+        _send_error(handler, reply.status, reply.code, headers=headers, message=reply.message)
+        return True
 
     def _account_json(self) -> dict[str, Any]:
         created = _rfc2822(datetime(2024, 1, 1, tzinfo=UTC))
@@ -678,7 +775,7 @@ def _message_json(message: FakeMessage, account_sid: str) -> dict[str, Any]:
         "date_created": _rfc2822(message.date_created),
         "date_sent": _rfc2822(message.date_sent) if message.date_sent else None,
         "date_updated": _rfc2822(message.date_updated),
-        "direction": "outbound-api",
+        "direction": message.direction,
         "error_code": message.error_code,
         "error_message": message.error_message,
         "from": message.from_,

@@ -315,6 +315,47 @@ class ToldState(Base):
     due_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
+class InboundMessage(Base):
+    """A text someone sent to the team's number, polled from Twilio once (``twilio_sid``)."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twilio_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(index=True)
+    received_at: Mapped[datetime]
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_contacts.id"), nullable=True
+    )
+    #: What it asked for (``domain.replies.Asks``) and what it did, for people to read.
+    asks: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[str] = mapped_column(Text)
+
+
+class PhoneOptOut(Base):
+    """A phone that replied STOP (``source`` ``stop``) or that Twilio refused with error 21610
+    (``21610``): nothing is texted to it until it replies START."""
+
+    __tablename__ = "phone_opt_outs"
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(20))
+
+
+class SpanConfirmation(Base):
+    """``member_id`` confirmed, by text, the shift they are on call for from ``span_start``."""
+
+    __tablename__ = "span_confirmations"
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    span_start: Mapped[datetime] = mapped_column(primary_key=True)
+    confirmed_at: Mapped[datetime]
+    phone: Mapped[str] = mapped_column(String(20))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), nullable=True)
+
+
 class Meta(Base):
     """Small key/value facts: ``revision`` (bumped by every write, polled by the app),
     ``service_first_tick_at``, ``service_last_tick_at``, ``service_ticks_pretended`` (only

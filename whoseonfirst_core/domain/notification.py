@@ -30,6 +30,10 @@ class Kind(StrEnum):
     CHANGE_NOTICE = "change_notice"
     #: A person is no longer on call for a running shift.
     OFF_CALL = "off_call"
+    #: The answer to a text someone sent to the team's number (WHO, HELP).
+    REPLY = "reply"
+    #: To the escalation contacts: a member's phone opted out (STOP, or Twilio error 21610).
+    OPT_OUT_ALERT = "opt_out_alert"
 
     @property
     def label(self) -> str:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from whoseonfirst_core.domain.notification import Status
 
+#: Twilio's error for a phone that has opted out (replied STOP): it is marked opted out here
+#: too, so the service stops texting it (``usecases.inbound.opt_out``).
+OPTED_OUT_CODE = 21610
+
 #: Plain-English reasons for the Twilio request errors people are likely to meet; retrying
 #: cannot help.
 PERMANENT_REASONS: dict[int, str] = {

@@ -51,11 +51,18 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A member or an escalation contact: id, name and the phones to text (E.164)."""
+    """A member or an escalation contact: id, name and the phones to text (E.164; without
+    those that opted out). ``number``: the primary phone, the one the team calls, shown in the
+    weekly summary and in answers to WHO whether or not it takes texts."""
 
     id: int
     name: str
     phones: tuple[str, ...]
+    number: str = ""
+
+    @property
+    def call(self) -> str:
+        return self.number or (self.phones[0] if self.phones else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,9 +281,7 @@ def weekly_summary_body(
     its real length); each member is listed with their primary phone.
     """
     first_day, _, _ = summary_week(due_at, team)
-    people = {
-        m.id: SummaryPerson(m.name, m.phones[0] if m.phones else "") for m in team.members.values()
-    }
+    people = {m.id: SummaryPerson(m.name, m.call) for m in team.members.values()}
     header = render_wording(
         team.templates, Kind.WEEKLY_SUMMARY, summary_header_values(first_day, team.team_name)
     )

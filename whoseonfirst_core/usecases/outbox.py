@@ -30,6 +30,7 @@ from whoseonfirst_core.db.models import (
     Member,
     Notification,
     NotificationAttempt,
+    PhoneOptOut,
     TeamSettings,
 )
 from whoseonfirst_core.domain.notices import NoticeSettings
@@ -57,10 +58,15 @@ def load_team(session: Session) -> TeamSnapshot:
     settings = session.get(TeamSettings, 1)
     if settings is None:
         raise NoTeamError()
+    # A phone that opted out (STOP, or Twilio error 21610) is texted nothing: every planned
+    # text goes to the phones listed here.
+    stopped = set(session.scalars(select(PhoneOptOut.phone)))
+
+    def phones(*numbers: str | None) -> tuple[str, ...]:
+        return tuple(p for p in numbers if p and p not in stopped)
+
     members = {
-        m.id: Recipient(
-            m.id, m.name, (m.phone,) + ((m.secondary_phone,) if m.secondary_phone else ())
-        )
+        m.id: Recipient(m.id, m.name, phones(m.phone, m.secondary_phone), m.phone)
         for m in session.scalars(select(Member))
     }
     contacts = list(session.scalars(select(EscalationContact).order_by(EscalationContact.id)))
@@ -74,10 +80,10 @@ def load_team(session: Session) -> TeamSnapshot:
         reminder_minutes=settings.reminder_minutes,
         members=members,
         summary_contacts=tuple(
-            Recipient(c.id, c.name, (c.phone,)) for c in contacts if c.weekly_summary
+            Recipient(c.id, c.name, phones(c.phone)) for c in contacts if c.weekly_summary
         ),
         alert_contacts=tuple(
-            Recipient(c.id, c.name, (c.phone,)) for c in contacts if c.failure_alerts
+            Recipient(c.id, c.name, phones(c.phone)) for c in contacts if c.failure_alerts
         ),
         notices=NoticeSettings.stored(
             settings.notice_window_days, settings.notice_delay_minutes, settings.quiet_hours
