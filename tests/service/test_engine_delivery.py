@@ -297,7 +297,13 @@ def test_one_phone_failing_while_the_other_is_delivered_raises_no_alert(
     engine.tick()
     statuses = {r.recipient_phone: r.status for r in notifications(quiet, "shift_start")}
     assert statuses == {ANN: "failed", ANN_2ND: "delivered"}
-    assert _alerts(fake) == []
+    # Ann was reached on her other phone: no failure alert; the lead learns once that her
+    # primary phone opted out (tests/service/test_inbound_texts.py).
+    assert _alerts(fake) == [
+        "WhoseOnFirst: Ann Archer cannot be texted on +1 312-555-0101: Twilio refused a text to "
+        "it: the phone has opted out (error 21610). Nothing more is sent to that phone until it "
+        "replies START."
+    ]
 
 
 def test_test_and_manual_texts_go_through_the_same_path(
