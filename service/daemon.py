@@ -206,7 +206,7 @@ class Daemon:
             _log.debug("an instant came due during the tick; ticking again at once")
             summary = self._tick_once()
         if summary is not None and not summary.stopped_early:
-            self._plan_wakeup(summary.next_due_at)
+            self._plan_wakeup(_wake_at(summary))
         return summary
 
     def _tick_once(self) -> TickSummary | None:
@@ -519,6 +519,12 @@ class Daemon:
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+
+def _wake_at(summary: TickSummary) -> datetime | None:
+    """The next tick's instant: the next due one, or sooner to poll for a reply OK."""
+    found = [at for at in (summary.next_due_at, summary.next_poll_at) if at is not None]
+    return min(found) if found else None
 
 
 def _wake(sock: socket.socket | None) -> None:

@@ -59,7 +59,11 @@ class TickSummary:
     notices: int = 0
     #: Texts people sent to the team's number, recorded this tick.
     inbound: int = 0
+    #: Second asks, unconfirmed alerts and confirmed notices queued.
+    escalations: int = 0
     next_due_at: datetime | None = None
+    #: When to poll for replies again if sooner than ``next_due_at`` (a shift awaits its OK).
+    next_poll_at: datetime | None = None
     stopped_early: bool = False
     #: Why texts are not going out, as this tick saw it (None: they are).
     sms_problem: str | None = None

@@ -17,6 +17,9 @@ step runs in its own short transaction:
    then change notices (:mod:`whoseonfirst_core.usecases.notices`): each person's on-call in
    the notice window against what they were last told; a difference is one notice, after the
    bundling delay and outside quiet hours, or at once for a running span;
+   then escalation (:mod:`whoseonfirst_core.usecases.escalation`): a span not confirmed N
+   minutes after its start asks its person again, at 2 × N the failure-alert contacts are
+   told, and an OK after that tells them once more;
 4. queued rows past their validity become ``expired``;
 5. send (:mod:`whoseonfirst_service.sending`): claim one row atomically and commit the claim
    and the attempt row *before* calling Twilio, send, record. Transient errors go back to
@@ -55,7 +58,14 @@ from whoseonfirst_core.domain.replies import InboundText
 from whoseonfirst_core.domain.service_state import SMS_OK
 from whoseonfirst_core.domain.texts import PlannedText
 from whoseonfirst_core.domain.timeutil import fmt_local_long
-from whoseonfirst_core.usecases import heartbeat, inbound, notices, outbox, rehearsal
+from whoseonfirst_core.usecases import (
+    escalation,
+    heartbeat,
+    inbound,
+    notices,
+    outbox,
+    rehearsal,
+)
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.dto import HeartbeatDTO
@@ -189,6 +199,7 @@ class Engine(Sending):
             self._maintain_schedule(now, tally)
             self._plan(now, marks, tally, judge_overdue=step is None)
             self._notify(now, tally)
+            self._escalate(now, tally)
         if step is None:
             self._expire(tally)
         self._send_due(tally)
@@ -204,7 +215,12 @@ class Engine(Sending):
         # again at once).
         next_due = self.next_due_at(now) if team_present else None
         self._finish_tick(now, next_due)
-        summary = tally.summary(started_at=now, next_due_at=next_due, sms_problem=self.sms.reason)
+        summary = tally.summary(
+            started_at=now,
+            next_due_at=next_due,
+            next_poll_at=self.next_poll_at(now) if team_present and self.poll else None,
+            sms_problem=self.sms.reason,
+        )
         _log.info(
             "tick done: %s",
             summary.describe(),
@@ -362,6 +378,22 @@ class Engine(Sending):
             )
         tally.add("notices", len(outcome.queued))
 
+    def _escalate(self, now: datetime, tally: Tally) -> None:
+        """Unconfirmed shifts: ask again, tell the contacts, tell them of a late OK."""
+        with self.db.uow(self.actor) as uow:
+            queued = escalation.escalate(uow, now)
+            if queued:
+                uow.commit()
+        for text in queued:
+            _log.info(
+                "queued %s text to %s (%s)",
+                text.kind,
+                text.recipient_name,
+                mask_phone(text.recipient_phone),
+                extra={"event": "escalation", "kind": text.kind, "key": text.key},
+            )
+        tally.add("escalations", len(queued))
+
     # -- expiry and sending ------------------------------------------------------------------
 
     def _expire(self, tally: Tally) -> None:
@@ -411,6 +443,14 @@ class Engine(Sending):
         """The next instant (UTC) something becomes due (see :func:`due.next_due_at`)."""
         with self.db.reader() as uow:
             return next_due_at(uow, now, stale_claim_after=self.settings.stale_claim_after)
+
+    def next_poll_at(self, now: datetime) -> datetime | None:
+        """When to poll for replies again, sooner than the next due instant: every
+        ``CONFIRM_POLL_INTERVAL`` while a shift that just started waits for its OK (None:
+        no hurry)."""
+        with self.db.reader() as uow:
+            waiting = escalation.awaiting_confirmation(uow, now)
+        return now + escalation.CONFIRM_POLL_INTERVAL if waiting else None
 
     def _finish_tick(self, started: datetime, next_due: datetime | None) -> None:
         now = self.clock.now()

@@ -1,4 +1,4 @@
-"""The roster file's change-notice settings and wording: checked by the Settings page's rules,
+"""The roster file's change-notice and confirmation settings and wording: checked by the Settings page's rules,
 stored as the page stores them, exported back byte for byte."""
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ def test_defaults_are_exported(db: Database) -> None:
         "notice_delay_minutes": 2,
         "quiet_hours": "21:00-07:00",
         "templates": {},
+        "confirm_requested": True,
+        "confirm_within_minutes": 15,
     }
 
 
@@ -63,11 +65,14 @@ def test_notice_settings_and_wording_round_trip(
         "quiet_hours": None,
         # The default text is stored (and exported) as absent.
         "templates": WORDING | {"off_call": WORDINGS[Kind.OFF_CALL].default},
+        "confirm_requested": False,
+        "confirm_within_minutes": 30,
     }
     _import(db, data)
     with db.reader() as uow:
         s = get_settings(uow)
     assert (s.notice_window_days, s.notice_delay_minutes, s.quiet_hours) == (0, 10, None)
+    assert (s.confirm_requested, s.confirm_within_minutes) == (False, 30)
     assert s.text_templates == WORDING
     first = _export(db)
     assert json.loads(first)["settings"]["templates"] == WORDING
@@ -111,6 +116,11 @@ def test_replace_sets_them_too(db: Database) -> None:
             {"templates": {"reminder": "Hi {who}"}},
             "settings.templates: Reminder wording: unknown placeholder(s) {who}; allowed: "
             "{name} {start} {end} {duration} {shift} {team}",
+        ),
+        (
+            {"confirm_within_minutes": 300},
+            "settings.confirm_within_minutes: confirmation: ask again 1 to 240 minutes after "
+            "the start, or 0 (never)",
         ),
         (
             {"templates": {"shout": "HI"}},

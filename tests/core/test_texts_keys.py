@@ -3,6 +3,7 @@ so a key that changed shape after an upgrade would send every pending text a sec
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -55,8 +56,23 @@ def test_shift_start_keys_one_per_phone_in_the_stored_shape() -> None:
         "shift_start:2026-03-07T14:00:00+00:00:m1:+13125550177:2026-03-07",
     ]
     assert {(t.due_at, t.expires_at) for t in texts} == {(_span().start, _span().end)}
-    assert [t.body for t in texts] == ["Ann Archer on call Sat 08:00 CST-Sun 08:00 CDT"] * 2
+    assert [t.body for t in texts] == [
+        "Ann Archer on call Sat 08:00 CST-Sun 08:00 CDT Reply OK to confirm."
+    ] * 2
     assert shift_start_texts([_span(notify=False)], _team(None)) == []
+
+
+def test_the_confirm_request_is_added_once_and_only_when_asked_for() -> None:
+    team = _team(None)
+    own_words = replace(team, shift_start_template="{name} on call {start}. Reply  ok if you can")
+    not_asked = replace(team, confirm_requested=False)
+
+    assert shift_start_texts([_span()], own_words)[0].body == (
+        "Ann Archer on call Sat 08:00 CST. Reply  ok if you can"
+    )
+    assert shift_start_texts([_span()], not_asked)[0].body == (
+        "Ann Archer on call Sat 08:00 CST-Sun 08:00 CDT"
+    )
 
 
 def test_reminder_keys_and_times() -> None:

@@ -46,6 +46,9 @@ def test_the_stored_values_and_labels() -> None:
         "off_call",
         "reply",
         "opt_out_alert",
+        "confirm_reminder",
+        "unconfirmed_alert",
+        "confirmed_notice",
     ]
     assert [k.label for k in Kind] == [
         "Shift start",
@@ -58,6 +61,9 @@ def test_the_stored_values_and_labels() -> None:
         "Off call",
         "Reply",
         "Opt out alert",
+        "Confirm reminder",
+        "Unconfirmed alert",
+        "Confirmed notice",
     ]
     assert kind_label("shift_start") == "Shift start" and kind_label("later_kind") == "later_kind"
     assert [s.value for s in Status] == [

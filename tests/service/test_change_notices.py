@@ -243,6 +243,7 @@ def test_a_late_cover_texts_the_coverer_their_shift_and_the_relieved_that_they_a
     _tick(seeded, clock, two)
     assert _bodies(fake, FAY, seen) == [
         "WhoseOnFirst: Hi Fay Fisher, you are on call from Thu 14:00 CST until Fri 08:00 CST (18h)."
+        " Reply OK to confirm."
     ]
     assert _bodies(fake, CAL, seen) == [
         "WhoseOnFirst: you are off call from 14:00 CST; Fay Fisher is on call."

@@ -87,7 +87,7 @@ def test_simulate_lists_every_text_of_the_week_with_local_send_times(
         "to": "+13125550101",
         "member": "Ann Archer",
         "body": "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until "
-        "Tue 08:00 CST (24h).",
+        "Tue 08:00 CST (24h). Reply OK to confirm.",
     }
     assert messages[1]["to"] == LEAD_PHONE
     assert messages[1]["body"].startswith("WhoseOnFirst schedule Mar 2 - Mar 8\nMon 3/2: Ann")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from whoseonfirst_service.delivery import EngineSettings
 from whoseonfirst_service.engine import Engine
@@ -33,6 +34,15 @@ ANN, BEN, CAL = "+13125550101", "+13125550102", "+13125550103"
 ANN_2ND = "+13125550111"
 
 
+@pytest.fixture(autouse=True)
+def _no_escalation(team: Database) -> None:
+    """Nobody here replies OK, and these tests follow the shift-start texts: unconfirmed
+    shifts do not escalate (test_escalation.py follows that)."""
+    with team.uow("admin") as uow:
+        uow.session.execute(update(TeamSettings).values(confirm_within_minutes=0))
+        uow.commit()
+
+
 def _bodies_to(fake: FakeTwilio, phone: str) -> list[str]:
     return [r.form["Body"] for r in fake.create_requests if r.form.get("To") == phone]
 
@@ -57,6 +67,7 @@ def test_monday_0800_texts_each_phone_of_mondays_person_once(
     assert ann == _bodies_to(fake, ANN_2ND)
     assert ann == [
         "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+        " Reply OK to confirm."
     ]
     assert sorted(sent_to(fake)) == sorted([ANN, ANN_2ND, LEAD_PHONE])  # + the weekly summary
     shift_rows = notifications(team, "shift_start")
@@ -74,6 +85,7 @@ def test_the_tuesday_wednesday_person_is_texted_tuesday_not_wednesday(
     _tick_at(engine, clock, 2026, 3, 3, 14, 0, 30)  # Tue 08:00:30
     assert _bodies_to(fake, BEN) == [
         "WhoseOnFirst: Hi Ben Brooks, you are on call from Tue 08:00 CST until Thu 08:00 CST (48h)."
+        " Reply OK to confirm."
     ]
     _tick_at(engine, clock, 2026, 3, 4, 14, 0, 30)  # Wed 08:00:30: the same shift goes on
     _tick_at(engine, clock, 2026, 3, 4, 20, 0, 0)
@@ -107,6 +119,7 @@ def test_dst_spring_forward_text_goes_out_at_0800_cdt(
     _tick_at(engine, clock, 2026, 3, 8, 13, 0, 0)  # 08:00:00 CDT
     assert _bodies_to(fake, phone) == [
         f"WhoseOnFirst: Hi {name}, you are on call from Sun 08:00 CDT until Mon 08:00 CDT (24h)."
+        " Reply OK to confirm."
     ]
     _tick_at(engine, clock, 2026, 3, 8, 14, 0, 30)  # 09:00 CDT (a naive 08:00 CST): nothing more
     assert len(_bodies_to(fake, phone)) == 1
@@ -127,6 +140,7 @@ def test_dst_fall_back_text_goes_out_at_0800_cst(
     _tick_at(engine, clock, 2026, 11, 1, 14, 0, 0)  # 08:00 CST
     assert _bodies_to(fake, phone)[saturday:] == [
         f"WhoseOnFirst: Hi {name}, you are on call from Sun 08:00 CST until Mon 08:00 CST (24h)."
+        " Reply OK to confirm."
     ]
 
 
@@ -144,6 +158,7 @@ def test_down_0700_to_1100_sends_the_running_span_once_and_marks_the_ended_one_m
     assert _bodies_to(fake, CAL) == []  # never texted after the fact
     assert _bodies_to(fake, ANN) == [
         "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 10:00 CST until Tue 08:00 CST (22h)."
+        " Reply OK to confirm."
     ]
     missed = [r for r in notifications(team, "shift_start") if r.status == "missed"]
     assert [(r.recipient_name, r.span_start) for r in missed] == [("Cal Chen", utc(2026, 3, 2, 14))]
@@ -184,9 +199,11 @@ def test_override_created_at_1000_texts_the_coverer_at_once_once(
     _tick_at(engine, clock, 2026, 3, 2, 20, 0, 0)
     assert _bodies_to(fake, CAL) == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 10:00 CST until Tue 08:00 CST (22h)."
+        " Reply OK to confirm."
     ]
     assert _bodies_to(fake, ANN) == [
-        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h).",
+        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+        " Reply OK to confirm.",
         "WhoseOnFirst: you are off call from 10:00 CST; Cal Chen is on call.",  # a change notice
     ]
     cal_row = next(r for r in notifications(team, "shift_start") if r.recipient_phone == CAL)
@@ -207,9 +224,11 @@ def test_override_covering_a_running_shift_from_its_start_texts_the_coverer_once
     engine.tick()
     assert _bodies_to(fake, CAL) == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+        " Reply OK to confirm."
     ]
     assert _bodies_to(fake, ANN) == [
-        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h).",
+        "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+        " Reply OK to confirm.",
         "WhoseOnFirst: you are off call from 10:00 CST; Cal Chen is on call.",  # a change notice
     ]
 

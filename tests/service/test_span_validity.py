@@ -28,9 +28,12 @@ TUESDAY_0800 = utc(2026, 3, 3, 14)
 
 @pytest.fixture
 def quiet(team: Database) -> Database:
-    """The demo team without the weekly summary."""
+    """The demo team without the weekly summary, and without escalation of unconfirmed shifts
+    (these tests follow the shift-start texts; test_escalation.py follows the rest)."""
     with team.uow("admin") as uow:
-        uow.session.execute(update(TeamSettings).values(weekly_summary_enabled=False))
+        uow.session.execute(
+            update(TeamSettings).values(weekly_summary_enabled=False, confirm_within_minutes=0)
+        )
         uow.commit()
     return team
 
@@ -88,6 +91,7 @@ def test_a_span_cut_short_while_its_text_retries_is_not_texted_after_it_ended(
     assert (row.expires_at, row.span_end) == (MONDAY_0900, MONDAY_0900)
     assert row.body == (
         "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Mon 09:00 CST (1h)."
+        " Reply OK to confirm."
     )
 
     clock.set(utc(2026, 3, 2, 16))  # 10:00 CST: Ann's span ended an hour ago
@@ -105,6 +109,7 @@ def test_a_span_cut_short_while_its_text_retries_is_not_texted_after_it_ended(
     assert ann_sends == []
     assert [r["Body"] for r in _requests_to(fake, CAL)] == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 09:00 CST until Tue 08:00 CST (23h)."
+        " Reply OK to confirm."
     ]
 
 
@@ -117,9 +122,10 @@ def test_the_validity_period_sent_to_twilio_ends_with_the_cut_span(
     engine.tick()  # the retry is due (30 s backoff at most) and goes through
 
     [first, retry] = _requests_to(fake, ANN)
-    assert first["Body"].endswith("until Tue 08:00 CST (24h).")
+    assert first["Body"].endswith("until Tue 08:00 CST (24h). Reply OK to confirm.")
     assert retry["Body"] == (
         "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Mon 09:00 CST (1h)."
+        " Reply OK to confirm."
     )
     assert int(retry["ValidityPeriod"]) == int((MONDAY_0900 - MONDAY_0830).total_seconds())
     assert _row(quiet, ANN).status in {"sent", "delivered"}
@@ -146,6 +152,7 @@ def test_a_span_taken_over_from_its_start_expires_its_queued_text_without_an_ale
     ]
     assert [r["Body"] for r in _requests_to(fake, CAL)] == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+        " Reply OK to confirm."
     ]
     assert _requests_to(fake, LEAD_PHONE) == []  # nobody missed a span: no failure alert
 
@@ -163,6 +170,7 @@ def test_a_cut_entered_after_the_new_end_expires_the_retrying_text_at_once(
     assert len(_requests_to(fake, ANN)) == 1  # only the 08:00:30 try
     assert [r["Body"] for r in _requests_to(fake, CAL)] == [
         "WhoseOnFirst: Hi Cal Chen, you are on call from Mon 09:00 CST until Tue 08:00 CST (23h)."
+        " Reply OK to confirm."
     ]
 
 
@@ -190,7 +198,9 @@ def test_a_span_cut_short_while_its_text_waits_to_be_reconciled_is_not_texted_af
     engine.tick()
     row = _row(quiet, ANN)
     assert (row.status, row.expires_at, row.span_end) == ("sending", cut, cut)
-    assert row.body.endswith("until Tue 08:00 CST (24h).")  # as it may have reached Twilio
+    assert row.body.endswith(
+        "until Tue 08:00 CST (24h). Reply OK to confirm."
+    )  # as it may have reached Twilio
 
     clock.set(utc(2026, 3, 2, 14, 2))  # the retry: Twilio has no copy, and the span is over
     for _ in range(3):

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -68,6 +69,11 @@ class TeamSettings(Base):
     text_templates: Mapped[dict[str, str]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    #: The shift-start text asks for a reply OK (see ``domain.escalation``).
+    confirm_requested: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: A shift not confirmed this many minutes after its start is asked again, and the
+    #: escalation contacts are told at twice that (0: no escalation).
+    confirm_within_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

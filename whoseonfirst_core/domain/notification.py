@@ -34,6 +34,12 @@ class Kind(StrEnum):
     REPLY = "reply"
     #: To the escalation contacts: a member's phone opted out (STOP, or Twilio error 21610).
     OPT_OUT_ALERT = "opt_out_alert"
+    #: To the member: their running shift is still unconfirmed, please reply OK (the second ask).
+    CONFIRM_REMINDER = "confirm_reminder"
+    #: To the escalation contacts: a member has not confirmed their running shift.
+    UNCONFIRMED_ALERT = "unconfirmed_alert"
+    #: To the contacts an unconfirmed alert went to: the member confirmed after all.
+    CONFIRMED_NOTICE = "confirmed_notice"
 
     @property
     def label(self) -> str:

@@ -23,9 +23,20 @@ PLACEHOLDERS: tuple[str, ...] = ("name", "start", "end", "duration", "shift", "t
 DEFAULT_SHIFT_START_TEMPLATE = (
     "WhoseOnFirst: Hi {name}, you are on call from {start} until {end} ({duration})."
 )
+#: What ends the shift-start text when the team asks people to confirm (``confirm_requested``).
+CONFIRM_REQUEST = "Reply OK to confirm."
 #: The weekly summary's first line (its wording, see ``domain.wording``); days like ``Mar 2``.
 DEFAULT_SUMMARY_HEADER = "WhoseOnFirst schedule {start} - {end}"
 MAX_TEMPLATE_LENGTH = 1000
+
+
+def with_confirm_request(body: str) -> str:
+    """``body`` ending with :data:`CONFIRM_REQUEST`, unless the team's template already asks for
+    the reply in its own words (it mentions "reply OK"): the default template says nothing of
+    it, so turning the setting off or on never needs the template edited."""
+    if "reply ok" in " ".join(body.casefold().split()):
+        return body
+    return f"{body.rstrip()} {CONFIRM_REQUEST}"
 
 
 class TemplateError(ValueError):

@@ -42,6 +42,7 @@ from whoseonfirst_core.domain.templates import (
     summary_header_values,
     summary_week_start,
     weekly_summary_text,
+    with_confirm_request,
 )
 from whoseonfirst_core.domain.timeutil import fmt_local, local_date, local_instant
 from whoseonfirst_core.domain.wording import render_wording
@@ -82,6 +83,11 @@ class TeamSnapshot:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     #: The wording of the other kinds (kind → template; see ``domain.wording``).
     templates: Mapping[str, str] = field(default_factory=dict)
+    #: The shift-start text ends with "Reply OK to confirm." (``with_confirm_request``).
+    confirm_requested: bool = True
+    #: An unconfirmed span is asked again this long after its start, and the alert contacts
+    #: are told at twice that (0: no escalation; see ``domain.escalation``).
+    confirm_within_minutes: int = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,8 @@ def shift_start_body(span: ResolvedSpan, member_name: str, team: TeamSnapshot) -
     """The team's template filled in for ``span`` (``{start}`` like ``Tue 08:00 CST``).
 
     A template that no longer validates (edited outside the app) falls back to the default
-    text rather than leaving the on-call person without one.
+    text rather than leaving the on-call person without one. When the team asks people to
+    confirm, the text ends with "Reply OK to confirm." (see ``with_confirm_request``).
     """
     values = shift_start_values(
         name=member_name,
@@ -135,10 +142,11 @@ def shift_start_body(span: ResolvedSpan, member_name: str, team: TeamSnapshot) -
         tz=team.tz,
     )
     try:
-        return render(team.shift_start_template, values)
+        body = render(team.shift_start_template, values)
     except TemplateError as exc:
         _log.error("the shift-start template is invalid (%s); using the default text", exc)
-        return render(DEFAULT_SHIFT_START_TEMPLATE, values)
+        body = render(DEFAULT_SHIFT_START_TEMPLATE, values)
+    return with_confirm_request(body) if team.confirm_requested else body
 
 
 def _per_phone(

@@ -83,6 +83,8 @@ def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
             "notice_delay_minutes": settings.notice_delay_minutes,
             "quiet_hours": settings.quiet_hours,
             "templates": dict(sorted((settings.text_templates or {}).items())),
+            "confirm_requested": settings.confirm_requested,
+            "confirm_within_minutes": settings.confirm_within_minutes,
         },
     }
 

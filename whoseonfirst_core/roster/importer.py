@@ -107,11 +107,14 @@ def _sync_contacts(uow: UnitOfWork, roster: RosterIn) -> None:
 
 
 def _set_notice_settings(row: TeamSettings, given: SettingsIn) -> None:
-    """The change-notice settings and the wording, stored as the Settings page stores them."""
+    """The change-notice and confirmation settings and the wording, stored as the Settings
+    page stores them."""
     row.notice_window_days = given.notice_window_days
     row.notice_delay_minutes = given.notice_delay_minutes
     row.quiet_hours = None if given.quiet_hours is None else stored_quiet_hours(given.quiet_hours)
     row.text_templates = stored_templates(given.templates)
+    row.confirm_requested = given.confirm_requested
+    row.confirm_within_minutes = given.confirm_within_minutes
 
 
 def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:

@@ -38,7 +38,11 @@ from whoseonfirst_core.domain.timeutil import (
     weekday_index,
     zone,
 )
-from whoseonfirst_core.usecases.config import notice_problems, text_templates_problems
+from whoseonfirst_core.usecases.config import (
+    confirm_problems,
+    notice_problems,
+    text_templates_problems,
+)
 from whoseonfirst_core.usecases.errors import UseCaseError
 
 FORMAT = "whoseonfirst-roster"
@@ -206,6 +210,10 @@ class SettingsIn(_Strict):
     quiet_hours: StrictStr | None = DEFAULT_QUIET_HOURS
     #: The wording of the other kinds (kind → template); a kind left out uses its default.
     templates: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    #: The shift-start text asks for a reply OK; unconfirmed shifts escalate after this many
+    #: minutes (0: never).
+    confirm_requested: StrictBool = True
+    confirm_within_minutes: StrictInt = 15
 
     @field_validator("shift_start_template")
     @classmethod
@@ -229,6 +237,11 @@ class SettingsIn(_Strict):
     @classmethod
     def _quiet(cls, v: str | None) -> str | None:
         return _no_problems(v, notice_problems(None, None, v))
+
+    @field_validator("confirm_within_minutes")
+    @classmethod
+    def _confirm(cls, v: int) -> int:
+        return _no_problems(v, confirm_problems(v))
 
     @field_validator("templates")
     @classmethod

@@ -44,6 +44,8 @@ MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 4, 104
 MAX_NOTICE_WINDOW_DAYS = 60
 #: Edits saved within this many minutes of each other make one notice, at most.
 MAX_NOTICE_DELAY_MINUTES = 60
+#: An unconfirmed shift escalates after this many minutes at most (0: never).
+MAX_CONFIRM_WITHIN_MINUTES = 240
 
 
 def get_settings(uow: UnitOfWork) -> SettingsDTO:
@@ -70,6 +72,11 @@ class SettingsChange:
     #: The whole wording of the other kinds (kind → template): it replaces the stored one, and
     #: a kind left out, or given its default text, uses the default.
     text_templates: Mapping[str, str] | None = None
+    #: The shift-start text asks for a reply OK.
+    confirm_requested: bool | None = None
+    #: Minutes after its start an unconfirmed shift is asked again (the contacts are told at
+    #: twice that); 0: no escalation.
+    confirm_within_minutes: int | None = None
 
 
 #: The settings stored in a ``TeamSettings`` column of the same name, as given.
@@ -82,6 +89,8 @@ _SAME_NAMED = (
     "horizon_weeks",
     "notice_window_days",
     "notice_delay_minutes",
+    "confirm_requested",
+    "confirm_within_minutes",
 )
 
 
@@ -105,6 +114,17 @@ def notice_problems(
         except ValueError as exc:
             problems.append(str(exc))
     return problems
+
+
+def confirm_problems(within_minutes: int | None) -> list[str]:
+    """What is wrong with the confirmation settings given (None: not given); the roster file
+    and the Settings page both check with this."""
+    if within_minutes is not None and not 0 <= within_minutes <= MAX_CONFIRM_WITHIN_MINUTES:
+        return [
+            "confirmation: ask again 1 to "
+            f"{MAX_CONFIRM_WITHIN_MINUTES} minutes after the start, or 0 (never)"
+        ]
+    return []
 
 
 def text_templates_problems(templates: Mapping[str, str]) -> list[str]:
@@ -169,6 +189,7 @@ def settings_problems(change: SettingsChange) -> list[str]:
     problems += notice_problems(
         change.notice_window_days, change.notice_delay_minutes, change.quiet_hours
     )
+    problems += confirm_problems(change.confirm_within_minutes)
     if change.text_templates is not None:
         problems += text_templates_problems(change.text_templates)
     return problems

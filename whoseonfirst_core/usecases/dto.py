@@ -45,6 +45,10 @@ class SettingsDTO:
     quiet_hours: str | None
     #: The team's wording of the other kinds (kind → template); a kind left out uses its default.
     text_templates: Mapping[str, str]
+    #: The shift-start text asks for a reply OK; unconfirmed shifts escalate after this many
+    #: minutes (0: never).
+    confirm_requested: bool
+    confirm_within_minutes: int
     version: int
 
 

@@ -34,6 +34,7 @@ from whoseonfirst_core.domain.texts import (
 )
 from whoseonfirst_core.domain.timeutil import day_start, fmt_local_compact
 from whoseonfirst_core.usecases import outbox
+from whoseonfirst_core.usecases.escalation import next_escalation_at
 from whoseonfirst_core.usecases.heartbeat import TickMarks
 from whoseonfirst_core.usecases.notices import decide, next_notice_at
 from whoseonfirst_core.usecases.schedule import extend_through, resolve_window
@@ -356,9 +357,10 @@ def next_due_at(
     uow: UnitOfWork, now: datetime, *, stale_claim_after: timedelta | None = None
 ) -> datetime | None:
     """The next instant (UTC) something becomes due: a shift start, a reminder, the weekly
-    summary, a waiting change notice, a queued row's retry, a text waiting to be reconciled
-    after an ambiguous attempt, or (given ``stale_claim_after``) a claim left by a stopped
-    process turning stale. None when nothing is due within ``LOOKAHEAD``."""
+    summary, a waiting change notice, the next step of an unconfirmed shift's escalation, a
+    queued row's retry, a text waiting to be reconciled after an ambiguous attempt, or (given
+    ``stale_claim_after``) a claim left by a stopped process turning stale. None when nothing
+    is due within ``LOOKAHEAD``."""
     team = outbox.load_team(uow.session)
     spans = resolve_window(uow, now, now + LOOKAHEAD, clip=False)
     candidates = [t.due_at for t in shift_start_texts(spans, team) if t.due_at > now]
@@ -372,6 +374,9 @@ def next_due_at(
     notice = next_notice_at(uow.session, now)
     if notice is not None:
         candidates.append(notice)
+    escalation = next_escalation_at(uow, now)
+    if escalation is not None:
+        candidates.append(escalation)
     return min(candidates) if candidates else None
 
 

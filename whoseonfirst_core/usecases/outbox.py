@@ -89,6 +89,8 @@ def load_team(session: Session) -> TeamSnapshot:
             settings.notice_window_days, settings.notice_delay_minutes, settings.quiet_hours
         ),
         templates=dict(settings.text_templates or {}),
+        confirm_requested=settings.confirm_requested,
+        confirm_within_minutes=settings.confirm_within_minutes,
     )
 
 
