@@ -328,6 +328,7 @@ def test_template_preview_segments_and_problems(qtbot: Any, ctx: AppContext) -> 
     page = loaded(qtbot, SettingsPage(ctx))
     assert page.preview.text() == (
         "WhoseOnFirst: Hi Ann Archer, you are on call from Mon 08:00 CST until Tue 08:00 CST (24h)."
+        " Reply OK to confirm."
     )
     assert page.segments.text().startswith(
         f"{len(page.preview.text())} characters, 1 segment (GSM-7)"
@@ -338,7 +339,7 @@ def test_template_preview_segments_and_problems(qtbot: Any, ctx: AppContext) -> 
     page.template.setPlainText("Hi {name} ☎ on call from {start}")
     qtbot.waitUntil(page.save_button.isEnabled)
     assert "UCS-2" in page.segments.text()
-    assert page.preview.text() == "Hi Ann Archer ☎ on call from Mon 08:00 CST"
+    assert page.preview.text() == "Hi Ann Archer ☎ on call from Mon 08:00 CST Reply OK to confirm."
 
 
 def test_time_zone_search_and_save(qtbot: Any, ctx: AppContext, demo_db: Database) -> None:

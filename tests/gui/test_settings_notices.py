@@ -1,4 +1,5 @@
-"""The Settings page's "Change notices" and "Wording" groups: live checks, Save and Revert."""
+"""The Settings page's "Change notices", "Confirmation" and "Wording" groups: live checks, Save
+and Revert."""
 
 from __future__ import annotations
 
@@ -108,3 +109,26 @@ def test_wording_editor_checks_previews_and_saves_every_kind(
     page.save_button.click()
     qtbot.waitUntil(lambda: len(_settings(demo_db).text_templates) == 1, timeout=5000)
     ctx.runner.wait_idle()
+
+
+def test_confirmation_settings_preview_save_and_switch_off(
+    qtbot: Any, ctx: AppContext, demo_db: Database
+) -> None:
+    page = loaded(qtbot, SettingsPage(ctx))
+    box = page.confirm
+    assert box.requested.isChecked() and box.within.value() == 15
+    assert page.preview.text().endswith("(24h). Reply OK to confirm.")
+    box.within.setValue(20)
+    box.requested.setChecked(False)
+    assert not box.within.isEnabled()  # nobody is asked: nothing to escalate
+    qtbot.waitUntil(lambda: not page.preview.text().endswith("Reply OK to confirm."))
+    assert ctx.dirty_count == 2
+    page.save_button.click()
+    qtbot.waitUntil(lambda: not _settings(demo_db).confirm_requested, timeout=5000)
+    ctx.runner.wait_idle()
+    assert _settings(demo_db).confirm_within_minutes == 20
+    box.requested.setChecked(True)
+    box.within.setValue(0)
+    assert box.within.isEnabled() and box.within.text() == "Never (no escalation)"
+    qtbot.waitUntil(page.save_button.isEnabled)
+    assert page.problems.text() == ""

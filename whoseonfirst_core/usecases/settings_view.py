@@ -19,6 +19,7 @@ from whoseonfirst_core.domain.templates import (
     shift_start_values,
     summary_header_values,
     template_problems,
+    with_confirm_request,
 )
 from whoseonfirst_core.domain.texts import next_weekly_summary_at, summary_week, weekly_summary_body
 from whoseonfirst_core.domain.timeutil import fmt_local
@@ -84,11 +85,19 @@ def preview_problems(kind: Kind, template: str) -> list[str]:
 
 
 def preview_text(
-    view: SettingsView, kind: Kind, template: str, now: datetime, *, team_name: str, tz: ZoneInfo
+    view: SettingsView,
+    kind: Kind,
+    template: str,
+    now: datetime,
+    *,
+    team_name: str,
+    tz: ZoneInfo,
+    confirm: bool = False,
 ) -> str:
     """The text ``template`` makes for ``kind``: about the next real shift when there is one,
     else a sample, in zone ``tz`` for team ``team_name`` (the form's, maybe unsaved). The weekly
-    summary's is the whole summary. Raises ``TemplateError`` for a template with problems."""
+    summary's is the whole summary; the shift-start text asks for a reply OK when ``confirm``
+    (as the service sends it). Raises ``TemplateError`` for a template with problems."""
     span = view.next_span
     if span is not None:
         start, end, name, shift = span.start, span.end, span.member_name, span.shift_name
@@ -116,4 +125,5 @@ def preview_text(
         values = shift_start_values(
             name=name, start=start, end=end, shift=shift, team=team_name, tz=tz
         )
-    return render(template, values, placeholders_of(kind))
+    text = render(template, values, placeholders_of(kind))
+    return with_confirm_request(text) if confirm and kind is Kind.SHIFT_START else text

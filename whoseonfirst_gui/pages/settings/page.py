@@ -47,6 +47,7 @@ from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
+from whoseonfirst_gui.pages.settings.confirm import ConfirmBox
 from whoseonfirst_gui.pages.settings.contacts import ContactsBox
 from whoseonfirst_gui.pages.settings.notices import NoticesBox
 from whoseonfirst_gui.pages.settings.template_editor import TemplateEditor
@@ -122,6 +123,9 @@ class SettingsPage(Page):
         reminder_row.addStretch(1)
         text_layout.addLayout(reminder_row)
         left.addWidget(text_box)
+
+        self.confirm = ConfirmBox()
+        left.addWidget(self.confirm)
 
         self.notices = NoticesBox()
         left.addWidget(self.notices)
@@ -206,6 +210,7 @@ class SettingsPage(Page):
             self.summary_day.currentIndexChanged,
             self.summary_time.timeChanged,
             self.notices.edited,
+            self.confirm.edited,
             self.wording.edited,
         ):
             signal.connect(lambda *_: self._recheck.start())
@@ -249,6 +254,7 @@ class SettingsPage(Page):
         self.reminder_on.setChecked(s.reminder_minutes is not None)
         self.reminder_minutes.setValue(s.reminder_minutes or 60)
         self.notices.fill(s)
+        self.confirm.fill(s)
         self.horizon.setValue(s.horizon_weeks)
         self.summary_on.setChecked(s.weekly_summary_enabled)
         self.summary_day.setCurrentIndex(s.weekly_summary_day)
@@ -289,6 +295,7 @@ class SettingsPage(Page):
         ):
             w.setEnabled(writable)
         self.notices.set_writable(writable)
+        self.confirm.set_writable(writable)
         self.wording.set_writable(writable)
         self.contacts.set_writable(writable)
         self._form_edited()
@@ -310,6 +317,7 @@ class SettingsPage(Page):
         window, delay = self.notices.window_days.value(), self.notices.delay_minutes.value()
         quiet = self.notices.quiet_hours()
         wording = self.wording.templates()
+        confirm, within = self.confirm.requested.isChecked(), self.confirm.within.value()
         return SettingsChange(
             team_name=name if name != s.team_name else None,
             timezone=tz if tz != s.timezone else None,
@@ -332,6 +340,8 @@ class SettingsPage(Page):
             notice_delay_minutes=delay if delay != s.notice_delay_minutes else None,
             quiet_hours=quiet if quiet != (s.quiet_hours or "off") else None,
             text_templates=wording if wording != dict(s.text_templates) else None,
+            confirm_requested=confirm if confirm != s.confirm_requested else None,
+            confirm_within_minutes=within if within != s.confirm_within_minutes else None,
         )
 
     def is_dirty(self) -> bool:
@@ -358,6 +368,8 @@ class SettingsPage(Page):
                 c.notice_delay_minutes,
                 c.quiet_hours,
                 c.text_templates,
+                c.confirm_requested,
+                c.confirm_within_minutes,
             )
             if v is not None
         ) + (1 if c.clear_reminder else 0)
@@ -396,6 +408,7 @@ class SettingsPage(Page):
                     self.now(),
                     team_name=self.team_name.text().strip() or self.data.settings.team_name,
                     tz=self._form_zone(),
+                    confirm=self.confirm.requested.isChecked(),
                 )
             editor.show_result(problems, text)
 
