@@ -1,7 +1,8 @@
 """Escalation when nobody confirms a shift (pure rules; SPEC §4, two-way texts).
 
 A span whose shift_start text was handed to Twilio asked its person to reply OK. If no OK has
-come ``N`` minutes after the span's start (``TeamSnapshot.confirm_within_minutes``), the member
+come ``N`` minutes after the span's start (``TeamSnapshot.confirm_within_minutes``; counted from
+the text's sending when that was later, see :attr:`AskedSpan.counted_from`), the member
 is asked again on each of their phones that still takes texts (``confirm_reminder``); at
 ``2 × N`` the escalation contacts who take failure alerts are told (``unconfirmed_alert``). An OK
 after that alert tells the same contacts once (``confirmed_notice``). A span that ended, or
