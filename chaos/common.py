@@ -313,9 +313,12 @@ def roster(
     horizon_weeks: int = 4,
     team: str = "Chaos drill",
     weekly_summary: bool = True,
+    confirm_within_minutes: int = 0,
 ) -> dict[str, Any]:
     """A roster file (SPEC §7) for the drills; the default pattern unless ``shifts``.
-    ``weekly_summary=False``: the contact gets failure alerts only."""
+    ``weekly_summary=False``: the contact gets failure alerts only. Nobody in a drill replies
+    OK, so unconfirmed shifts do not escalate unless ``confirm_within_minutes`` says after how
+    long: each drill counts the texts of its own kinds."""
     data: dict[str, Any] = {
         "format": "whoseonfirst-roster",
         "version": 1,
@@ -338,7 +341,10 @@ def roster(
             if contact
             else []
         ),
-        "settings": {"horizon_weeks": horizon_weeks},
+        "settings": {
+            "horizon_weeks": horizon_weeks,
+            "confirm_within_minutes": confirm_within_minutes,
+        },
     }
     if shifts is not None:
         data["shifts"] = [dict(s) for s in shifts]
