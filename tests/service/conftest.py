@@ -146,6 +146,14 @@ def member(db: Database, name_prefix: str) -> Member:
     return m
 
 
+def no_escalation(db: Database) -> None:
+    """Unconfirmed shifts do not escalate: for tests that follow other texts past a shift's
+    start while nobody replies OK (tests/service/test_escalation.py follows escalation)."""
+    with db.uow("admin") as uow:
+        uow.session.execute(update(TeamSettings).values(confirm_within_minutes=0))
+        uow.commit()
+
+
 def set_secondary_phone(db: Database, name_prefix: str, phone: str) -> None:
     with db.uow("test") as uow:
         m = uow.session.scalars(select(Member).where(Member.name.like(f"{name_prefix}%"))).one()

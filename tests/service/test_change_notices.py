@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from whoseonfirst_service.engine import Engine
 
 from tests.fakes.fake_twilio import FakeTwilio
-from tests.service.conftest import MakeEngine, member, notifications, utc
+from tests.service.conftest import MakeEngine, member, no_escalation, notifications, utc
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import AuditEntry, TeamSettings, ToldState
 from whoseonfirst_core.db.session import Database
@@ -29,6 +29,13 @@ ANN, BEN, CAL, DEE = "+13125550101", "+13125550102", "+13125550103", "+131255501
 FAY = "+13125550106"
 THU = utc(2026, 3, 5, 14)  # Thu 08:00 CST
 FRI = utc(2026, 3, 6, 14)
+
+
+@pytest.fixture(autouse=True)
+def _no_escalation(request: pytest.FixtureRequest) -> None:
+    """These tests follow other texts past shift starts while nobody replies OK."""
+    if "team" in request.fixturenames:
+        no_escalation(request.getfixturevalue("team"))
 
 
 def _bodies(fake: FakeTwilio, phone: str, since: int = 0) -> list[str]:

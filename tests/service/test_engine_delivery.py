@@ -21,6 +21,7 @@ from tests.service.conftest import (
     MakeEngine,
     attempts,
     member,
+    no_escalation,
     notifications,
     sent_to,
     set_secondary_phone,
@@ -35,6 +36,13 @@ from whoseonfirst_core.usecases.notifications import queue_text
 
 ANN, ANN_2ND, CAL = "+13125550101", "+13125550111", "+13125550103"
 MONDAY_0800_30 = utc(2026, 3, 2, 14, 0, 30)
+
+
+@pytest.fixture(autouse=True)
+def _no_escalation(request: pytest.FixtureRequest) -> None:
+    """These tests follow other texts past shift starts while nobody replies OK."""
+    if "team" in request.fixturenames:
+        no_escalation(request.getfixturevalue("team"))
 
 
 def _row(db: Database, phone: str, kind: str = "shift_start") -> Notification:

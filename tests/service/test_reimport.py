@@ -15,7 +15,15 @@ from whoseonfirst_service.engine import Engine
 
 from tests.core.helpers import roster
 from tests.fakes.fake_twilio import FakeTwilio
-from tests.service.conftest import LEAD_PHONE, MakeEngine, member, notifications, sent_to, utc
+from tests.service.conftest import (
+    LEAD_PHONE,
+    MakeEngine,
+    member,
+    no_escalation,
+    notifications,
+    sent_to,
+    utc,
+)
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import EscalationContact, RotationChange, ScheduleEntry
 from whoseonfirst_core.db.session import Database
@@ -27,6 +35,13 @@ from whoseonfirst_core.roster import (
 )
 
 CAL = "+13125550103"
+
+
+@pytest.fixture(autouse=True)
+def _no_escalation(request: pytest.FixtureRequest) -> None:
+    """These tests follow other texts past shift starts while nobody replies OK."""
+    if "team" in request.fixturenames:
+        no_escalation(request.getfixturevalue("team"))
 
 
 def exported(db: Database) -> str:
