@@ -14,6 +14,9 @@ rerun or a second instance can never create a second copy:
 - ``reminder:<span start UTC ISO>:m<member id>:<phone>:<local date>``
 - ``weekly_summary:<first local day of the week>:c<contact id>:<phone>``
 - ``failure_alert:<span start UTC ISO>:m<member id>:c<contact id>:<phone>``
+
+The escalation of unconfirmed shifts (``confirm_reminder``, ``unconfirmed_alert``,
+``confirmed_notice``) keys its texts the same way; see :mod:`whoseonfirst_core.domain.escalation`.
 """
 
 from __future__ import annotations
