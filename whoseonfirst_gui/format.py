@@ -22,6 +22,8 @@ from whoseonfirst_core.domain.timeutil import (
     to_utc,
 )
 
+#: The Texts page's pill for a text sent to the team (not a status of the outbox).
+RECEIVED = "received"
 #: UX.md: queued grey, sending/sent blue, delivered green, undelivered amber, failed red,
 #: missed red outline, simulated purple. A status without a colour here is drawn grey.
 STATUS_COLORS: dict[str, str] = {
@@ -34,6 +36,16 @@ STATUS_COLORS: dict[str, str] = {
     Status.MISSED: "#B91C1C",
     Status.SIMULATED: "#7E22CE",
     Status.EXPIRED: "#6B7280",
+    RECEIVED: "#0F766E",
+}
+#: What a text sent to the team asked for (``domain.replies.Asks``), as its Kind column says.
+ASKS_LABELS: dict[str, str] = {
+    "confirm": "Confirm (OK)",
+    "stop": "STOP",
+    "start": "START",
+    "who": "WHO",
+    "help": "HELP",
+    "other": "Message",
 }
 #: Statuses drawn as an outline instead of a filled pill.
 OUTLINE_STATUSES = frozenset({Status.MISSED})
@@ -63,6 +75,11 @@ def when_exact(at: datetime | None, tz: tzinfo) -> str:
         return ""
     local = to_utc(at).astimezone(tz)
     return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
+
+
+def sender(name: str, number: str) -> str:
+    """``Ann Archer (+1 312-555-0101)``; an unknown number as it is given (masked)."""
+    return f"{name} ({phone(number)})" if name else number
 
 
 @lru_cache(maxsize=4096)  # tables ask for every visible cell on each repaint and resize
