@@ -21,6 +21,7 @@ from whoseonfirst_core.domain.timeutil import (
     fmt_local_long,
     to_utc,
 )
+from whoseonfirst_core.usecases.dto import OptOutDTO
 
 #: The Texts page's pill for a text sent to the team (not a status of the outbox).
 RECEIVED = "received"
@@ -75,6 +76,26 @@ def when_exact(at: datetime | None, tz: tzinfo) -> str:
         return ""
     local = to_utc(at).astimezone(tz)
     return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
+
+
+def opt_out_note(opt_out: OptOutDTO, tz: tzinfo) -> str:
+    """``opted out: replied STOP Mon 3/2`` / ``opted out: Twilio 21610``: why a phone gets
+    nothing, short enough to follow the number in a table."""
+    if opt_out.source == "21610":
+        return "opted out: Twilio 21610"
+    day = to_utc(opt_out.opted_out_at).astimezone(tz)
+    return f"opted out: replied STOP {WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
+
+
+def opt_out_tooltip(opt_out: OptOutDTO, tz: tzinfo) -> str:
+    """The whole story of an opted-out phone, and what brings it back."""
+    number, at = phone(opt_out.phone), when(opt_out.opted_out_at, tz)
+    why = (
+        f"Twilio refused to text {number} {at} (error 21610: it replied STOP to Twilio)"
+        if opt_out.source == "21610"
+        else f"{number} replied STOP {at}"
+    )
+    return f"{why}. Nothing is texted to it until it replies START."
 
 
 def sender(name: str, number: str) -> str:

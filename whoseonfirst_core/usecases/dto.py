@@ -162,6 +162,16 @@ class InboundDTO:
     twilio_sid: str
 
 
+@dataclass(frozen=True, slots=True)
+class OptOutDTO:
+    """A phone nothing is texted to since ``opted_out_at``: it replied STOP (``source``
+    ``stop``), or Twilio refused to text it with error 21610 (``21610``)."""
+
+    phone: str
+    opted_out_at: datetime
+    source: str
+
+
 #: One row of the Texts page: a text the team sent, or one sent to it.
 TextRow = NotificationDTO | InboundDTO
 
