@@ -78,6 +78,19 @@ def when_exact(at: datetime | None, tz: tzinfo) -> str:
     return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
 
 
+def confirmed_note(at: datetime, tz: tzinfo, day_of: datetime) -> str:
+    """``confirmed 08:03 CST``; ``confirmed Sun 20:15 CST`` when not on the local day of
+    ``day_of`` (the shift's start): when the person on call confirmed by text."""
+    local, ref = to_utc(at).astimezone(tz), to_utc(day_of).astimezone(tz)
+    if local.date() == ref.date():
+        return f"confirmed {local:%H:%M} {local.tzname()}"
+    return f"confirmed {WEEKDAY_ABBR[local.weekday()]} {local:%H:%M} {local.tzname()}"
+
+
+#: The colour of a confirmed shift's note (the delivered green).
+CONFIRMED_COLOR = STATUS_COLORS[Status.DELIVERED]
+
+
 def opt_out_note(opt_out: OptOutDTO, tz: tzinfo) -> str:
     """``opted out: replied STOP Mon 3/2`` / ``opted out: Twilio 21610``: why a phone gets
     nothing, short enough to follow the number in a table."""
