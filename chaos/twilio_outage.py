@@ -16,7 +16,8 @@ list and fetch requests get 503s, so reconciliation fails too. Afterwards:
 - the texts whose spans ended during the outage (Ann 08:00-08:01, Cal 08:01-08:04, Ann
   08:04-08:04:45, the one cut short) were never
   sent, are ``expired``/``missed``, and each span raised exactly one failure alert, delivered
-  to the escalation contact once the outage was over.
+  to the escalation contact once the outage was over;
+- Ann, relieved by Eve's cover while on call, is told once on each phone that she is off call.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from chaos.common import (
     CONTACT,
+    MEMBERS,
     ChaosRun,
     DrillResult,
     DrillTwilio,
@@ -189,6 +191,17 @@ def _eve_takes_over(db: Database, now: datetime) -> None:
         uow.commit()
 
 
+def _ann_off_call() -> list[TextKey]:
+    """Ann is told once, on each phone, that she is off call: the first tick after Eve's cover
+    begins sees it (a change notice; it waits out the outage like any text)."""
+    from whoseonfirst_core.domain.notices import fmt_clock
+
+    ticks = -(-(EVE_FROM - T0) // TICK)  # whole ticks, rounded up
+    off_at = T0 + TICK * ticks
+    body = f"WhoseOnFirst: you are off call from {fmt_clock(off_at, TZ)}; Eve Evans is on call."
+    return [(p, body) for name, *phones in MEMBERS if name == "Ann Archer" for p in phones if p]
+
+
 def _check(
     result: DrillResult,
     backend: str,
@@ -205,6 +218,7 @@ def _check(
     alerts = [k for k in received if k[0] == CONTACT[1] and k[1].startswith("WhoseOnFirst ALERT")]
     expected: list[TextKey] = [(t.recipient_phone, t.body) for t in must_send]
     expected += summary[:1] or [(CONTACT[1], "(the weekly summary)")]
+    expected += _ann_off_call()
     # One alert per span whose texts could not go out: Ann 08:00 and Cal 08:01.
     spans_lost = sorted({(t.recipient_name, t.span_start) for t in must_not})
     for name, start in spans_lost:

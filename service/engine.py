@@ -106,7 +106,9 @@ class Engine(Sending):
     with the notification id just before the claim, right after the claim was committed, right
     after Twilio accepted the text (before it is recorded), and once the result is written but
     not yet committed: a hook that raises (or kills the process, as the chaos drills do through
-    ``WHOSEONFIRST_CRASH_AT``) simulates a process stopped at that point. All default to None.
+    ``WHOSEONFIRST_CRASH_AT``) simulates a process stopped at that point. ``after_inbound_list``
+    is called with the number of texts a poll listed, before they are recorded. All default to
+    None.
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class Engine(Sending):
         after_send: Callable[[int], None] | None = None,
         before_claim: Callable[[int], None] | None = None,
         before_record_commit: Callable[[int], None] | None = None,
+        after_inbound_list: Callable[[int], None] | None = None,
         pretended_clock: bool = False,
         poll: bool = True,
         clock_watch: ClockWatch | None = None,
@@ -146,6 +149,7 @@ class Engine(Sending):
         self._after_send = after_send
         self._before_claim = before_claim
         self._before_record_commit = before_record_commit
+        self._after_inbound_list = after_inbound_list
         #: ``tick --now``: the clock pretends another instant (see ``usecases.rehearsal``).
         self.pretended_clock = pretended_clock
         #: False in a rehearsal: the status of texts already sent is not asked of Twilio.
@@ -248,6 +252,8 @@ class Engine(Sending):
                 extra={"event": "inbound_poll_failed", "error_kind": exc.kind},
             )
             return
+        if messages and self._after_inbound_list is not None:
+            self._after_inbound_list(len(messages))
         with self.db.uow(self.actor) as uow:
             handled = inbound.record_inbound(
                 uow,

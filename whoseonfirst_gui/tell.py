@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QWidget
 from whoseonfirst_core.db.session import Database, UnitOfWork
 from whoseonfirst_core.usecases.notices import told_quietly
 
-TELL_LABEL = "&Tell the people affected"
+TELL_LABEL = "Tell the &people affected"  # Alt+T opens the Team menu
 TELL_TIP = (
     "Text each person whose on-call this save changes (one notice each, after a short delay; "
     "quiet hours hold notices about later shifts). Untick to save without telling anybody, "

@@ -79,7 +79,13 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 #: kill its own process with SIGKILL the first time the engine reaches ``<point>`` (see the
 #: ``Engine`` hooks). Unset — always, outside drills — it does nothing; ``run`` never reads it.
 CRASH_AT_ENV = "WHOSEONFIRST_CRASH_AT"
-CRASH_POINTS = ("before_claim", "after_claim", "after_send", "before_record_commit")
+CRASH_POINTS = (
+    "before_claim",
+    "after_claim",
+    "after_send",
+    "before_record_commit",
+    "after_inbound_list",
+)
 
 
 def _drill_crash_hook(now_given: bool) -> dict[str, Callable[[int], None]]:
@@ -160,6 +166,7 @@ def cmd_tick(args: argparse.Namespace, ctx: Context) -> int:
                     after_claim=crash_hook.get("after_claim"),
                     after_send=crash_hook.get("after_send"),
                     before_record_commit=crash_hook.get("before_record_commit"),
+                    after_inbound_list=crash_hook.get("after_inbound_list"),
                     pretended_clock=args.now is not None,
                     poll=not rehearsing,
                 ).tick()

@@ -42,7 +42,8 @@ def test_quick_drills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        # About 6 minutes on two idle cores; a limit well above what a busy machine needs.
+        timeout=1500,
         check=False,
     )
     print(proc.stdout)
