@@ -21,7 +21,10 @@ from whoseonfirst_core.domain.timeutil import (
     fmt_local_long,
     to_utc,
 )
+from whoseonfirst_core.usecases.dto import OptOutDTO
 
+#: The Texts page's pill for a text sent to the team (not a status of the outbox).
+RECEIVED = "received"
 #: UX.md: queued grey, sending/sent blue, delivered green, undelivered amber, failed red,
 #: missed red outline, simulated purple. A status without a colour here is drawn grey.
 STATUS_COLORS: dict[str, str] = {
@@ -34,6 +37,16 @@ STATUS_COLORS: dict[str, str] = {
     Status.MISSED: "#B91C1C",
     Status.SIMULATED: "#7E22CE",
     Status.EXPIRED: "#6B7280",
+    RECEIVED: "#0F766E",
+}
+#: What a text sent to the team asked for (``domain.replies.Asks``), as its Kind column says.
+ASKS_LABELS: dict[str, str] = {
+    "confirm": "Confirm (OK)",
+    "stop": "STOP",
+    "start": "START",
+    "who": "WHO",
+    "help": "HELP",
+    "other": "Message",
 }
 #: Statuses drawn as an outline instead of a filled pill.
 OUTLINE_STATUSES = frozenset({Status.MISSED})
@@ -63,6 +76,44 @@ def when_exact(at: datetime | None, tz: tzinfo) -> str:
         return ""
     local = to_utc(at).astimezone(tz)
     return f"{WEEKDAY_ABBR[local.weekday()]} {local:%H:%M:%S} {local.tzname()}"
+
+
+def confirmed_note(at: datetime, tz: tzinfo, day_of: datetime) -> str:
+    """``confirmed 08:03 CST``; ``confirmed Sun 20:15 CST`` when not on the local day of
+    ``day_of`` (the shift's start): when the person on call confirmed by text."""
+    local, ref = to_utc(at).astimezone(tz), to_utc(day_of).astimezone(tz)
+    if local.date() == ref.date():
+        return f"confirmed {local:%H:%M} {local.tzname()}"
+    return f"confirmed {WEEKDAY_ABBR[local.weekday()]} {local:%H:%M} {local.tzname()}"
+
+
+#: The colour of a confirmed shift's note (the delivered green).
+CONFIRMED_COLOR = STATUS_COLORS[Status.DELIVERED]
+
+
+def opt_out_note(opt_out: OptOutDTO, tz: tzinfo) -> str:
+    """``opted out: replied STOP Mon 3/2`` / ``opted out: Twilio 21610``: why a phone gets
+    nothing, short enough to follow the number in a table."""
+    if opt_out.source == "21610":
+        return "opted out: Twilio 21610"
+    day = to_utc(opt_out.opted_out_at).astimezone(tz)
+    return f"opted out: replied STOP {WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
+
+
+def opt_out_tooltip(opt_out: OptOutDTO, tz: tzinfo) -> str:
+    """The whole story of an opted-out phone, and what brings it back."""
+    number, at = phone(opt_out.phone), when(opt_out.opted_out_at, tz)
+    why = (
+        f"Twilio refused to text {number} {at} (error 21610: it replied STOP to Twilio)"
+        if opt_out.source == "21610"
+        else f"{number} replied STOP {at}"
+    )
+    return f"{why}. Nothing is texted to it until it replies START."
+
+
+def sender(name: str, number: str) -> str:
+    """``Ann Archer (+1 312-555-0101)``; an unknown number as it is given (masked)."""
+    return f"{name} ({phone(number)})" if name else number
 
 
 @lru_cache(maxsize=4096)  # tables ask for every visible cell on each repaint and resize

@@ -19,7 +19,7 @@ def test_spans_and_leads_are_whole_seconds_and_never_shorter_than_on_an_idle_mac
     startup: float,
 ) -> None:
     timing = Timing(startup)
-    assert timing.planned == max(FLOOR_S, 2 * startup)
+    assert timing.planned == max(FLOOR_S, 3 * startup)
     for base, idle_lead in ((QUICK, 8.0), (FULL, 8.0)):
         sized = base.sized(timing)
         assert sized.gap == int(sized.gap) and sized.gap >= base.gap

@@ -199,7 +199,7 @@ def test_texts_filters_paging_details_and_resend(
     failed = page.model.row_at(0)
     assert failed is not None and failed.status == "failed"
     page.view.selectRow(0)
-    qtbot.waitUntil(lambda: page.detail is not None and page.detail.notification.id == ids[0])
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.text.id == ids[0])
     html = page.details.toPlainText()
     assert "21211" in html and "#1" in html and "Ben Brooks" in html
 

@@ -7,7 +7,8 @@ Instants are UTC; the texts of attention items are in the team's zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -27,6 +28,7 @@ from whoseonfirst_core.domain.timeutil import (
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import NotificationDTO, SpanDTO
 from whoseonfirst_core.usecases.heartbeat import ServiceStatus, service_status
+from whoseonfirst_core.usecases.inbound import confirmations
 from whoseonfirst_core.usecases.notices import decide
 from whoseonfirst_core.usecases.notifications import (
     HistoryFilter,
@@ -116,6 +118,13 @@ class DashboardView:
     service: ServiceStatus
     #: By due instant; one per person and kind (not per phone).
     waiting: tuple[WaitingNotice, ...] = ()
+    #: When the person on call confirmed the current or an upcoming span by text (UTC), by
+    #: ``(member_id, span start)``; a span not confirmed is not in it.
+    confirmed: Mapping[tuple[int, datetime], datetime] = field(default_factory=dict)
+
+    def confirmed_at(self, span: SpanDTO) -> datetime | None:
+        """When ``span``'s person confirmed it by text (None: not confirmed)."""
+        return self.confirmed.get((span.member_id, span.start))
 
 
 def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
@@ -219,6 +228,14 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
             )
         )
     active = [m for m in view.members if m.active and not m.archived]
+    shown = ([current] if current is not None else []) + list(upcoming)
+    confirmed = (
+        confirmations(
+            uow.session, sorted({s.member_id for s in shown}), min(s.start for s in shown)
+        )
+        if shown
+        else {}
+    )
     return DashboardView(
         team_name=settings.team_name,
         tz_name=settings.timezone,
@@ -232,6 +249,7 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
         attention=tuple(attention),
         service=service,
         waiting=waiting_notices(uow, now),
+        confirmed=confirmed,
     )
 
 

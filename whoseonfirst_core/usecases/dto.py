@@ -146,6 +146,41 @@ class NotificationDTO:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundDTO:
+    """A text someone sent to the team's number, and what it did (``outcome``).
+
+    ``sender`` is the E.164 number of a member or escalation contact (``sender_name``), and
+    the masked number (``+1312555XXXX``) of anyone else: an unknown number is not shown whole.
+    """
+
+    id: int
+    sender: str
+    sender_name: str
+    member_id: int | None
+    body: str
+    sent_at: datetime
+    received_at: datetime
+    #: What it asked for (``domain.replies.Asks``).
+    asks: str
+    outcome: str
+    twilio_sid: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutDTO:
+    """A phone nothing is texted to since ``opted_out_at``: it replied STOP (``source``
+    ``stop``), or Twilio refused to text it with error 21610 (``21610``)."""
+
+    phone: str
+    opted_out_at: datetime
+    source: str
+
+
+#: One row of the Texts page: a text the team sent, or one sent to it.
+TextRow = NotificationDTO | InboundDTO
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptDTO:
     number: int
     started_at: datetime

@@ -41,6 +41,7 @@ from whoseonfirst_core.domain.texts import PlannedText, TeamSnapshot
 from whoseonfirst_core.domain.timeutil import fmt_local
 from whoseonfirst_core.usecases import outbox
 from whoseonfirst_core.usecases.common import record_audit
+from whoseonfirst_core.usecases.dto import OptOutDTO
 from whoseonfirst_core.usecases.schedule import resolve_window
 
 #: Until when the last complete poll listed messages (``Meta``).
@@ -78,6 +79,12 @@ def advance_cursor(session: Session, polled_from: datetime) -> None:
 
 def opted_out_phones(session: Session) -> set[str]:
     return set(session.scalars(select(PhoneOptOut.phone)))
+
+
+def opt_outs(uow: UnitOfWork) -> dict[str, OptOutDTO]:
+    """Every opted-out phone (a handful at most), by its number: what the Team page shows."""
+    rows = uow.session.scalars(select(PhoneOptOut))
+    return {o.phone: OptOutDTO(o.phone, o.opted_out_at, o.source) for o in rows}
 
 
 def opt_out(
@@ -340,6 +347,7 @@ __all__ = [
     "advance_cursor",
     "confirmations",
     "opt_out",
+    "opt_outs",
     "opted_out_phones",
     "poll_since",
     "record_inbound",

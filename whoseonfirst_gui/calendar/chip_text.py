@@ -56,9 +56,15 @@ def detail(seg: ChipSegment, tz: tzinfo) -> str:
     )
 
 
-def chip_tooltip(seg: ChipSegment, tz: tzinfo, texts: Sequence[NotificationDTO]) -> str:
-    """Who, when (with CST/CDT), scheduled and covering member, the reason and what happened
-    to the shift-start text (``texts``: those recorded for the span's person at its start)."""
+def chip_tooltip(
+    seg: ChipSegment,
+    tz: tzinfo,
+    texts: Sequence[NotificationDTO],
+    confirmed_at: datetime | None,
+) -> str:
+    """Who, when (with CST/CDT), scheduled and covering member, the reason, what happened
+    to the shift-start text (``texts``: those recorded for the span's person at its start)
+    and when the person confirmed the shift by text (``confirmed_at``, if they did)."""
     span = seg.span
     lines = [f"<b>{fmt.escape(span.member_name)}</b> on call"]
     lines.append(
@@ -75,6 +81,9 @@ def chip_tooltip(seg: ChipSegment, tz: tzinfo, texts: Sequence[NotificationDTO])
     if span.override_reason:
         lines.append(f"Reason: “{fmt.escape(span.override_reason)}”")
     lines.extend(_text_lines(span, seg.past or seg.running, tz, texts))
+    if confirmed_at is not None:
+        note = fmt.escape(fmt.confirmed_note(confirmed_at, tz, span.start))
+        lines.append(f'<span style="color:{fmt.CONFIRMED_COLOR}">C{note[1:]} ✓</span>')
     if span.pending:
         lines.append("<i>Unsaved edit — Save to apply, Undo to drop</i>")
     if seg.past:

@@ -25,7 +25,7 @@ items — means chip ``r`` of that day: a calendar has no insertion points.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -85,6 +85,7 @@ class CalendarModel(QAbstractItemModel):
         self._focus_month: int | None = None
         self._read_only_reason: str | None = None
         self._texts: dict[tuple[int, datetime], list[NotificationDTO]] = {}
+        self._confirmed: Mapping[tuple[int, datetime], datetime] = {}
         self._unsubscribe = plan.subscribe(self.rebuild)
 
     # --- configuration ---------------------------------------------------------------------
@@ -106,9 +107,15 @@ class CalendarModel(QAbstractItemModel):
     def day_count(self) -> int:
         return self._day_count
 
-    def set_texts(self, texts: Sequence[NotificationDTO]) -> None:
-        """The shift-start texts of the loaded window, shown in the chip tooltips. Call before
-        the plan gets its new view (that rebuilds the model)."""
+    def set_texts(
+        self,
+        texts: Sequence[NotificationDTO],
+        confirmed: Mapping[tuple[int, datetime], datetime] | None = None,
+    ) -> None:
+        """The shift-start texts of the loaded window and when spans were confirmed by text
+        (``(member_id, span start)`` → instant), shown in the chip tooltips. Call before the
+        plan gets its new view (that rebuilds the model)."""
+        self._confirmed = confirmed or {}
         self._texts = {}
         for text in texts:
             if text.member_id is not None and text.span_start is not None:
@@ -117,6 +124,10 @@ class CalendarModel(QAbstractItemModel):
     def texts_for(self, span: PlannedSpan) -> list[NotificationDTO]:
         """The shift-start texts sent (or queued) for ``span``'s person at its start."""
         return list(self._texts.get((span.member_id, span.start), ()))
+
+    def confirmed_for(self, span: PlannedSpan) -> datetime | None:
+        """When ``span``'s person confirmed it by text (None: not confirmed)."""
+        return self._confirmed.get((span.member_id, span.start))
 
     def set_read_only(self, reason: str | None) -> None:
         """Refuse every drop with ``reason`` (read-only database, a save in flight), or allow."""
@@ -245,7 +256,7 @@ class CalendarModel(QAbstractItemModel):
         return None
 
     def _chip_data(self, seg: ChipSegment, role: int) -> Any:
-        return chip_data(seg, role, self.plan.tz, self.texts_for)
+        return chip_data(seg, role, self.plan.tz, self.texts_for, self.confirmed_for)
 
     def _day_data(self, cell: DayCell, role: int) -> Any:
         return day_data(cell, role, self.plan.tz)

@@ -232,7 +232,7 @@ class CalendarPage(Page):
     def _loaded(self, loaded: LoadedCalendar) -> None:
         self._anchor = loaded.anchor
         self.model.set_range(loaded.first_day, loaded.days, loaded.focus_month, rebuild=False)
-        self.model.set_texts(loaded.texts)
+        self.model.set_texts(loaded.texts, loaded.confirmed)
         self.plan.set_view(loaded.view)  # rebuilds the model; pending edits are kept
         self.palette_model.set_members(loaded.view.members)
         self.range_label.setText(range_title(loaded.first_day, loaded.days, loaded.focus_month))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from enum import IntEnum
 from typing import Any
 
@@ -50,10 +50,11 @@ def chip_data(
     role: int,
     tz: tzinfo,
     texts_for: Callable[[PlannedSpan], Sequence[NotificationDTO]],
+    confirmed_for: Callable[[PlannedSpan], datetime | None],
 ) -> Any:
     """What chip ``seg`` answers for ``role`` (None for a role it does not know)."""
     getter = _CHIP_ROLES.get(role)
-    return getter(_Chip(seg, tz, texts_for)) if getter is not None else None
+    return getter(_Chip(seg, tz, texts_for, confirmed_for)) if getter is not None else None
 
 
 def day_data(cell: DayCell, role: int, tz: tzinfo) -> Any:
@@ -67,6 +68,7 @@ class _Chip:
     seg: ChipSegment
     tz: tzinfo
     texts_for: Callable[[PlannedSpan], Sequence[NotificationDTO]]
+    confirmed_for: Callable[[PlannedSpan], datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,9 @@ _R = Qt.ItemDataRole
 _CHIP_ROLES: dict[int, Callable[[_Chip], Any]] = {
     _R.DisplayRole: lambda c: c.seg.span.member_name,
     _R.DecorationRole: lambda c: QColor(c.seg.span.member_color),
-    _R.ToolTipRole: lambda c: chip_text.chip_tooltip(c.seg, c.tz, c.texts_for(c.seg.span)),
+    _R.ToolTipRole: lambda c: chip_text.chip_tooltip(
+        c.seg, c.tz, c.texts_for(c.seg.span), c.confirmed_for(c.seg.span)
+    ),
     _R.AccessibleTextRole: lambda c: chip_text.accessible_chip(c.seg, c.tz),
     Roles.KIND: lambda c: "chip",
     Roles.MEMBER_ID: lambda c: c.seg.span.member_id,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from whoseonfirst_core.clock import Clock
@@ -16,6 +16,7 @@ from whoseonfirst_core.usecases.calendar import apply_calendar_plan
 from whoseonfirst_core.usecases.common import team_zone
 from whoseonfirst_core.usecases.dto import NotificationDTO, ScheduleView
 from whoseonfirst_core.usecases.errors import UseCaseError
+from whoseonfirst_core.usecases.inbound import confirmations
 from whoseonfirst_core.usecases.notifications import HistoryFilter, history_page
 from whoseonfirst_core.usecases.schedule import schedule_view
 from whoseonfirst_gui.calendar.days import ViewMode, visible_days
@@ -36,6 +37,9 @@ class LoadedCalendar:
     today: date
     #: Shift-start texts of the spans in view (for the chip tooltips), oldest first.
     texts: tuple[NotificationDTO, ...] = ()
+    #: When each span in view that its person confirmed by text was confirmed (UTC), by
+    #: ``(member_id, span start)`` (for the chip tooltips).
+    confirmed: Mapping[tuple[int, datetime], datetime] = field(default_factory=dict)
 
 
 def fetch_calendar(
@@ -63,7 +67,11 @@ def fetch_calendar(
         limit=SHIFT_TEXTS_LIMIT,
         count=False,
     )
-    return LoadedCalendar(view, anchor, first_day, days, focus, today, tuple(reversed(texts)))
+    since = min(earliest, start)
+    confirmed = confirmations(uow.session, [m.id for m in view.members], since)
+    return LoadedCalendar(
+        view, anchor, first_day, days, focus, today, tuple(reversed(texts)), confirmed
+    )
 
 
 @dataclass(frozen=True, slots=True)

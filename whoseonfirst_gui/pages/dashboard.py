@@ -3,6 +3,7 @@ notices still waiting, the service."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
@@ -22,6 +23,7 @@ from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.domain.templates import day_label
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.dashboard import DashboardView, Severity, Where, load_dashboard
+from whoseonfirst_core.usecases.dto import SpanDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page, heading, page_title
 
@@ -172,15 +174,12 @@ class DashboardPage(Page):
                 )
             else:
                 lines.append("no shift-start text recorded for this shift yet")
+            confirmed = data.confirmed_at(s)
+            if confirmed is not None:
+                lines.append(_confirmed_html(confirmed, tz, s.start) + " ✓")
             self.now_label.setText("<br>".join(lines))
         if data.upcoming:
-            self.next_label.setText(
-                "<br>".join(
-                    f"{fmt.chip_html(s.member_name, s.member_color, override=s.is_override)}"
-                    f"&nbsp;&nbsp;{fmt.escape(fmt.when_short(s.start, tz))}"
-                    for s in data.upcoming
-                )
-            )
+            self.next_label.setText("<br>".join(_next_html(data, s, tz) for s in data.upcoming))
         else:
             self.next_label.setText("Nothing scheduled.")
         today = local_date(data.now, tz)
@@ -256,3 +255,19 @@ class DashboardPage(Page):
         if hb.last_error:
             text += f"\nLast error: {hb.last_error}"
         self.service_label.setText(text)
+
+
+def _next_html(data: DashboardView, span: SpanDTO, tz: ZoneInfo) -> str:
+    """One line of the Next card: who, from when, and whether they confirmed already."""
+    line = (
+        f"{fmt.chip_html(span.member_name, span.member_color, override=span.is_override)}"
+        f"&nbsp;&nbsp;{fmt.escape(fmt.when_short(span.start, tz))}"
+    )
+    confirmed = data.confirmed_at(span)
+    return line + (f" · {_confirmed_html(confirmed, tz, span.start)}" if confirmed else "")
+
+
+def _confirmed_html(at: datetime, tz: ZoneInfo, start: datetime) -> str:
+    """``confirmed 08:03 CST`` in green: the person on call answered the shift-start text."""
+    note = fmt.escape(fmt.confirmed_note(at, tz, start))
+    return f'<span style="color:{fmt.CONFIRMED_COLOR}">{note}</span>'

@@ -1,4 +1,5 @@
-"""Texts: the notification history with filters, paging, status colours, details and Resend."""
+"""Texts: the texts the team sent and those sent to it, in one list with filters, paging,
+status colours, details and Resend."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -24,13 +26,22 @@ from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notification import PROBLEM_STATUSES, Kind, Status, ordered
 from whoseonfirst_core.domain.timeutil import day_start, zone
 from whoseonfirst_core.usecases.config import get_settings
-from whoseonfirst_core.usecases.dto import AttemptDTO, MemberDTO, NotificationDTO, SpanDTO
+from whoseonfirst_core.usecases.dto import (
+    AttemptDTO,
+    InboundDTO,
+    MemberDTO,
+    NotificationDTO,
+    SpanDTO,
+    TextRow,
+)
 from whoseonfirst_core.usecases.notifications import (
+    IN,
+    OUT,
     HistoryFilter,
     attempts_of,
     history_counts,
-    history_page,
     resend,
+    texts_page,
 )
 from whoseonfirst_core.usecases.schedule import span_at
 from whoseonfirst_core.usecases.team import list_members
@@ -38,7 +49,7 @@ from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, page_title
 from whoseonfirst_gui.pages.paging import ListPageData, PagedListPage, list_table
-from whoseonfirst_gui.qtmodels.history_model import HistoryModel, StatusPillDelegate
+from whoseonfirst_gui.qtmodels.history_model import HistoryModel, StatusPillDelegate, row_key
 
 PAGE_SIZE = 100
 PHONE_LIKE = re.compile(r"\+?[\d\s().-]+")
@@ -47,13 +58,14 @@ ANY_DATE = QDate(2000, 1, 1)  # the date edits' "any" value
 
 @dataclass(frozen=True)
 class DetailData:
-    notification: NotificationDTO
+    text: TextRow
+    #: The send attempts of a text the team sent (none for one sent to it).
     attempts: tuple[AttemptDTO, ...]
     on_call: SpanDTO | None
 
 
 @dataclass(frozen=True)
-class HistoryData(ListPageData[NotificationDTO]):
+class HistoryData(ListPageData[TextRow]):
     members: tuple[tuple[int, str], ...]
     problems: int
     #: The details of the text the page shows selected, read with the page (one trip to the
@@ -66,13 +78,15 @@ def load_history(
     f: HistoryFilter,
     offset: int,
     now: datetime,
-    selected_id: int | None = None,
+    selected: tuple[bool, int] | None = None,
 ) -> HistoryData:
+    """The page of texts (both ways) at ``offset``, and the details of ``selected`` (a
+    :func:`row_key`) if it is on that page, else of its newest text."""
     settings = get_settings(uow)
-    rows, _ = history_page(uow, f, offset=offset, limit=PAGE_SIZE, count=False)
+    rows = texts_page(uow, f, offset=offset, limit=PAGE_SIZE)
     total, problems = history_counts(uow, f, now - timedelta(days=7))
     members = list_members(uow)
-    shown = next((n for n in rows if n.id == selected_id), rows[0] if rows else None)
+    shown = next((r for r in rows if row_key(r) == selected), rows[0] if rows else None)
     detail = load_detail(uow, shown, members) if shown is not None else None
     return HistoryData(
         tuple(rows),
@@ -86,10 +100,11 @@ def load_history(
 
 
 def load_detail(
-    uow: UnitOfWork, n: NotificationDTO, members: Sequence[MemberDTO] | None = None
+    uow: UnitOfWork, row: TextRow, members: Sequence[MemberDTO] | None = None
 ) -> DetailData:
-    attempts = tuple(attempts_of(uow, n.id))
-    return DetailData(n, attempts, span_at(uow, n.due_at, members))
+    if isinstance(row, InboundDTO):
+        return DetailData(row, (), span_at(uow, row.sent_at, members))
+    return DetailData(row, tuple(attempts_of(uow, row.id)), span_at(uow, row.due_at, members))
 
 
 class NotificationsPage(PagedListPage):
@@ -106,6 +121,10 @@ class NotificationsPage(PagedListPage):
         self._tz = zone("UTC")
 
         filters = QHBoxLayout()
+        self.way_combo = QComboBox()
+        self.way_combo.addItem("Both ways", None)
+        self.way_combo.addItem("Out (sent by the team)", OUT)
+        self.way_combo.addItem("In (sent to the team)", IN)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("All kinds", None)
         for k in Kind:
@@ -121,11 +140,13 @@ class NotificationsPage(PagedListPage):
         self.from_edit = self._date_edit("From date")
         self.to_edit = self._date_edit("To date")
         for w, name in (
+            (self.way_combo, "Direction filter"),
             (self.kind_combo, "Kind filter"),
             (self.status_combo, "Status filter"),
             (self.member_combo, "Member filter"),
         ):
             w.setAccessibleName(name)
+        filters.addWidget(self.way_combo)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)
         filters.addWidget(self.member_combo)
@@ -143,10 +164,11 @@ class NotificationsPage(PagedListPage):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         metrics = self.view.fontMetrics()
         for col, sample in (
+            (HistoryModel.WAY, "Way"),
             (HistoryModel.DUE, "Wed 12/30 08:00 CDT"),
             (HistoryModel.SENT, "08:00:00"),
-            (HistoryModel.KIND, "Shift start"),
-            (HistoryModel.TO, "Fay Fisher (+1 312-555-0106)"),
+            (HistoryModel.KIND, "Confirm (OK)"),
+            (HistoryModel.TO, "from Fay Fisher (+1 312-555-0106)"),
             (HistoryModel.STATUS, Status.UNDELIVERED),
             (HistoryModel.ATTEMPTS, "Attempts"),
             (HistoryModel.SID, "SM0123456789"),
@@ -177,8 +199,11 @@ class NotificationsPage(PagedListPage):
         split = self.lay_out([page_title("Texts"), filters], self.view, side, details_stretch=2)
         split.setSizes([420, 260])
         # A new filter starts again at the newest texts (the search box does so itself).
-        for combo in (self.kind_combo, self.status_combo, self.member_combo):
+        for combo in (self.way_combo, self.kind_combo, self.status_combo, self.member_combo):
             combo.currentIndexChanged.connect(lambda _i: self.pager.first_page())
+        # A text sent to the team has no kind or status of the outbox: those filters are off
+        # while only such texts are listed.
+        self.way_combo.currentIndexChanged.connect(lambda _i: self._update_way())
         for edit in (self.from_edit, self.to_edit):
             edit.dateChanged.connect(lambda _d: self.pager.first_page())
         self._update_buttons()
@@ -195,9 +220,16 @@ class NotificationsPage(PagedListPage):
 
     # --- filters -------------------------------------------------------------------------
 
+    def _update_way(self) -> None:
+        outgoing = self.way_combo.currentData() != IN
+        self.kind_combo.setEnabled(outgoing)
+        self.status_combo.setEnabled(outgoing)
+
     def current_filter(self) -> HistoryFilter:
-        kind = self.kind_combo.currentData()
-        status = self.status_combo.currentData()
+        direction = self.way_combo.currentData()
+        incoming = direction == IN
+        kind = None if incoming else self.kind_combo.currentData()
+        status = None if incoming else self.status_combo.currentData()
         statuses: tuple[str, ...] = ()
         if status == "problems":
             statuses = ordered(PROBLEM_STATUSES)
@@ -215,10 +247,13 @@ class NotificationsPage(PagedListPage):
             since=since,
             until=until,
             text=search_text(self.search.text()),
+            direction=direction,
         )
 
     def show_problems(self) -> None:
         """Select the "Problems" filter (the dashboard's Details… buttons lead here)."""
+        if self.way_combo.currentData() == IN:
+            self.way_combo.setCurrentIndex(0)
         self.status_combo.setCurrentIndex(self.status_combo.findData("problems"))
 
     # --- loading -------------------------------------------------------------------------
@@ -226,9 +261,9 @@ class NotificationsPage(PagedListPage):
     def refresh(self) -> None:
         f, offset, now = self.current_filter(), self.offset, self.now()
         current = self.selected()
-        selected_id = current.id if current is not None else None
+        selected = row_key(current) if current is not None else None
         self.read(
-            lambda uow: load_history(uow, f, offset, now, selected_id),
+            lambda uow: load_history(uow, f, offset, now, selected),
             self._show,
             on_no_team=self._no_team,
         )
@@ -258,7 +293,7 @@ class NotificationsPage(PagedListPage):
             if self._filtered()
             else "No texts yet — they appear here as the service sends them. Try Send test text….",
         )
-        row = self.model.row_of(selected.id) if selected is not None else -1
+        row = self.model.row_of(row_key(selected)) if selected is not None else -1
         if row < 0 and self.model.rowCount():
             row = 0  # show the newest text's details rather than an empty pane
         if row >= 0:
@@ -270,14 +305,26 @@ class NotificationsPage(PagedListPage):
         # move (so no signal came), show them here.
         pre, self._prefetched = self._prefetched, None
         now_selected = self.selected()
-        if pre is not None and now_selected is not None and pre.notification.id == now_selected.id:
+        if (
+            pre is not None
+            and now_selected is not None
+            and row_key(pre.text) == row_key(now_selected)
+        ):
             self._show_detail(pre)
         self._update_buttons()
         self.badge_changed.emit(str(data.problems) if data.problems else "")
 
     def _filtered(self) -> bool:
         f = self.current_filter()
-        return bool(f.kinds or f.statuses or f.member_id or f.since or f.until or f.text.strip())
+        return bool(
+            f.kinds
+            or f.statuses
+            or f.member_id
+            or f.since
+            or f.until
+            or f.text.strip()
+            or f.direction
+        )
 
     def _fill_members(self, members: tuple[tuple[int, str], ...]) -> None:
         current = self.member_combo.currentData()
@@ -296,12 +343,17 @@ class NotificationsPage(PagedListPage):
         self.member_combo.setCurrentIndex(max(0, index))
         self.member_combo.blockSignals(False)
 
-    def selected(self) -> NotificationDTO | None:
+    def selected(self) -> TextRow | None:
         index = self.view.currentIndex()
         return self.model.row_at(index.row()) if index.isValid() else None
 
+    def selected_sent(self) -> NotificationDTO | None:
+        """The selected text if the team sent it (only such a text can be resent)."""
+        row = self.selected()
+        return row if isinstance(row, NotificationDTO) else None
+
     def _update_buttons(self) -> None:
-        self.resend_button.setEnabled(self.selected() is not None and not self.ctx.read_only)
+        self.resend_button.setEnabled(self.selected_sent() is not None and not self.ctx.read_only)
         self.test_button.setEnabled(not self.ctx.read_only)
 
     def apply_read_only(self, read_only: bool) -> None:
@@ -316,14 +368,17 @@ class NotificationsPage(PagedListPage):
             self.details.clear()
             return
         pre, self._prefetched = self._prefetched, None
-        if pre is not None and pre.notification.id == n.id:
+        if pre is not None and row_key(pre.text) == row_key(n):
             self._show_detail(pre)  # read with the page a moment ago
             return
         self.read(lambda uow: load_detail(uow, n), self._show_detail, key="texts.detail")
 
     def _show_detail(self, d: DetailData) -> None:
         self.detail = d
-        n, tz = d.notification, self._tz
+        if isinstance(d.text, InboundDTO):
+            self._show_inbound_detail(d.text, d.on_call)
+            return
+        n, tz = d.text, self._tz
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
         rows = [
             ("Status", f'<b style="color:{color}">{n.status}</b>'),
@@ -341,9 +396,6 @@ class NotificationsPage(PagedListPage):
             ("Error", fmt.escape(fmt.error_text(n.error_code, n.error_message))),
             ("Triggered by", fmt.escape(n.triggered_by)),
         ]
-        table = "".join(
-            f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows if v
-        )
         body = fmt.escape(n.body).replace("\n", "<br>")
         attempts = (
             "".join(
@@ -358,29 +410,44 @@ class NotificationsPage(PagedListPage):
             )
             or "<li>none yet</li>"
         )
-        if d.on_call is None:
-            resolution = "Nobody was on call at that instant."
-        else:
-            s = d.on_call
-            resolution = (
-                f"{fmt.escape(s.member_name)} ({fmt.escape(s.shift_name)}, "
-                f"{fmt.when_short(s.start, tz)} → {fmt.when_short(s.end, tz)})"
-            )
-            if s.is_override and s.scheduled_member_name:
-                resolution += f", covering for {fmt.escape(s.scheduled_member_name)}"
+        self._set_details(
+            rows, body, f"<b>Attempts</b><ul>{attempts}</ul>", _resolution(d.on_call, tz)
+        )
+
+    def _show_inbound_detail(self, m: InboundDTO, on_call: SpanDTO | None) -> None:
+        tz = self._tz
+        color = fmt.STATUS_COLORS[fmt.RECEIVED]
+        rows = [
+            ("Status", f'<b style="color:{color}">{fmt.RECEIVED}</b> (sent to the team)'),
+            ("Asked", fmt.escape(fmt.ASKS_LABELS.get(m.asks, m.asks))),
+            ("From", fmt.escape(fmt.sender(m.sender_name, m.sender))),
+            ("Sent", fmt.when(m.sent_at, tz)),
+            ("Read by the service", fmt.when(m.received_at, tz)),
+            ("Twilio SID", fmt.escape(m.twilio_sid)),
+        ]
+        body = fmt.escape(m.body).replace("\n", "<br>")
+        did = f"<b>What it did</b><p>{fmt.escape(m.outcome)}</p>"
+        self._set_details(rows, body, did, _resolution(on_call, tz))
+
+    def _set_details(
+        self, rows: list[tuple[str, str]], body: str, middle: str, resolution: str
+    ) -> None:
+        table = "".join(
+            f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows if v
+        )
         # Two columns, so the whole story fits the pane without scrolling.
         self.details.setHtml(
             f'<table width="100%" cellspacing="0"><tr>'
             f'<td valign="top" width="45%"><table>{table}</table></td>'
             f'<td valign="top" style="padding-left:16px"><b>Text</b><p>{body}</p>'
-            f"<b>Attempts</b><ul>{attempts}</ul>"
+            f"{middle}"
             f"<b>On call at that time</b><p>{resolution}</p></td></tr></table>"
         )
 
     # --- resend --------------------------------------------------------------------------
 
     def resend_selected(self) -> None:
-        n = self.selected()
+        n = self.selected_sent()
         if n is None or self.ctx.read_only:
             return
         if not self.ctx.messages.confirm(
@@ -396,6 +463,19 @@ class NotificationsPage(PagedListPage):
             ),
             busy=self.resend_button,
         )
+
+
+def _resolution(span: SpanDTO | None, tz: ZoneInfo) -> str:
+    """Who was on call at the instant of a text, for its details."""
+    if span is None:
+        return "Nobody was on call at that instant."
+    text = (
+        f"{fmt.escape(span.member_name)} ({fmt.escape(span.shift_name)}, "
+        f"{fmt.when_short(span.start, tz)} → {fmt.when_short(span.end, tz)})"
+    )
+    if span.is_override and span.scheduled_member_name:
+        text += f", covering for {fmt.escape(span.scheduled_member_name)}"
+    return text
 
 
 def search_text(typed: str) -> str:

@@ -28,6 +28,7 @@ from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import MemberDTO
+from whoseonfirst_core.usecases.inbound import opt_outs
 from whoseonfirst_core.usecases.rotation import PlannedChangeDTO, cancel_change, rotation_overview
 from whoseonfirst_core.usecases.schedule import schedule_view
 from whoseonfirst_core.usecases.team import (
@@ -68,6 +69,7 @@ def load_team(uow: UnitOfWork, now: datetime) -> TeamData:
         if s.start < now and s.notify:
             recent[s.member_id] = recent.get(s.member_id, 0) + 1
     overview = rotation_overview(uow, now, local_date(now, zone(settings.timezone)), members)
+    opted_out = opt_outs(uow)
     rows = tuple(
         TeamRow(
             member=m,
@@ -75,6 +77,7 @@ def load_team(uow: UnitOfWork, now: datetime) -> TeamData:
             next_shift_name=next_shift.get(m.id, (None, ""))[1],
             recent_shifts=recent.get(m.id, 0),
             status=overview.status.get(m.id),
+            opt_outs=tuple(opted_out[p] for p in m.phones if p in opted_out),
         )
         for m in members
     )

@@ -1,4 +1,4 @@
-"""One page of the text history (newest first), with status colours per UX.md."""
+"""One page of the Texts page's list, both ways (newest first), with status colours per UX.md."""
 
 from __future__ import annotations
 
@@ -8,26 +8,56 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from whoseonfirst_core.usecases.dto import NotificationDTO
+from whoseonfirst_core.usecases.dto import InboundDTO, NotificationDTO, TextRow
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.qtmodels.rows import Index, ZonedRowTableModel
 
 
-class HistoryModel(ZonedRowTableModel[NotificationDTO]):
-    DUE, SENT, KIND, TO, STATUS, ATTEMPTS, SID, ERROR = range(8)
-    HEADERS = ("Due", "Sent", "Kind", "To", "Status", "Attempts", "Twilio SID", "Error")
+def row_key(row: TextRow) -> tuple[bool, int]:
+    """What tells one row of the Texts page from another: the ids of the texts the team sent
+    and of those sent to it are counted apart."""
+    return isinstance(row, InboundDTO), row.id
+
+
+class HistoryModel(ZonedRowTableModel[TextRow]):
+    WAY, DUE, SENT, KIND, TO, STATUS, ATTEMPTS, SID, ERROR = range(9)
+    HEADERS = (
+        "Way",
+        "Due",
+        "Sent",
+        "Kind",
+        "To / from",
+        "Status",
+        "Attempts",
+        "Twilio SID",
+        "Error / what it did",
+    )
     StatusRole = Qt.ItemDataRole.UserRole + 1
     IdRole = Qt.ItemDataRole.UserRole + 2
 
-    def row_of(self, notification_id: int) -> int:
-        return next((i for i, n in enumerate(self._rows) if n.id == notification_id), -1)
+    def header_tooltip(self, section: int) -> str | None:
+        if section == self.WAY:
+            return "Out: a text the team sent. In: a text sent to the team's number."
+        if section == self.DUE:
+            return "When a text was due to go out, or when a text to the team was sent"
+        return None
 
-    def cell(self, n: NotificationDTO, col: int, role: int) -> Any:
+    def row_of(self, key: tuple[bool, int]) -> int:
+        return next((i for i, r in enumerate(self._rows) if row_key(r) == key), -1)
+
+    def cell(self, row: TextRow, col: int, role: int) -> Any:
+        if isinstance(row, InboundDTO):
+            return self._inbound_cell(row, col, role)
+        return self._sent_cell(row, col, role)
+
+    def _sent_cell(self, n: NotificationDTO, col: int, role: int) -> Any:
         if role == self.StatusRole:
             return n.status
         if role == self.IdRole:
             return n.id
         if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.WAY:
+                return "Out"
             if col == self.DUE:
                 return fmt.when_compact(n.due_at, self.tz)
             if col == self.SENT:
@@ -66,9 +96,58 @@ class HistoryModel(ZonedRowTableModel[NotificationDTO]):
             if col == self.TO:
                 return n.body
             return None
-        if role == Qt.ItemDataRole.AccessibleTextRole and col == self.STATUS:
-            return f"status {n.status}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.ATTEMPTS, self.STATUS):
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            if col == self.STATUS:
+                return f"status {n.status}"
+            if col == self.WAY:
+                return "sent by the team"
+        return self._alignment(col, role)
+
+    def _inbound_cell(self, m: InboundDTO, col: int, role: int) -> Any:
+        if role == self.StatusRole:
+            return fmt.RECEIVED
+        if role == self.IdRole:
+            return m.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.WAY:
+                return "In"
+            if col == self.DUE:
+                return fmt.when_compact(m.sent_at, self.tz)
+            if col == self.KIND:
+                return fmt.ASKS_LABELS.get(m.asks, m.asks)
+            if col == self.TO:
+                return f"from {fmt.sender(m.sender_name, m.sender)}"
+            if col == self.STATUS:
+                return fmt.RECEIVED
+            if col == self.SID:
+                return m.twilio_sid
+            if col == self.ERROR:
+                return m.outcome
+            return ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.DUE:
+                return (
+                    f"Sent {fmt.when(m.sent_at, self.tz)}; "
+                    f"read by the service {fmt.when(m.received_at, self.tz)}"
+                )
+            if col == self.TO:
+                return m.body
+            if col == self.ERROR:
+                return m.outcome
+            return None
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            if col == self.STATUS:
+                return "received by the team"
+            if col == self.WAY:
+                return "sent to the team"
+        return self._alignment(col, role)
+
+    def _alignment(self, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (
+            self.WAY,
+            self.ATTEMPTS,
+            self.STATUS,
+        ):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 

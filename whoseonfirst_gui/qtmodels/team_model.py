@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from whoseonfirst_core.usecases.dto import MemberDTO
+from whoseonfirst_core.usecases.dto import MemberDTO, OptOutDTO
 from whoseonfirst_core.usecases.rotation import RotationStatus
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui import mime
@@ -45,6 +45,11 @@ class TeamRow:
     recent_shifts: int = 0
     #: In the rotation today, and the next planned join or leave (None: ``member.active``).
     status: RotationStatus | None = None
+    #: The member's phones that opted out (nothing is texted to them).
+    opt_outs: tuple[OptOutDTO, ...] = ()
+
+    def opt_out(self, phone: str | None) -> OptOutDTO | None:
+        return next((o for o in self.opt_outs if o.phone == phone), None)
 
     @property
     def in_rotation(self) -> bool:
@@ -142,10 +147,11 @@ class TeamModel(RowTableModel[TeamRow]):
                 return "" if m.archived else "⠿"
             if col == self.NAME:
                 return m.name + (" (archived)" if m.archived else "")
-            if col == self.PHONE:
-                return fmt.phone(m.phone)
-            if col == self.SECONDARY:
-                return fmt.phone(m.secondary_phone)
+            if col in (self.PHONE, self.SECONDARY):
+                number = m.phone if col == self.PHONE else m.secondary_phone
+                opted = row.opt_out(number)
+                shown = fmt.phone(number)
+                return f"{shown} ({fmt.opt_out_note(opted, self._tz)})" if opted else shown
             if col == self.ACTIVE:
                 if m.archived:
                     return "archived"
@@ -168,6 +174,9 @@ class TeamModel(RowTableModel[TeamRow]):
                 return f"{row.next_shift_name}: {fmt.when(row.next_shift, self._tz)}"
             if col == self.NAME and m.notes:
                 return m.notes
+            if col in (self.PHONE, self.SECONDARY):
+                opted = row.opt_out(m.phone if col == self.PHONE else m.secondary_phone)
+                return fmt.opt_out_tooltip(opted, self._tz) if opted else None
             if col == self.ACTIVE and row.status is not None and row.status.next_change:
                 verb = "leaves" if row.status.in_rotation else "joins"
                 return f"{m.name} {verb} the rotation from {row.status.next_change:%a %Y-%m-%d}"
@@ -176,8 +185,13 @@ class TeamModel(RowTableModel[TeamRow]):
             if col == self.HANDLE:
                 return f"Reorder handle for {m.name}"
             return None
-        if role == Qt.ItemDataRole.ForegroundRole and not row.in_rotation:
-            return QBrush(QColor("#808080"))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col in (self.PHONE, self.SECONDARY) and row.opt_out(
+                m.phone if col == self.PHONE else m.secondary_phone
+            ):
+                return QBrush(QColor(fmt.WARNING_COLOR))
+            if not row.in_rotation:
+                return QBrush(QColor("#808080"))
         if role == Qt.ItemDataRole.FontRole and col == self.NAME and not m.archived:
             font = QFont()
             font.setBold(row.in_rotation)
