@@ -25,6 +25,7 @@ from whoseonfirst_service.twilio_sms import SmsBackend, TwilioBackend
 
 from tests.conftest import WithDemoTeam
 from tests.fakes.fake_twilio import FakeTwilio
+from tests.service.backends import backend_factory
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import Member, Notification, NotificationAttempt, TeamSettings
 from whoseonfirst_core.db.session import Database
@@ -68,24 +69,8 @@ def fake(clock: FixedClock) -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def make_backend(fake: FakeTwilio, clock: FixedClock) -> Iterator[Callable[..., TwilioBackend]]:
-    made: list[TwilioBackend] = []
-
-    def make(timeout: float = 5.0, deadline: float = 10.0) -> TwilioBackend:
-        backend = TwilioBackend(
-            fake.account_sid,
-            fake.auth_token,
-            from_number=FROM_NUMBER,
-            api_url=fake.base_url,
-            timeout=timeout,
-            deadline=deadline,
-            clock=clock,
-        )
-        made.append(backend)
-        return backend
-
-    yield make
-    for backend in made:
-        backend.close()
+    with backend_factory(fake, FROM_NUMBER, timeout=5.0, deadline=10.0, clock=clock) as make:
+        yield make
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,14 +17,13 @@ from whoseonfirst_service import twilio_sms
 from whoseonfirst_service.twilio_sms import DryRunBackend, InboundMessage, SmsError, TwilioBackend
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
+from tests.service.backends import MakeBackend, backend_factory
 
 TEAM = "+13125550000"
 ANN = "+13125550101"
 BEN = "+13125550102"
 SERVICE = "MG" + "1" * 32
 DAY = datetime(2026, 3, 3, tzinfo=UTC)  # a Tuesday, midnight UTC
-
-MakeBackend = Callable[..., TwilioBackend]
 
 
 @pytest.fixture
@@ -38,23 +37,8 @@ def fake() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def make_backend(fake: FakeTwilio) -> Iterator[MakeBackend]:
-    made: list[TwilioBackend] = []
-
-    def make(*, messaging_service_sid: str | None = None, timeout: float = 2.0) -> TwilioBackend:
-        backend = TwilioBackend(
-            fake.account_sid,
-            fake.auth_token,
-            from_number=None if messaging_service_sid else TEAM,
-            messaging_service_sid=messaging_service_sid,
-            api_url=fake.base_url,
-            timeout=timeout,
-        )
-        made.append(backend)
-        return backend
-
-    yield make
-    for backend in made:
-        backend.close()
+    with backend_factory(fake, TEAM, timeout=2.0) as make:
+        yield make
 
 
 @pytest.fixture

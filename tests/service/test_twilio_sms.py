@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,14 +26,13 @@ from whoseonfirst_service.twilio_sms import (
 )
 
 from tests.fakes.fake_twilio import FakeTwilio, Reply
+from tests.service.backends import MakeBackend, backend_factory
 from whoseonfirst_core.domain.masking import mask_phone
 
 TO = "+13125550101"
 TO_MASKED = "+1312555XXXX"
 FROM = "+13125550000"
 BODY = "WhoseOnFirst: Hi Ann, you are on call from Tue 08:00 CST until Thu 08:00 CST (48h)."
-
-MakeBackend = Callable[..., TwilioBackend]
 
 
 @pytest.fixture
@@ -47,31 +46,8 @@ def fake() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def make_backend(fake: FakeTwilio) -> Iterator[MakeBackend]:
-    made: list[TwilioBackend] = []
-
-    def make(
-        *,
-        auth_token: str | None = None,
-        timeout: float = 2.0,
-        api_url: str | None = None,
-        messaging_service_sid: str | None = None,
-        deadline: float = 10.0,
-    ) -> TwilioBackend:
-        backend = TwilioBackend(
-            fake.account_sid,
-            auth_token or fake.auth_token,
-            from_number=None if messaging_service_sid else FROM,
-            messaging_service_sid=messaging_service_sid,
-            api_url=api_url or fake.base_url,
-            timeout=timeout,
-            deadline=deadline,
-        )
-        made.append(backend)
-        return backend
-
-    yield make
-    for backend in made:
-        backend.close()
+    with backend_factory(fake, FROM, timeout=2.0, deadline=10.0) as make:
+        yield make
 
 
 @pytest.fixture
