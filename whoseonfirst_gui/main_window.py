@@ -43,6 +43,7 @@ from whoseonfirst_core.roster import (
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.calendar.exports import schedule_actions
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.live import RevisionPoller
@@ -259,12 +260,17 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("&Import roster…", self.import_roster)
         self.export_action = self._action("&Export roster…", self.export_roster)
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        calendar = self.page("calendar")
+        assert isinstance(calendar, CalendarPage)
+        self.schedule_actions = schedule_actions(self, calendar)
         for a in (
             self.connect_action,
             self.new_team_action,
             None,
             self.import_action,
             self.export_action,
+            None,
+            *self.schedule_actions,
             None,
             quit_action,
         ):

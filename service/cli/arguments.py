@@ -44,8 +44,15 @@ def recipient(text: str) -> str:
     return text
 
 
-def add_window(parser: argparse.ArgumentParser, *, default_days: int, json_help: str) -> None:
-    """``--from DATE``, ``--days N`` and ``--json``: the window of ``preview`` and ``simulate``."""
+def add_window(
+    parser: argparse.ArgumentParser,
+    *,
+    default_days: int,
+    json_help: str,
+    csv_help: str | None = None,
+) -> None:
+    """``--from DATE``, ``--days N`` and ``--json`` (or, with ``csv_help``, one of ``--json``
+    and ``--csv``): the window of ``preview`` and ``simulate``."""
     parser.add_argument(
         "--from",
         dest="start",
@@ -60,4 +67,7 @@ def add_window(parser: argparse.ArgumentParser, *, default_days: int, json_help:
         default=default_days,
         help=f"number of days (default {default_days})",
     )
-    parser.add_argument("--json", action="store_true", help=json_help)
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help=json_help)
+    if csv_help is not None:
+        output.add_argument("--csv", action="store_true", help=csv_help)

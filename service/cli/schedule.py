@@ -25,6 +25,7 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     """
     from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
     from whoseonfirst_core.usecases.schedule import extend_through, preview
+    from whoseonfirst_core.usecases.schedule_rows import schedule_csv, schedule_rows
 
     db = ctx.migrated_db()
     with db.uow(local_actor("preview")) as uow:  # never committed: rolled back on exit
@@ -33,37 +34,24 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
         view = preview(uow, args.start, args.days)
         extend_through(uow, ctx.clock.now(), view.end + SHIFT_MARGIN)
         view = preview(uow, args.start, args.days)
-    tz = zone(view.timezone)
-    rows = [
-        {
-            "start": iso_local(s.start, tz),
-            "end": iso_local(s.end, tz),
-            "shift": s.shift_name,
-            "member": s.member_name,
-            "scheduled_member": s.scheduled_member_name,
-            "override": s.is_override,
-        }
-        for s in view.spans
-    ]
+    rows = schedule_rows(view)
     if args.json:
-        ctx.print(json.dumps({"entries": rows}, indent=2, ensure_ascii=False))
+        entries = [r.as_json() for r in rows]
+        ctx.print(json.dumps({"entries": entries}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if args.csv:
+        ctx.out.write(schedule_csv(view))
         return EXIT_OK
     header = ("start", "end", "shift", "member", "scheduled", "override")
     table = [header] + [
-        (
-            r["start"],
-            r["end"],
-            str(r["shift"]),
-            str(r["member"]),
-            str(r["scheduled_member"] or "-"),
-            "yes" if r["override"] else "",
-        )
+        (r.start, r.end, r.shift, r.member, r.scheduled_member or "-", "yes" if r.override else "")
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         ctx.print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     if view.gaps:
+        tz = zone(view.timezone)
         ctx.print("")
         for a, b in view.gaps:
             ctx.print(f"NO COVERAGE {iso_local(a, tz)} → {iso_local(b, tz)}")
@@ -158,7 +146,12 @@ def cmd_preview_change(args: argparse.Namespace, ctx: Context) -> int:
 
 def add_commands(sub: Subcommands) -> None:
     p = add_command(sub, cmd_preview)
-    add_window(p, default_days=14, json_help='print {"entries": [...]} as JSON')
+    add_window(
+        p,
+        default_days=14,
+        json_help='print {"entries": [...]} as JSON',
+        csv_help="print the entries as CSV (the same columns and values as --json)",
+    )
 
     p = add_command(sub, cmd_simulate)
     add_window(p, default_days=7, json_help='print {"messages": [...]} as JSON')

@@ -76,6 +76,7 @@ class CalendarPage(Page):
     * ``reason_provider`` — set to a callable ``(Proposal) -> str | None`` to answer the reason
       prompt without the popup (tests, automation); None (the default) shows the popup;
     * ``go_to(day, mode)``, ``step_range(±1)``, ``go_today()``, ``set_mode("week"|"month")``;
+      ``mode`` and ``anchor`` (what File ▸ Print… and the exports take, see :mod:`.exports`);
     * ``chip_menu(index) -> QMenu`` — the context menu, built but not shown;
     * ``model``, ``view``, ``palette_model``, ``palette_view``, ``plan``, ``notice`` for tests.
     """
@@ -176,6 +177,11 @@ class CalendarPage(Page):
     @property
     def mode(self) -> ViewMode:
         return self._mode
+
+    @property
+    def anchor(self) -> date | None:
+        """A day of the week or month shown; None until the first load (today's)."""
+        return self._anchor
 
     def refresh(self) -> None:
         """Reload the shown range from the database; pending edits stay and are re-applied."""
