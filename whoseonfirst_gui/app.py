@@ -4,7 +4,8 @@ Builds the one database, clock, runner and message channel, opens the main windo
 switching databases. Nothing else in the GUI constructs those.
 
 ``whoseonfirst --screenshots DIR`` renders every page of the current database to ``DIR/<page>.png``
-offscreen and exits 0 (for docs and review); ``--database URL`` opens another database.
+(and this week and month as printed to ``DIR/print-week.png``, ``DIR/print-month.png``) offscreen
+and exits 0 (for docs and review); ``--database URL`` opens another database.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from whoseonfirst_core.db.errors import redact_url
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
 from whoseonfirst_gui import first_paint
+from whoseonfirst_gui.calendar.exports import write_printed_pages
 from whoseonfirst_gui.connection_dialogs import FirstRunDialog, ProfileDialog
 from whoseonfirst_gui.connections import (
     EMBEDDED,
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshots",
         metavar="DIR",
         type=Path,
-        help="render every page to DIR/<page>.png offscreen and exit",
+        help="render every page to DIR/<page>.png (and the printed week and month to "
+        "DIR/print-week.png, DIR/print-month.png) offscreen and exit",
     )
     return p
 
@@ -271,7 +274,8 @@ class AppController:
 def render_screenshots(
     opened: OpenedDatabase, clock: Clock, actor: str, directory: Path
 ) -> list[Path]:
-    """Render every page with the database's current content to ``directory/<slug>.png``."""
+    """Render every page with the database's current content to ``directory/<slug>.png``,
+    and this week and month as printed to ``print-week.png`` and ``print-month.png``."""
     directory.mkdir(parents=True, exist_ok=True)
     ctx = make_context(opened.db, clock, actor, interactive=False, read_only=opened.read_only)
     # A throwaway settings file: screenshots must not depend on (or change) the user's layout.
@@ -296,6 +300,7 @@ def render_screenshots(
             if not window.grab().save(str(path)):
                 raise OSError(f"could not write {path}")
             written.append(path)
+        written += write_printed_pages(opened.db, clock.now(), directory)
     finally:
         window.shutdown()
         window.deleteLater()

@@ -97,6 +97,9 @@ def qt_plugins(sys_platform: str, qt_modules: Iterable[str]) -> dict[str, list[s
     if "QtSvg" in set(qt_modules):
         plugins["imageformats"] = (plugins["imageformats"] or frozenset()) | {"qsvg"}
         plugins["iconengines"] = frozenset({"qsvgicon"})
+    if "QtPrintSupport" in set(qt_modules):
+        # File ▸ Print…: the printers of the system (CUPS on Linux); PDF needs no plugin.
+        plugins["printsupport"] = None
     return {k: None if v is None else sorted(v) for k, v in plugins.items()}
 
 

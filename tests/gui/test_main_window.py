@@ -32,6 +32,7 @@ SLUGS = [
     "audit",
     "test_send",
 ]
+PRINTED = ["print-week", "print-month"]  # File ▸ Print… of this week and this month
 
 
 @pytest.fixture
@@ -290,7 +291,7 @@ def test_accessible_names_on_controls(window: MainWindow) -> None:
 def test_screenshots_in_process(tmp_path: Path, demo_db: Database, qtbot: Any) -> None:
     out = tmp_path / "shots"
     assert main(["--database", demo_db.url, "--screenshots", str(out)]) == 0
-    assert sorted(p.stem for p in out.glob("*.png")) == sorted(SLUGS)
+    assert sorted(p.stem for p in out.glob("*.png")) == sorted(SLUGS + PRINTED)
     for png in out.glob("*.png"):
         image = QImage(str(png))
         assert image.width() >= 1200 and image.height() >= 700
@@ -322,4 +323,4 @@ def test_screenshots_command_exits_zero(tmp_path: Path, demo_db: Database) -> No
         timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert sorted(p.stem for p in out.glob("*.png")) == sorted(SLUGS)
+    assert sorted(p.stem for p in out.glob("*.png")) == sorted(SLUGS + PRINTED)

@@ -57,6 +57,14 @@ def test_qtsvg_in_use_brings_the_svg_image_format_and_icon_engine() -> None:
     assert config.qt_plugins("linux", config.QT_BASE_MODULES)["imageformats"] == ["qico"]
 
 
+def test_qtprintsupport_in_use_brings_the_system_printers() -> None:
+    assert (
+        config.qt_plugins("linux", {*config.QT_BASE_MODULES, "QtPrintSupport"})["printsupport"]
+        is None
+    )  # the whole folder: CUPS
+    assert "printsupport" not in config.qt_plugins("linux", config.QT_BASE_MODULES)
+
+
 def test_hooks_config_hands_the_allow_list_to_the_qt_hooks() -> None:
     plugins = config.qt_plugins("linux", ())
     hooks = config.hooks_config(plugins)

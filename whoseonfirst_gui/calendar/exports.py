@@ -18,18 +18,19 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
-from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.db.session import Database, UnitOfWork
 from whoseonfirst_core.domain.timeutil import day_start, local_date
-from whoseonfirst_core.usecases.common import team_zone
+from whoseonfirst_core.usecases.common import has_team, team_zone
 from whoseonfirst_core.usecases.schedule import schedule_view
 from whoseonfirst_core.usecases.schedule_rows import schedule_csv
-from whoseonfirst_gui.calendar.days import range_title, visible_days
+from whoseonfirst_gui.calendar.days import ViewMode, range_title, visible_days
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.calendar.print_sheet import ScheduleSheet, fetch_sheet
-from whoseonfirst_gui.calendar.printing import print_sheet, set_up_page, write_pdf
+from whoseonfirst_gui.calendar.printing import print_sheet, set_up_page, sheet_image, write_pdf
 
 T = TypeVar("T")
 Window = tuple[date, int, int | None]  # first day, number of days, focus month
+VIEW_MODES: tuple[ViewMode, ...] = ("week", "month")
 
 
 def schedule_actions(parent: QWidget, page: CalendarPage) -> tuple[QAction, ...]:
@@ -117,17 +118,36 @@ def _sheet_task(now: datetime) -> Callable[[UnitOfWork, Window], ScheduleSheet]:
     return lambda uow, window: fetch_sheet(uow, now, *window)
 
 
+def shown_window(uow: UnitOfWork, now: datetime, anchor: date | None, mode: ViewMode) -> Window:
+    """The week or month around ``anchor`` (None: today's, in the team's zone)."""
+    return visible_days(anchor if anchor is not None else local_date(now, team_zone(uow)), mode)
+
+
 def _read(
     page: CalendarPage, query: Callable[[UnitOfWork, Window], T], on_done: Callable[[T], None]
 ) -> None:
     """Run ``query`` for the range the page shows (this week before the first load)."""
     anchor, mode, now = page.anchor, page.mode, page.ctx.clock.now()
+    page.read(lambda uow: query(uow, shown_window(uow, now, anchor, mode)), on_done, key="export")
 
-    def read(uow: UnitOfWork) -> T:
-        day = anchor if anchor is not None else local_date(now, team_zone(uow))
-        return query(uow, visible_days(day, mode))
 
-    page.read(read, on_done, key="export")
+def write_printed_pages(db: Database, now: datetime, directory: Path) -> list[Path]:
+    """This week and this month as File ▸ Print… lays them out, to ``directory/print-week.png``
+    and ``print-month.png`` (``whoseonfirst --screenshots``); none without a team."""
+    with db.reader() as uow:
+        if not has_team(uow):
+            return []
+        sheets = [
+            (mode, fetch_sheet(uow, now, *shown_window(uow, now, None, mode)))
+            for mode in VIEW_MODES
+        ]
+    written = []
+    for mode, sheet in sheets:
+        path = directory / f"print-{mode}.png"
+        if not sheet_image(sheet).save(str(path)):
+            raise OSError(f"could not write {path}")
+        written.append(path)
+    return written
 
 
 def _ask_path(page: CalendarPage, title: str, suffix: str) -> str:

@@ -99,7 +99,7 @@ def render(device: QPaintDevice, sheet: ScheduleSheet, failure: str) -> None:
         painter.end()
 
 
-def sheet_image(sheet: ScheduleSheet, dpi: int = 110) -> QImage:
+def sheet_image(sheet: ScheduleSheet, dpi: int = 120) -> QImage:
     """The page as an image (for the README and tests): landscape Letter inside its margins."""
     size = QPageSize(PAGE_SIZE).size(QPageSize.Unit.Inch)
     margin = 2 * MARGIN_MM / 25.4
