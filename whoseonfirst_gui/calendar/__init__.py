@@ -14,5 +14,7 @@ Where each part lives (Qt-free modules first):
 * :mod:`.geometry`, :mod:`.grid_view`, :mod:`.chip_delegate`, :mod:`.day_painter` — the grid: where
   things are, the view with its keyboard and drops, and the drawing.
 * :mod:`.reason_popup`, :mod:`.chip_menu`, :mod:`.toolbar` — the small widgets around it.
+* :mod:`.print_sheet` (no Qt), :mod:`.printing`, :mod:`.exports` — the week or month on paper
+  (File ▸ Print…, Export PDF…) and as CSV (Export schedule as CSV…).
 * :mod:`.page` — the page that puts them together.
 """
