@@ -7,13 +7,14 @@ Sun 3/8); Gus Grant covers Sat 3/7 20:00 CST → Sun 3/8 12:00 CDT (Eve's and th
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtPrintSupport import QPrinter
 
@@ -23,10 +24,11 @@ from whoseonfirst_core.usecases.calendar import Cover, add_override
 from whoseonfirst_core.usecases.common import find_member
 from whoseonfirst_core.usecases.schedule import preview
 from whoseonfirst_core.usecases.schedule_rows import schedule_csv
+from whoseonfirst_gui import mime
 from whoseonfirst_gui.calendar.days import ViewMode, visible_days
 from whoseonfirst_gui.calendar.exports import export_csv, export_pdf, print_schedule
 from whoseonfirst_gui.calendar.page import CalendarPage
-from whoseonfirst_gui.calendar.print_sheet import ScheduleSheet, fetch_sheet
+from whoseonfirst_gui.calendar.print_sheet import ScheduleSheet, SheetChip, fetch_sheet
 from whoseonfirst_gui.calendar.printing import SheetPainter, sheet_image
 from whoseonfirst_gui.main_window import MainWindow
 
@@ -98,7 +100,7 @@ def test_the_week_sheet_says_everything_in_words(covered: Database, clock: Fixed
         f"{w} 3/{n}"
         for w, n in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), range(2, 9), strict=True)
     ]
-    assert week.names() == set(DEMO)  # all seven: Gus by his cover
+    assert {c.name for d in days for c in d.chips} == set(DEMO)  # all seven: Gus by his cover
     sat, sun = days[5], days[6]
     assert [(c.name, c.when, c.note, c.override) for c in sat.chips] == [
         ("Eve Evans", "08:00 CST →\nSat 20:00 CST", "Saturday", False),
@@ -147,6 +149,42 @@ def test_every_name_is_drawn_whole_in_ink(
     assert printed.printed_text in drawer.drawn and printed.zone_text in drawer.drawn
     assert ink(image) > 2000  # grid, words and patterns, not a blank page
     assert ink(sheet_image(printed)) > 2000
+
+
+def test_a_crowded_day_says_how_many_more(qapp: Any, covered: Database, clock: FixedClock) -> None:
+    month = sheet(covered, clock, *visible_days(SUN, "month"))
+    chip = SheetChip("Zed Zulu", "08:00", "Monday", False, "#1F5FAD")
+    crowded = dataclasses.replace(month.weeks[1][0], chips=(chip,) * 40)
+    weeks = (month.weeks[0], (crowded, *month.weeks[1][1:]), *month.weeks[2:])
+    image = QImage(1100, 850, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    drawer = SheetPainter(painter, 100)
+    drawer.paint(QRectF(0, 0, 1100, 850), dataclasses.replace(month, weeks=weeks))
+    painter.end()
+    [more] = [t for t in drawer.drawn if t.endswith(" more")]
+    shown = drawer.drawn.count("08:00 Zed Zulu")
+    assert 0 < shown < 40 and more == f"+{40 - shown} more"
+
+
+def test_saving_first_is_suggested_when_edits_are_pending(
+    page: CalendarPage, tmp_path: Path
+) -> None:
+    page.reason_provider = lambda proposal: "sick"
+    day = page.model.day_index(date(2026, 3, 5))
+    chip_index = page.model.index(0, 0, day)
+    gus = next(m.id for m in page.plan.members if m.name == "Gus Grant")
+    assert page.model.dropMimeData(
+        mime.member_mime(gus), Qt.DropAction.CopyAction, -1, -1, chip_index
+    )
+    assert page.pending_count() == 1
+    flashed: list[str] = []
+    page.ctx.messages.status.connect(lambda text, _ms: flashed.append(text))
+    export_pdf(page, str(tmp_path / "week.pdf"))
+    assert page.ctx.runner.wait_idle(5000)
+    assert flashed == [
+        f"Exported Mar 2 – Mar 8, 2026 to {tmp_path / 'week.pdf'}. Your 1 unsaved edit(s) are "
+        "not in it: Save first to include them."
+    ]
 
 
 @pytest.mark.parametrize("mode", ["week", "month"])

@@ -73,10 +73,6 @@ class ScheduleSheet:
     printed_text: str
     legend: str = LEGEND
 
-    def names(self) -> set[str]:
-        """Everyone on call somewhere on the sheet."""
-        return {c.name for week in self.weeks for d in week for c in d.chips}
-
 
 def fetch_sheet(
     uow: UnitOfWork,

@@ -87,7 +87,7 @@ def print_sheet(printer: QPrinter, sheet: ScheduleSheet) -> None:
 
 def render(device: QPaintDevice, sheet: ScheduleSheet, failure: str) -> None:
     """Paint ``sheet`` on ``device`` (its whole paintable area); ``OSError(failure)`` when the
-    device cannot be painted on (a PDF path in a folder that does not exist)."""
+    device cannot be painted on (a printer that would not start the job)."""
     painter = QPainter()
     if not painter.begin(device):
         raise OSError(failure)
