@@ -8,11 +8,12 @@ Sun 3/8); Gus Grant covers Sat 3/7 20:00 CST → Sun 3/8 12:00 CDT (Eve's and th
 from __future__ import annotations
 
 import dataclasses
-import re
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
@@ -29,7 +30,7 @@ from whoseonfirst_gui.calendar.days import ViewMode, visible_days
 from whoseonfirst_gui.calendar.exports import export_csv, export_pdf, print_schedule
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.calendar.print_sheet import ScheduleSheet, SheetChip, fetch_sheet
-from whoseonfirst_gui.calendar.printing import SheetPainter, sheet_image
+from whoseonfirst_gui.calendar.printing import SheetPainter, set_up_page, sheet_image
 from whoseonfirst_gui.main_window import MainWindow
 
 from .conftest import ContextFactory
@@ -67,16 +68,26 @@ def sheet(
         return fetch_sheet(uow, clock.now(), first, days, focus)
 
 
-def pdf_pages(data: bytes) -> int:
-    """The page objects of a PDF (``/Type /Page``, not ``/Pages``): Qt writes them plainly."""
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
-
-
-def assert_one_page_pdf(path: Path) -> None:
+def read_pdf(path: Path) -> str:
+    """The text of a one-page, landscape Letter PDF, read back by pypdf (not Qt), with runs
+    of white space as one space."""
     data = path.read_bytes()
     assert data.startswith(b"%PDF-1.")
     assert data.rstrip().endswith(b"%%EOF")
-    assert pdf_pages(data) == 1
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    [page] = reader.pages
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (792, 612)
+    return " ".join(page.extract_text().split())
+
+
+def assert_the_covered_week_is_on_it(text: str) -> None:
+    assert text.startswith("Support (demo) — on call Mar 2 – Mar 8, 2026")
+    assert "Times in America/Chicago (CST, CDT)" in text
+    for name in DEMO:
+        assert name in text
+    assert "⇄ Gus Grant 20:00 CST → Sun 08:00 CDT covers Eve Evans" in text
+    assert "Clocks change: CST → CDT" in text
+    assert "Printed Mon Mar 2, 2026 07:00 CST from WhoseOnFirst" in text
 
 
 def ink(image: QImage) -> int:
@@ -194,7 +205,13 @@ def test_export_pdf_writes_one_page(page: CalendarPage, tmp_path: Path, mode: Vi
     path = tmp_path / f"{mode}.pdf"
     export_pdf(page, str(path))
     assert page.ctx.runner.wait_idle(5000)
-    assert_one_page_pdf(path)
+    text = read_pdf(path)
+    if mode == "week":
+        assert_the_covered_week_is_on_it(text)
+    else:
+        assert text.startswith("Support (demo) — on call March 2026")
+        assert "⇄ 20:00 Gus Grant covers Eve Evans" in text
+        assert "Apr 1" in text and "No one on call all day" in text
 
 
 def test_export_pdf_into_a_missing_folder_says_so(page: CalendarPage, tmp_path: Path) -> None:
@@ -208,11 +225,12 @@ def test_export_pdf_into_a_missing_folder_says_so(page: CalendarPage, tmp_path: 
 def test_print_renders_to_a_pdf_printer(page: CalendarPage, tmp_path: Path) -> None:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    set_up_page(printer)
     path = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(path))
     print_schedule(page, printer)
     assert page.ctx.runner.wait_idle(5000)
-    assert_one_page_pdf(path)
+    assert_the_covered_week_is_on_it(read_pdf(path))
 
 
 def test_export_csv_is_the_core_csv_of_the_week_shown(
