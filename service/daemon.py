@@ -58,6 +58,7 @@ from whoseonfirst_core.domain.masking import mask_phones
 from .clock_steps import ClockStep, ClockWatch
 from .delivery import TickSummary
 from .engine import Engine
+from .feeds_http import FeedServer
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
 
 _log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ class Daemon:
         *,
         clock: Clock,
         http_bind: tuple[str, int] | None = None,
+        feeds_bind: tuple[str, int] | None = None,
         notifier: SystemdNotifier | None = None,
         metrics: ServiceMetrics | None = None,
         interval: timedelta = TICK_INTERVAL,
@@ -169,6 +171,8 @@ class Daemon:
         self.notifier = notifier or SystemdNotifier(None)
         self._http_bind = http_bind
         self.http: HealthServer | None = None
+        self._feeds_bind = feeds_bind
+        self.feeds: FeedServer | None = None
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         #: The signal the handler noted (set in the handler, read by the main loop).
@@ -342,11 +346,16 @@ class Daemon:
         self.start_scheduler()
 
     def start_http(self) -> None:
-        """Serve /healthz and /metrics (when a bind address was given)."""
+        """Serve /healthz and /metrics, and the calendar feeds (each when its bind address
+        was given)."""
         if self._http_bind is not None and self.http is None:
             self.http = HealthServer(self._http_bind, self.health, self.metrics.render)
             self.http.start()
             _log.info("serving /healthz and /metrics on %s", self.http.url)
+        if self._feeds_bind is not None and self.feeds is None:
+            self.feeds = FeedServer(self._feeds_bind, self.engine.db, self.clock)
+            self.feeds.start()
+            _log.info("serving the calendar feeds on %s", self.feeds.url)
 
     def start_scheduler(self, *, tick_now: bool = True) -> None:
         """Start ticking every ``interval`` (the first tick at once unless ``tick_now`` is
@@ -503,6 +512,9 @@ class Daemon:
         if self.http is not None:
             self.http.stop()
             self.http = None
+        if self.feeds is not None:
+            self.feeds.stop()
+            self.feeds = None
 
     def _alive(self) -> bool:
         """Whether to tell the watchdog we are fine: the scheduler runs and no tick hangs."""
