@@ -56,8 +56,6 @@ from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from .twilio_sms import DryRunBackend, SmsBackend, TwilioBackend
 
 DEFAULT_HTTP = "127.0.0.1:8787"
-#: The port of the feed links while ``WHOSEONFIRST_FEEDS`` is not set.
-DEFAULT_FEEDS_PORT = 8788
 TWILIO_TIMEOUT_SECONDS = 10.0
 _SID = re.compile(r"^(AC|MG)[0-9a-fA-F]{32}$")
 _SID_PREFIX = {"twilio_account_sid": "AC", "twilio_messaging_service_sid": "MG"}
@@ -251,14 +249,9 @@ class ServiceSettings(BaseModel):
     @property
     def feeds_base_url(self) -> str:
         """The start of every feed link (see ``WHOSEONFIRST_FEEDS_URL``)."""
-        if self.feeds_url is not None:
-            return self.feeds_url
-        import socket
+        from whoseonfirst_core.usecases.feeds import feed_base_url
 
-        host, port = self.feeds_bind or ("", DEFAULT_FEEDS_PORT)
-        if host in ("", "0.0.0.0", "::"):
-            host = socket.getfqdn()
-        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        return feed_base_url(self.feeds_url, self.feeds_bind)
 
     @property
     def talks_to_real_twilio(self) -> bool:

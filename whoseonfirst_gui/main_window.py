@@ -45,6 +45,7 @@ from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.feeds import export_calendar
 from whoseonfirst_gui.live import RevisionPoller
 from whoseonfirst_gui.pages.audit import AuditPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
@@ -258,6 +259,9 @@ class MainWindow(QMainWindow):
         )
         self.import_action = self._action("&Import roster…", self.import_roster)
         self.export_action = self._action("&Export roster…", self.export_roster)
+        self.export_calendar_action = self._action(
+            "Export &calendar…", lambda: export_calendar(self, self.ctx)
+        )
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         for a in (
             self.connect_action,
@@ -265,6 +269,7 @@ class MainWindow(QMainWindow):
             None,
             self.import_action,
             self.export_action,
+            self.export_calendar_action,
             None,
             quit_action,
         ):

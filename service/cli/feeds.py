@@ -32,18 +32,14 @@ def cmd_export_ics(args: argparse.Namespace, ctx: Context) -> int:
     them on (the team's file has no phone number). Importing a newer file into a calendar
     updates its events instead of adding copies. The file is written owner-only (0600).
     """
-    from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
     from whoseonfirst_core.roster import write_roster_file
-    from whoseonfirst_core.usecases.feeds import calendar_ics, feed_window_bounds
-    from whoseonfirst_core.usecases.schedule import extend_through
+    from whoseonfirst_core.usecases.feeds import calendar_file
 
     db = ctx.migrated_db()
     now = ctx.clock.now()
     with db.uow(local_actor("export-ics")) as uow:  # never committed: rolled back on exit
         member = _member(uow, args.member)
-        # Beyond the stored horizon, plan the window the way the service will (as preview does).
-        extend_through(uow, now, feed_window_bounds(uow, now)[1] + SHIFT_MARGIN)
-        data = calendar_ics(uow, now, member.id if member is not None else None)
+        data = calendar_file(uow, now, member.id if member is not None else None)
     if args.file == "-":
         ctx.out.write(data.decode("utf-8"))
         return EXIT_OK

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,10 +40,16 @@ from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.timeutil import day_start, local_date
 from whoseonfirst_core.usecases.common import all_members, record_audit, settings_row, team_zone
 from whoseonfirst_core.usecases.errors import NotFoundError
-from whoseonfirst_core.usecases.schedule import effective_overrides, scheduled_entries
+from whoseonfirst_core.usecases.schedule import (
+    effective_overrides,
+    extend_through,
+    scheduled_entries,
+)
 
-#: Random bytes in a link's token (256 bits; the issue asks for at least 128).
+#: Random bytes in a link's token (256 bits).
 TOKEN_BYTES = 32
+#: The feeds' port in a link while no listen address is known.
+DEFAULT_FEEDS_PORT = 8788
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,14 @@ def calendar_ics(uow: UnitOfWork, now: datetime, member_id: int | None = None) -
         )
     name = f"On call: {settings.name}" if owner is None else f"{owner.name}: on call"
     return calendar_bytes(events, tz, name)
+
+
+def calendar_file(uow: UnitOfWork, now: datetime, member_id: int | None = None) -> bytes:
+    """:func:`calendar_ics` over the whole window, for a file (``export-ics``, File ▸ Export
+    calendar…): beyond the stored horizon the schedule is planned the way the service will
+    plan it (as ``preview`` does), so this writes; the caller rolls back."""
+    extend_through(uow, now, feed_window_bounds(uow, now)[1] + SHIFT_MARGIN)
+    return calendar_ics(uow, now, member_id)
 
 
 def _phones(member: Member) -> tuple[str, ...]:
@@ -225,6 +240,18 @@ def member_for_token(uow: UnitOfWork, token: str) -> FeedOwner | None:
         if member is None or member.archived:
             return None
     return FeedOwner(row.member_id)
+
+
+def feed_base_url(public_url: str | None, bind: tuple[str, int] | None) -> str:
+    """Where calendars reach the feeds: ``public_url`` (``WHOSEONFIRST_FEEDS_URL``, e.g. a
+    reverse proxy's ``https://oncall.example.com``) when given, else ``http://`` this host's
+    name and the port of ``bind`` (``WHOSEONFIRST_FEEDS``; :data:`DEFAULT_FEEDS_PORT`)."""
+    if public_url:
+        return public_url.rstrip("/")
+    host, port = bind or ("", DEFAULT_FEEDS_PORT)
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.getfqdn()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def feed_url(base: str, token: str) -> str:
