@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -58,8 +58,10 @@ from whoseonfirst_core.domain.masking import mask_phones
 from .clock_steps import ClockStep, ClockWatch
 from .delivery import TickSummary
 from .engine import Engine
-from .feeds_http import FeedServer
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
+
+if TYPE_CHECKING:
+    from .feeds_http import FeedServer, RateLimit
 
 _log = logging.getLogger(__name__)
 
@@ -153,6 +155,7 @@ class Daemon:
         clock: Clock,
         http_bind: tuple[str, int] | None = None,
         feeds_bind: tuple[str, int] | None = None,
+        feeds_limit: RateLimit | None = None,
         notifier: SystemdNotifier | None = None,
         metrics: ServiceMetrics | None = None,
         interval: timedelta = TICK_INTERVAL,
@@ -172,7 +175,8 @@ class Daemon:
         self._http_bind = http_bind
         self.http: HealthServer | None = None
         self._feeds_bind = feeds_bind
-        self.feeds: FeedServer | None = None
+        self._feeds_limit = feeds_limit
+        self.feeds: FeedServer | None = None  # imported when on: icalendar costs 3.5 MB
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         #: The signal the handler noted (set in the handler, read by the main loop).
@@ -353,7 +357,11 @@ class Daemon:
             self.http.start()
             _log.info("serving /healthz and /metrics on %s", self.http.url)
         if self._feeds_bind is not None and self.feeds is None:
-            self.feeds = FeedServer(self._feeds_bind, self.engine.db, self.clock)
+            from .feeds_http import FeedServer
+
+            self.feeds = FeedServer(
+                self._feeds_bind, self.engine.db, self.clock, limit=self._feeds_limit
+            )
             self.feeds.start()
             _log.info("serving the calendar feeds on %s", self.feeds.url)
 

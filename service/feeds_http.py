@@ -19,12 +19,14 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from whoseonfirst_core.clock import Clock
-from whoseonfirst_core.db.session import Database
-from whoseonfirst_core.usecases.feeds import calendar_ics, member_for_token
+from whoseonfirst_core.db.session import Database, read_revision
+from whoseonfirst_core.usecases.feeds import calendar_ics, feed_window_bounds, member_for_token
 
 _log = logging.getLogger(__name__)
 
@@ -69,17 +71,46 @@ class RateLimit:
             return None
 
 
-def feed_response(db: Database, clock: Clock, token: str | None) -> bytes | None:
-    """The feed ``token`` opens, or None (a wrong, reset or missing token). Never writes."""
-    with db.reader() as uow:
-        owner = member_for_token(uow, token or "")
-        if owner is None or token is None:
-            return None
-        return calendar_ics(uow, clock.now(), owner.member_id)
+@dataclass(frozen=True, slots=True)
+class Feed:
+    body: bytes
+    etag: str
 
 
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+class FeedMaker:
+    """Makes the feed a token opens, in its own short read-only unit of work.
+
+    A feed changes only when the database does (its revision, bumped by every edit) or when
+    its window moves on (at the team's midnight), so each made feed is kept under those two
+    and a request for an unchanged one costs three small reads. One feed is made at a time:
+    fifty requests for feeds not made yet hold one feed's objects in memory, not fifty.
+    """
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._made: dict[int | None, tuple[tuple[int, datetime], Feed]] = {}
+        self._making = threading.Lock()
+
+    def __call__(self, token: str | None) -> Feed | None:
+        """The feed ``token`` opens, or None (a wrong, reset or missing token). Never writes."""
+        with self.db.reader() as uow:
+            owner = member_for_token(uow, token or "")
+            if owner is None or token is None:
+                return None
+            now = self.clock.now()
+            key = (read_revision(uow.session), feed_window_bounds(uow, now)[0])
+            made = self._made.get(owner.member_id)
+            if made is not None and made[0] == key:
+                return made[1]
+            with self._making:
+                made = self._made.get(owner.member_id)
+                if made is not None and made[0] == key:
+                    return made[1]
+                body = calendar_ics(uow, now, owner.member_id)
+                feed = Feed(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+                self._made[owner.member_id] = (key, feed)
+                return feed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -92,15 +123,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         match = _PATH.fullmatch(self.path.split("?", 1)[0])
         try:
-            body = self.server.feed(match["token"] if match else None)
+            feed = self.server.feed(match["token"] if match else None)
         except Exception:  # noqa: BLE001 - a feed that fails is a 503, logged, never a hang
             _log.exception("calendar feed failed")
             self._send(503, b"the calendar is not available right now\n", {})
             return
-        if body is None:
+        if feed is None:
             self._send(404, _NOT_FOUND, {})
             return
-        etag = etag_of(body)
+        etag = feed.etag
         headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
         wanted = {t.strip() for t in self.headers.get("If-None-Match", "").split(",")}
         if etag in wanted or "*" in wanted:
@@ -108,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers["Content-Type"] = "text/calendar; charset=utf-8"
         headers["Content-Disposition"] = 'inline; filename="on-call.ics"'
-        self._send(200, body, headers)
+        self._send(200, feed.body, headers)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -131,7 +162,7 @@ class _FeedServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(
-        self, bind: tuple[str, int], feed: Callable[[str | None], bytes | None], limit: RateLimit
+        self, bind: tuple[str, int], feed: Callable[[str | None], Feed | None], limit: RateLimit
     ) -> None:
         super().__init__(bind, _Handler)
         self.feed = feed
@@ -149,9 +180,7 @@ class FeedServer:
         *,
         limit: RateLimit | None = None,
     ) -> None:
-        self._server = _FeedServer(
-            bind, lambda token: feed_response(db, clock, token), limit or RateLimit()
-        )
+        self._server = _FeedServer(bind, FeedMaker(db, clock), limit or RateLimit())
         self._thread: threading.Thread | None = None
 
     @property

@@ -188,3 +188,27 @@ def test_fifty_feed_requests_at_once_leave_the_ticks_on_time(
     assert results == [200] * 50
     # A tick among fifty feed requests still ends well inside its 30 s interval.
     assert max(loaded) < 5.0, (quiet, loaded)
+
+
+def test_an_edit_changes_the_feed_and_its_etag(
+    feeds: FeedServer, team: Database, clock: FixedClock
+) -> None:
+    from whoseonfirst_core.usecases.calendar import Cover, apply_calendar_plan
+
+    team_token, _ = links(team, clock)
+    url = f"{feeds.url}/calendar/{team_token}.ics"
+    _, headers, before = get(url)
+    etag = headers["ETag"]
+    with team.uow("admin") as uow:
+        ben = find_member(uow, "Ben")
+        assert ben is not None
+        start = clock.now() + timedelta(days=3)
+        apply_calendar_plan(uow, clock.now(), [Cover(ben.id, start, start + timedelta(hours=2))])
+        uow.commit()
+    status, headers, after = get(url, {"If-None-Match": etag})
+    assert status == 200 and headers["ETag"] != etag and after != before
+    assert any(
+        e.summary.value.startswith("Ben Brooks covers ")
+        for e in vobject.readOne(after.decode()).vevent_list
+    )
+    assert get(url, {"If-None-Match": headers["ETag"]})[0] == 304
