@@ -133,7 +133,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         etag = feed.etag
         headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
-        wanted = {t.strip() for t in self.headers.get("If-None-Match", "").split(",")}
+        # A proxy that compresses may have weakened the tag (W/"…"): it still names this body.
+        wanted = {
+            t.strip().removeprefix("W/") for t in self.headers.get("If-None-Match", "").split(",")
+        }
         if etag in wanted or "*" in wanted:
             self._send(304, b"", headers)
             return
