@@ -24,7 +24,12 @@ from whoseonfirst_core.domain.ical import DAYS_AHEAD, DAYS_BACK
 from whoseonfirst_core.usecases.calendar import CancelOverride, Cover, apply_calendar_plan
 from whoseonfirst_core.usecases.common import find_member
 from whoseonfirst_core.usecases.errors import NotFoundError
-from whoseonfirst_core.usecases.feeds import create_link, has_link, member_for_token
+from whoseonfirst_core.usecases.feeds import (
+    calendar_ics,
+    create_link,
+    has_link,
+    member_for_token,
+)
 
 CHICAGO_DST_START = datetime(2026, 3, 8, 8, tzinfo=UTC)  # 02:00 CST
 #: Sunday 2026-03-01 06:00 in Chicago: the window runs from 2025-12-01 to 2027-03-01.
@@ -51,11 +56,14 @@ def run(clock: FixedClock, url: str, *argv: str) -> str:
     return out.getvalue()
 
 
-def read(text: str) -> list[Ev]:
+def read(text: str, status: str = "CONFIRMED") -> list[Ev]:
+    """The events of ``status`` (a file also lists the pieces of cancelled covers, CANCELLED)."""
     cal = vobject.readOne(text)
     assert cal.vtimezone.tzid.value == "America/Chicago"
     events = []
     for v in cal.vevent_list:
+        if v.status.value != status:
+            continue
         events.append(
             Ev(
                 uid=v.uid.value,
@@ -69,8 +77,8 @@ def read(text: str) -> list[Ev]:
             )
         )
     # Local times in the team's zone (the reader applied its VTIMEZONE), never UTC or floating.
-    assert text.count("DTSTART;TZID=America/Chicago:") == len(events)
-    assert text.count("DTEND;TZID=America/Chicago:") == len(events)
+    assert text.count("DTSTART;TZID=America/Chicago:") == len(cal.vevent_list)
+    assert text.count("DTEND;TZID=America/Chicago:") == len(cal.vevent_list)
     return events
 
 
@@ -153,12 +161,28 @@ def test_every_event_is_the_preview_through_a_cover_and_its_cancellation(team: D
     with team.uow("admin") as uow:
         apply_calendar_plan(uow, clock.now(), [CancelOverride(made.id)])
         uow.commit()
-    after = read(run(clock, url, "export-ics", "-"))
+    text = run(clock, url, "export-ics", "-")
+    after = read(text)
     check_against_preview(clock, url, after)
     again = next(e for e in after if e.uid == sat.uid)
     assert (again.start, again.end, again.summary) == (sat.start, sat.end, sat.summary)
     assert again.sequence == head.sequence + 1 and again.last_modified == clock.now()
     assert {e.uid for e in after} == {e.uid for e in before}
+    # The cover and its hand-back stay in the file, cancelled under their UIDs, one revision on,
+    # so a calendar that imported the older file drops them.
+    gone = {e.uid: e for e in read(text, "CANCELLED")}
+    assert set(gone) == {cover.uid, hand_back.uid}
+    for old in (cover, hand_back):
+        assert (gone[old.uid].start, gone[old.uid].end, gone[old.uid].summary) == (
+            old.start,
+            old.end,
+            old.summary,
+        )
+        assert gone[old.uid].sequence == old.sequence + 1
+    ann_file = run(clock, url, "export-ics", "--member", "Ann", "-")
+    assert [e.uid for e in read(ann_file, "CANCELLED")] == [cover.uid]
+    with team.reader() as uow:  # a subscribed feed is replaced whole: it just leaves them out
+        assert b"STATUS:CANCELLED" not in calendar_ics(uow, clock.now())
 
 
 def test_a_members_file_holds_their_shifts_and_their_numbers(team: Database) -> None:

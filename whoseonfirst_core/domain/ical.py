@@ -11,7 +11,10 @@ same UID, and a re-imported file updates events instead of duplicating them. A c
 any entry is named by the override's start instead.
 
 SEQUENCE and LAST-MODIFIED come from the rows that changed the span (see
-:class:`SpanRevision`), so producing a feed writes nothing.
+:class:`SpanRevision`), so producing a feed writes nothing. A file also lists, cancelled, the
+pieces a cancelled cover had made (``FeedEvent.cancelled``): an imported file is merged by UID,
+so an event missing from a newer one would stay; a subscribed feed replaces the whole calendar
+and leaves them out.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class FeedEvent:
     description: str
     sequence: int
     last_modified: datetime
+    #: A piece a cancelled cover made (the cover itself, or the hand-back after it), written
+    #: with STATUS:CANCELLED so that a calendar that imported an older file drops it.
+    cancelled: bool = False
 
 
 def span_pieces(
@@ -142,6 +148,7 @@ def calendar_bytes(events: Iterable[FeedEvent], tz: ZoneInfo, name: str) -> byte
         ev.add("dtend", e.end.astimezone(tz))
         ev.add("summary", e.summary)
         ev.add("description", e.description)
+        ev.add("status", "CANCELLED" if e.cancelled else "CONFIRMED")
         ev.add("transp", "TRANSPARENT")
         cal.add_component(ev)
     return bytes(cal.to_ical())

@@ -66,11 +66,14 @@ def feed_window_bounds(uow: UnitOfWork, now: datetime) -> tuple[datetime, dateti
     return day_start(first, tz), day_start(end, tz)
 
 
-def calendar_ics(uow: UnitOfWork, now: datetime, member_id: int | None = None) -> bytes:
+def calendar_ics(
+    uow: UnitOfWork, now: datetime, member_id: int | None = None, *, cancelled: bool = False
+) -> bytes:
     """The team's calendar (``member_id`` None) or one member's: every resolved span of the
     stored schedule in the feed window (:func:`feed_window_bounds`) as a VEVENT. A member's
     feed holds the spans they are on call for, with the numbers the team texts them on; the
-    team's feed has no phone number. Reads only."""
+    team's feed has no phone number. With ``cancelled``, also the pieces cancelled covers had
+    made, marked cancelled (for files: see :mod:`whoseonfirst_core.domain.ical`). Reads only."""
     settings = settings_row(uow)
     tz = team_zone(uow)
     start, end = feed_window_bounds(uow, now)
@@ -80,14 +83,18 @@ def calendar_ics(uow: UnitOfWork, now: datetime, member_id: int | None = None) -
         raise NotFoundError(f"no member with id {member_id}")
     entries = scheduled_entries(uow, start - SHIFT_MARGIN, end + SHIFT_MARGIN)
     overrides = effective_overrides(uow, start - SHIFT_MARGIN, end + SHIFT_MARGIN)
-    spans = resolve_on_call(
-        [ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id) for e in entries],
-        [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in overrides],
-    )
+    spans = _resolve(entries, overrides)
     revisions = _revisions(uow, entries, start - SHIFT_MARGIN, end + SHIFT_MARGIN)
     by_entry = {e.id: e for e in entries}
+    starts = {e.id: e.start_at for e in entries}
+    pieces = span_pieces(spans, starts)
+    live = {uid for _, uid in pieces}
+    if cancelled:
+        # Two cancelled covers of one shift both had a hand-back: the newer one's is kept.
+        gone = {uid: span for span, uid in _cancelled_pieces(entries, overrides, revisions, starts)}
+        pieces += [(span, uid) for uid, span in gone.items() if uid not in live]
     events: list[FeedEvent] = []
-    for span, uid in span_pieces(spans, {e.id: e.start_at for e in entries}):
+    for span, uid in pieces:
         if span.end <= start or span.start >= end:
             continue
         if member_id is not None and span.member_id != member_id:
@@ -114,6 +121,7 @@ def calendar_ics(uow: UnitOfWork, now: datetime, member_id: int | None = None) -
                 ),
                 sequence=revision.sequence,
                 last_modified=revision.last_modified,
+                cancelled=uid not in live,
             )
         )
     name = f"On call: {settings.name}" if owner is None else f"{owner.name}: on call"
@@ -125,7 +133,40 @@ def calendar_file(uow: UnitOfWork, now: datetime, member_id: int | None = None) 
     calendar…): beyond the stored horizon the schedule is planned the way the service will
     plan it (as ``preview`` does), so this writes; the caller rolls back."""
     extend_through(uow, now, feed_window_bounds(uow, now)[1] + SHIFT_MARGIN)
-    return calendar_ics(uow, now, member_id)
+    return calendar_ics(uow, now, member_id, cancelled=True)
+
+
+def _resolve(entries: list[ScheduleEntry], overrides: list[Override]) -> list[ResolvedSpan]:
+    return resolve_on_call(
+        [ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id) for e in entries],
+        [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in overrides],
+    )
+
+
+def _cancelled_pieces(
+    entries: list[ScheduleEntry],
+    overrides: list[Override],
+    revisions: _Revisions,
+    starts: dict[int, datetime],
+) -> list[tuple[ResolvedSpan, str]]:
+    """The pieces each cancelled cover made while it stood (oldest cover first): the entries
+    it touched resolved with it laid over the covers in force (which of them stood then is
+    not known)."""
+    out: list[tuple[ResolvedSpan, str]] = []
+    for gone in (o for o in revisions.overrides if o.status == "cancelled"):
+        touched = [e for e in entries if e.end_at > gone.start_at and e.start_at < gone.end_at]
+        lo = min([gone.start_at] + [e.start_at for e in touched])
+        hi = max([gone.end_at] + [e.end_at for e in touched])
+        laid = [o for o in overrides if o.end_at > lo and o.start_at < hi] + [gone]
+        spans = resolve_on_call(
+            [
+                ScheduledEntry(e.id, e.shift_name, e.start_at, e.end_at, e.member_id)
+                for e in touched
+            ],
+            [OverrideSpan(o.id, o.member_id, o.start_at, o.end_at) for o in laid],
+        )
+        out += span_pieces(spans, starts)
+    return out
 
 
 def _phones(member: Member) -> tuple[str, ...]:
