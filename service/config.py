@@ -15,6 +15,11 @@ Podman secrets): ``TWILIO_AUTH_TOKEN_FILE``, ``TWILIO_ACCOUNT_SID_FILE`` and
                                    SID and token are configured, else ``dry-run``
 ``WHOSEONFIRST_HTTP``              ``host:port`` of ``/healthz`` and ``/metrics``;
                                    default ``127.0.0.1:8787`` (port 0: any free port)
+``WHOSEONFIRST_FEEDS``             ``host:port`` of the calendar feeds (``/calendar/<token>.ics``,
+                                   e.g. ``0.0.0.0:8788``); default: off
+``WHOSEONFIRST_FEEDS_URL``         the feeds' address as calendars reach it (a reverse proxy's
+                                   ``https://oncall.example.com``); default: ``http://`` this
+                                   host's name and the port of ``WHOSEONFIRST_FEEDS``
 ``WHOSEONFIRST_LOG_FORMAT``        ``json`` (default) or ``text``
 ``WHOSEONFIRST_INSTANCE_ID``       name of this instance in heartbeats; default: the host name
 =================================  ==========================================================
@@ -123,6 +128,8 @@ class ServiceSettings(BaseModel):
         None, validation_alias="WHOSEONFIRST_SMS_BACKEND"
     )
     http: str = Field(DEFAULT_HTTP, validation_alias="WHOSEONFIRST_HTTP")
+    feeds: str | None = Field(None, validation_alias="WHOSEONFIRST_FEEDS")
+    feeds_url: str | None = Field(None, validation_alias="WHOSEONFIRST_FEEDS_URL")
     log_format: Literal["json", "text"] = Field("json", validation_alias="WHOSEONFIRST_LOG_FORMAT")
     instance_id: str | None = Field(None, validation_alias="WHOSEONFIRST_INSTANCE_ID")
 
@@ -170,6 +177,23 @@ class ServiceSettings(BaseModel):
         parse_bind(value)
         return value
 
+    @field_validator("feeds")
+    @classmethod
+    def _check_feeds(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_bind(value)
+        return value
+
+    @field_validator("feeds_url")
+    @classmethod
+    def _check_feeds_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://oncall.example.com")
+        return value.rstrip("/")
+
     @field_validator("instance_id")
     @classmethod
     def _check_instance(cls, value: str | None) -> str | None:
@@ -216,6 +240,18 @@ class ServiceSettings(BaseModel):
     @property
     def http_bind(self) -> tuple[str, int]:
         return parse_bind(self.http)
+
+    @property
+    def feeds_bind(self) -> tuple[str, int] | None:
+        """Where the calendar feeds listen; None: they are off."""
+        return parse_bind(self.feeds) if self.feeds is not None else None
+
+    @property
+    def feeds_base_url(self) -> str:
+        """The start of every feed link (see ``WHOSEONFIRST_FEEDS_URL``)."""
+        from whoseonfirst_core.usecases.feeds import feed_base_url
+
+        return feed_base_url(self.feeds_url, self.feeds_bind)
 
     @property
     def talks_to_real_twilio(self) -> bool:
@@ -266,6 +302,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> ServiceSettings:
         "WHOSEONFIRST_TWILIO_API_URL",
         "WHOSEONFIRST_SMS_BACKEND",
         "WHOSEONFIRST_HTTP",
+        "WHOSEONFIRST_FEEDS",
+        "WHOSEONFIRST_FEEDS_URL",
         "WHOSEONFIRST_LOG_FORMAT",
         "WHOSEONFIRST_INSTANCE_ID",
     }

@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -59,6 +59,9 @@ from .clock_steps import ClockStep, ClockWatch
 from .delivery import TickSummary
 from .engine import Engine
 from .http import HealthServer, HealthState, ServiceMetrics, check_health
+
+if TYPE_CHECKING:
+    from .feeds_http import FeedServer, RateLimit
 
 _log = logging.getLogger(__name__)
 
@@ -151,6 +154,8 @@ class Daemon:
         *,
         clock: Clock,
         http_bind: tuple[str, int] | None = None,
+        feeds_bind: tuple[str, int] | None = None,
+        feeds_limit: RateLimit | None = None,
         notifier: SystemdNotifier | None = None,
         metrics: ServiceMetrics | None = None,
         interval: timedelta = TICK_INTERVAL,
@@ -169,6 +174,9 @@ class Daemon:
         self.notifier = notifier or SystemdNotifier(None)
         self._http_bind = http_bind
         self.http: HealthServer | None = None
+        self._feeds_bind = feeds_bind
+        self._feeds_limit = feeds_limit
+        self.feeds: FeedServer | None = None  # imported when on: icalendar costs 3.5 MB
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         #: The signal the handler noted (set in the handler, read by the main loop).
@@ -342,11 +350,20 @@ class Daemon:
         self.start_scheduler()
 
     def start_http(self) -> None:
-        """Serve /healthz and /metrics (when a bind address was given)."""
+        """Serve /healthz and /metrics, and the calendar feeds (each when its bind address
+        was given)."""
         if self._http_bind is not None and self.http is None:
             self.http = HealthServer(self._http_bind, self.health, self.metrics.render)
             self.http.start()
             _log.info("serving /healthz and /metrics on %s", self.http.url)
+        if self._feeds_bind is not None and self.feeds is None:
+            from .feeds_http import FeedServer
+
+            self.feeds = FeedServer(
+                self._feeds_bind, self.engine.db, self.clock, limit=self._feeds_limit
+            )
+            self.feeds.start()
+            _log.info("serving the calendar feeds on %s", self.feeds.url)
 
     def start_scheduler(self, *, tick_now: bool = True) -> None:
         """Start ticking every ``interval`` (the first tick at once unless ``tick_now`` is
@@ -503,6 +520,9 @@ class Daemon:
         if self.http is not None:
             self.http.stop()
             self.http = None
+        if self.feeds is not None:
+            self.feeds.stop()
+            self.feeds = None
 
     def _alive(self) -> bool:
         """Whether to tell the watchdog we are fine: the scheduler runs and no tick hangs."""

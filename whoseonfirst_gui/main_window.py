@@ -46,6 +46,7 @@ from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar.exports import schedule_actions
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.feeds import export_calendar
 from whoseonfirst_gui.live import RevisionPoller
 from whoseonfirst_gui.pages.audit import AuditPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
@@ -259,6 +260,9 @@ class MainWindow(QMainWindow):
         )
         self.import_action = self._action("&Import roster…", self.import_roster)
         self.export_action = self._action("&Export roster…", self.export_roster)
+        self.export_calendar_action = self._action(
+            "Export &calendar…", lambda: export_calendar(self, self.ctx)
+        )
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         calendar = self.page("calendar")
         assert isinstance(calendar, CalendarPage)
@@ -269,6 +273,7 @@ class MainWindow(QMainWindow):
             None,
             self.import_action,
             self.export_action,
+            self.export_calendar_action,
             None,
             *self.schedule_actions,
             None,

@@ -12,6 +12,7 @@ its own with ``add_commands``:
 - :mod:`.schedule`: ``preview``, ``simulate``
 - :mod:`.run`: ``run``, ``tick``
 - :mod:`.ops`: ``check``, ``send-test``, ``backup``
+- :mod:`.feeds`: ``export-ics``, ``feed-link``
 
 :mod:`.context` holds what they share (:class:`~.context.Context`, :class:`~.context.CliError`,
 the exit codes), :mod:`.arguments` the argument types.
@@ -28,7 +29,7 @@ from whoseonfirst_core.clock import Clock, SystemClock
 from whoseonfirst_core.usecases.errors import UseCaseError
 
 from ..config import ConfigError, database_url_from_env
-from . import db, ops, roster, run, schedule
+from . import db, feeds, ops, roster, run, schedule
 from .context import EXIT_FAIL, EXIT_USAGE, CliError, Context, Handler
 
 __all__ = ["build_parser", "main"]
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (db, roster, schedule, run, ops):
+    for group in (db, roster, schedule, run, ops, feeds):
         group.add_commands(sub)
     return parser
 

@@ -64,11 +64,18 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                     engine,
                     clock=ctx.clock,
                     http_bind=settings.http_bind,
+                    feeds_bind=settings.feeds_bind,
                     notifier=SystemdNotifier.from_env(),
                 )
                 return daemon.run()
             except OSError as exc:
                 host, port = settings.http_bind
+                if settings.feeds is not None:
+                    raise CliError(
+                        f"cannot serve /healthz on {host}:{port} or the calendar feeds on "
+                        f"{settings.feeds} ({exc.strerror or exc}); set WHOSEONFIRST_HTTP and "
+                        "WHOSEONFIRST_FEEDS to free host:port pairs"
+                    ) from None
                 raise CliError(
                     f"cannot serve /healthz on {host}:{port} ({exc.strerror or exc}); "
                     "set WHOSEONFIRST_HTTP to a free host:port"

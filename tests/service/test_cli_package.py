@@ -33,6 +33,8 @@ COMMANDS = [
     "check",
     "send-test",
     "backup",
+    "export-ics",
+    "feed-link",
 ]
 
 

@@ -370,3 +370,16 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class FeedToken(Base):
+    """A calendar feed's link: ``member_id`` None is the team's feed. Only the SHA-256 of the
+    link's secret is stored (``usecases.feeds``), so a link is shown once, when it is made."""
+
+    __tablename__ = "feed_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id"), nullable=True, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]

@@ -40,6 +40,7 @@ from whoseonfirst_core.usecases.team import (
 )
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.feeds import copy_calendar_link
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.pages.member_dialog import MemberDialog
@@ -162,6 +163,8 @@ class TeamPage(Page):
             ("toggle", "&Deactivate…", None, self.toggle_active_selected),
             ("archive", "Arc&hive…", None, self.archive_selected),
             ("restore", "&Restore", None, self.restore_selected),
+            ("link", "Copy calendar &link", None, lambda: self.copy_calendar_link(reset=False)),
+            ("reset_link", "Reset lin&k…", None, lambda: self.copy_calendar_link(reset=True)),
         ):
             action = QAction(text, self)
             if shortcut is not None:
@@ -284,6 +287,12 @@ class TeamPage(Page):
         )
         self.team_actions["archive"].setEnabled(writable and m is not None and not m.archived)
         self.team_actions["restore"].setEnabled(writable and m is not None and m.archived)
+        # With nobody selected the links are the team's feed's.
+        for key in ("link", "reset_link"):
+            self.team_actions[key].setEnabled(writable and (m is None or not m.archived))
+        self.team_actions["link"].setText(
+            "Copy calendar &link" if m is not None else "Copy team calendar &link"
+        )
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
@@ -426,6 +435,18 @@ class TeamPage(Page):
             f"Restored {m.name} (inactive: activate them to rotate again).",
             subject=m.name,
         )
+
+    def copy_calendar_link(self, *, reset: bool) -> None:
+        """The selected member's feed link (nobody selected: the team's) to the clipboard,
+        shown once; ``reset`` first asks, since the old link stops working."""
+        m = self.selected_member()
+        whose = f"{m.name}'s calendar" if m is not None else "the team's calendar"
+        if reset and not self.ctx.messages.confirm(
+            "Reset the calendar link?",
+            f"Make a new link to {whose}? Calendars subscribed to the old one stop updating.",
+        ):
+            return
+        copy_calendar_link(self.ctx, m, reset=reset)
 
     def cancel_selected_planned(self) -> None:
         item = self.planned_list.currentItem()
