@@ -23,7 +23,9 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     The resolved schedule (overrides applied) overlapping [FROM 00:00, FROM+DAYS 00:00) in the
     team's time zone.
     """
+    from whoseonfirst_core.domain.planner import holiday_names
     from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
+    from whoseonfirst_core.usecases.planner import span_marks
     from whoseonfirst_core.usecases.schedule import extend_through, preview
 
     db = ctx.migrated_db()
@@ -33,6 +35,7 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
         view = preview(uow, args.start, args.days)
         extend_through(uow, ctx.clock.now(), view.end + SHIFT_MARGIN)
         view = preview(uow, args.start, args.days)
+        conflicts, holidays = span_marks(uow, view.start, view.end)
     tz = zone(view.timezone)
     rows = [
         {
@@ -42,6 +45,8 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
             "member": s.member_name,
             "scheduled_member": s.scheduled_member_name,
             "override": s.is_override,
+            "conflict": conflicts.get((s.start, s.member_id)),
+            "holiday": holiday_names(s.start, s.end, holidays, tz),
         }
         for s in view.spans
     ]
@@ -63,10 +68,13 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         ctx.print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    if view.gaps:
+    marked = [r for r in rows if r["conflict"]]
+    if view.gaps or marked:
         ctx.print("")
-        for a, b in view.gaps:
-            ctx.print(f"NO COVERAGE {iso_local(a, tz)} → {iso_local(b, tz)}")
+    for a, b in view.gaps:
+        ctx.print(f"NO COVERAGE {iso_local(a, tz)} → {iso_local(b, tz)}")
+    for r in marked:
+        ctx.print(f"CONFLICT {r['start']} → {r['end']} {r['member']}: {r['conflict']}")
     return EXIT_OK
 
 

@@ -249,6 +249,8 @@ def test_preview_json_and_text(
         "member": "Ann",
         "scheduled_member": "Ann",
         "override": False,
+        "conflict": None,
+        "holiday": None,
     }
     assert len(entries) == 12
     code, out, _ = run(monkeypatch, db_url, "preview", "--from", "2026-03-02", "--days", "2")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from whoseonfirst_core.domain.resolution import ResolvedSpan
-from whoseonfirst_core.domain.timeutil import day_start, local_date, local_instant
+from whoseonfirst_core.domain.timeutil import day_start, local_date, local_instant, parse_instant
 
 #: Night hours are those between these local wall times (22:00–06:00).
 NIGHT_STARTS = time(22, 0)
@@ -364,3 +364,41 @@ def ledger(
         )
         for m in [*members, *others]
     ]
+
+
+def holiday_names(
+    start: datetime, end: datetime, holidays: Mapping[date, str], tz: tzinfo
+) -> str | None:
+    """The names of the holidays on the local dates ``[start, end)`` touches, joined by
+    ``"; "``, or None when it touches none."""
+    day, last = local_date(start, tz), local_date(end - timedelta(microseconds=1), tz)
+    names: list[str] = []
+    while day <= last:
+        if day in holidays:
+            names.append(holidays[day])
+        day += timedelta(days=1)
+    return "; ".join(names) if names else None
+
+
+def read_span(first: str, last: str, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Time off as people write it (the roster file, the command line): ``YYYY-MM-DD`` dates
+    are whole local days, both included; ISO instants with an offset are the half-open
+    ``[first, last)``. Raises ``ValueError`` for text that is neither."""
+    start = (
+        whole_days(_iso_day(first), _iso_day(first), tz)[0]
+        if len(first) == 10
+        else parse_instant(first)
+    )
+    end = (
+        whole_days(_iso_day(last), _iso_day(last), tz)[1]
+        if len(last) == 10
+        else parse_instant(last)
+    )
+    return start, end
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None

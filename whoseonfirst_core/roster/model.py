@@ -26,7 +26,7 @@ from pydantic import (
 from whoseonfirst_core.domain.holidays import check_region
 from whoseonfirst_core.domain.notices import DEFAULT_QUIET_HOURS
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
-from whoseonfirst_core.domain.planner import whole_days
+from whoseonfirst_core.domain.planner import read_span
 from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import (
     DEFAULT_SHIFT_START_TEMPLATE,
@@ -218,18 +218,8 @@ class TimeOffIn(_Strict):
     reason: Annotated[StrictStr, Field(max_length=200), Printable] = ""
 
     def span(self, tz: tzinfo) -> tuple[datetime, datetime]:
-        """``[start, end)`` in UTC, a date read as whole local days (see ``whole_days``)."""
-        start = (
-            whole_days(date.fromisoformat(self.start), date.fromisoformat(self.start), tz)[0]
-            if len(self.start) == 10
-            else parse_instant(self.start)
-        )
-        end = (
-            whole_days(date.fromisoformat(self.end), date.fromisoformat(self.end), tz)[1]
-            if len(self.end) == 10
-            else parse_instant(self.end)
-        )
-        return start, end
+        """``[start, end)`` in UTC (see :func:`~whoseonfirst_core.domain.planner.read_span`)."""
+        return read_span(self.start, self.end, tz)
 
     @model_validator(mode="after")
     def _order(self) -> TimeOffIn:

@@ -440,3 +440,20 @@ def fairness(uow: UnitOfWork, first: date | None, last: date | None, now: dateti
             for r in rows
         ),
     )
+
+
+def span_marks(
+    uow: UnitOfWork, start: datetime, end: datetime
+) -> tuple[dict[tuple[datetime, int], str], dict[date, str]]:
+    """What the calendar, ``preview`` and the weekly summary mark on the spans overlapping
+    ``[start, end)``: the conflict reason by (span start, member id) and the holidays of the
+    local dates those spans touch (see :func:`~whoseonfirst_core.domain.planner.holiday_names`)."""
+    found = conflicts_in(uow, start, end)
+    by_span: dict[tuple[datetime, int], str] = {}
+    for c in found:
+        by_span.setdefault((c.span_start, c.member_id), c.reason)
+    tz = team_zone(uow)
+    spans = resolve_window(uow, start, end, clip=False)
+    lo = min([start] + [s.start for s in spans])
+    hi = max([end] + [s.end for s in spans])
+    return by_span, holidays_between(uow, local_date(lo, tz), local_date(hi, tz))
