@@ -231,3 +231,28 @@ def test_fairness_equals_an_independent_count_from_preview_over_a_year_with_dst(
     assert (autumn["start"][-6:], autumn["end"][-6:]) == ("-05:00", "-06:00")
     assert by_start["2026-12-25"]["holiday"] == "Christmas Day; Day After Christmas"
     assert sum(count[m]["covers_received"] for m in count) >= 2
+
+
+def test_the_weekly_summary_marks_conflicts_and_holidays(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    team(
+        monkeypatch,
+        sqlite_url,
+        tmp_path,
+        escalation_contacts=[{"name": "Hal", "phone": "+13125550199"}],
+        time_off=[{"member": "Ann", "start": "2026-12-21", "end": "2027-01-03"}],
+    )
+    entries = preview(monkeypatch, sqlite_url, "2026-12-21", 7)
+    ann = next(e for e in entries if e["member"] == "Ann")
+    code, out, err = run(
+        monkeypatch, sqlite_url, "simulate", "--from", "2026-12-21", "--days", "1", "--json"
+    )
+    assert code == 0, err
+    summary = next(m["body"] for m in json.loads(out)["messages"] if m["kind"] == "weekly_summary")
+    lines = summary.split("\n")
+    assert lines[4].startswith("Thu 12/24 (Christmas Eve): ")
+    assert lines[5].startswith("Fri 12/25 (Christmas Day): ")
+    day = datetime.fromisoformat(ann["start"]).strftime("%a %-m/%-d")
+    marked = [line for line in lines if "(CONFLICT: time off)" in line]
+    assert len(marked) == 1 and marked[0].startswith(day) and "Ann +1312555" in marked[0]

@@ -26,6 +26,8 @@ from whoseonfirst_core.domain.planner import (
     ledger,
     suggest_covers,
 )
+from whoseonfirst_core.domain.resolution import ResolvedSpan
+from whoseonfirst_core.domain.templates import SummaryMarks
 from whoseonfirst_core.domain.timeutil import day_start, fmt_local_long, local_date, to_utc
 from whoseonfirst_core.usecases.calendar import apply_calendar_plan
 from whoseonfirst_core.usecases.common import (
@@ -457,3 +459,18 @@ def span_marks(
     lo = min([start] + [s.start for s in spans])
     hi = max([end] + [s.end for s in spans])
     return by_span, holidays_between(uow, local_date(lo, tz), local_date(hi, tz))
+
+
+def summary_marks(
+    uow: UnitOfWork, week_spans: Sequence[ResolvedSpan], start: datetime, end: datetime
+) -> SummaryMarks:
+    """The weekly summary's marks for the week ``[start, end)``: conflicts of ``week_spans``
+    (the week's resolved spans, unclipped) and the holidays of its days."""
+    lo = min([start] + [s.start for s in week_spans])
+    hi = max([end] + [s.end for s in week_spans])
+    found = conflicts(week_spans, _facts(uow, lo, hi))
+    by_span: dict[tuple[datetime, int], str] = {}
+    for c in found:
+        by_span.setdefault((c.span_start, c.member_id), c.reason)
+    tz = team_zone(uow)
+    return SummaryMarks(by_span, _holidays_for(uow, start, end - timedelta(microseconds=1), tz))
