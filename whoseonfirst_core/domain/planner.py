@@ -8,8 +8,9 @@ across a DST change counts 23 or 25.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from whoseonfirst_core.domain.resolution import ResolvedSpan
@@ -269,12 +270,23 @@ def _why(best: int, free: Sequence[int], load: Mapping[int, _Load]) -> str:
     return f"first in rotation order among those with {hours}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime, datetime, datetime]:
+    """The UTC instants of local ``day``'s start, 06:00, 22:00 and the next day's start."""
+    return (
+        day_start(day, tz),
+        local_instant(day, NIGHT_ENDS, tz),
+        local_instant(day, NIGHT_STARTS, tz),
+        day_start(day + timedelta(days=1), tz),
+    )
+
+
 def _split_hours(a: datetime, b: datetime, holidays: Mapping[date, str], tz: tzinfo) -> LedgerRow:
     """``[a, b)`` as hours, weekend, holiday and night hours (``member_id`` 0)."""
     hours = weekend = holiday = night = 0.0
     day = local_date(a, tz)
     while True:
-        lo, hi = day_start(day, tz), day_start(day + timedelta(days=1), tz)
+        lo, morning, evening, hi = _day_bounds(day, tz)
         if lo >= b:
             break
         x, y = max(a, lo), min(b, hi)
@@ -285,10 +297,7 @@ def _split_hours(a: datetime, b: datetime, holidays: Mapping[date, str], tz: tzi
                 weekend += h
             if day in holidays:
                 holiday += h
-            for n0, n1 in (
-                (lo, local_instant(day, NIGHT_ENDS, tz)),
-                (local_instant(day, NIGHT_STARTS, tz), hi),
-            ):
+            for n0, n1 in ((lo, morning), (evening, hi)):
                 nx, ny = max(x, n0), min(y, n1)
                 if nx < ny:
                     night += _hours(nx, ny)
@@ -319,7 +328,7 @@ def ledger(
     Rows come for ``members`` in that order, then for anyone else met, by id.
     """
     shifts: dict[int, set[tuple[str, int]]] = {}
-    sums: dict[int, LedgerRow] = {}
+    sums: dict[int, list[float]] = {}  # hours, weekend, holiday, night
     given: dict[int, set[tuple[int, int]]] = {}
     received: dict[int, set[tuple[int, int]]] = {}
     for s in spans:
@@ -329,41 +338,42 @@ def ledger(
         key = ("entry", s.entry_id) if s.entry_id is not None else ("cover", s.override_id or 0)
         shifts.setdefault(s.member_id, set()).add(key)
         part = _split_hours(a, b, holidays, tz)
-        row = sums.get(s.member_id, LedgerRow(s.member_id))
-        sums[s.member_id] = replace(
-            row,
-            hours=row.hours + part.hours,
-            weekend_hours=row.weekend_hours + part.weekend_hours,
-            holiday_hours=row.holiday_hours + part.holiday_hours,
-            night_hours=row.night_hours + part.night_hours,
-        )
+        total = sums.setdefault(s.member_id, [0.0, 0.0, 0.0, 0.0])
+        total[0] += part.hours
+        total[1] += part.weekend_hours
+        total[2] += part.holiday_hours
+        total[3] += part.night_hours
         relieved = s.scheduled_member_id
         if s.override_id is not None and relieved is not None and relieved != s.member_id:
             pair = (s.override_id, relieved)
             given.setdefault(s.member_id, set()).add(pair)
             received.setdefault(relieved, set()).add(pair)
-    away_days: dict[int, set[date]] = {}
+    away_days: dict[int, set[int]] = {}  # proleptic ordinals of local dates
     for t in time_off:
         a, b = max(t.start, start), min(t.end, end)
-        if a >= b:
-            continue
-        days = away_days.setdefault(t.member_id, set())
-        day, last = local_date(a, tz), local_date(b - timedelta(microseconds=1), tz)
-        while day <= last:
-            days.add(day)
-            day += timedelta(days=1)
+        if a < b:
+            first, last = local_date(a, tz), local_date(b - timedelta(microseconds=1), tz)
+            days = away_days.setdefault(t.member_id, set())
+            days.update(range(first.toordinal(), last.toordinal() + 1))
     seen = set(members)
     others = sorted((set(sums) | set(received) | set(away_days)) - seen)
-    return [
-        replace(
-            sums.get(m, LedgerRow(m)),
-            shifts=len(shifts.get(m, ())),
-            covers_given=len(given.get(m, ())),
-            covers_received=len(received.get(m, ())),
-            time_off_days=len(away_days.get(m, ())),
+    rows: list[LedgerRow] = []
+    for m in [*members, *others]:
+        hours, weekend, holiday, night = sums.get(m, (0.0, 0.0, 0.0, 0.0))
+        rows.append(
+            LedgerRow(
+                m,
+                len(shifts.get(m, ())),
+                hours,
+                weekend,
+                holiday,
+                night,
+                len(given.get(m, ())),
+                len(received.get(m, ())),
+                len(away_days.get(m, ())),
+            )
         )
-        for m in [*members, *others]
-    ]
+    return rows
 
 
 def holiday_names(

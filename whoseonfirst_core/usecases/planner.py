@@ -49,6 +49,31 @@ from whoseonfirst_core.usecases.planner_dto import (
 )
 from whoseonfirst_core.usecases.schedule import horizon_end, member_names, resolve_window
 
+__all__ = [
+    "ConflictDTO",
+    "FairnessDTO",
+    "FairnessRowDTO",
+    "HolidaySettingsDTO",
+    "SuggestionDTO",
+    "TimeOffDTO",
+    "add_time_off",
+    "apply_suggestions",
+    "away_during",
+    "cancel_time_off",
+    "conflicts_in",
+    "default_fairness_window",
+    "edit_time_off",
+    "fairness",
+    "holiday_settings",
+    "holidays_between",
+    "list_time_off",
+    "set_holiday_settings",
+    "span_marks",
+    "suggest_covers_in",
+    "suggestion_covers",
+    "summary_marks",
+]
+
 #: The longest reason time off may carry.
 MAX_TIME_OFF_REASON = 200
 #: The fairness window looks back this far by default (and suggestions weigh this much past).
@@ -227,9 +252,22 @@ def away_during(
 
 
 def _facts(uow: UnitOfWork, start: datetime, end: datetime) -> list[TimeOff]:
-    return [
-        TimeOff(r.id, r.member_id, r.start_at, r.end_at, r.reason) for r in _rows(uow, start, end)
-    ]
+    """The time off overlapping ``[start, end)`` as the rules take it (columns, not rows: a
+    year of a large team's time off is read for every ledger)."""
+    rows = uow.session.execute(
+        select(
+            TimeOffRow.id,
+            TimeOffRow.member_id,
+            TimeOffRow.start_at,
+            TimeOffRow.end_at,
+            TimeOffRow.reason,
+        ).where(
+            TimeOffRow.end_at > start,
+            TimeOffRow.start_at < end,
+            TimeOffRow.cancelled_at.is_(None),
+        )
+    ).tuples()
+    return [TimeOff(*r) for r in rows]
 
 
 # --- holidays -------------------------------------------------------------------------------
