@@ -35,7 +35,7 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
         view = preview(uow, args.start, args.days)
         extend_through(uow, ctx.clock.now(), view.end + SHIFT_MARGIN)
         view = preview(uow, args.start, args.days)
-        conflicts, holidays = span_marks(uow, view.start, view.end)
+        marks = span_marks(uow, view.start, view.end)
     tz = zone(view.timezone)
     rows = [
         {
@@ -45,8 +45,8 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
             "member": s.member_name,
             "scheduled_member": s.scheduled_member_name,
             "override": s.is_override,
-            "conflict": conflicts.get((s.start, s.member_id)),
-            "holiday": holiday_names(s.start, s.end, holidays, tz),
+            "conflict": marks.conflicts.get((s.start, s.member_id)),
+            "holiday": holiday_names(s.start, s.end, marks.holidays, tz),
         }
         for s in view.spans
     ]

@@ -482,33 +482,22 @@ def fairness(uow: UnitOfWork, first: date | None, last: date | None, now: dateti
     )
 
 
-def span_marks(
-    uow: UnitOfWork, start: datetime, end: datetime
-) -> tuple[dict[tuple[datetime, int], str], dict[date, str]]:
-    """What the calendar, ``preview`` and the weekly summary mark on the spans overlapping
-    ``[start, end)``: the conflict reason by (span start, member id) and the holidays of the
-    local dates those spans touch (see :func:`~whoseonfirst_core.domain.planner.holiday_names`)."""
-    found = conflicts_in(uow, start, end)
-    by_span: dict[tuple[datetime, int], str] = {}
-    for c in found:
-        by_span.setdefault((c.span_start, c.member_id), c.reason)
-    tz = team_zone(uow)
-    spans = resolve_window(uow, start, end, clip=False)
-    lo = min([start] + [s.start for s in spans])
-    hi = max([end] + [s.end for s in spans])
-    return by_span, holidays_between(uow, local_date(lo, tz), local_date(hi, tz))
+def span_marks(uow: UnitOfWork, start: datetime, end: datetime) -> SummaryMarks:
+    """What the calendar and ``preview`` mark on the spans overlapping ``[start, end)``: see
+    :func:`summary_marks`."""
+    return summary_marks(uow, resolve_window(uow, start, end, clip=False), start, end)
 
 
 def summary_marks(
-    uow: UnitOfWork, week_spans: Sequence[ResolvedSpan], start: datetime, end: datetime
+    uow: UnitOfWork, spans: Sequence[ResolvedSpan], start: datetime, end: datetime
 ) -> SummaryMarks:
-    """The weekly summary's marks for the week ``[start, end)``: conflicts of ``week_spans``
-    (the week's resolved spans, unclipped) and the holidays of its days."""
-    lo = min([start] + [s.start for s in week_spans])
-    hi = max([end] + [s.end for s in week_spans])
-    found = conflicts(week_spans, _facts(uow, lo, hi))
+    """The marks of ``spans`` (resolved, unclipped, overlapping ``[start, end)``): the conflict
+    reason by (span start, member id) and the holidays of every local date they touch (see
+    :func:`~whoseonfirst_core.domain.planner.holiday_names`)."""
+    lo = min([start] + [s.start for s in spans])
+    hi = max([end] + [s.end for s in spans])
     by_span: dict[tuple[datetime, int], str] = {}
-    for c in found:
+    for c in conflicts(spans, _facts(uow, lo, hi)):
         by_span.setdefault((c.span_start, c.member_id), c.reason)
     tz = team_zone(uow)
-    return SummaryMarks(by_span, _holidays_for(uow, start, end - timedelta(microseconds=1), tz))
+    return SummaryMarks(by_span, _holidays_for(uow, lo, hi - timedelta(microseconds=1), tz))
