@@ -162,3 +162,32 @@ def test_holiday_settings_are_checked_with_the_library(db: Database) -> None:
         days = planner.holidays_between(uow, d("2026-12-20"), d("2026-12-31"))
     assert days[d("2026-12-25")] == "Christmas Day"
     assert days[d("2026-12-31")] == "Office closed"
+
+
+def test_a_roster_files_time_off_and_holidays_problems_are_listed_together(db: Database) -> None:
+    from whoseonfirst_core.roster import RosterError, import_roster_data
+
+    data = roster(3)
+    data["time_off"] = [
+        {"member": "Zed", "start": "2026-03-10", "end": "2026-03-12"},
+        {"member": "Ann", "start": "2026-03-12", "end": "2026-03-10"},
+        {"member": "Ben", "start": "soon", "end": "2026-03-10"},
+    ]
+    data["holidays"] = {"country": "US", "subdivision": "ZZ"}
+    with db.uow("admin") as uow, pytest.raises(RosterError) as bad:
+        import_roster_data(uow, NOW, data)
+    assert bad.value.problems == [
+        "time_off[1]: end must be on or after start",
+        "time_off[2].start: 'soon' is not an ISO 8601 date-time",
+        "holidays: unknown subdivision 'ZZ' of US: use one of AK, AL, AR, AS, AZ, CA, CO, CT, "
+        "DC, DE, FL, GA, …",
+        "time_off[0].member: no member named 'Zed'",
+    ]
+    data["holidays"] = {}
+    data["time_off"] = [
+        {"member": "Ann", "start": "2026-03-10", "end": "2026-03-12"},
+        {"member": "Ann", "start": "2026-03-12T20:00:00-05:00", "end": "2026-03-13T08:00:00-05:00"},
+    ]
+    with db.uow("admin") as uow, pytest.raises(RosterError) as bad:
+        import_roster_data(uow, NOW, data)
+    assert bad.value.problems == ["time_off[1]: overlaps Ann's time off time_off[0]"]
