@@ -168,24 +168,10 @@ def cmd_fairness(args: argparse.Namespace, ctx: Context) -> int:
     db = ctx.migrated_db()
     with db.reader() as uow:
         ledger = fairness(uow, args.start, args.end, ctx.clock.now())
-    members = [
-        {
-            "member": r.member_name,
-            "shifts": r.shifts,
-            "hours": round(r.hours, 2),
-            "weekend_hours": round(r.weekend_hours, 2),
-            "holiday_hours": round(r.holiday_hours, 2),
-            "night_hours": round(r.night_hours, 2),
-            "covers_given": r.covers_given,
-            "covers_received": r.covers_received,
-            "time_off_days": r.time_off_days,
-        }
-        for r in ledger.rows
-    ]
     if args.json:
-        data = {"from": ledger.first.isoformat(), "to": ledger.last.isoformat(), "members": members}
-        ctx.print(json.dumps(data, indent=2, ensure_ascii=False))
+        ctx.print(json.dumps(ledger.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
+    members = [r.figures() for r in ledger.rows]
     header = ("member", "shifts", "hours", "weekend", "holiday", "night", "given", "received")
     table = [(*header, "time off")] + [tuple(str(v) for v in m.values()) for m in members]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]

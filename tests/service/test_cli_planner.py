@@ -256,3 +256,37 @@ def test_the_weekly_summary_marks_conflicts_and_holidays(
     day = datetime.fromisoformat(ann["start"]).strftime("%a %-m/%-d")
     marked = [line for line in lines if "(CONFLICT: time off)" in line]
     assert len(marked) == 1 and marked[0].startswith(day) and "Ann +1312555" in marked[0]
+
+
+def test_fairness_text_and_the_csv_export_carry_the_same_figures(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    from whoseonfirst_core.db.session import Database
+    from whoseonfirst_core.usecases.planner import fairness
+
+    team(monkeypatch, sqlite_url, tmp_path)
+    args = ("fairness", "--from", "2026-03-02", "--to", "2026-03-08")
+    code, out, err = run(monkeypatch, sqlite_url, *args)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "2026-03-02 to 2026-03-08 (America/Chicago)"
+    assert lines[1].split() == [
+        "member", "shifts", "hours", "weekend", "holiday", "night", "given", "received", "time", "off"
+    ]  # fmt: skip
+    assert lines[2].split() == ["Ann", "1", "24.0", "0.0", "16.0", "8.0", "0", "0", "0"]
+    # From Mon 08:00 (the rotation's start) to Mon 00:00 a week later, DST included: 159 h.
+    assert lines[-1] == "team average: 22.7 h"
+    db = Database(sqlite_url)
+    try:
+        with db.reader() as uow:
+            ledger = fairness(uow, date(2026, 3, 2), date(2026, 3, 8), NOW.now())
+    finally:
+        db.dispose()
+    rows = ledger.to_csv().splitlines()
+    assert rows[0] == (
+        "member,shifts,hours,weekend_hours,holiday_hours,night_hours,covers_given,"
+        "covers_received,time_off_days"
+    )
+    assert rows[1] == "Ann,1,24.0,0.0,16.0,8.0,0,0,0"
+    code, out, _ = run(monkeypatch, sqlite_url, *args, "--json")
+    assert json.loads(out) == ledger.to_json()

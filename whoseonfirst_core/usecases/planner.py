@@ -236,10 +236,13 @@ def cancel_time_off(
     return _dto(row, names)
 
 
-def list_time_off(uow: UnitOfWork, start: datetime, end: datetime) -> list[TimeOffDTO]:
-    """Time off (not cancelled) overlapping ``[start, end)``, by start."""
+def list_time_off(
+    uow: UnitOfWork, start: datetime, end: datetime, *, member_id: int | None = None
+) -> list[TimeOffDTO]:
+    """Time off (not cancelled) overlapping ``[start, end)``, by start; only ``member_id``'s
+    when given (the Team page's list for one person)."""
     names = member_names(uow)
-    return [_dto(r, names) for r in _rows(uow, start, end)]
+    return [_dto(r, names) for r in _rows(uow, start, end, member_id)]
 
 
 def away_during(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,6 +56,20 @@ class SuggestionDTO:
     time_off_id: int
 
 
+#: The ledger's columns, in the order of ``fairness --json`` and the CSV export.
+FAIRNESS_COLUMNS = (
+    "member",
+    "shifts",
+    "hours",
+    "weekend_hours",
+    "holiday_hours",
+    "night_hours",
+    "covers_given",
+    "covers_received",
+    "time_off_days",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FairnessRowDTO:
     """What one member carried in the window; hours are real hours."""
@@ -68,6 +84,20 @@ class FairnessRowDTO:
     covers_given: int
     covers_received: int
     time_off_days: int
+
+    def figures(self) -> dict[str, str | int | float]:
+        """The row as ``fairness --json`` and the CSV export write it: hours to 2 decimals."""
+        return {
+            "member": self.member_name,
+            "shifts": self.shifts,
+            "hours": round(self.hours, 2),
+            "weekend_hours": round(self.weekend_hours, 2),
+            "holiday_hours": round(self.holiday_hours, 2),
+            "night_hours": round(self.night_hours, 2),
+            "covers_given": self.covers_given,
+            "covers_received": self.covers_received,
+            "time_off_days": self.time_off_days,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +114,23 @@ class FairnessDTO:
     def average_hours(self) -> float:
         """The mean on-call hours of the rows (0 with none): the chart's team average line."""
         return sum(r.hours for r in self.rows) / len(self.rows) if self.rows else 0.0
+
+    def to_json(self) -> dict[str, object]:
+        """``{"from", "to", "members": [...]}``: what ``fairness --json`` prints."""
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "members": [r.figures() for r in self.rows],
+        }
+
+    def to_csv(self) -> str:
+        """The ledger as CSV (a header, then one line per member): the page's export."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(FAIRNESS_COLUMNS)
+        for r in self.rows:
+            writer.writerow(r.figures().values())
+        return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
