@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -191,3 +192,28 @@ def test_a_roster_files_time_off_and_holidays_problems_are_listed_together(db: D
     with db.uow("admin") as uow, pytest.raises(RosterError) as bad:
         import_roster_data(uow, NOW, data)
     assert bad.value.problems == ["time_off[1]: overlaps Ann's time off time_off[0]"]
+
+
+def test_reading_holidays_uses_the_days_stored_when_they_were_saved(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoseonfirst_core.usecases import holidays as team_days
+
+    load(db, roster(3))
+    with db.uow("admin") as uow:
+        planner.set_holiday_settings(uow, NOW, "US", "TX", {})
+        uow.commit()
+    asked: list[list[int]] = []
+    library = team_days.public_holidays
+
+    def counted(country: str, subdivision: str | None, years: Any) -> dict[Any, str]:
+        asked.append(sorted(years))
+        return library(country, subdivision, years)
+
+    monkeypatch.setattr(team_days, "public_holidays", counted)
+    with db.reader() as uow:
+        stored = planner.holidays_between(uow, d("2024-01-01"), d("2036-12-31"))
+        assert asked == []
+        assert stored[d("2026-07-03")] == "Independence Day (observed)"
+        later = planner.holidays_between(uow, d("2037-01-01"), d("2037-01-01"))
+    assert asked == [[2037]] and later == {d("2037-01-01"): "New Year's Day"}

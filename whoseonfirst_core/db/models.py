@@ -81,6 +81,11 @@ class TeamSettings(Base):
     extra_holidays: Mapped[dict[str, str]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    #: The library's days for the country and subdivision, stored when they are saved so that
+    #: reading holidays needs no library: ``first_year``, ``last_year``, ``days`` (ISO → name).
+    holiday_calendar: Mapped[dict[str, object]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -38,6 +38,30 @@ def check_region(country: str | None, subdivision: str | None) -> str | None:
     return None
 
 
+def public_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> dict[date, str]:
+    """The library's holidays (observed days included) of ``country``/``subdivision`` for
+    ``years``, by date."""
+    import holidays
+
+    calendar = holidays.country_holidays(
+        country, subdiv=subdivision, years=sorted(set(years)), observed=True, language="en_US"
+    )
+    return {d: str(name) for d, name in sorted(calendar.items())}
+
+
+def with_extra(
+    public: Mapping[date, str], extra: Mapping[date, str], years: Iterable[int]
+) -> dict[date, str]:
+    """``public`` and the team's own ``extra`` dates of ``years``; a date in both gets both
+    names."""
+    wanted = set(years)
+    out = dict(public)
+    for d, name in sorted(extra.items()):
+        if d.year in wanted:
+            out[d] = f"{out[d]}; {name}" if d in out and out[d] != name else name
+    return dict(sorted(out.items()))
+
+
 def team_holidays(
     country: str | None,
     subdivision: str | None,
@@ -47,15 +71,5 @@ def team_holidays(
     """Holiday date → name for ``years``: the library's days (observed ones included) for
     ``country``/``subdivision`` (None: none), then ``extra``; a date in both gets both names."""
     wanted = sorted(set(years))
-    out: dict[date, str] = {}
-    if country is not None and wanted:
-        import holidays
-
-        calendar = holidays.country_holidays(
-            country, subdiv=subdivision, years=wanted, observed=True, language="en_US"
-        )
-        out = {d: str(name) for d, name in sorted(calendar.items())}
-    for d, name in sorted(extra.items()):
-        if d.year in wanted:
-            out[d] = f"{out[d]}; {name}" if d in out and out[d] != name else name
-    return dict(sorted(out.items()))
+    public = public_holidays(country, subdivision, wanted) if country and wanted else {}
+    return with_extra(public, extra, wanted)

@@ -34,6 +34,7 @@ from whoseonfirst_core.usecases.common import (
 )
 from whoseonfirst_core.usecases.config import stored_quiet_hours, stored_templates
 from whoseonfirst_core.usecases.errors import UseCaseError
+from whoseonfirst_core.usecases.holidays import store_holiday_calendar
 from whoseonfirst_core.usecases.setup import create_team, open_first_epoch
 
 
@@ -131,10 +132,13 @@ def _set_notice_settings(row: TeamSettings, given: SettingsIn) -> None:
     row.confirm_within_minutes = given.confirm_within_minutes
 
 
-def _set_holidays(row: TeamSettings, roster: RosterIn) -> None:
+def _set_holidays(row: TeamSettings, roster: RosterIn, now: datetime) -> None:
     given = roster.holidays
+    changed = (row.holiday_country, row.holiday_subdivision) != (given.country, given.subdivision)
     row.holiday_country, row.holiday_subdivision = given.country, given.subdivision
     row.extra_holidays = {e.date: e.name for e in sorted(given.extra, key=lambda e: e.date)}
+    if changed or not row.holiday_calendar:
+        store_holiday_calendar(row, now)
 
 
 _Away = tuple[int, datetime, datetime, str]
@@ -215,7 +219,7 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
         row = _add_member(uow, now, m, pos, used_colors)
         ids[m.name.casefold()] = row.id
     _sync_contacts(uow, roster)
-    _set_holidays(settings_row(uow), roster)
+    _set_holidays(settings_row(uow), roster, now)
     for mid, start, end, reason in _time_off(roster, ids, zone(roster.team.timezone)):
         uow.session.add(_time_off_row(uow, now, mid, start, end, reason))
     for o in roster.overrides:
@@ -308,7 +312,7 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
         ids[m.name.casefold()] = found.id
     shifts = tuple(s.to_def() for s in roster.shifts)
     _sync_contacts(uow, roster)
-    _set_holidays(settings, roster)
+    _set_holidays(settings, roster, now)
     _sync_time_off(uow, now, roster, ids)
     # Future overrides: keep those in the file, cancel the others, add the new ones.
     wanted_ovs = {

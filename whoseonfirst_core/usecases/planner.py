@@ -18,7 +18,6 @@ from sqlalchemy import select
 from whoseonfirst_core.db.models import Member
 from whoseonfirst_core.db.models import TimeOff as TimeOffRow
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.domain.holidays import check_region, team_holidays
 from whoseonfirst_core.domain.overrides import Cover
 from whoseonfirst_core.domain.planner import (
     TimeOff,
@@ -39,11 +38,15 @@ from whoseonfirst_core.usecases.common import (
 )
 from whoseonfirst_core.usecases.dto import OverrideDTO
 from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
+from whoseonfirst_core.usecases.holidays import (
+    holiday_settings,
+    holidays_between,
+    set_holiday_settings,
+)
 from whoseonfirst_core.usecases.planner_dto import (
     ConflictDTO,
     FairnessDTO,
     FairnessRowDTO,
-    HolidaySettingsDTO,
     SuggestionDTO,
     TimeOffDTO,
 )
@@ -53,7 +56,6 @@ __all__ = [
     "ConflictDTO",
     "FairnessDTO",
     "FairnessRowDTO",
-    "HolidaySettingsDTO",
     "SuggestionDTO",
     "TimeOffDTO",
     "add_time_off",
@@ -273,73 +275,7 @@ def _facts(uow: UnitOfWork, start: datetime, end: datetime) -> list[TimeOff]:
     return [TimeOff(*r) for r in rows]
 
 
-# --- holidays -------------------------------------------------------------------------------
-
-
-def holiday_settings(uow: UnitOfWork) -> HolidaySettingsDTO:
-    s = settings_row(uow)
-    return HolidaySettingsDTO(
-        country=s.holiday_country,
-        subdivision=s.holiday_subdivision,
-        extra={date.fromisoformat(d): n for d, n in sorted((s.extra_holidays or {}).items())},
-        version=s.version,
-    )
-
-
-def set_holiday_settings(
-    uow: UnitOfWork,
-    now: datetime,
-    country: str | None,
-    subdivision: str | None,
-    extra: Mapping[date, str],
-    *,
-    expected_version: int | None = None,
-) -> HolidaySettingsDTO:
-    """Choose the team's public holidays (``holidays`` library codes, e.g. US / TX; None: none)
-    and its own dates; a calendar the library does not know is refused, saying what to use."""
-    country = (country or "").strip().upper() or None
-    subdivision = (subdivision or "").strip().upper() or None
-    if problem := check_region(country, subdivision):
-        raise UseCaseError(problem)
-    cleaned: dict[str, str] = {}
-    for d, name in sorted(extra.items()):
-        label = " ".join(name.split())
-        if not label:
-            raise UseCaseError(f"holiday {d.isoformat()}: the name is empty")
-        if len(label) > 100:
-            raise UseCaseError(f"holiday {d.isoformat()}: the name is longer than 100 characters")
-        cleaned[d.isoformat()] = check_text(label, f"holiday {d.isoformat()}")
-    s = settings_row(uow)
-    if expected_version is not None and s.version != expected_version:
-        raise ConflictError("someone changed the settings meanwhile: reload to see the latest")
-    before = {
-        "country": s.holiday_country,
-        "subdivision": s.holiday_subdivision,
-        "extra": dict(s.extra_holidays or {}),
-    }
-    after = {"country": country, "subdivision": subdivision, "extra": cleaned}
-    if before != after:
-        s.holiday_country, s.holiday_subdivision, s.extra_holidays = country, subdivision, cleaned
-        uow.session.flush()
-        region = "/".join(p for p in (country, subdivision) if p) or "none"
-        record_audit(
-            uow,
-            now,
-            "settings.holidays",
-            "team_settings",
-            1,
-            f"holidays: {region}, {len(cleaned)} own date(s)",
-            before,
-            after,
-        )
-    return holiday_settings(uow)
-
-
-def holidays_between(uow: UnitOfWork, first: date, last: date) -> dict[date, str]:
-    """The team's holidays from local date ``first`` to ``last`` (both included)."""
-    h = holiday_settings(uow)
-    days = team_holidays(h.country, h.subdivision, h.extra, range(first.year, last.year + 1))
-    return {d: n for d, n in days.items() if first <= d <= last}
+# --- holidays: see usecases.holidays ---------------------------------------------------------
 
 
 def _holidays_for(uow: UnitOfWork, start: datetime, end: datetime, tz: ZoneInfo) -> dict[date, str]:

@@ -1,10 +1,11 @@
 """The planner: time off and the team's holidays
 
 Adds the ``time_off`` table (a member away during ``[start_at, end_at)``, with its reason;
-cancelled time off keeps its row with ``cancelled_at`` set) and three ``team_settings``
+cancelled time off keeps its row with ``cancelled_at`` set) and four ``team_settings``
 columns: ``holiday_country`` and ``holiday_subdivision`` (the ``holidays`` library's codes,
-e.g. US / TX; NULL = no public holidays) and ``extra_holidays`` (the team's own dates, ISO date
-→ name). Existing teams get no time off and no holidays.
+e.g. US / TX; NULL = no public holidays), ``extra_holidays`` (the team's own dates, ISO date
+→ name) and ``holiday_calendar`` (the library's days, stored when the country is saved).
+Existing teams get no time off and no holidays.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("holiday_subdivision", sa.String(16), nullable=True))
         batch_op.add_column(
             sa.Column("extra_holidays", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
+        batch_op.add_column(
+            sa.Column(
+                "holiday_calendar", sa.JSON(), nullable=False, server_default=sa.text("'{}'")
+            )
         )
     op.create_table(
         "time_off",
@@ -57,6 +63,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_time_off_member_id")
     op.drop_table("time_off")
     with op.batch_alter_table("team_settings", schema=None) as batch_op:
+        batch_op.drop_column("holiday_calendar")
         batch_op.drop_column("extra_holidays")
         batch_op.drop_column("holiday_subdivision")
         batch_op.drop_column("holiday_country")
