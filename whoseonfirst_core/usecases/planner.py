@@ -47,6 +47,7 @@ from whoseonfirst_core.usecases.planner_dto import (
     ConflictDTO,
     FairnessDTO,
     FairnessRowDTO,
+    HolidaySettingsDTO,
     SuggestionDTO,
     TimeOffDTO,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "ConflictDTO",
     "FairnessDTO",
     "FairnessRowDTO",
+    "HolidaySettingsDTO",
     "SuggestionDTO",
     "TimeOffDTO",
     "add_time_off",
