@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,20 +54,6 @@ class SuggestionDTO:
     time_off_id: int
 
 
-#: The ledger's columns, in the order of ``fairness --json`` and the CSV export.
-FAIRNESS_COLUMNS = (
-    "member",
-    "shifts",
-    "hours",
-    "weekend_hours",
-    "holiday_hours",
-    "night_hours",
-    "covers_given",
-    "covers_received",
-    "time_off_days",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class FairnessRowDTO:
     """What one member carried in the window; hours are real hours."""
@@ -86,7 +70,7 @@ class FairnessRowDTO:
     time_off_days: int
 
     def figures(self) -> dict[str, str | int | float]:
-        """The row as ``fairness --json`` and the CSV export write it: hours to 2 decimals."""
+        """The row as ``fairness --json`` writes it: hours to 2 decimals."""
         return {
             "member": self.member_name,
             "shifts": self.shifts,
@@ -122,15 +106,6 @@ class FairnessDTO:
             "to": self.last.isoformat(),
             "members": [r.figures() for r in self.rows],
         }
-
-    def to_csv(self) -> str:
-        """The ledger as CSV (a header, then one line per member): the page's export."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(FAIRNESS_COLUMNS)
-        for r in self.rows:
-            writer.writerow(r.figures().values())
-        return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
