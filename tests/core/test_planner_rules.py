@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import holidays
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from whoseonfirst_core.domain.holidays import check_region, team_holidays
 from whoseonfirst_core.domain.planner import (
@@ -184,3 +186,50 @@ def test_holiday_names_are_those_of_the_days_a_span_touches() -> None:
     hol = {date(2026, 12, 25): "Christmas Day", date(2026, 12, 26): "Day After Christmas"}
     assert holiday_names(s.start, s.end, hol, TZ) == "Christmas Day; Day After Christmas"
     assert holiday_names(s.start, s.end, {}, TZ) is None
+
+
+@given(
+    team=st.integers(min_value=2, max_value=8),
+    absences=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 40 * 24), st.integers(1, 20 * 24)),
+        max_size=12,
+    ),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_suggestion_is_never_someone_away_or_on_call_next_to_it(
+    team: int, absences: list[tuple[int, int, int]]
+) -> None:
+    members = list(range(1, team + 1))
+    spans = days(date(2026, 3, 2), 40, members)
+    origin = spans[0].start
+    time_off = [
+        TimeOff(i, m % team + 1, origin + timedelta(hours=a), origin + timedelta(hours=a + n), "")
+        for i, (m, a, n) in enumerate(absences)
+    ]
+    found = suggest_covers(
+        spans,
+        time_off,
+        rotation=members,
+        ledger_rows=[],
+        holidays={},
+        tz=TZ,
+        start=origin,
+        end=spans[-1].end,
+    )
+
+    def on_call(at: datetime, made: list[Any]) -> int | None:
+        for s in reversed(made):
+            if s.start <= at < s.end and s.suggested_member_id is not None:
+                return int(s.suggested_member_id)
+        return next((s.member_id for s in spans if s.start <= at < s.end), None)
+
+    tick = timedelta(microseconds=1)
+    for i, s in enumerate(found):
+        who = s.suggested_member_id
+        if who is None:
+            continue
+        assert who != s.away_member_id
+        assert not any(t.member_id == who and t.start < s.end and s.start < t.end for t in time_off)
+        conflict = next(x for x in spans if x.start <= s.start < x.end)
+        for at in (conflict.start - tick, conflict.end, s.start - tick, s.end):
+            assert on_call(at, found[:i]) != who

@@ -167,6 +167,8 @@ class _Occupancy:
         self.starts = [s.start for s in self.spans]
 
     def at(self, instant: datetime) -> int | None:
+        # Covers come in time order and none is longer than a shift (at most a week), so one
+        # that ended two weeks before ``instant`` ends the search.
         for c in reversed(self.covers):
             if c.start <= instant < c.end and c.suggested_member_id is not None:
                 return c.suggested_member_id
