@@ -162,18 +162,22 @@ class _Occupancy:
     spans: list[ResolvedSpan]
     starts: list[datetime] = field(default_factory=list)
     covers: list[Suggestion] = field(default_factory=list)
+    longest: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         self.starts = [s.start for s in self.spans]
 
+    def add(self, cover: Suggestion) -> None:
+        """Lay ``cover`` over (covers come in the order of their starts)."""
+        self.covers.append(cover)
+        self.longest = max(self.longest, cover.end - cover.start)
+
     def at(self, instant: datetime) -> int | None:
-        # Covers come in time order and none is longer than a shift (at most a week), so one
-        # that ended two weeks before ``instant`` ends the search.
         for c in reversed(self.covers):
+            if c.start + self.longest <= instant:
+                break  # this one and every earlier one ended before ``instant``
             if c.start <= instant < c.end and c.suggested_member_id is not None:
                 return c.suggested_member_id
-            if c.end <= instant - timedelta(weeks=2):
-                break
         i = bisect.bisect_right(self.starts, instant) - 1
         if i >= 0 and self.spans[i].start <= instant < self.spans[i].end:
             return self.spans[i].member_id
@@ -250,7 +254,7 @@ def suggest_covers(
             away = load.setdefault(c.member_id, _Load())
             away.hours -= carried.hours
             away.weekend_holiday_hours -= extra
-        occupancy.covers.append(suggestion)
+        occupancy.add(suggestion)
         out.append(suggestion)
     return out
 
