@@ -1,8 +1,9 @@
 """The planner in the database: time off, holidays, conflicts, cover suggestions, fairness.
 
 The rules are :mod:`whoseonfirst_core.domain.planner` (conflicts, suggestions, the ledger) and
-:mod:`whoseonfirst_core.domain.holidays`; this module reads what they need and writes time off,
-the holiday settings and the audit trail. Suggestions become covers through
+:mod:`whoseonfirst_core.domain.holidays`; this module reads what they need and writes time off
+and its audit trail (the holiday settings are :mod:`whoseonfirst_core.usecases.holidays`,
+re-exported here). Suggestions become covers through
 :func:`whoseonfirst_core.usecases.calendar.apply_calendar_plan`, like every calendar edit, so
 the change notices tell the people.
 """
