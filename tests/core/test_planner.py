@@ -217,3 +217,38 @@ def test_reading_holidays_uses_the_days_stored_when_they_were_saved(
         assert stored[d("2026-07-03")] == "Independence Day (observed)"
         later = planner.holidays_between(uow, d("2037-01-01"), d("2037-01-01"))
     assert asked == [[2037]] and later == {d("2037-01-01"): "New Year's Day"}
+
+
+def test_applied_suggestions_tell_the_people_like_any_cover(db: Database) -> None:
+    from whoseonfirst_core.db.models import Notification
+    from whoseonfirst_core.usecases import notices
+
+    load(db, roster(7))
+    with db.uow("service") as uow:
+        notices.plan_notices(uow, NOW, actor="service")  # what everyone was told so far
+        uow.commit()
+    start, end = whole_days(d("2026-03-04"), d("2026-03-08"), TZ)
+    with db.reader() as uow:
+        thursday = schedule.span_at(uow, datetime(2026, 3, 5, 18, tzinfo=UTC))
+    assert thursday is not None
+    away = thursday.member_id
+    with db.uow("admin") as uow:
+        planner.add_time_off(uow, away, start, end, "vacation", NOW)
+        suggestions = planner.suggest_covers_in(uow, start, end, NOW)
+        planner.apply_suggestions(uow, NOW, suggestions)
+        uow.commit()
+    # The ticks see the difference, then tell it once quiet hours end (07:00 CST).
+    for tick in (NOW + timedelta(minutes=1), NOW + timedelta(minutes=70)):
+        with db.uow("service") as uow:
+            notices.plan_notices(uow, tick, actor="service")
+            uow.commit()
+    with db.reader() as uow:
+        told = {
+            (n.member_id, n.body.split(". ", 1)[1][:1])
+            for n in uow.session.scalars(
+                select(Notification).where(Notification.kind == "change_notice")
+            )
+        }
+    coverers = {s.suggested_member_id for s in suggestions}
+    assert suggestions and None not in coverers
+    assert told == {(away, "−")} | {(m, "+") for m in coverers}
