@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.common import Figure
 
-BENCHMARKS = ["core", "dispatch", "gui", "remote", "memory", "feeds", "bundle"]
+BENCHMARKS = ["core", "planner", "dispatch", "gui", "remote", "memory", "feeds", "bundle"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ its own with ``add_commands``:
 - :mod:`.db`: ``db upgrade``, ``db copy``
 - :mod:`.roster`: ``import``, ``export``
 - :mod:`.schedule`: ``preview``, ``simulate``
+- :mod:`.planner`: ``time-off add|list|cancel``, ``suggest-covers``, ``fairness``
 - :mod:`.run`: ``run``, ``tick``
 - :mod:`.ops`: ``check``, ``send-test``, ``backup``
 - :mod:`.feeds`: ``export-ics``, ``feed-link``
@@ -29,7 +30,7 @@ from whoseonfirst_core.clock import Clock, SystemClock
 from whoseonfirst_core.usecases.errors import UseCaseError
 
 from ..config import ConfigError, database_url_from_env
-from . import db, feeds, ops, roster, run, schedule
+from . import db, feeds, ops, planner, roster, run, schedule
 from .context import EXIT_FAIL, EXIT_USAGE, CliError, Context, Handler
 
 __all__ = ["build_parser", "main"]
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (db, roster, schedule, run, ops, feeds):
+    for group in (db, roster, schedule, planner, run, ops, feeds):
         group.add_commands(sub)
     return parser
 

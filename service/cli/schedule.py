@@ -24,6 +24,7 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     team's time zone.
     """
     from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
+    from whoseonfirst_core.usecases.planner import span_marks
     from whoseonfirst_core.usecases.schedule import extend_through, preview
     from whoseonfirst_core.usecases.schedule_rows import schedule_csv, schedule_rows
 
@@ -34,7 +35,8 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
         view = preview(uow, args.start, args.days)
         extend_through(uow, ctx.clock.now(), view.end + SHIFT_MARGIN)
         view = preview(uow, args.start, args.days)
-    rows = schedule_rows(view)
+        marks = span_marks(uow, view.start, view.end)
+    rows = schedule_rows(view, marks)
     if args.json:
         entries = [r.as_json() for r in rows]
         ctx.print(json.dumps({"entries": entries}, indent=2, ensure_ascii=False))
@@ -50,11 +52,14 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         ctx.print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    if view.gaps:
-        tz = zone(view.timezone)
+    tz = zone(view.timezone)
+    marked = [r for r in rows if r.conflict]
+    if view.gaps or marked:
         ctx.print("")
-        for a, b in view.gaps:
-            ctx.print(f"NO COVERAGE {iso_local(a, tz)} → {iso_local(b, tz)}")
+    for a, b in view.gaps:
+        ctx.print(f"NO COVERAGE {iso_local(a, tz)} → {iso_local(b, tz)}")
+    for r in marked:
+        ctx.print(f"CONFLICT {r.start} → {r.end} {r.member}: {r.conflict}")
     return EXIT_OK
 
 

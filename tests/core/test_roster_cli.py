@@ -57,6 +57,20 @@ def full_roster() -> dict[str, Any]:
         "weekly_summary_time": "09:30",
         "shift_start_template": "On call: {name} {start}-{end}",
     }
+    data["time_off"] = [
+        {"member": "Ann", "start": "2026-03-09", "end": "2026-03-15", "reason": "vacation"},
+        {
+            "member": "Ben",
+            "start": "2026-03-10T13:00:00-05:00",
+            "end": "2026-03-10T17:00:00-05:00",
+            "reason": "doctor",
+        },
+    ]
+    data["holidays"] = {
+        "country": "US",
+        "subdivision": "TX",
+        "extra": [{"date": "2026-12-24", "name": "Office closed"}],
+    }
     return data
 
 
@@ -69,6 +83,8 @@ def test_export_import_export_gives_the_same_file(
     exported = json.loads(first)
     assert exported["members"][1]["secondary_phone"] == "+13125550177"
     assert exported["overrides"][0]["member"] == "Cal"
+    assert exported["time_off"] == full_roster()["time_off"]
+    assert exported["holidays"] == full_roster()["holidays"]
     # Into an empty (migrated) database.
     import shutil
 
@@ -233,6 +249,8 @@ def test_preview_json_and_text(
         "member": "Ann",
         "scheduled_member": "Ann",
         "override": False,
+        "conflict": None,
+        "holiday": None,
     }
     assert len(entries) == 12
     code, out, _ = run(monkeypatch, db_url, "preview", "--from", "2026-03-02", "--days", "2")

@@ -74,6 +74,18 @@ class TeamSettings(Base):
     #: A shift not confirmed this many minutes after its start is asked again, and the
     #: escalation contacts are told at twice that (0: no escalation).
     confirm_within_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    #: The public holidays the team keeps (``holidays`` library codes: "US", "TX"; None: none).
+    holiday_country: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The team's own holidays: ISO date → name.
+    extra_holidays: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    #: The library's days for the country and subdivision, stored when they are saved so that
+    #: reading holidays needs no library: ``first_year``, ``last_year``, ``days`` (ISO → name).
+    holiday_calendar: Mapped[dict[str, object]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -196,6 +208,27 @@ class Override(Base):
         CheckConstraint("end_at > start_at", name="span"),
         CheckConstraint("status IN ('active', 'completed', 'cancelled')", name="status"),
         Index("ix_overrides_span", "end_at", "start_at"),
+    )
+
+
+class TimeOff(Base):
+    """``member`` is away during ``[start_at, end_at)``. Cancelled time off keeps its row
+    (``cancelled_at`` set), so the audit log's entries keep pointing at something."""
+
+    __tablename__ = "time_off"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    cancelled_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="span"),
+        Index("ix_time_off_span", "end_at", "start_at"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -213,32 +214,52 @@ def summary_header_values(week_start: date, team: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class SummaryMarks:
+    """What the planner marks in the summary: the conflict reason of a span by (span start,
+    member id) and holiday names by local date (see ``domain.planner``)."""
+
+    conflicts: Mapping[tuple[datetime, int], str] = dataclasses.field(default_factory=dict)
+    holidays: Mapping[date, str] = dataclasses.field(default_factory=dict)
+
+
 def weekly_summary_text(
     week_start: date,
     spans: Sequence[ResolvedSpan],
     people: Mapping[int, SummaryPerson],
     tz: tzinfo,
     header: str | None = None,
+    marks: SummaryMarks | None = None,
 ) -> str:
     """``header`` (by default ``WhoseOnFirst schedule Mar 2 - Mar 8``) then one line per day
     (SPEC §4).
 
     A day lists every span that starts on it (``Ann +13125550101``, with ``(48h)`` when the span
     is not 24 h long); a day on which nobody's span starts but someone is on call says
-    ``Ann (continues)``; a day with nobody at all says ``NO COVERAGE``.
+    ``Ann (continues)``; a day with nobody at all says ``NO COVERAGE``. With ``marks``, a
+    holiday follows its day (``Fri 12/25 (Christmas Day):``) and a span whose person is away
+    says so (``Ann +13125550101 (CONFLICT: time off: vacation)``).
     """
     if header is None:
         header = DEFAULT_SUMMARY_HEADER.format_map(summary_header_values(week_start, ""))
+    marks = marks if marks is not None else SummaryMarks()
     lines = [header]
     nobody = SummaryPerson("?", "")
+
+    def conflict(s: ResolvedSpan) -> str:
+        reason = marks.conflicts.get((s.start, s.member_id))
+        return f" (CONFLICT: {reason})" if reason else ""
+
     for d in summary_days(week_start, spans, tz):
         parts: list[str] = []
         for s, suffix in d.starting:
             person = people.get(s.member_id, nobody)
-            parts.append(f"{person.name} {person.phone}".strip() + suffix)
+            parts.append(f"{person.name} {person.phone}".strip() + suffix + conflict(s))
         for s in d.running:
-            label = f"{people.get(s.member_id, nobody).name} (continues)"
+            label = f"{people.get(s.member_id, nobody).name} (continues){conflict(s)}"
             if label not in parts:
                 parts.append(label)
-        lines.append(f"{day_label(d.day)}: {', '.join(parts) if parts else 'NO COVERAGE'}")
+        holiday = marks.holidays.get(d.day)
+        label = day_label(d.day) + (f" ({holiday})" if holiday else "")
+        lines.append(f"{label}: {', '.join(parts) if parts else 'NO COVERAGE'}")
     return "\n".join(lines)

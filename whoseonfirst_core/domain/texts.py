@@ -38,6 +38,7 @@ from whoseonfirst_core.domain.notification import (
 from whoseonfirst_core.domain.resolution import ResolvedSpan
 from whoseonfirst_core.domain.templates import (
     DEFAULT_SHIFT_START_TEMPLATE,
+    SummaryMarks,
     SummaryPerson,
     TemplateError,
     render,
@@ -284,7 +285,10 @@ def summary_week(due_at: datetime, team: TeamSnapshot) -> tuple[date, datetime, 
 
 
 def weekly_summary_body(
-    due_at: datetime, week_spans: Sequence[ResolvedSpan], team: TeamSnapshot
+    due_at: datetime,
+    week_spans: Sequence[ResolvedSpan],
+    team: TeamSnapshot,
+    marks: SummaryMarks | None = None,
 ) -> str:
     """The text of the summary sent at ``due_at`` (the same for every contact).
 
@@ -296,7 +300,7 @@ def weekly_summary_body(
     header = render_wording(
         team.templates, Kind.WEEKLY_SUMMARY, summary_header_values(first_day, team.team_name)
     )
-    return weekly_summary_text(first_day, week_spans, people, team.tz, header)
+    return weekly_summary_text(first_day, week_spans, people, team.tz, header, marks)
 
 
 def weekly_summary_texts(
@@ -304,14 +308,16 @@ def weekly_summary_texts(
     validity: timedelta,
     week_spans: Sequence[ResolvedSpan],
     team: TeamSnapshot,
+    marks: SummaryMarks | None = None,
 ) -> list[PlannedText]:
-    """The summary due at ``due_at`` to each opted-in contact (one text per contact and week)."""
+    """The summary due at ``due_at`` to each opted-in contact (one text per contact and week);
+    ``marks``: the week's conflicts and holidays."""
     first_day, _, _ = summary_week(due_at, team)
     return _to_contacts(
         team.summary_contacts,
         Kind.WEEKLY_SUMMARY,
         lambda contact_id, phone: f"{first_day.isoformat()}:c{contact_id}:{phone}",
-        weekly_summary_body(due_at, week_spans, team),
+        weekly_summary_body(due_at, week_spans, team, marks),
         due_at=due_at,
         expires_at=due_at + validity,
     )

@@ -9,11 +9,13 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from whoseonfirst_core.db.models import EscalationContact, Override
+from whoseonfirst_core.db.models import EscalationContact, Override, TimeOff
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.planner import as_whole_days
 from whoseonfirst_core.domain.timeutil import WEEKDAYS, iso_local, zone
 from whoseonfirst_core.roster.model import FORMAT, VERSION
 from whoseonfirst_core.usecases.common import all_members, current_pattern, settings_row
@@ -32,7 +34,7 @@ def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
     contacts = uow.session.scalars(
         select(EscalationContact).order_by(EscalationContact.name, EscalationContact.id)
     )
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "team": {"name": settings.name, "timezone": settings.timezone},
@@ -87,6 +89,37 @@ def export_roster_data(uow: UnitOfWork) -> dict[str, Any]:
             "confirm_within_minutes": settings.confirm_within_minutes,
         },
     }
+    # Written only when there is some, so a team that plans no time off or holidays exports
+    # the file it did before the planner existed.
+    time_off = [
+        _time_off_entry(t, names, tz)
+        for t in uow.session.scalars(
+            select(TimeOff)
+            .where(TimeOff.cancelled_at.is_(None))
+            .order_by(TimeOff.start_at, TimeOff.id)
+        )
+    ]
+    if time_off:
+        data["time_off"] = time_off
+    extra = sorted((settings.extra_holidays or {}).items())
+    if settings.holiday_country is not None or extra:
+        data["holidays"] = {
+            "country": settings.holiday_country,
+            "subdivision": settings.holiday_subdivision,
+            "extra": [{"date": d, "name": n} for d, n in extra],
+        }
+    return data
+
+
+def _time_off_entry(t: TimeOff, names: dict[int, str], tz: ZoneInfo) -> dict[str, str]:
+    """Whole local days as dates (both ends included), anything else as instants."""
+    days = as_whole_days(t.start_at, t.end_at, tz)
+    start, end = (
+        (days[0].isoformat(), days[1].isoformat())
+        if days is not None
+        else (iso_local(t.start_at, tz), iso_local(t.end_at, tz))
+    )
+    return {"member": names.get(t.member_id, "?"), "start": start, "end": end, "reason": t.reason}
 
 
 def dumps_roster(data: dict[str, Any]) -> str:

@@ -5,13 +5,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from whoseonfirst_core.db.models import EscalationContact, Member, Override, TeamSettings
+from whoseonfirst_core.db.models import (
+    EscalationContact,
+    Member,
+    Override,
+    TeamSettings,
+    TimeOff,
+)
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.timeutil import parse_instant, weekday_index, zone
-from whoseonfirst_core.roster.model import MemberIn, RosterIn, SettingsIn, parse_roster
+from whoseonfirst_core.roster.model import (
+    MemberIn,
+    RosterError,
+    RosterIn,
+    SettingsIn,
+    parse_roster,
+)
 from whoseonfirst_core.usecases.common import (
     add_member_row,
     all_members,
@@ -21,6 +34,7 @@ from whoseonfirst_core.usecases.common import (
 )
 from whoseonfirst_core.usecases.config import stored_quiet_hours, stored_templates
 from whoseonfirst_core.usecases.errors import UseCaseError
+from whoseonfirst_core.usecases.holidays import store_holiday_calendar
 from whoseonfirst_core.usecases.setup import create_team, open_first_epoch
 
 
@@ -45,6 +59,7 @@ def _counts(roster: RosterIn) -> dict[str, int]:
         "shifts": len(roster.shifts),
         "overrides": len(roster.overrides),
         "escalation_contacts": len(roster.escalation_contacts),
+        "time_off": len(roster.time_off),
     }
 
 
@@ -117,6 +132,72 @@ def _set_notice_settings(row: TeamSettings, given: SettingsIn) -> None:
     row.confirm_within_minutes = given.confirm_within_minutes
 
 
+def _set_holidays(row: TeamSettings, roster: RosterIn, now: datetime) -> None:
+    given = roster.holidays
+    changed = (row.holiday_country, row.holiday_subdivision) != (given.country, given.subdivision)
+    row.holiday_country, row.holiday_subdivision = given.country, given.subdivision
+    row.extra_holidays = {e.date: e.name for e in sorted(given.extra, key=lambda e: e.date)}
+    if changed or not row.holiday_calendar:
+        store_holiday_calendar(row, now)
+
+
+_Away = tuple[int, datetime, datetime, str]
+
+
+def _time_off(roster: RosterIn, ids: dict[str, int], tz: ZoneInfo) -> list[_Away]:
+    """The file's time off as (member id, start, end, reason) in UTC; raises
+    :class:`RosterError` for one that ends before it starts or overlaps the member's other
+    time off (every such problem listed)."""
+    out: list[_Away] = []
+    problems: list[str] = []
+    placed: list[tuple[int, int, datetime, datetime]] = []  # (index in the file, member, span)
+    for i, t in enumerate(roster.time_off):
+        start, end = t.span(tz)
+        if end <= start:
+            problems.append(f"time_off[{i}]: end must be after start")
+            continue
+        mid = ids[t.member.casefold()]
+        clash = next((j for j, m, a, b in placed if m == mid and a < end and start < b), None)
+        if clash is not None:
+            problems.append(f"time_off[{i}]: overlaps {t.member}'s time off time_off[{clash}]")
+        placed.append((i, mid, start, end))
+        out.append((mid, start, end, t.reason))
+    if problems:
+        raise RosterError(problems)
+    return out
+
+
+def _time_off_row(
+    uow: UnitOfWork, now: datetime, mid: int, start: datetime, end: datetime, reason: str
+) -> TimeOff:
+    return TimeOff(
+        member_id=mid,
+        start_at=start,
+        end_at=end,
+        reason=reason,
+        created_at=now,
+        created_by=uow.actor,
+    )
+
+
+def _sync_time_off(uow: UnitOfWork, now: datetime, roster: RosterIn, ids: dict[str, int]) -> None:
+    """Time off not over yet becomes the file's: kept where the file has it, cancelled where
+    it does not, added where it is new (time off that is over is history and stays)."""
+    wanted = {
+        (mid, start, end): reason
+        for mid, start, end, reason in _time_off(roster, ids, zone(roster.team.timezone))
+    }
+    for row in uow.session.scalars(select(TimeOff).where(TimeOff.cancelled_at.is_(None))):
+        key = (row.member_id, row.start_at, row.end_at)
+        if key in wanted:
+            row.reason = wanted.pop(key)
+        elif row.end_at > now:
+            row.cancelled_at = now
+    for (mid, start, end), reason in wanted.items():
+        if end > now:
+            uow.session.add(_time_off_row(uow, now, mid, start, end, reason))
+
+
 def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
     anchor = date.fromisoformat(roster.rotation.anchor_date)
     create_team(
@@ -138,6 +219,9 @@ def _fresh(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]:
         row = _add_member(uow, now, m, pos, used_colors)
         ids[m.name.casefold()] = row.id
     _sync_contacts(uow, roster)
+    _set_holidays(settings_row(uow), roster, now)
+    for mid, start, end, reason in _time_off(roster, ids, zone(roster.team.timezone)):
+        uow.session.add(_time_off_row(uow, now, mid, start, end, reason))
     for o in roster.overrides:
         start, end = parse_instant(o.start), parse_instant(o.end)
         uow.session.add(
@@ -228,6 +312,8 @@ def _replace(uow: UnitOfWork, now: datetime, roster: RosterIn) -> dict[str, int]
         ids[m.name.casefold()] = found.id
     shifts = tuple(s.to_def() for s in roster.shifts)
     _sync_contacts(uow, roster)
+    _set_holidays(settings, roster, now)
+    _sync_time_off(uow, now, roster, ids)
     # Future overrides: keep those in the file, cancel the others, add the new ones.
     wanted_ovs = {
         (ids[o.member.casefold()], parse_instant(o.start), parse_instant(o.end)): o

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -23,8 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from whoseonfirst_core.domain.holidays import check_region
 from whoseonfirst_core.domain.notices import DEFAULT_QUIET_HOURS
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
+from whoseonfirst_core.domain.planner import read_span
 from whoseonfirst_core.domain.rotation import ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import (
     DEFAULT_SHIFT_START_TEMPLATE,
@@ -157,19 +159,23 @@ class ShiftIn(_Strict):
         )
 
 
+def _iso_date(v: str) -> str:
+    try:
+        date.fromisoformat(v)
+    except ValueError as exc:
+        raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)") from exc
+    if len(v) != 10:
+        raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)")
+    return v
+
+
 class RotationIn(_Strict):
     anchor_date: StrictStr
 
     @field_validator("anchor_date")
     @classmethod
     def _date(cls, v: str) -> str:
-        try:
-            date.fromisoformat(v)
-        except ValueError as exc:
-            raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)") from exc
-        if len(v) != 10:
-            raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)")
-        return v
+        return _iso_date(v)
 
 
 class OverrideIn(_Strict):
@@ -188,6 +194,63 @@ class OverrideIn(_Strict):
     def _order(self) -> OverrideIn:
         if parse_instant(self.end) <= parse_instant(self.start):
             raise ValueError("end must be after start")
+        return self
+
+
+def _day_or_instant(v: str) -> str:
+    """A date (``YYYY-MM-DD``: a whole local day) or an ISO instant with its offset."""
+    if len(v) == 10:
+        return _iso_date(v)
+    parse_instant(v)
+    return v
+
+
+DayOrInstant = Annotated[StrictStr, AfterValidator(_day_or_instant)]
+
+
+class TimeOffIn(_Strict):
+    """``member`` is away from ``start`` to ``end``: dates cover whole local days, both ends
+    included; instants are the half-open ``[start, end)``."""
+
+    member: Name
+    start: DayOrInstant
+    end: DayOrInstant
+    reason: Annotated[StrictStr, Field(max_length=200), Printable] = ""
+
+    def span(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """``[start, end)`` in UTC (see :func:`~whoseonfirst_core.domain.planner.read_span`)."""
+        return read_span(self.start, self.end, tz)
+
+    @model_validator(mode="after")
+    def _order(self) -> TimeOffIn:
+        if len(self.start) == len(self.end) == 10 and self.end < self.start:
+            raise ValueError("end must be on or after start")
+        instants = len(self.start) > 10 and len(self.end) > 10
+        if instants and parse_instant(self.end) <= parse_instant(self.start):
+            raise ValueError("end must be after start")
+        return self
+
+
+class ExtraHolidayIn(_Strict):
+    date: Annotated[StrictStr, AfterValidator(_iso_date)]
+    name: Name
+
+
+class HolidaysIn(_Strict):
+    """The public holidays of ``country``/``subdivision`` (the ``holidays`` library's codes;
+    null: none) and the team's own dates."""
+
+    country: StrictStr | None = None
+    subdivision: StrictStr | None = None
+    extra: list[ExtraHolidayIn] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _region(self) -> HolidaysIn:
+        if problem := check_region(self.country, self.subdivision):
+            raise ValueError(problem)
+        days = [e.date for e in self.extra]
+        if twice := sorted({x for x in days if days.count(x) > 1}):
+            raise ValueError(f"extra: {', '.join(twice)} appear(s) twice")
         return self
 
 
@@ -282,6 +345,8 @@ class RosterIn(_Strict):
     overrides: list[OverrideIn] = Field(default_factory=list, max_length=100_000)
     escalation_contacts: list[ContactIn] = Field(default_factory=list, max_length=100)
     settings: SettingsIn = Field(default_factory=SettingsIn)
+    time_off: list[TimeOffIn] = Field(default_factory=list, max_length=100_000)
+    holidays: HolidaysIn = Field(default_factory=HolidaysIn)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -316,6 +381,7 @@ class _Facts:
     members: list[_MemberFacts]
     shifts: list[ShiftDef] | None  # None: some shifts are invalid and none is left to compare
     override_members: list[tuple[int, str]]
+    time_off_members: list[tuple[int, str]]
 
 
 _NAME = TypeAdapter(Name)
@@ -337,6 +403,7 @@ def _facts_of_model(roster: RosterIn) -> _Facts:
         [_MemberFacts(i, m.name, m.phone, m.secondary_phone) for i, m in enumerate(roster.members)],
         [s.to_def() for s in roster.shifts],
         [(i, o.member) for i, o in enumerate(roster.overrides)],
+        [(i, t.member) for i, t in enumerate(roster.time_off)],
     )
 
 
@@ -363,15 +430,20 @@ def _facts_of_raw(data: dict[str, Any]) -> _Facts:
         defs = [s.to_def() for s in valid if s is not None]
         # With some shifts invalid, "the pattern is empty" would be false: compare the rest.
         shifts = defs if defs or not raw_shifts else None
-    overrides: list[tuple[int, str]] = []
-    raw_overrides = data.get("overrides")
-    for i, o in enumerate(raw_overrides if isinstance(raw_overrides, list) else []):
+    return _Facts(members, shifts, _named(data, "overrides"), _named(data, "time_off"))
+
+
+def _named(data: dict[str, Any], key: str) -> list[tuple[int, str]]:
+    """The valid ``member`` names of the entries of list ``key``, with their indexes."""
+    out: list[tuple[int, str]] = []
+    raw = data.get(key)
+    for i, o in enumerate(raw if isinstance(raw, list) else []):
         name = (
             _valid_or_none(_NAME.validate_python, o.get("member")) if isinstance(o, dict) else None
         )
         if name is not None:
-            overrides.append((i, name))
-    return _Facts(members, shifts, overrides)
+            out.append((i, name))
+    return out
 
 
 def _cross_problems(facts: _Facts) -> list[str]:
@@ -398,9 +470,10 @@ def _cross_problems(facts: _Facts) -> list[str]:
             phones[number] = owner
     if facts.shifts is not None:
         problems.extend(f"shifts: {msg}" for msg in validate_pattern(facts.shifts))
-    for i, member in facts.override_members:
-        if member.casefold() not in names:
-            problems.append(f"overrides[{i}].member: no member named {member!r}")
+    for key, named in (("overrides", facts.override_members), ("time_off", facts.time_off_members)):
+        for i, member in named:
+            if member.casefold() not in names:
+                problems.append(f"{key}[{i}].member: no member named {member!r}")
     return problems
 
 

@@ -37,6 +37,7 @@ from whoseonfirst_core.usecases import outbox
 from whoseonfirst_core.usecases.escalation import next_escalation_at
 from whoseonfirst_core.usecases.heartbeat import TickMarks
 from whoseonfirst_core.usecases.notices import decide, next_notice_at
+from whoseonfirst_core.usecases.planner import summary_marks
 from whoseonfirst_core.usecases.schedule import extend_through, resolve_window
 
 #: How far before the planning window spans are resolved, so a running span's real start (cut
@@ -132,7 +133,8 @@ def planned_texts(
     for due in weekly_summary_due_instants(team, since, until):
         _, week_start, week_end = summary_week(due, team)
         week_spans = resolve_window(uow, week_start, week_end, clip=False)
-        texts += weekly_summary_texts(due, summary_validity, week_spans, team)
+        marks = summary_marks(uow, week_spans, week_start, week_end)
+        texts += weekly_summary_texts(due, summary_validity, week_spans, team, marks)
     return texts
 
 

@@ -1,5 +1,7 @@
 """The resolved schedule as rows: the one shape of ``preview --json``, ``preview --csv`` and
-the app's "Export schedule as CSV…", so the three always agree value for value."""
+the app's "Export schedule as CSV…", so the three always agree value for value. The JSON also
+carries each span's marks (a conflict with time off, the holidays it touches); the CSV keeps
+its six columns."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from whoseonfirst_core.domain.planner import holiday_names
+from whoseonfirst_core.domain.templates import SummaryMarks
 from whoseonfirst_core.domain.timeutil import iso_local, zone
 from whoseonfirst_core.usecases.dto import ScheduleView
 
@@ -25,6 +29,10 @@ class ScheduleRow:
     member: str
     scheduled_member: str | None
     override: bool
+    #: ``time off: vacation`` when the person on call is away, else None.
+    conflict: str | None = None
+    #: The holidays the span touches (``Christmas Day``), else None.
+    holiday: str | None = None
 
     def as_json(self) -> dict[str, str | bool | None]:
         return {
@@ -34,11 +42,14 @@ class ScheduleRow:
             "member": self.member,
             "scheduled_member": self.scheduled_member,
             "override": self.override,
+            "conflict": self.conflict,
+            "holiday": self.holiday,
         }
 
 
-def schedule_rows(view: ScheduleView) -> list[ScheduleRow]:
-    """The spans of ``view`` (overrides applied), in order, with local times and names."""
+def schedule_rows(view: ScheduleView, marks: SummaryMarks | None = None) -> list[ScheduleRow]:
+    """The spans of ``view`` (overrides applied), in order, with local times and names, and
+    their ``marks`` (see :func:`~whoseonfirst_core.usecases.planner.span_marks`) if given."""
     tz = zone(view.timezone)
     return [
         ScheduleRow(
@@ -48,6 +59,8 @@ def schedule_rows(view: ScheduleView) -> list[ScheduleRow]:
             member=s.member_name,
             scheduled_member=s.scheduled_member_name,
             override=s.is_override,
+            conflict=marks.conflicts.get((s.start, s.member_id)) if marks else None,
+            holiday=holiday_names(s.start, s.end, marks.holidays, tz) if marks else None,
         )
         for s in view.spans
     ]

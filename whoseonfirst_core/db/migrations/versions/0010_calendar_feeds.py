@@ -11,7 +11,7 @@ from alembic import op
 import whoseonfirst_core.db.types
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 
 
 def upgrade() -> None:
