@@ -144,6 +144,9 @@ class MainWindow(QMainWindow):
 
         self.poller = RevisionPoller(ctx, self)
         self.poller.heartbeat_changed.connect(self.service_label.show_heartbeat)
+        dashboard = self.page("dashboard")
+        if isinstance(dashboard, DashboardPage):
+            self.poller.heartbeat_changed.connect(dashboard.show_heartbeat)
         self.poller.polled.connect(lambda _revision: self.service_label.database_answered())
         self.poller.unreachable.connect(self.service_label.database_unreachable)
         if poll:

@@ -47,6 +47,7 @@ from whoseonfirst_core.usecases.rotation import rotation_overview
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.on_screen import keep_on_screen
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
@@ -389,6 +390,7 @@ class ShiftsPage(Page):
         )
         dialog.finished.connect(lambda _r: setattr(self, "impact_dialog", None))
         self.impact_dialog = dialog
+        keep_on_screen(dialog)
         dialog.open()
 
     def _write(

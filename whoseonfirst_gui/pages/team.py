@@ -40,6 +40,7 @@ from whoseonfirst_core.usecases.team import (
 )
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.on_screen import keep_on_screen, on_screen
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.pages.member_dialog import MemberDialog
@@ -291,7 +292,8 @@ class TeamPage(Page):
             menu.addAction(self.team_actions[key])
         menu.addSeparator()
         menu.addAction(self.team_actions["add"])
-        menu.popup(self.view.viewport().mapToGlobal(pos))
+        at = self.view.viewport().mapToGlobal(pos)
+        menu.popup(on_screen(at, menu.sizeHint()))
 
     # --- add / edit ----------------------------------------------------------------------
 
@@ -309,6 +311,7 @@ class TeamPage(Page):
         dialog.saved.connect(lambda dto: self.select_member(dto.id))
         dialog.finished.connect(lambda _r: setattr(self, "member_dialog", None))
         self.member_dialog = dialog
+        keep_on_screen(dialog)
         dialog.open()
 
     # --- reorder -------------------------------------------------------------------------
@@ -483,6 +486,7 @@ class TeamPage(Page):
 
         dialog.finished.connect(finished)
         self.impact_dialog = dialog
+        keep_on_screen(dialog)
         dialog.open()
 
     def _write(

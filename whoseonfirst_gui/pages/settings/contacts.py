@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from whoseonfirst_core.usecases.config import delete_contact, save_contact
 from whoseonfirst_core.usecases.dto import ContactDTO
 from whoseonfirst_gui.conflict import save_with_conflict_check
+from whoseonfirst_gui.on_screen import keep_on_screen
 from whoseonfirst_gui.pages.base import Page
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
 from whoseonfirst_gui.qtmodels.contacts_model import ContactsModel
@@ -83,6 +84,7 @@ class ContactsBox(QGroupBox):
 
         dialog.accepted.connect(accepted)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        keep_on_screen(dialog)
         dialog.open()
 
     def _toggle_opt_in(self, c: ContactDTO, field: str, value: bool) -> None:
