@@ -98,7 +98,8 @@ class MainWindow(QMainWindow):
         self.team: TeamInfo | None = None
         self._routed_stacks: dict[int, Any] = {}
         ctx.messages.set_window(self)
-        self.setWindowTitle("WhoseOnFirst")
+        # "[*]": where Qt shows the unsaved-edits mark (setWindowModified warns without it).
+        self.setWindowTitle("WhoseOnFirst[*]")
         self.setAccessibleName("WhoseOnFirst")
 
         self.sidebar = QListWidget()
@@ -432,7 +433,7 @@ class MainWindow(QMainWindow):
         self.team_label.setText(team.name if team else "No team yet")
         self.new_team_action.setEnabled(team is None and not self.ctx.read_only)
         self.export_action.setEnabled(team is not None)
-        self.setWindowTitle(f"{team.name} — WhoseOnFirst" if team else "WhoseOnFirst")
+        self.setWindowTitle(f"{team.name}[*] — WhoseOnFirst" if team else "WhoseOnFirst[*]")
         self.service_label.set_zone(team.tz_name if team else None)
 
     def _dirty_changed(self, count: int) -> None:

@@ -146,6 +146,9 @@ class NotificationsPage(PagedListPage):
             (self.member_combo, "Member filter"),
         ):
             w.setAccessibleName(name)
+            # Sized to a short item, not the longest ("Problems (…)"): the bar fits 1024 px.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(10)
         filters.addWidget(self.way_combo)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)

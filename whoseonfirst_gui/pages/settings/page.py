@@ -47,6 +47,7 @@ from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
+from whoseonfirst_gui.pages.settings.columns import FlowingColumns
 from whoseonfirst_gui.pages.settings.confirm import ConfirmBox
 from whoseonfirst_gui.pages.settings.contacts import ContactsBox
 from whoseonfirst_gui.pages.settings.notices import NoticesBox
@@ -79,6 +80,7 @@ class SettingsPage(Page):
         right = QVBoxLayout()
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
+        self.columns = FlowingColumns(scroll, columns, left, right)
 
         # Team
         team_box = QGroupBox("Team")
