@@ -5,15 +5,16 @@ right-hand column is never pushed out sideways."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QBoxLayout, QLayout, QScrollArea
+from PySide6.QtWidgets import QBoxLayout, QLayout, QScrollArea, QWidget
 
 
 class FlowingColumns(QObject):
-    """Sets ``layout`` (holding ``left`` and ``right``) left-to-right or top-to-bottom to fit
-    the width of ``scroll``'s viewport, whenever it or the columns' contents change size."""
+    """Sets ``body``'s ``layout`` (holding ``left`` and ``right``) left-to-right or
+    top-to-bottom to fit the width of ``scroll``'s viewport, whenever it or the columns'
+    contents change size."""
 
     def __init__(
-        self, scroll: QScrollArea, layout: QBoxLayout, left: QLayout, right: QLayout
+        self, scroll: QScrollArea, body: QWidget, layout: QBoxLayout, left: QLayout, right: QLayout
     ) -> None:
         super().__init__(scroll)
         self.scroll = scroll
@@ -21,7 +22,7 @@ class FlowingColumns(QObject):
         self.left = left
         self.right = right
         scroll.viewport().installEventFilter(self)
-        scroll.widget().installEventFilter(self)
+        body.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):

@@ -80,7 +80,7 @@ class SettingsPage(Page):
         right = QVBoxLayout()
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
-        self.columns = FlowingColumns(scroll, columns, left, right)
+        self.columns = FlowingColumns(scroll, body, columns, left, right)
 
         # Team
         team_box = QGroupBox("Team")
