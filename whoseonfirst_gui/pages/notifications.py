@@ -192,7 +192,7 @@ class NotificationsPage(PagedListPage):
         self.resend_button.setAccessibleName("Resend the selected text")
         self.resend_button.setToolTip("Queue a copy of this text to the same recipient now")
         self.resend_button.clicked.connect(self.resend_selected)
-        self.test_button = QPushButton("Send &test text…")
+        self.test_button = QPushButton("Send test te&xt…")
         self.test_button.setAccessibleName("Send test text")
         self.test_button.clicked.connect(lambda: self.navigate_requested.emit("Test send"))
         side_buttons.addWidget(self.resend_button)

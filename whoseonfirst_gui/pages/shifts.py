@@ -156,7 +156,7 @@ class ShiftsPage(Page):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         on_row = QHBoxLayout()
-        self.on_label = QLabel("Pattern in effect &from:")
+        self.on_label = QLabel("Pattern in effect fr&om:")
         self.on_edit = QDateEdit()
         self.on_edit.setCalendarPopup(True)
         self.on_edit.setDisplayFormat("ddd yyyy-MM-dd")
@@ -196,9 +196,9 @@ class ShiftsPage(Page):
 
         row = QHBoxLayout()
         self.add_button = QPushButton("&Add shift")
-        self.remove_button = QPushButton("&Remove shift")
+        self.remove_button = QPushButton("Re&move shift")
         self.default_button = QPushButton("Use the &default pattern")
-        self.revert_button = QPushButton("Re&vert")
+        self.revert_button = QPushButton("&Revert")
         self.save_button = QPushButton("&Save pattern…")
         for b in (self.add_button, self.remove_button, self.default_button, self.revert_button):
             b.setAccessibleName(b.text().replace("&", "").rstrip("…"))

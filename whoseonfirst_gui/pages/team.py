@@ -115,7 +115,7 @@ class TeamPage(Page):
         top = QHBoxLayout()
         top.addWidget(page_title("Team"))
         top.addStretch(1)
-        self.show_archived = QCheckBox("Show &archived")
+        self.show_archived = QCheckBox("&Show archived")
         self.show_archived.setAccessibleName("Show archived members")
         self.show_archived.toggled.connect(self._toggle_archived)
         top.addWidget(self.show_archived)
@@ -156,12 +156,12 @@ class TeamPage(Page):
         buttons = QHBoxLayout()
         self.team_actions: dict[str, QAction] = {}
         for key, text, shortcut, slot in (
-            ("add", "&Add member…", QKeySequence.StandardKey.New, self.add_member),
-            ("edit", "&Edit…", QKeySequence("Return"), self.edit_selected),
+            ("add", "Add &member…", QKeySequence.StandardKey.New, self.add_member),
+            ("edit", "Ed&it…", QKeySequence("Return"), self.edit_selected),
             ("up", "Move &up", QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1)),
-            ("down", "Move &down", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1)),
+            ("down", "Move do&wn", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1)),
             ("toggle", "&Deactivate…", None, self.toggle_active_selected),
-            ("archive", "Arc&hive…", None, self.archive_selected),
+            ("archive", "Ar&chive…", None, self.archive_selected),
             ("restore", "&Restore", None, self.restore_selected),
         ):
             action = QAction(text, self)

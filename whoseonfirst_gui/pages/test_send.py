@@ -139,7 +139,7 @@ class TestSendPage(Page):
         self.body.setPlaceholderText("Leave empty for the standard test text")
         self.body.setFixedHeight(80)
         self.body.setTabChangesFocus(True)
-        form.addRow("&Message:", self.body)
+        form.addRow("Mess&age:", self.body)
         self.segments = QLabel()
         form.addRow("", self.segments)
         layout.addWidget(box)

@@ -46,8 +46,8 @@ class ContactsBox(QGroupBox):
         layout.addWidget(self.view)
         row = QHBoxLayout()
         self.add_button = QPushButton("Add &contact…")
-        self.edit_button = QPushButton("&Edit…")
-        self.remove_button = QPushButton("Re&move")
+        self.edit_button = QPushButton("Ed&it…")
+        self.remove_button = QPushButton("Rem&ove")
         for b in (self.add_button, self.edit_button, self.remove_button):
             b.setAccessibleName(b.text().replace("&", "").rstrip("…") + " (contact)")
             row.addWidget(b)

@@ -98,7 +98,7 @@ class SettingsPage(Page):
         self.timezone.setAccessibleName("Time zone (type to search)")
         self.timezone.setToolTip("Type part of a zone name, e.g. Chicago, to search")
         team_form.addRow("Team &name:", self.team_name)
-        team_form.addRow("&Time zone:", self.timezone)
+        team_form.addRow("Time &zone:", self.timezone)
         left.addWidget(team_box)
 
         # The shift-start text
@@ -114,7 +114,7 @@ class SettingsPage(Page):
         self.segments = self.shift_text.segments
         text_layout.addWidget(self.shift_text)
         reminder_row = QHBoxLayout()
-        self.reminder_on = QCheckBox("Also send a &reminder")
+        self.reminder_on = QCheckBox("A&lso send a reminder")
         self.reminder_on.setAccessibleName("Send a reminder before each shift")
         self.reminder_minutes = QSpinBox()
         self.reminder_minutes.setRange(5, 24 * 60)
@@ -163,7 +163,7 @@ class SettingsPage(Page):
         self.summary_preview.setFixedHeight(150)
         summary_form.addRow(self.summary_on)
         summary_form.addRow("&Day:", self.summary_day)
-        summary_form.addRow("T&ime:", self.summary_time)
+        summary_form.addRow("Ti&me:", self.summary_time)
         summary_form.addRow("Next summary:", self.summary_preview)
         right.addWidget(summary_box)
 
@@ -186,7 +186,7 @@ class SettingsPage(Page):
         self.problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
         self.problems.setAccessibleName("Settings problems")
         bottom.addWidget(self.problems, 1)
-        self.revert_button = QPushButton("Re&vert")
+        self.revert_button = QPushButton("&Revert")
         self.revert_button.setAccessibleName("Revert settings")
         self.save_button = QPushButton("&Save settings")
         self.save_button.setAccessibleName("Save settings")
