@@ -524,6 +524,3 @@ class TeamPage(Page):
             busy=self.view,
             can_keep_mine=can_keep_mine,
         )
-
-    def focus_search(self) -> None:
-        self.view.setFocus()

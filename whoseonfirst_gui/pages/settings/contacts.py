@@ -42,6 +42,7 @@ class ContactsBox(QGroupBox):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setMinimumHeight(120)
+        self.view.setTabKeyNavigation(False)  # one tab stop; the arrows move inside
         self.view.doubleClicked.connect(lambda _i: self.edit_contact())
         layout.addWidget(self.view)
         row = QHBoxLayout()
