@@ -442,13 +442,11 @@ class MainWindow(QMainWindow):
         """Team ▸ Add member… needs a team (and a writable database); its tip says which."""
         action = self.add_member_action
         action.setEnabled(self.team is not None and not self.ctx.read_only)
-        if self.team is None:
-            action.setToolTip("No team yet: create one first with File ▸ New team…")
-        elif self.ctx.read_only:
-            action.setToolTip("This database refuses changes for your account.")
-        else:
-            action.setToolTip("Add a member to the rotation")
-        action.setStatusTip(action.toolTip())
+        action.setToolTip(
+            "No team yet: create one first with File ▸ New team…"
+            if self.team is None
+            else "Add a member to the rotation"
+        )
 
     def _dirty_changed(self, count: int) -> None:
         self.dirty_label.setText(

@@ -11,7 +11,8 @@ import pytest
 
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
-from whoseonfirst_core.domain.rotation import ShiftDef, pattern_changes
+from whoseonfirst_core.domain.pattern_diff import pattern_changes
+from whoseonfirst_core.domain.rotation import ShiftDef
 from whoseonfirst_core.usecases.config import get_pattern, set_pattern
 from whoseonfirst_gui.conflict import REVIEW_TITLE
 from whoseonfirst_gui.context import AppContext

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from itertools import zip_longest
 from math import gcd
 from typing import TypeVar
 
@@ -66,20 +65,6 @@ class ShiftDef:
     def label(self) -> str:
         day = WEEKDAY_ABBR[self.start_day]
         return f"{self.name} ({day} {self.start_time:%H:%M}, {self.duration_hours}h)"
-
-
-def pattern_changes(before: Sequence[ShiftDef], after: Sequence[ShiftDef]) -> list[str]:
-    """What turned pattern ``before`` into ``after``, shift by shift in week order:
-    ``Friday (Fri 08:00, 24h) → Sat (Sat 08:00, 24h)``, ``… added``, ``… removed``."""
-    lines = []
-    for old, new in zip_longest(before, after):
-        if old is None:
-            lines.append(f"{new.label()} added")
-        elif new is None:
-            lines.append(f"{old.label()} removed")
-        elif old != new:
-            lines.append(f"{old.label()} → {new.label()}")
-    return lines
 
 
 def default_pattern() -> tuple[ShiftDef, ...]:

@@ -12,13 +12,9 @@ from whoseonfirst_core.db.models import EscalationContact
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notices import parse_quiet_hours
 from whoseonfirst_core.domain.notification import Kind
+from whoseonfirst_core.domain.pattern_diff import pattern_changes
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
-from whoseonfirst_core.domain.rotation import (
-    RotationChange,
-    ShiftDef,
-    pattern_changes,
-    validate_pattern,
-)
+from whoseonfirst_core.domain.rotation import RotationChange, ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import template_problems
 from whoseonfirst_core.domain.timeutil import zone
 from whoseonfirst_core.domain.wording import WORDINGS, wording_problems
