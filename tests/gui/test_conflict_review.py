@@ -8,13 +8,16 @@ from datetime import date, time
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
 
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.pattern_diff import pattern_changes
 from whoseonfirst_core.domain.rotation import ShiftDef
 from whoseonfirst_core.usecases.config import get_pattern, set_pattern
-from whoseonfirst_gui.conflict import REVIEW_TITLE
+from whoseonfirst_core.usecases.errors import ConflictError
+from whoseonfirst_gui.conflict import REVIEW_TITLE, ConflictChoice, ReviewDialog
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.shifts import ShiftsPage
 from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
@@ -96,3 +99,17 @@ def test_review_shows_both_and_ends_in_a_decision(
     # Decided: nothing is left to conflict, so no later Save asks about it again.
     qtbot.waitUntil(lambda: not page.is_dirty(), timeout=5000)
     assert not page.banner.isVisible()
+
+
+def test_the_review_dialog_shows_both_and_closes_only_with_a_decision(qtbot: Any) -> None:
+    error = ConflictError("changed", ["a → b"], mine=("mine 1", "mine 2"), theirs=("theirs 1",))
+    dialog = ReviewDialog("the shift pattern", error, can_keep_mine=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    shown = {t.accessibleName(): t.toPlainText() for t in dialog.findChildren(QPlainTextEdit)}
+    assert shown == {"Yours (not saved)": "mine 1\nmine 2", "Theirs (saved)": "theirs 1"}
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()  # no decision, no close
+    dialog.keep_button.click()
+    assert not dialog.isVisible() and dialog.choice is ConflictChoice.KEEP_MINE
