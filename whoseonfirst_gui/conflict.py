@@ -228,8 +228,8 @@ class ConflictBanner(QLabel):
     def review(self, _exc: ConflictError | None = None) -> None:
         """The user chose Review in the conflict dialog."""
         self._show(
-            f"Someone else changed {self.subject}. Your edits are still here; Revert loads "
-            "theirs, Save and Keep mine keeps yours."
+            f"Someone else changed {self.subject}. Your edits are still here: Save keeps "
+            "them, Revert loads theirs."
         )
 
     def _show(self, text: str) -> None:

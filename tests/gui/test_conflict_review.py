@@ -15,10 +15,17 @@ from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.pattern_diff import pattern_changes
 from whoseonfirst_core.domain.rotation import ShiftDef
-from whoseonfirst_core.usecases.config import get_pattern, set_pattern
+from whoseonfirst_core.usecases.config import (
+    SettingsChange,
+    get_pattern,
+    get_settings,
+    set_pattern,
+    update_settings,
+)
 from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_gui.conflict import REVIEW_TITLE, ConflictChoice, ReviewDialog
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.pages.settings import SettingsPage
 from whoseonfirst_gui.pages.shifts import ShiftsPage
 from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
 
@@ -113,3 +120,30 @@ def test_the_review_dialog_shows_both_and_closes_only_with_a_decision(qtbot: Any
     assert dialog.isVisible()  # no decision, no close
     dialog.keep_button.click()
     assert not dialog.isVisible() and dialog.choice is ConflictChoice.KEEP_MINE
+
+
+def test_after_review_the_next_settings_save_keeps_the_edit_without_asking_again(
+    qtbot: Any, ctx: AppContext, demo_db: Database, clock: FixedClock
+) -> None:
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert ctx.runner.wait_idle()
+    page.horizon.setValue(20)
+    with demo_db.uow("alice") as uow:  # someone else renames the team meanwhile
+        version = get_settings(uow).version
+        update_settings(uow, clock.now(), SettingsChange(team_name="Ops"), expected_version=version)
+        uow.commit()
+    ctx.messages.choices.append("review")
+    qtbot.waitUntil(page.save_button.isEnabled, timeout=5000)
+    page.save_button.click()
+    assert ctx.runner.wait_idle()
+    assert ctx.messages.asked == ["Changed by someone else"]
+    assert page.horizon.value() == 20 and page.banner.isVisibleTo(page)
+    qtbot.waitUntil(page.save_button.isEnabled, timeout=5000)
+    page.save_button.click()  # the user reviewed: this Save writes their edit, as Keep mine
+    assert ctx.runner.wait_idle()
+    assert ctx.messages.asked == ["Changed by someone else"]
+    with demo_db.reader() as uow:
+        s = get_settings(uow)
+    assert (s.horizon_weeks, s.team_name) == (20, "Ops")  # only the edited field written

@@ -36,6 +36,7 @@ from whoseonfirst_core.usecases.config import (
     update_settings,
 )
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
+from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_core.usecases.settings_view import (
     SettingsView,
     load_settings_view,
@@ -63,6 +64,9 @@ class SettingsPage(Page):
         super().__init__(ctx, parent)
         self.data: SettingsView | None = None
         self.theirs: SettingsView | None = None
+        #: Review was chosen in the conflict dialog: the next Save writes the edited fields
+        #: over the version reviewed (``theirs``) without asking again; a newer one still asks.
+        self._reviewing = False
         self._loading = False
 
         outer = QVBoxLayout(self)
@@ -239,7 +243,8 @@ class SettingsPage(Page):
         if self.is_dirty() and self.data is not None:
             if data.settings.version != self.data.settings.version:
                 self.theirs = data
-                self.banner.changed_while_editing()
+                if not self._reviewing:
+                    self.banner.changed_while_editing()
             return
         self.data = data
         self.theirs = None
@@ -276,6 +281,7 @@ class SettingsPage(Page):
     def revert(self) -> None:
         latest = self.theirs or self.data
         self.theirs = None
+        self._reviewing = False
         self.banner.setVisible(False)
         if latest is not None:
             self.data = latest
@@ -428,7 +434,8 @@ class SettingsPage(Page):
         if self.data is None or not self.save_button.isEnabled():
             return
         change = self.change()
-        version = self.data.settings.version
+        reviewed = self.theirs if self._reviewing else None
+        version = (reviewed or self.data).settings.version
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def do_save(force: bool) -> SettingsDTO:
@@ -442,6 +449,7 @@ class SettingsPage(Page):
         def saved(_result: SettingsDTO) -> None:
             self.data = None  # take the next load as the new baseline
             self.theirs = None
+            self._reviewing = False
             self.banner.setVisible(False)
             self.ctx.report_dirty("settings", 0)
             self.ctx.messages.flash("Settings saved.")
@@ -452,9 +460,14 @@ class SettingsPage(Page):
             saved,
             subject="the settings",
             take_theirs=self.revert,
-            review=self.banner.review,
+            review=self._review,
             busy=self.save_button,
         )
+
+    def _review(self, exc: ConflictError) -> None:
+        """Review in the conflict dialog: their version (reloaded next) is the one seen."""
+        self._reviewing = True
+        self.banner.review(exc)
 
     # --- contacts ------------------------------------------------------------------------
 
