@@ -492,6 +492,10 @@ class Daemon:
         self.notifier.notify("STOPPING=1")
         _log.info("stopping: finishing the text being sent", extra={"event": "stopping"})
         self.shutdown()
+        try:
+            self.engine.record_stop()
+        except Exception:  # noqa: BLE001 - the database may be why it stops; it still stops
+            _log.warning("could not record the stop in the database", exc_info=True)
         _log.info("stopped", extra={"event": "stopped"})
         return 0
 

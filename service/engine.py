@@ -459,6 +459,13 @@ class Engine(Sending):
             waiting = escalation.awaiting_confirmation(uow, now)
         return now + escalation.CONFIRM_POLL_INTERVAL if waiting else None
 
+    def record_stop(self) -> None:
+        """Say in the database that this instance stopped cleanly (the app shows "stopped",
+        not "silent", until it ticks again)."""
+        with self.db.uow(self.actor) as uow:
+            heartbeat.mark_stopped(uow.session, self.instance_id, self.clock.now())
+            uow.commit(bump_revision=False)
+
     def _finish_tick(self, started: datetime, next_due: datetime | None) -> None:
         now = self.clock.now()
         with self.db.uow(self.actor) as uow:

@@ -43,6 +43,7 @@ from whoseonfirst_gui.connections import (
 from whoseonfirst_gui.context import make_context
 from whoseonfirst_gui.main_window import MainWindow
 from whoseonfirst_gui.messages import MessageChannel
+from whoseonfirst_gui.on_screen import keep_on_screen
 
 log = logging.getLogger("whoseonfirst")
 
@@ -132,6 +133,7 @@ class AppController:
         """The connection dialog, showing ``problem`` (why the last database did not open)
         when given; returns a URL, or None when cancelled."""
         dialog = ProfileDialog(self.store, self.secrets, profile, self.window, problem=problem)
+        keep_on_screen(dialog)
         result = dialog.exec()
         if result == ProfileDialog.USE_EMBEDDED:
             self.store.set_last_used(EMBEDDED)
@@ -171,6 +173,7 @@ class AppController:
     def first_run(self, opened: OpenedDatabase) -> str | None:
         """The first-run chooser; returns a URL when the user chose to connect elsewhere."""
         dialog = FirstRunDialog(self.window)
+        keep_on_screen(dialog)
         dialog.set_today(local_date(self.clock.now(), zone(DEFAULT_TIMEZONE)))
         if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
             return None

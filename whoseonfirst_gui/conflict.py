@@ -7,8 +7,10 @@ attempt raises :class:`~whoseonfirst_core.usecases.errors.ConflictError` the use
 
 * **Keep mine** — save again with ``force=True``;
 * **Take theirs** — drop the local edit (``take_theirs()``) and reload;
-* **Review** — keep the local edit, reload what is in the database, and let the user decide
-  (``review()``; the default just reloads and keeps the edit).
+* **Review** — when the error carries both versions (``mine``, ``theirs``): show them side by
+  side and end in Keep mine or Take theirs (:class:`ReviewDialog`), so the next Save does not
+  ask the same again; otherwise keep the local edit, reload what is in the database, and let
+  the user decide (``review()``; the default just reloads and keeps the edit).
 """
 
 from __future__ import annotations
@@ -17,11 +19,23 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TypeVar
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.on_screen import keep_on_screen
+
+#: The title of the side-by-side review.
+REVIEW_TITLE = "Yours and theirs"
 
 T = TypeVar("T")
 
@@ -52,22 +66,95 @@ def ask_conflict(
         (ConflictChoice.TAKE_THEIRS.value, "Take theirs"),
         (ConflictChoice.REVIEW.value, "Review"),
     ]
-    text = (
-        f"Someone else changed {subject} after you started editing: {error}.\n\n"
-        "Keep mine: save your version over theirs.\n"
-        "Take theirs: discard your edit and load their version.\n"
-        "Review: load their version next to your unsaved edit, then decide."
+    text = f"Someone else saved {subject} while you were editing it."
+    if error.conflicts:
+        text += "\n\nWhat they changed:\n" + "\n".join(f"• {c}" for c in error.conflicts)
+    text += (
+        "\n\nKeep mine saves your version over theirs; Take theirs drops your edit and "
+        "loads theirs; Review shows both side by side."
     )
-    details = "\n".join(error.conflicts) if error.conflicts else None
-    key = ctx.messages.choose(
-        "Changed by someone else", text, options, ConflictChoice.REVIEW.value, details=details
-    )
+    key = ctx.messages.choose("Changed by someone else", text, options, ConflictChoice.REVIEW.value)
     try:
         choice = ConflictChoice(key)
     except ValueError:
         choice = ConflictChoice.REVIEW
     if choice is ConflictChoice.KEEP_MINE and not can_keep_mine:
         choice = ConflictChoice.REVIEW
+    return choice
+
+
+class ReviewDialog(QDialog):
+    """Mine and theirs side by side; it closes only with a decision (Keep mine or Take
+    theirs): Esc and the close button do nothing, so no edit is lost and none is left
+    undecided."""
+
+    def __init__(
+        self,
+        subject: str,
+        error: ConflictError,
+        *,
+        can_keep_mine: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(REVIEW_TITLE)
+        self.choice = ConflictChoice.TAKE_THEIRS
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Your version of {subject} and the one someone else saved:")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        grid = QGridLayout()
+        for column, (title, lines) in enumerate(
+            (("Yours (not saved)", error.mine), ("Theirs (saved)", error.theirs))
+        ):
+            label = QLabel(f"<b>{title}</b>")
+            grid.addWidget(label, 0, column)
+            text = QPlainTextEdit("\n".join(lines))
+            text.setReadOnly(True)
+            text.setAccessibleName(title)
+            grid.addWidget(text, 1, column)
+        layout.addLayout(grid)
+        buttons = QDialogButtonBox()
+        self.keep_button = buttons.addButton("&Keep mine", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep_button.setEnabled(can_keep_mine)
+        self.take_button = buttons.addButton(
+            "Take &theirs", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.keep_button.clicked.connect(lambda: self._decide(ConflictChoice.KEEP_MINE))
+        self.take_button.clicked.connect(lambda: self._decide(ConflictChoice.TAKE_THEIRS))
+        layout.addWidget(buttons)
+        keep_on_screen(self)
+
+    def _decide(self, choice: ConflictChoice) -> None:
+        self.choice = choice
+        self.accept()
+
+    def reject(self) -> None:
+        """Esc and the close button: no decision yet, so the dialog stays."""
+
+
+def review_conflict(
+    ctx: AppContext, error: ConflictError, *, subject: str, can_keep_mine: bool = True
+) -> ConflictChoice:
+    """Show mine and theirs side by side; returns Keep mine or Take theirs.
+
+    Tests answer it like :func:`ask_conflict` (``"mine"`` or ``"theirs"`` in
+    ``ctx.messages.choices``); the versions shown are recorded in ``ctx.messages.asked_texts``.
+    """
+    messages = ctx.messages
+    if not messages.interactive:
+        messages.asked.append(REVIEW_TITLE)
+        messages.asked_texts.append(
+            "Yours:\n" + "\n".join(error.mine) + "\n\nTheirs:\n" + "\n".join(error.theirs)
+        )
+        key = messages.choices.popleft() if messages.choices else ConflictChoice.TAKE_THEIRS.value
+        choice = ConflictChoice.KEEP_MINE if key == "mine" else ConflictChoice.TAKE_THEIRS
+    else:
+        dialog = ReviewDialog(subject, error, can_keep_mine=can_keep_mine, parent=messages.window)
+        dialog.exec()
+        choice = dialog.choice
+    if choice is ConflictChoice.KEEP_MINE and not can_keep_mine:
+        return ConflictChoice.TAKE_THEIRS
     return choice
 
 
@@ -97,6 +184,8 @@ def save_with_conflict_check(
     def failed(exc: BaseException, *, forced: bool) -> None:
         if isinstance(exc, ConflictError) and not forced:
             choice = ask_conflict(ctx, exc, subject=subject, can_keep_mine=can_keep_mine)
+            if choice is ConflictChoice.REVIEW and (exc.mine or exc.theirs):
+                choice = review_conflict(ctx, exc, subject=subject, can_keep_mine=can_keep_mine)
             if choice is ConflictChoice.KEEP_MINE:
                 ctx.runner.submit(
                     lambda: save(True), done, lambda e: failed(e, forced=True), busy=busy
@@ -139,8 +228,8 @@ class ConflictBanner(QLabel):
     def review(self, _exc: ConflictError | None = None) -> None:
         """The user chose Review in the conflict dialog."""
         self._show(
-            f"Someone else changed {self.subject}. Your edits are still here; Revert loads "
-            "theirs, Save and Keep mine keeps yours."
+            f"Someone else changed {self.subject}. Your edits are still here: Save keeps "
+            "them, Revert loads theirs."
         )
 
     def _show(self, text: str) -> None:

@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         self.team: TeamInfo | None = None
         self._routed_stacks: dict[int, Any] = {}
         ctx.messages.set_window(self)
-        self.setWindowTitle("WhoseOnFirst")
+        # "[*]": where Qt shows the unsaved-edits mark (setWindowModified warns without it).
+        self.setWindowTitle("WhoseOnFirst[*]")
         self.setAccessibleName("WhoseOnFirst")
 
         self.sidebar = QListWidget()
@@ -146,6 +147,9 @@ class MainWindow(QMainWindow):
 
         self.poller = RevisionPoller(ctx, self)
         self.poller.heartbeat_changed.connect(self.service_label.show_heartbeat)
+        dashboard = self.page("dashboard")
+        if isinstance(dashboard, DashboardPage):
+            self.poller.heartbeat_changed.connect(dashboard.show_heartbeat)
         self.poller.polled.connect(lambda _revision: self.service_label.database_answered())
         self.poller.unreachable.connect(self.service_label.database_unreachable)
         if poll:
@@ -378,6 +382,7 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(
             callable(getattr(self.current_page(), "save", None)) and not self.ctx.read_only
         )
+        self.find_action.setEnabled(callable(getattr(self.current_page(), "focus_search", None)))
 
     # --- status bar ----------------------------------------------------------------------
 
@@ -439,9 +444,20 @@ class MainWindow(QMainWindow):
         self.team = team
         self.team_label.setText(team.name if team else "No team yet")
         self.new_team_action.setEnabled(team is None and not self.ctx.read_only)
+        self._update_add_member()
         self.export_action.setEnabled(team is not None)
-        self.setWindowTitle(f"{team.name} — WhoseOnFirst" if team else "WhoseOnFirst")
+        self.setWindowTitle(f"{team.name}[*] — WhoseOnFirst" if team else "WhoseOnFirst[*]")
         self.service_label.set_zone(team.tz_name if team else None)
+
+    def _update_add_member(self) -> None:
+        """Team ▸ Add member… needs a team (and a writable database); its tip says which."""
+        action = self.add_member_action
+        action.setEnabled(self.team is not None and not self.ctx.read_only)
+        action.setToolTip(
+            "No team yet: create one first with File ▸ New team…"
+            if self.team is None
+            else "Add a member to the rotation"
+        )
 
     def _dirty_changed(self, count: int) -> None:
         self.dirty_label.setText(
@@ -454,8 +470,9 @@ class MainWindow(QMainWindow):
     def _read_only_changed(self, read_only: bool) -> None:
         self.read_only_label.setVisible(read_only)
         self._separators[self.read_only_label].setVisible(read_only)
-        for a in (self.import_action, self.add_member_action, self.test_send_action):
+        for a in (self.import_action, self.test_send_action):
             a.setEnabled(not read_only)
+        self._update_add_member()
         self._update_edit_actions()
         for page in self.pages:
             apply = getattr(page, "apply_read_only", None)

@@ -109,11 +109,18 @@ class MessageChannel(QObject):
         #: In tests: the "Tell the people affected" answers of :meth:`confirm_change`.
         self.tell_answers: deque[bool] = deque()
         self.asked: list[str] = []
+        #: In tests: the text of each question asked (``asked`` holds their titles).
+        self.asked_texts: list[str] = []
         self._window: QWidget | None = None
 
     def set_window(self, window: QWidget | None) -> None:
         """The parent for dialogs (the main window)."""
         self._window = window
+
+    @property
+    def window(self) -> QWidget | None:
+        """The parent for dialogs (None: none set)."""
+        return self._window
 
     # --- telling -----------------------------------------------------------------------------
 
@@ -194,6 +201,7 @@ class MessageChannel(QObject):
         Closing the box (Esc) returns ``default``. In tests: the next entry of ``choices``.
         """
         self.asked.append(title)
+        self.asked_texts.append(text)
         if not self.interactive:
             return self.choices.popleft() if self.choices else default
         box = QMessageBox(

@@ -1,7 +1,8 @@
-"""The status bar's word on the service: up (plain); up but its texts not going out, silent or
-never seen (red); or the database not answering (red). Whether the service is up, and whether
-its texts go out, is decided by the core (:func:`whoseonfirst_core.usecases.heartbeat.status_of`,
-the heartbeat's ``sms_problem``); this only words and colours it."""
+"""The status bar's word on the service: up (plain); up but its texts not going out, silent,
+stopped or never seen (red); or the database not answering (red). Whether the service is up,
+and whether its texts go out, is decided by the core
+(:func:`whoseonfirst_core.usecases.heartbeat.status_of`, the heartbeat's ``sms_problem``);
+this only words and colours it."""
 
 from __future__ import annotations
 
@@ -29,12 +30,24 @@ def service_text(hb: HeartbeatDTO | None, now: datetime, tz: ZoneInfo) -> tuple[
         if status.heartbeat.sms_problem:
             return "Service: up, but texts are not going out", False
         return f"Service: up, last tick {fmt.age(last, now)}", True
+    if status.state is ServiceState.STOPPED and status.heartbeat.stopped_at is not None:
+        return f"Service: stopped at {fmt.when_short(status.heartbeat.stopped_at, tz)}", False
     if status.state is ServiceState.AHEAD:
         return (
             f"Service: unknown, last tick stamped in the future ({fmt.when_short(last, tz)})",
             False,
         )
     return f"Service: silent since {fmt.when_short(last, tz)}", False
+
+
+#: The Dashboard's first word for each state (the status bar words it in a sentence).
+STATE_WORDS: dict[ServiceState, str] = {
+    ServiceState.NEVER_SEEN: "never seen",
+    ServiceState.UP: "up",
+    ServiceState.SILENT: "silent",
+    ServiceState.STOPPED: "stopped",
+    ServiceState.AHEAD: "unknown (its last tick is stamped in the future)",
+}
 
 
 class ServiceLabel(QLabel):

@@ -31,6 +31,8 @@ class ServiceState(StrEnum):
     #: Its last tick is stamped in the future (beyond :data:`CLOCK_SKEW_ALLOWED`): a clock is
     #: wrong, or a pretended-time tick wrote it. Not alive: nothing says it runs now.
     AHEAD = "ahead"
+    #: It said it stopped (a clean shutdown) and has not ticked since.
+    STOPPED = "stopped"
 
 
 def is_alive(last_tick_at: datetime | None, now: datetime) -> bool:
@@ -42,10 +44,15 @@ def is_alive(last_tick_at: datetime | None, now: datetime) -> bool:
     )
 
 
-def service_state(last_tick_at: datetime | None, now: datetime) -> ServiceState:
-    """The state of a service whose newest tick completed at ``last_tick_at`` (None: never)."""
+def service_state(
+    last_tick_at: datetime | None, now: datetime, stopped_at: datetime | None = None
+) -> ServiceState:
+    """The state of a service whose newest tick completed at ``last_tick_at`` (None: never),
+    and which said at ``stopped_at`` that it stopped cleanly (None: it never did)."""
     if last_tick_at is None:
         return ServiceState.NEVER_SEEN
+    if stopped_at is not None and stopped_at >= last_tick_at:
+        return ServiceState.STOPPED
     if last_tick_at - now > CLOCK_SKEW_ALLOWED:
         return ServiceState.AHEAD
     return ServiceState.UP if is_alive(last_tick_at, now) else ServiceState.SILENT

@@ -12,6 +12,7 @@ from whoseonfirst_core.db.models import EscalationContact
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notices import parse_quiet_hours
 from whoseonfirst_core.domain.notification import Kind
+from whoseonfirst_core.domain.pattern_diff import pattern_changes
 from whoseonfirst_core.domain.phones import PhoneError, normalize_phone
 from whoseonfirst_core.domain.rotation import RotationChange, ShiftDef, validate_pattern
 from whoseonfirst_core.domain.templates import template_problems
@@ -288,9 +289,20 @@ def set_pattern(
         if seen_change_id is not None
         else []
     )
-    if expected is not None and (tuple(expected) != seen or newer):
-        raise ConflictError("the shift pattern was changed by someone else; review it and retry")
     shifts = [replace(s, name=s.name.strip()) for s in shifts]
+    if expected is not None and (tuple(expected) != seen or newer):
+        changes = pattern_changes(expected, seen)
+        if newer:  # a pattern dated on or before the effective date, saved since
+            changes += [
+                f"from {effective_from:%a %Y-%m-%d}: {line}"
+                for line in pattern_changes(expected, before)
+            ]
+        raise ConflictError(
+            "the shift pattern was changed by someone else",
+            changes,
+            mine=tuple(s.label() for s in shifts),
+            theirs=tuple(s.label() for s in before),
+        )
     problems = validate_pattern(shifts)
     if problems:
         raise UseCaseError("; ".join(problems))

@@ -187,6 +187,15 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
                 Severity.ERROR,
             )
         )
+    elif service.state is ServiceState.STOPPED and service.heartbeat is not None:
+        stopped = service.heartbeat.stopped_at or service.heartbeat.last_tick_at
+        attention.append(
+            AttentionItem(
+                f"The service was stopped on {fmt_local_long(stopped, tz)}: "
+                "texts wait in the queue until it runs again.",
+                Severity.ERROR,
+            )
+        )
     if service.alive and service.heartbeat is not None and service.heartbeat.sms_problem:
         attention.append(
             AttentionItem(

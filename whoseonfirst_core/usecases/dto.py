@@ -215,6 +215,8 @@ class HeartbeatDTO:
     last_error: str | None
     #: Why texts are not going out, as this instance's last tick saw it (None: they are).
     sms_problem: str | None = None
+    #: When this instance last stopped cleanly (None: never; a tick after it means it runs).
+    stopped_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

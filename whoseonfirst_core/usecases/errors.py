@@ -24,11 +24,23 @@ class NoTeamError(NotFoundError):
 
 
 class ConflictError(UseCaseError):
-    """Someone else saved a newer version first; ``conflicts`` lists what differs."""
+    """Someone else saved a newer version first; ``conflicts`` lists what they changed.
 
-    def __init__(self, message: str, conflicts: list[str] | None = None) -> None:
+    ``mine`` and ``theirs``: the version being saved and the one in the database, a line per
+    item, for a side-by-side review (empty: not given)."""
+
+    def __init__(
+        self,
+        message: str,
+        conflicts: list[str] | None = None,
+        *,
+        mine: tuple[str, ...] = (),
+        theirs: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.conflicts = conflicts or []
+        self.mine = mine
+        self.theirs = theirs
 
 
 class ReadOnlyError(UseCaseError):

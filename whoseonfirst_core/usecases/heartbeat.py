@@ -1,12 +1,14 @@
-"""The service's marks in the database: its heartbeats (shown by the app) and the instants of
-its first and last completed tick (``Meta``), which decide what catch-up may send.
+"""The service's marks in the database: its heartbeats (shown by the app), the instants of
+its first and last completed tick (``Meta``), which decide what catch-up may send, and when
+each instance last stopped cleanly (``Meta``, so a stop needs no column of its own).
 
 The service writes them; the app reads them through :func:`service_status`. Instants UTC.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +36,8 @@ from whoseonfirst_core.usecases.dto import HeartbeatDTO
 
 FIRST_TICK_KEY = "service_first_tick_at"
 LAST_TICK_KEY = "service_last_tick_at"
+#: ``{instance_id: instant}`` (UTC ISO): when each instance last stopped cleanly.
+STOPPED_KEY = "service_stopped_at"
 
 
 # --- tick marks (Meta) ------------------------------------------------------------------------
@@ -168,12 +172,33 @@ def write_heartbeat(session: Session, beat: HeartbeatDTO, *, prune_before: datet
     )
 
 
+def _read_stops(session: Session) -> dict[str, str]:
+    value = session.scalar(select(Meta.value).where(Meta.key == STOPPED_KEY))
+    stops = json.loads(value) if value else {}
+    return stops if isinstance(stops, dict) else {}
+
+
+def mark_stopped(session: Session, instance_id: str, now: datetime) -> None:
+    """Record that ``instance_id`` stopped cleanly at ``now`` (UTC): until it ticks again the
+    app shows it stopped, not silent. Instances whose heartbeat was pruned are forgotten."""
+    live = set(session.scalars(select(ServiceHeartbeat.instance_id)))
+    stops = {k: v for k, v in _read_stops(session).items() if k in live}
+    stops[instance_id] = now.isoformat()
+    text = json.dumps(stops, sort_keys=True)
+    insert = dialect_insert(session)
+    stmt = insert(Meta.__table__).values(key=STOPPED_KEY, value=text)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
+    )
+
+
 def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
-    """Every instance's heartbeat, the most recent tick first."""
+    """Every instance's heartbeat, the most recent tick first, with when it stopped cleanly."""
+    stops = _read_stops(uow.session)
     rows = uow.session.scalars(
         select(ServiceHeartbeat).order_by(ServiceHeartbeat.last_tick_at.desc())
     )
-    return [
+    beats = [
         HeartbeatDTO(
             r.instance_id,
             r.host,
@@ -186,6 +211,12 @@ def heartbeats(uow: UnitOfWork) -> list[HeartbeatDTO]:
             r.sms_problem,
         )
         for r in rows
+    ]
+    return [
+        replace(b, stopped_at=datetime.fromisoformat(stops[b.instance_id]))
+        if b.instance_id in stops
+        else b
+        for b in beats
     ]
 
 
@@ -203,7 +234,9 @@ class ServiceStatus:
 
 def status_of(beat: HeartbeatDTO | None, now: datetime) -> ServiceStatus:
     """The status a service whose newest heartbeat is ``beat`` has at ``now``."""
-    return ServiceStatus(service_state(beat.last_tick_at if beat else None, now), beat)
+    if beat is None:
+        return ServiceStatus(service_state(None, now), None)
+    return ServiceStatus(service_state(beat.last_tick_at, now, beat.stopped_at), beat)
 
 
 def service_status(uow: UnitOfWork, now: datetime) -> ServiceStatus:

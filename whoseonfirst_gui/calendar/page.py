@@ -49,6 +49,7 @@ from whoseonfirst_gui.calendar.toolbar import CalendarToolbar
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape
+from whoseonfirst_gui.on_screen import on_screen
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page
 from whoseonfirst_gui.qtmodels.rows import Index
 
@@ -281,7 +282,7 @@ class CalendarPage(Page):
         if not index.isValid():
             return
         menu = self.chip_menu(index)
-        menu.exec(at)
+        menu.exec(on_screen(at, menu.sizeHint()))
         menu.deleteLater()
 
     # --- saving ---------------------------------------------------------------------------

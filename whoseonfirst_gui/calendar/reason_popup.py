@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from whoseonfirst_core.domain.overrides import MAX_REASON, CalendarEdit
 from whoseonfirst_gui.calendar.proposals import Proposal, with_reason
+from whoseonfirst_gui.on_screen import place
 
 
 class ReasonPopup(QFrame):
@@ -78,8 +79,9 @@ class ReasonPopup(QFrame):
             self.choices_box.hide()
         self.reason.clear()
         self.adjustSize()
-        self.move(at)
+        place(self, at)
         self.show()
+        place(self, at)  # the frame's size is known once shown
         self.reason.setFocus()
 
     def _choice_changed(self, button_id: int, checked: bool) -> None:

@@ -2,8 +2,8 @@
 
 The main window duck-types pages (the calendar page need not subclass this): it reads
 ``title``, calls ``refresh()``, and uses these when present — ``badge_changed(str)``,
-``navigate_requested(str)``, ``undo_stack`` (a ``QUndoStack``), ``save()``, ``focus_search()``,
-``dirty_count()``.
+``navigate_requested(str)``, ``undo_stack`` (a ``QUndoStack``), ``save()``, ``focus_search()``
+(only a page with a search box has it: Edit ▸ Find is enabled there), ``dirty_count()``.
 """
 
 from __future__ import annotations
@@ -47,9 +47,6 @@ class Page(QWidget):
 
     def apply_read_only(self, read_only: bool) -> None:
         """Disable editing controls when the database refuses writes."""
-
-    def focus_search(self) -> None:
-        """Ctrl+F: focus this page's filter box, if it has one."""
 
     def dirty_count(self) -> int:
         return 0

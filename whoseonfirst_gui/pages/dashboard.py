@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,9 +23,11 @@ from whoseonfirst_core.domain.notification import Status
 from whoseonfirst_core.domain.templates import day_label
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.dashboard import DashboardView, Severity, Where, load_dashboard
-from whoseonfirst_core.usecases.dto import SpanDTO
+from whoseonfirst_core.usecases.dto import HeartbeatDTO, SpanDTO
+from whoseonfirst_core.usecases.heartbeat import status_of
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page, heading, page_title
+from whoseonfirst_gui.service_label import STATE_WORDS
 
 #: The page that holds the details of an attention item.
 DETAILS_PAGE: dict[Where, str] = {Where.TEXTS: "Texts", Where.CALENDAR: "Calendar"}
@@ -44,6 +46,14 @@ class DashboardPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, parent)
         self.data: DashboardView | None = None
+        #: The newest heartbeat: from the page's load, then from the window's poll (a tick
+        #: bumps no revision, so the page does not reload for it).
+        self.heartbeat: HeartbeatDTO | None = None
+        self.tz = zone("UTC")
+        # The service's line ages with the clock, like the status bar's.
+        self.age_timer = QTimer(self)
+        self.age_timer.setInterval(1000)
+        self.age_timer.timeout.connect(self._show_service)
         outer = QStackedLayout(self)
         self.empty = EmptyState(NO_TEAM_TEXT)
         scroll = QScrollArea()
@@ -136,6 +146,7 @@ class DashboardPage(Page):
 
     def show_no_team(self) -> None:
         self.data = None
+        self.age_timer.stop()
         self.stack.setCurrentWidget(self.empty)
         self.badge_changed.emit("")
 
@@ -202,7 +213,10 @@ class DashboardPage(Page):
         self._show_attention(data)
         self.waiting_label.setText("\n".join(w.text for w in data.waiting))
         self.waiting_card.setVisible(bool(data.waiting))
-        self._show_service(data, tz)
+        self.heartbeat = data.service.heartbeat
+        self.tz = tz
+        self._show_service()
+        self.age_timer.start()
         count = len(data.attention)
         self.badge_changed.emit(str(count) if count else "")
 
@@ -234,23 +248,33 @@ class DashboardPage(Page):
                 h.addWidget(button)
             self.attention_box.addWidget(row)
 
-    def _show_service(self, data: DashboardView, tz: ZoneInfo) -> None:
-        hb = data.service.heartbeat
+    def show_heartbeat(self, hb: HeartbeatDTO | None) -> None:
+        """The window's poll read a newer heartbeat."""
+        self.heartbeat = hb
+        if self.data is not None:
+            self._show_service()
+
+    def _show_service(self) -> None:
+        """The service's line at the clock's now: the same state as the status bar's."""
+        now = self.now()
+        status = status_of(self.heartbeat, now)
+        if self.data is not None and status.state is not self.data.service.state:
+            self.refresh()  # the Attention card words the state too
+        hb = status.heartbeat
         if hb is None:
             self.service_label.setText(
                 "Never seen on this database. Start it with “whoseonfirst-service run” "
                 "(see the README); until then texts wait in the queue."
             )
             return
-        state = "up" if data.service.alive else "SILENT"
         parts = [
-            f"{state} on {hb.host}",
+            f"{STATE_WORDS[status.state]} on {hb.host}",
             f"v{hb.version}",
             f"SMS: {hb.sms_backend}",
-            f"last tick {fmt.age(hb.last_tick_at, data.now)}",
+            f"last tick {fmt.age(hb.last_tick_at, now)}",
         ]
-        if hb.next_due_at is not None:
-            parts.append(f"next text {fmt.when_short(hb.next_due_at, tz)}")
+        if hb.next_due_at is not None and status.alive:
+            parts.append(f"next text {fmt.when_short(hb.next_due_at, self.tz)}")
         text = " · ".join(parts)
         if hb.last_error:
             text += f"\nLast error: {hb.last_error}"

@@ -146,6 +146,9 @@ class NotificationsPage(PagedListPage):
             (self.member_combo, "Member filter"),
         ):
             w.setAccessibleName(name)
+            # Sized to a short item, not the longest ("Problems (…)"): the bar fits 1024 px.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(10)
         filters.addWidget(self.way_combo)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)
@@ -189,7 +192,7 @@ class NotificationsPage(PagedListPage):
         self.resend_button.setAccessibleName("Resend the selected text")
         self.resend_button.setToolTip("Queue a copy of this text to the same recipient now")
         self.resend_button.clicked.connect(self.resend_selected)
-        self.test_button = QPushButton("Send &test text…")
+        self.test_button = QPushButton("Send test te&xt…")
         self.test_button.setAccessibleName("Send test text")
         self.test_button.clicked.connect(lambda: self.navigate_requested.emit("Test send"))
         side_buttons.addWidget(self.resend_button)

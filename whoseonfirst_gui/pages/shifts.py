@@ -47,6 +47,7 @@ from whoseonfirst_core.usecases.rotation import rotation_overview
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.on_screen import keep_on_screen
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.qtmodels.pattern_model import PatternModel
@@ -155,7 +156,7 @@ class ShiftsPage(Page):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         on_row = QHBoxLayout()
-        self.on_label = QLabel("Pattern in effect &from:")
+        self.on_label = QLabel("Pattern in effect fr&om:")
         self.on_edit = QDateEdit()
         self.on_edit.setCalendarPopup(True)
         self.on_edit.setDisplayFormat("ddd yyyy-MM-dd")
@@ -195,9 +196,9 @@ class ShiftsPage(Page):
 
         row = QHBoxLayout()
         self.add_button = QPushButton("&Add shift")
-        self.remove_button = QPushButton("&Remove shift")
+        self.remove_button = QPushButton("Re&move shift")
         self.default_button = QPushButton("Use the &default pattern")
-        self.revert_button = QPushButton("Re&vert")
+        self.revert_button = QPushButton("&Revert")
         self.save_button = QPushButton("&Save pattern…")
         for b in (self.add_button, self.remove_button, self.default_button, self.revert_button):
             b.setAccessibleName(b.text().replace("&", "").rstrip("…"))
@@ -389,6 +390,7 @@ class ShiftsPage(Page):
         )
         dialog.finished.connect(lambda _r: setattr(self, "impact_dialog", None))
         self.impact_dialog = dialog
+        keep_on_screen(dialog)
         dialog.open()
 
     def _write(

@@ -41,6 +41,7 @@ from whoseonfirst_core.usecases.team import (
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.feeds import copy_calendar_link
+from whoseonfirst_gui.on_screen import keep_on_screen, on_screen
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.impact_dialog import ImpactDialog
 from whoseonfirst_gui.pages.member_dialog import MemberDialog
@@ -115,7 +116,7 @@ class TeamPage(Page):
         top = QHBoxLayout()
         top.addWidget(page_title("Team"))
         top.addStretch(1)
-        self.show_archived = QCheckBox("Show &archived")
+        self.show_archived = QCheckBox("&Show archived")
         self.show_archived.setAccessibleName("Show archived members")
         self.show_archived.toggled.connect(self._toggle_archived)
         top.addWidget(self.show_archived)
@@ -156,12 +157,12 @@ class TeamPage(Page):
         buttons = QHBoxLayout()
         self.team_actions: dict[str, QAction] = {}
         for key, text, shortcut, slot in (
-            ("add", "&Add member…", QKeySequence.StandardKey.New, self.add_member),
-            ("edit", "&Edit…", QKeySequence("Return"), self.edit_selected),
+            ("add", "Add &member…", QKeySequence.StandardKey.New, self.add_member),
+            ("edit", "Ed&it…", QKeySequence("Return"), self.edit_selected),
             ("up", "Move &up", QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1)),
-            ("down", "Move &down", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1)),
+            ("down", "Move do&wn", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1)),
             ("toggle", "&Deactivate…", None, self.toggle_active_selected),
-            ("archive", "Arc&hive…", None, self.archive_selected),
+            ("archive", "Ar&chive…", None, self.archive_selected),
             ("restore", "&Restore", None, self.restore_selected),
             ("link", "Copy calendar &link", None, lambda: self.copy_calendar_link(reset=False)),
             ("reset_link", "Reset lin&k…", None, lambda: self.copy_calendar_link(reset=True)),
@@ -300,7 +301,8 @@ class TeamPage(Page):
             menu.addAction(self.team_actions[key])
         menu.addSeparator()
         menu.addAction(self.team_actions["add"])
-        menu.popup(self.view.viewport().mapToGlobal(pos))
+        at = self.view.viewport().mapToGlobal(pos)
+        menu.popup(on_screen(at, menu.sizeHint()))
 
     # --- add / edit ----------------------------------------------------------------------
 
@@ -318,6 +320,7 @@ class TeamPage(Page):
         dialog.saved.connect(lambda dto: self.select_member(dto.id))
         dialog.finished.connect(lambda _r: setattr(self, "member_dialog", None))
         self.member_dialog = dialog
+        keep_on_screen(dialog)
         dialog.open()
 
     # --- reorder -------------------------------------------------------------------------
@@ -504,6 +507,7 @@ class TeamPage(Page):
 
         dialog.finished.connect(finished)
         self.impact_dialog = dialog
+        keep_on_screen(dialog)
         dialog.open()
 
     def _write(
@@ -541,6 +545,3 @@ class TeamPage(Page):
             busy=self.view,
             can_keep_mine=can_keep_mine,
         )
-
-    def focus_search(self) -> None:
-        self.view.setFocus()

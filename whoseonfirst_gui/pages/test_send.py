@@ -41,6 +41,7 @@ from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 
 TRACK_INTERVAL_MS = 2000
+NOTHING_SENT = "Nothing sent yet."
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class TestSendPage(Page):
         self.body.setPlaceholderText("Leave empty for the standard test text")
         self.body.setFixedHeight(80)
         self.body.setTabChangesFocus(True)
-        form.addRow("&Message:", self.body)
+        form.addRow("Mess&age:", self.body)
         self.segments = QLabel()
         form.addRow("", self.segments)
         layout.addWidget(box)
@@ -154,7 +155,7 @@ class TestSendPage(Page):
 
         status_box = QGroupBox("Status")
         status_layout = QVBoxLayout(status_box)
-        self.status_label = QLabel("Nothing sent yet.")
+        self.status_label = QLabel(NOTHING_SENT)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Test text status")
@@ -205,6 +206,8 @@ class TestSendPage(Page):
         self.service_label.setVisible(bool(warning))
         if data.tracked is not None and data.tracked.id == self.tracked_id:
             self._show_tracked(data.tracked)
+        elif self.tracked_id is None:
+            self.status_label.setText(NOTHING_SENT)  # not "No team yet" once there is one
         self._validate()
 
     def _show_tracked(self, n: NotificationDTO) -> None:

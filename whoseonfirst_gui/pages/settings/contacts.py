@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from whoseonfirst_core.usecases.config import delete_contact, save_contact
 from whoseonfirst_core.usecases.dto import ContactDTO
 from whoseonfirst_gui.conflict import save_with_conflict_check
+from whoseonfirst_gui.on_screen import keep_on_screen
 from whoseonfirst_gui.pages.base import Page
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
 from whoseonfirst_gui.qtmodels.contacts_model import ContactsModel
@@ -41,12 +42,13 @@ class ContactsBox(QGroupBox):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setMinimumHeight(120)
+        self.view.setTabKeyNavigation(False)  # one tab stop; the arrows move inside
         self.view.doubleClicked.connect(lambda _i: self.edit_contact())
         layout.addWidget(self.view)
         row = QHBoxLayout()
         self.add_button = QPushButton("Add &contact…")
-        self.edit_button = QPushButton("&Edit…")
-        self.remove_button = QPushButton("Re&move")
+        self.edit_button = QPushButton("Ed&it…")
+        self.remove_button = QPushButton("Rem&ove")
         for b in (self.add_button, self.edit_button, self.remove_button):
             b.setAccessibleName(b.text().replace("&", "").rstrip("…") + " (contact)")
             row.addWidget(b)
@@ -83,6 +85,7 @@ class ContactsBox(QGroupBox):
 
         dialog.accepted.connect(accepted)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        keep_on_screen(dialog)
         dialog.open()
 
     def _toggle_opt_in(self, c: ContactDTO, field: str, value: bool) -> None:

@@ -36,6 +36,7 @@ from whoseonfirst_core.usecases.config import (
     update_settings,
 )
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
+from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_core.usecases.settings_view import (
     SettingsView,
     load_settings_view,
@@ -47,6 +48,7 @@ from whoseonfirst_gui.conflict import ConflictBanner, save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, Page, page_title
 from whoseonfirst_gui.pages.contact_dialog import ContactDialog
+from whoseonfirst_gui.pages.settings.columns import FlowingColumns
 from whoseonfirst_gui.pages.settings.confirm import ConfirmBox
 from whoseonfirst_gui.pages.settings.contacts import ContactsBox
 from whoseonfirst_gui.pages.settings.notices import NoticesBox
@@ -62,6 +64,9 @@ class SettingsPage(Page):
         super().__init__(ctx, parent)
         self.data: SettingsView | None = None
         self.theirs: SettingsView | None = None
+        #: Review was chosen in the conflict dialog: the next Save writes the edited fields
+        #: over the version reviewed (``theirs``) without asking again; a newer one still asks.
+        self._reviewing = False
         self._loading = False
 
         outer = QVBoxLayout(self)
@@ -79,6 +84,7 @@ class SettingsPage(Page):
         right = QVBoxLayout()
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
+        self.columns = FlowingColumns(scroll, body, columns, left, right)
 
         # Team
         team_box = QGroupBox("Team")
@@ -96,7 +102,7 @@ class SettingsPage(Page):
         self.timezone.setAccessibleName("Time zone (type to search)")
         self.timezone.setToolTip("Type part of a zone name, e.g. Chicago, to search")
         team_form.addRow("Team &name:", self.team_name)
-        team_form.addRow("&Time zone:", self.timezone)
+        team_form.addRow("Time &zone:", self.timezone)
         left.addWidget(team_box)
 
         # The shift-start text
@@ -112,7 +118,7 @@ class SettingsPage(Page):
         self.segments = self.shift_text.segments
         text_layout.addWidget(self.shift_text)
         reminder_row = QHBoxLayout()
-        self.reminder_on = QCheckBox("Also send a &reminder")
+        self.reminder_on = QCheckBox("A&lso send a reminder")
         self.reminder_on.setAccessibleName("Send a reminder before each shift")
         self.reminder_minutes = QSpinBox()
         self.reminder_minutes.setRange(5, 24 * 60)
@@ -161,7 +167,7 @@ class SettingsPage(Page):
         self.summary_preview.setFixedHeight(150)
         summary_form.addRow(self.summary_on)
         summary_form.addRow("&Day:", self.summary_day)
-        summary_form.addRow("T&ime:", self.summary_time)
+        summary_form.addRow("Ti&me:", self.summary_time)
         summary_form.addRow("Next summary:", self.summary_preview)
         right.addWidget(summary_box)
 
@@ -184,7 +190,7 @@ class SettingsPage(Page):
         self.problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
         self.problems.setAccessibleName("Settings problems")
         bottom.addWidget(self.problems, 1)
-        self.revert_button = QPushButton("Re&vert")
+        self.revert_button = QPushButton("&Revert")
         self.revert_button.setAccessibleName("Revert settings")
         self.save_button = QPushButton("&Save settings")
         self.save_button.setAccessibleName("Save settings")
@@ -237,7 +243,8 @@ class SettingsPage(Page):
         if self.is_dirty() and self.data is not None:
             if data.settings.version != self.data.settings.version:
                 self.theirs = data
-                self.banner.changed_while_editing()
+                if not self._reviewing:
+                    self.banner.changed_while_editing()
             return
         self.data = data
         self.theirs = None
@@ -274,6 +281,7 @@ class SettingsPage(Page):
     def revert(self) -> None:
         latest = self.theirs or self.data
         self.theirs = None
+        self._reviewing = False
         self.banner.setVisible(False)
         if latest is not None:
             self.data = latest
@@ -426,7 +434,8 @@ class SettingsPage(Page):
         if self.data is None or not self.save_button.isEnabled():
             return
         change = self.change()
-        version = self.data.settings.version
+        reviewed = self.theirs if self._reviewing else None
+        version = (reviewed or self.data).settings.version
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def do_save(force: bool) -> SettingsDTO:
@@ -440,6 +449,7 @@ class SettingsPage(Page):
         def saved(_result: SettingsDTO) -> None:
             self.data = None  # take the next load as the new baseline
             self.theirs = None
+            self._reviewing = False
             self.banner.setVisible(False)
             self.ctx.report_dirty("settings", 0)
             self.ctx.messages.flash("Settings saved.")
@@ -450,9 +460,14 @@ class SettingsPage(Page):
             saved,
             subject="the settings",
             take_theirs=self.revert,
-            review=self.banner.review,
+            review=self._review,
             busy=self.save_button,
         )
+
+    def _review(self, exc: ConflictError) -> None:
+        """Review in the conflict dialog: their version (reloaded next) is the one seen."""
+        self._reviewing = True
+        self.banner.review(exc)
 
     # --- contacts ------------------------------------------------------------------------
 

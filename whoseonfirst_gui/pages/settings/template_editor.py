@@ -44,6 +44,7 @@ class TemplateEditor(QWidget):
         self.preview.setMargin(6)
         self.preview.setAccessibleName(f"{name} preview")
         self.segments = QLabel()
+        self.segments.setWordWrap(True)  # the UCS-2 warning is long: it must not widen the page
         self.segments.setAccessibleName(f"{name} segment count and encoding")
         layout.addWidget(self.placeholders)
         layout.addWidget(self.edit)
