@@ -306,7 +306,7 @@ class MemberDialog(QDialog):
 
     def _saved(self, member: MemberDTO) -> None:
         joins = self.impact_view.effective_from() if self.impact_view is not None else None
-        since = f"; in the rotation from {joins:%a %Y-%m-%d}" if joins is not None else ""
+        since = f"; in the rotation from {fmt.day_text(joins)}" if joins is not None else ""
         self.ctx.messages.flash(f"Saved {member.name} ({display_phone(member.phone)}){since}.")
         self.saved.emit(member)
         self.accept()

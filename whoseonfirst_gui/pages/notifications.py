@@ -214,7 +214,7 @@ class NotificationsPage(PagedListPage):
         edit.setMinimumDate(ANY_DATE)
         edit.setSpecialValueText("any")
         edit.setDate(ANY_DATE)
-        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDisplayFormat(fmt.date_pattern())
         edit.setAccessibleName(name)
         return edit
 

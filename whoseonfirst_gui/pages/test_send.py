@@ -214,8 +214,7 @@ class TestSendPage(Page):
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
 
         def at(instant: datetime) -> str:  # seconds matter while watching a text go out
-            local = instant.astimezone(tz)
-            return f"{local:%a %H:%M:%S} {local.tzname()}"
+            return fmt.when_exact(instant, tz)
 
         steps = [f"queued {at(n.created_at)}"]
         if n.sent_at:
