@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.roster import (
     dumps_roster,
     export_roster_data,
@@ -43,8 +44,10 @@ from whoseonfirst_core.roster import (
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.appearance import AppearanceController, add_appearance_menu
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.help import GuideDialog, ShortcutsDialog, shortcut_rows, show_dialog
 from whoseonfirst_gui.live import RevisionPoller
 from whoseonfirst_gui.pages.audit import AuditPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
@@ -53,8 +56,9 @@ from whoseonfirst_gui.pages.settings import SettingsPage
 from whoseonfirst_gui.pages.shifts import ShiftsPage
 from whoseonfirst_gui.pages.team import TeamPage
 from whoseonfirst_gui.pages.test_send import TestSendPage
+from whoseonfirst_gui.quit_guard import QuitGuard
 from whoseonfirst_gui.service_label import ServiceLabel
-from whoseonfirst_gui.sidebar import BadgeDelegate, BadgeRole
+from whoseonfirst_gui.sidebar import BadgeDelegate, BadgeRole, UnsavedRole, describe_item
 from whoseonfirst_gui.tell import change_uow
 
 log = logging.getLogger(__name__)
@@ -98,7 +102,7 @@ class MainWindow(QMainWindow):
         self.team: TeamInfo | None = None
         self._routed_stacks: dict[int, Any] = {}
         ctx.messages.set_window(self)
-        self.setWindowTitle("WhoseOnFirst")
+        self.setWindowTitle("WhoseOnFirst[*]")  # [*]: Qt's unsaved-edits marker
         self.setAccessibleName("WhoseOnFirst")
 
         self.sidebar = QListWidget()
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
         ctx.events.data_changed.connect(self.load_team_info)
         ctx.messages.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         ctx.runner.busy_changed.connect(self.busy.setVisible)
+        self.quit_guard = QuitGuard(ctx, self._titled_pages, self.close, self)
 
         self.poller = RevisionPoller(ctx, self)
         self.poller.heartbeat_changed.connect(self.service_label.show_heartbeat)
@@ -174,6 +179,11 @@ class MainWindow(QMainWindow):
         if texts is not None:
             texts.connect(self._show_texts_for)
 
+    def _titled_pages(self) -> dict[str, tuple[str, QWidget]]:
+        """slug → (title, page), for every page the window shows."""
+        titles = [self.sidebar.item(row).text() for row in range(self.sidebar.count())]
+        return {slug: (titles[i], self.pages[i]) for i, slug in enumerate(self.slugs)}
+
     def page(self, slug: str) -> QWidget:
         return self.pages[self.slugs.index(slug)]
 
@@ -206,11 +216,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         item.setData(BadgeRole, text or None)
-        title = PAGES[row].title if row < len(PAGES) else item.text()
-        item.setData(
-            Qt.ItemDataRole.AccessibleTextRole, f"{title}, {text} need attention" if text else title
-        )
-        item.setToolTip(f"{title} — {text} need attention" if text else title)
+        describe_item(item)
 
     def _page_changed(self, row: int) -> None:
         if 0 <= row < len(self.pages):
@@ -302,6 +308,10 @@ class MainWindow(QMainWindow):
         )
         self.refresh_action.setShortcuts([QKeySequence("F5")])
         view_menu.addAction(self.refresh_action)
+        view_menu.addSeparator()
+        self.appearance = AppearanceController(self.settings, self)
+        self.appearance_actions = add_appearance_menu(view_menu, self.appearance)
+        self.appearance.apply()
 
         team_menu = bar.addMenu("&Team")
         self.add_member_action = self._action("&Add member…", self._add_member, "Ctrl+Shift+N")
@@ -315,8 +325,22 @@ class MainWindow(QMainWindow):
         team_menu.addAction(self.test_send_action)
 
         help_menu = bar.addMenu("&Help")
+        self.guide_action = self._action(
+            "&User guide", self.show_guide, QKeySequence.StandardKey.HelpContents
+        )
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts))
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About WhoseOnFirst", self.about))
         help_menu.addAction(self._action("About &Qt", QApplication.aboutQt))
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help ▸ Keyboard shortcuts: every shortcut of the menus and the pages."""
+        rows = shortcut_rows(self.menuBar(), list(self._titled_pages().values()))
+        return show_dialog(ShortcutsDialog(rows, self))
+
+    def show_guide(self) -> GuideDialog:
+        return show_dialog(GuideDialog(self))
 
     def _add_member(self) -> None:
         self.show_page("team")
@@ -429,16 +453,20 @@ class MainWindow(QMainWindow):
         self.team_label.setText(team.name if team else "No team yet")
         self.new_team_action.setEnabled(team is None and not self.ctx.read_only)
         self.export_action.setEnabled(team is not None)
-        self.setWindowTitle(f"{team.name} — WhoseOnFirst" if team else "WhoseOnFirst")
+        self.setWindowTitle(f"{team.name} — WhoseOnFirst[*]" if team else "WhoseOnFirst[*]")
         self.service_label.set_zone(team.tz_name if team else None)
 
     def _dirty_changed(self, count: int) -> None:
-        self.dirty_label.setText(
-            f"{count} unsaved edit{'s' if count != 1 else ''}" if count else ""
-        )
+        self.dirty_label.setText(plural(count, "unsaved edit") if count else "")
         self.dirty_label.setVisible(bool(count))
         self._separators[self.dirty_label].setVisible(bool(count))
         self.setWindowModified(bool(count))
+        dirty = self.ctx.dirty_sources()
+        for row, slug in enumerate(self.slugs):
+            item = self.sidebar.item(row)
+            if item is not None and bool(item.data(UnsavedRole)) != (slug in dirty):
+                item.setData(UnsavedRole, slug in dirty)
+                describe_item(item)
 
     def _read_only_changed(self, read_only: bool) -> None:
         self.read_only_label.setVisible(read_only)
@@ -543,18 +571,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        dirty = self.ctx.dirty_count
-        if dirty:
-            answer = self.ctx.messages.ask(
-                "Unsaved edits",
-                f"You have {dirty} unsaved edit{'s' if dirty != 1 else ''}. Quit and discard "
-                f"{'them' if dirty != 1 else 'it'}?",
-                (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Cancel),
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
+        if not self.quit_guard.may_close():
+            event.ignore()
+            return
         self.save_state()
         self.shutdown()
         event.accept()
