@@ -40,6 +40,8 @@ class WeekBar(QWidget):
             f"{start % 60:02d} for {length // 60} h"
             for name, start, length in self._blocks
         )
+        if overlap:
+            desc += "; shifts overlap: fix the pattern before saving"
         self.setAccessibleDescription(desc or "no shifts")
         self.setToolTip(desc.replace("; ", "\n") or "No shifts")
         self.update()
