@@ -4,15 +4,18 @@ followed under System, and chip colours with WCAG contrast of at least 4.5:1 in 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
+from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.usecases.common import ARCHIVED_COLOR, PALETTE
 from whoseonfirst_gui import appearance
+from whoseonfirst_gui.app import main
 from whoseonfirst_gui.appearance import SETTINGS_KEY, dark_palette, is_dark, light_palette
 from whoseonfirst_gui.calendar.chip_delegate import chip_colors
 from whoseonfirst_gui.context import AppContext
@@ -113,3 +116,16 @@ def test_system_follows_the_desktops_scheme(
     monkeypatch.setattr(appearance, "desktop_scheme", lambda: Qt.ColorScheme.Light)
     QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
     assert not is_dark(app.palette())
+
+
+def test_screenshots_in_dark_mode_at_1024x700(tmp_path: Path, demo_db: Database) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    out = tmp_path / "dark"
+    args = ["--database", demo_db.url, "--screenshots", str(out)]
+    assert main([*args, "--size", "1024x700", "--appearance", "dark"]) == 0
+    image = QImage(str(out / "calendar.png"))
+    assert (image.width(), image.height()) == (1024, 700)
+    # The window background (a corner of the sidebar) is dark.
+    assert QColor(image.pixel(4, image.height() // 2)).lightness() < 80
+    assert not is_dark(app.palette())  # the app is back to the platform's palette

@@ -146,6 +146,10 @@ class NotificationsPage(PagedListPage):
             (self.member_combo, "Member filter"),
         ):
             w.setAccessibleName(name)
+            # As wide as a short choice, not the longest one (the popup shows it in full):
+            # the filter row fits a 1024-pixel window.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
         filters.addWidget(self.way_combo)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)
