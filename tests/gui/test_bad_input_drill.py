@@ -192,9 +192,11 @@ def test_member_dialog_refuses_what_it_cannot_save_and_saves_the_rest(
         # is only named on OK's tooltip), or the database check runs and enables OK (or shows
         # the clash it found).
         qtbot.waitUntil(
-            lambda: dialog.ok_button.isEnabled()
-            or any(dialog.field_error(k) for k in FIELDS)
-            or "Fill in" in dialog.ok_button.toolTip(),
+            lambda: (
+                dialog.ok_button.isEnabled()
+                or any(dialog.field_error(k) for k in FIELDS)
+                or "Fill in" in dialog.ok_button.toolTip()
+            ),
             timeout=WAIT_MS,
         )
         before = _member_names(shared_demo_db)
