@@ -18,19 +18,25 @@ def times(seg: ChipSegment, tz: tzinfo) -> str:
     return f"{fmt.when_short(seg.start, tz)} → {fmt.when_short(seg.end, tz)}"
 
 
-def accessible_chip(seg: ChipSegment, tz: tzinfo) -> str:
+def accessible_chip(seg: ChipSegment, tz: tzinfo, confirmed_at: datetime | None = None) -> str:
     state = " (unsaved)" if seg.span.pending else ""
-    return f"{seg.span.member_name} on call {times(seg, tz)}{state}"
+    note = f", {confirmed(seg, tz, confirmed_at)}" if confirmed_at is not None else ""
+    return f"{seg.span.member_name} on call {times(seg, tz)}{state}{note}"
+
+
+def confirmed(seg: ChipSegment, tz: tzinfo, confirmed_at: datetime | None) -> str | None:
+    """``confirmed 08:03 CST`` when the person on call confirmed this span by text."""
+    if confirmed_at is None:
+        return None
+    return fmt.confirmed_note(confirmed_at, tz, seg.span.start)
 
 
 def accessible_chip_description(
-    seg: ChipSegment,
-    tz: tzinfo,
-    texts: Sequence[NotificationDTO],
-    confirmed_at: datetime | None,
+    seg: ChipSegment, tz: tzinfo, texts: Sequence[NotificationDTO]
 ) -> str:
-    """What a screen reader says after the chip's name: the shift, whom it covers and why,
-    whether it is saved, over or running, and what happened to its text (plain text)."""
+    """What a screen reader says after the chip's name (which has the confirmation): the
+    shift, whom it covers and why, whether it is saved, over or running, and what happened to
+    its text (plain text)."""
     span = seg.span
     parts = [f"{span.shift_name}, {fmt_duration(span.start, span.end, tz)}"]
     if span.is_override:
@@ -46,8 +52,6 @@ def accessible_chip_description(
     for text in texts:
         stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
         parts.append(f"text {text.status} {fmt.when_exact(stamp, tz)}")
-    if confirmed_at is not None:
-        parts.append(fmt.confirmed_note(confirmed_at, tz, span.start))
     return "; ".join(parts)
 
 
