@@ -101,3 +101,19 @@ def test_quit_discard_closes_without_saving(
     window.close()
     assert not window.isVisible()
     assert _horizon(demo_db) == before
+
+
+def test_quit_save_stays_open_when_a_page_cannot_save(
+    qtbot: Any, window: MainWindow, ctx: AppContext
+) -> None:
+    page = window.page("settings")
+    assert isinstance(page, SettingsPage)
+    page.timezone.setCurrentText("Mars/Olympus")  # a problem: Save is refused on the page
+    qtbot.waitUntil(lambda: ctx.dirty_count > 0)
+    assert not page.save_button.isEnabled()
+    window.show()
+    ctx.messages.answers.append(S.Save)
+    with qtbot.waitSignal(ctx.messages.status) as said:
+        window.close()
+    assert window.isVisible() and ctx.dirty_count > 0
+    assert said.args[0].startswith("Not quitting: 1 edit could not be saved")
