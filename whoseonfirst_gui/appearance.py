@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -91,7 +91,10 @@ def effective_scheme(choice: Appearance) -> Qt.ColorScheme:
 
 class AppearanceController(QObject):
     """Applies the user's choice to the application and re-applies it when the desktop's
-    scheme changes while "System" is chosen."""
+    scheme changes while "System" is chosen. ``applied`` follows every application (pages
+    redraw their coloured text: :func:`whoseonfirst_gui.format.readable`)."""
+
+    applied = Signal()
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +123,7 @@ class AppearanceController(QObject):
                 app.setPalette(dark_palette() if want_dark else light_palette())
         finally:
             self._applying = False
+        self.applied.emit()
 
     def _desktop_changed(self, _scheme: Qt.ColorScheme) -> None:
         if self.choice == "system":

@@ -7,7 +7,7 @@ and makes the fields jump under the cursor).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from whoseonfirst_gui import format as fmt
@@ -20,11 +20,21 @@ class FieldError(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self._restyle()
         self.setMinimumHeight(self.fontMetrics().lineSpacing())
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         if accessible_name:
             self.setAccessibleName(accessible_name)
+
+    def _restyle(self) -> None:
+        style = f"color: {fmt.readable(fmt.ERROR_COLOR)};"
+        if self.styleSheet() != style:  # setting it again would signal another change
+            self.setStyleSheet(style)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._restyle()  # light ⇄ dark
 
     def show_problem(self, text: str) -> None:
         self.setText(text)

@@ -16,7 +16,7 @@ from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
 # Re-exported for the pages: each has its one home in the core.
 from whoseonfirst_core.domain.notification import FINAL_STATUSES as FINAL_STATUSES
@@ -57,6 +57,37 @@ OUTLINE_STATUSES = frozenset({Status.MISSED})
 OVERRIDE_ACCENT = "#E07B00"
 WARNING_COLOR = "#B45309"
 ERROR_COLOR = "#B91C1C"
+
+
+def luminance(color: QColor) -> float:
+    """WCAG 2 relative luminance (0 black … 1 white)."""
+
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = color.red(), color.green(), color.blue()
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 … 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable(color: str) -> str:
+    """``color`` for text on the window background. The app's text colours are chosen for a
+    light background; on a dark one (dark mode) they are lightened until they reach 4.5:1."""
+    background = QGuiApplication.palette().color(QPalette.ColorRole.Window)
+    if background.lightness() >= 128:
+        return color
+    shade = QColor(color)
+    for _ in range(16):
+        if contrast(shade, background) >= 4.5:
+            break
+        shade = shade.lighter(115)
+    return shade.name().upper()
 
 
 def locale() -> QLocale:

@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         font = self.sidebar.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.sidebar.setFont(font)
+        # Before the pages: they colour their text for the palette they are built in.
+        self.appearance = AppearanceController(self.settings, self)
+        self.appearance.apply()
         self.stack = QStackedWidget()
         self.pages: list[QWidget] = []
         self.slugs: list[str] = []
@@ -139,6 +142,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        self.appearance.applied.connect(self.refresh_all)
 
         ctx.events.dirty_changed.connect(self._dirty_changed)
         ctx.events.read_only_changed.connect(self._read_only_changed)
@@ -309,9 +313,7 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcuts([QKeySequence("F5")])
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
-        self.appearance = AppearanceController(self.settings, self)
         self.appearance_actions = add_appearance_menu(view_menu, self.appearance)
-        self.appearance.apply()
 
         team_menu = bar.addMenu("&Team")
         self.add_member_action = self._action("&Add member…", self._add_member, "Ctrl+Shift+N")
@@ -403,7 +405,9 @@ class MainWindow(QMainWindow):
         self.service_label = ServiceLabel(self.ctx.clock)
         self.dirty_label = QLabel()
         self.read_only_label = QLabel("read-only")
-        self.read_only_label.setStyleSheet(f"color: {fmt.WARNING_COLOR}; font-weight: bold;")
+        self.read_only_label.setStyleSheet(
+            f"color: {fmt.readable(fmt.WARNING_COLOR)}; font-weight: bold;"
+        )
         self.read_only_label.setToolTip(
             "This database refuses changes for your account; editing is switched off."
         )

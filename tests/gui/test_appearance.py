@@ -15,29 +15,16 @@ from PySide6.QtWidgets import QApplication
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.usecases.common import ARCHIVED_COLOR, PALETTE
 from whoseonfirst_gui import appearance
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.app import main
 from whoseonfirst_gui.appearance import SETTINGS_KEY, dark_palette, is_dark, light_palette
 from whoseonfirst_gui.calendar.chip_delegate import chip_colors
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.format import OVERRIDE_ACCENT
+from whoseonfirst_gui.field_error import FieldError
+from whoseonfirst_gui.format import OVERRIDE_ACCENT, contrast
 from whoseonfirst_gui.main_window import MainWindow
 
 AA = 4.5
-
-
-def luminance(c: QColor) -> float:
-    """WCAG 2 relative luminance."""
-
-    def channel(v: int) -> float:
-        s = v / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 def test_contrast_formula_matches_wcag() -> None:
@@ -79,6 +66,25 @@ def _appearance_actions(window: MainWindow) -> dict[str, Any]:
     view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     sub = next(a.menu() for a in view.actions() if a.text() == "&Appearance")
     return {a.text().replace("&", ""): a for a in sub.actions()}
+
+
+TEXT_COLORS = (fmt.ERROR_COLOR, fmt.WARNING_COLOR, fmt.CONFIRMED_COLOR, *fmt.STATUS_COLORS.values())
+
+
+def test_coloured_text_stays_readable_in_dark_mode(window: MainWindow, qtbot: Any) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    error = FieldError()
+    qtbot.addWidget(error)
+    assert fmt.ERROR_COLOR in error.styleSheet()
+    assert [fmt.readable(c) for c in TEXT_COLORS] == list(TEXT_COLORS)  # light: as chosen
+    window.appearance.set_choice("dark")
+    QApplication.processEvents()  # Qt posts the palette change to the widgets
+    background = app.palette().color(QPalette.ColorRole.Window)
+    low = [c for c in TEXT_COLORS if contrast(QColor(fmt.readable(c)), background) < AA]
+    assert not low, low
+    assert fmt.readable(fmt.ERROR_COLOR) in error.styleSheet()  # restyled on the switch
+    assert fmt.ERROR_COLOR not in error.styleSheet()
 
 
 def test_view_appearance_switches_and_is_remembered(window: MainWindow, qtbot: Any) -> None:

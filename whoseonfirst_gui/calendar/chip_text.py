@@ -122,7 +122,9 @@ def chip_tooltip(
     lines.extend(_text_lines(span, seg.past or seg.running, tz, texts))
     if confirmed_at is not None:
         note = fmt.escape(fmt.confirmed_note(confirmed_at, tz, span.start))
-        lines.append(f'<span style="color:{fmt.CONFIRMED_COLOR}">C{note[1:]} ✓</span>')
+        lines.append(
+            f'<span style="color:{fmt.readable(fmt.CONFIRMED_COLOR)}">C{note[1:]} ✓</span>'
+        )
     if span.pending:
         lines.append("<i>Unsaved edit — Save to apply, Undo to drop</i>")
     if seg.past:
@@ -148,7 +150,7 @@ def _text_lines(
     for text in texts:
         color = fmt.STATUS_COLORS.get(text.status, "#6B7280")
         stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
-        status = f'<b style="color:{color}">{fmt.escape(text.status)}</b>'
+        status = f'<b style="color:{fmt.readable(color)}">{fmt.escape(text.status)}</b>'
         mark = " ✓" if text.status == Status.DELIVERED else ""
         error = fmt.error_text(text.error_code, text.error_message)
         error = f" ({fmt.escape(error)})" if error else ""

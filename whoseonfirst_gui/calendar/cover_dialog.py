@@ -111,7 +111,7 @@ class CoverHoursDialog(QDialog):
         # The refusal's line: its height is kept while empty, so nothing moves when it shows.
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.problem.setStyleSheet(f"color: {fmt.readable(fmt.ERROR_COLOR)};")
         self.problem.setMinimumHeight(2 * self.problem.fontMetrics().lineSpacing())
         self.problem.setAccessibleName("Problem")
         form.addRow("", self.problem)

@@ -50,7 +50,7 @@ from whoseonfirst_gui.calendar.store import LoadedCalendar, SaveResult, fetch_ca
 from whoseonfirst_gui.calendar.toolbar import CalendarToolbar
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape
+from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape, readable
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page
 from whoseonfirst_gui.qtmodels.rows import Index
 
@@ -409,8 +409,9 @@ class CalendarPage(Page):
         """While dragging: why the drop under the cursor would be refused (below the grid, so
         nothing moves under the cursor), else the legend."""
         if text:
+            color = readable(WARNING_COLOR)
             self.legend.setText(
-                f'<span style="color:{WARNING_COLOR}">Can\'t drop here: {escape(text)}</span>'
+                f'<span style="color:{color}">Can\'t drop here: {escape(text)}</span>'
             )
         else:
             self.legend.setText(LEGEND)

@@ -192,7 +192,7 @@ class ImpactView(QWidget):
 
         if isinstance(exc, UseCaseError):
             self.status.setText(
-                f'<span style="color:{fmt.ERROR_COLOR}">{fmt.escape(str(exc))}</span>'
+                f'<span style="color:{fmt.readable(fmt.ERROR_COLOR)}">{fmt.escape(str(exc))}</span>'
             )
             self.status.setTextFormat(Qt.TextFormat.RichText)
         else:

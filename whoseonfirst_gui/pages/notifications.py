@@ -385,7 +385,7 @@ class NotificationsPage(PagedListPage):
         n, tz = d.text, self._tz
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
         rows = [
-            ("Status", f'<b style="color:{color}">{n.status}</b>'),
+            ("Status", f'<b style="color:{fmt.readable(color)}">{n.status}</b>'),
             (
                 "Kind",
                 fmt.kind_label(n.kind) + (f" · {n.shift_name}" if n.shift_name else ""),
@@ -422,7 +422,10 @@ class NotificationsPage(PagedListPage):
         tz = self._tz
         color = fmt.STATUS_COLORS[fmt.RECEIVED]
         rows = [
-            ("Status", f'<b style="color:{color}">{fmt.RECEIVED}</b> (sent to the team)'),
+            (
+                "Status",
+                f'<b style="color:{fmt.readable(color)}">{fmt.RECEIVED}</b> (sent to the team)',
+            ),
             ("Asked", fmt.escape(fmt.ASKS_LABELS.get(m.asks, m.asks))),
             ("From", fmt.escape(fmt.sender(m.sender_name, m.sender))),
             ("Sent", fmt.when(m.sent_at, tz)),

@@ -320,7 +320,7 @@ class ShiftsPage(Page):
         problems = self.model.problems()
         if problems:
             self.problems_label.setText(
-                f'<span style="color:{fmt.ERROR_COLOR}">'
+                f'<span style="color:{fmt.readable(fmt.ERROR_COLOR)}">'
                 + "<br>".join("✗ " + fmt.escape(p) for p in problems)
                 + "</span>"
             )
@@ -331,7 +331,7 @@ class ShiftsPage(Page):
                 hours = sum(n for _s, n in gaps) // 60
                 count = plural(len(gaps), "coverage gap")
                 self.problems_label.setText(
-                    f'<span style="color:{fmt.WARNING_COLOR}">⚠ {count}, '
+                    f'<span style="color:{fmt.readable(fmt.WARNING_COLOR)}">⚠ {count}, '
                     f"{hours} h a week with nobody on call.</span>"
                 )
             else:
