@@ -5,7 +5,8 @@ switching databases. Nothing else in the GUI constructs those.
 
 ``whoseonfirst --screenshots DIR`` renders every page of the current database to ``DIR/<page>.png``
 (and this week and month as printed to ``DIR/print-week.png``, ``DIR/print-month.png``) offscreen
-and exits 0 (for docs and review); ``--database URL`` opens another database.
+and exits 0 (for docs and review), at ``--size WxH`` (default 1280x800) in the
+``--appearance`` light or dark; ``--database URL`` opens another database.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from whoseonfirst_core.db.errors import redact_url
 from whoseonfirst_core.domain.timeutil import local_date, zone
 from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
 from whoseonfirst_gui import first_paint
+from whoseonfirst_gui.appearance import SETTINGS_KEY as APPEARANCE_KEY
+from whoseonfirst_gui.appearance import Appearance
 from whoseonfirst_gui.calendar.exports import write_printed_pages
 from whoseonfirst_gui.connection_dialogs import FirstRunDialog, ProfileDialog
 from whoseonfirst_gui.connections import (
@@ -70,7 +73,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="render every page to DIR/<page>.png (and the printed week and month to "
         "DIR/print-week.png, DIR/print-month.png) offscreen and exit",
     )
+    p.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_size,
+        default=SCREENSHOT_SIZE,
+        help="the window size for --screenshots (default: 1280x800)",
+    )
+    p.add_argument(
+        "--appearance",
+        choices=("light", "dark"),
+        default="light",
+        help="the colour scheme for --screenshots (default: light)",
+    )
     return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    """``1024x700`` → (1024, 700)."""
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1024x700")
+    return int(width), int(height)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName(APPLICATION)
     controller = AppController(SystemClock(), local_actor())
     if args.screenshots is not None:
-        return controller.screenshots(args.database, args.screenshots)
+        return controller.screenshots(
+            args.database, args.screenshots, size=args.size, appearance=args.appearance
+        )
     if not controller.start(args.database):
         return 1
     return app.exec()
@@ -252,7 +278,14 @@ class AppController:
 
     # --- screenshots ---------------------------------------------------------------------
 
-    def screenshots(self, explicit_url: str | None, directory: Path) -> int:
+    def screenshots(
+        self,
+        explicit_url: str | None,
+        directory: Path,
+        *,
+        size: tuple[int, int] = SCREENSHOT_SIZE,
+        appearance: Appearance = "light",
+    ) -> int:
         env = os.environ.get("WHOSEONFIRST_DATABASE_URL", "").strip()
         url, origin = (
             (explicit_url, "--database")
@@ -266,7 +299,9 @@ class AppController:
             print(f"whoseonfirst: {opened}", file=sys.stderr)
             return 1
         try:
-            written = render_screenshots(opened, self.clock, self.actor, directory)
+            written = render_screenshots(
+                opened, self.clock, self.actor, directory, size=size, appearance=appearance
+            )
         finally:
             opened.db.dispose()
         for path in written:
@@ -275,16 +310,24 @@ class AppController:
 
 
 def render_screenshots(
-    opened: OpenedDatabase, clock: Clock, actor: str, directory: Path
+    opened: OpenedDatabase,
+    clock: Clock,
+    actor: str,
+    directory: Path,
+    *,
+    size: tuple[int, int] = SCREENSHOT_SIZE,
+    appearance: Appearance = "light",
 ) -> list[Path]:
     """Render every page with the database's current content to ``directory/<slug>.png``,
-    and this week and month as printed to ``print-week.png`` and ``print-month.png``."""
+    and this week and month as printed to ``print-week.png`` and ``print-month.png``, with the
+    window ``size`` (width, height) in ``appearance``."""
     directory.mkdir(parents=True, exist_ok=True)
     ctx = make_context(opened.db, clock, actor, interactive=False, read_only=opened.read_only)
     # A throwaway settings file: screenshots must not depend on (or change) the user's layout.
     settings = QSettings(str(directory / ".screenshots.ini"), QSettings.Format.IniFormat)
+    settings.setValue(APPEARANCE_KEY, appearance)
     window = MainWindow(ctx, settings=settings, poll=False)
-    window.resize(*SCREENSHOT_SIZE)
+    window.resize(*size)
     window.show()
     window.poller.poll_now()
     window.refresh_all()
@@ -305,6 +348,7 @@ def render_screenshots(
             written.append(path)
         written += write_printed_pages(opened.db, clock.now(), directory)
     finally:
+        window.appearance.set_choice("system")  # the app's palette as the platform gives it
         window.shutdown()
         window.deleteLater()
         settings_file = directory / ".screenshots.ini"

@@ -216,7 +216,7 @@ class ConflictBanner(QLabel):
         self.subject = subject
         self.setWordWrap(True)
         self.setVisible(False)
-        self.setStyleSheet(f"color: {fmt.WARNING_COLOR};")
+        self.setStyleSheet(f"color: {fmt.readable(fmt.WARNING_COLOR)};")
 
     def changed_while_editing(self) -> None:
         """A reload found their newer version (nothing saved yet)."""

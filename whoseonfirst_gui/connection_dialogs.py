@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from whoseonfirst_core.db.session import default_sqlite_path
 from whoseonfirst_core.domain.timeutil import all_zone_names
 from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.connections import (
     ConnectionProfile,
     InsecureKeyringError,
@@ -219,6 +220,7 @@ class FirstRunDialog(QDialog):
         self.tz.setAccessibleName("Time zone")
         self.anchor = QDateEdit()
         self.anchor.setCalendarPopup(True)
+        self.anchor.setDisplayFormat(fmt.date_edit_format())
         self.anchor.setAccessibleName("Rotation starts on")
         form.addRow("Team &name:", self.team_name)
         form.addRow("&Time zone:", self.tz)

@@ -58,6 +58,10 @@ class AppContext:
     def dirty_count(self) -> int:
         return sum(self._dirty.values())
 
+    def dirty_sources(self) -> dict[str, int]:
+        """The unsaved edits per source (a page's slug) that holds any."""
+        return dict(self._dirty)
+
     def after_save(self) -> None:
         """Call after our own successful save: everybody reloads once."""
         if self.poll_now is not None:

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -20,33 +19,29 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QStackedWidget,
     QWidget,
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.roster import (
-    dumps_roster,
-    export_roster_data,
-    import_roster_data,
-    write_roster_file,
-)
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui import roster_files
+from whoseonfirst_gui.appearance import AppearanceController, add_appearance_menu
 from whoseonfirst_gui.calendar.exports import schedule_actions
 from whoseonfirst_gui.calendar.page import CalendarPage
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.feeds import export_calendar
+from whoseonfirst_gui.help import GuideDialog, ShortcutsDialog, shortcut_rows, show_dialog
 from whoseonfirst_gui.live import RevisionPoller
 from whoseonfirst_gui.pages.audit import AuditPage
 from whoseonfirst_gui.pages.dashboard import DashboardPage
@@ -55,9 +50,9 @@ from whoseonfirst_gui.pages.settings import SettingsPage
 from whoseonfirst_gui.pages.shifts import ShiftsPage
 from whoseonfirst_gui.pages.team import TeamPage
 from whoseonfirst_gui.pages.test_send import TestSendPage
+from whoseonfirst_gui.quit_guard import QuitGuard
 from whoseonfirst_gui.service_label import ServiceLabel
-from whoseonfirst_gui.sidebar import BadgeDelegate, BadgeRole
-from whoseonfirst_gui.tell import change_uow
+from whoseonfirst_gui.sidebar import BadgeDelegate, BadgeRole, UnsavedRole, describe_item
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +95,7 @@ class MainWindow(QMainWindow):
         self.team: TeamInfo | None = None
         self._routed_stacks: dict[int, Any] = {}
         ctx.messages.set_window(self)
-        # "[*]": where Qt shows the unsaved-edits mark (setWindowModified warns without it).
-        self.setWindowTitle("WhoseOnFirst[*]")
+        self.setWindowTitle("WhoseOnFirst[*]")  # [*]: Qt's unsaved-edits marker
         self.setAccessibleName("WhoseOnFirst")
 
         self.sidebar = QListWidget()
@@ -113,6 +107,9 @@ class MainWindow(QMainWindow):
         font = self.sidebar.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.sidebar.setFont(font)
+        # Before the pages: they colour their text for the palette they are built in.
+        self.appearance = AppearanceController(self.settings, self)
+        self.appearance.apply()
         self.stack = QStackedWidget()
         self.pages: list[QWidget] = []
         self.slugs: list[str] = []
@@ -138,12 +135,14 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        self.appearance.applied.connect(self.refresh_all)
 
         ctx.events.dirty_changed.connect(self._dirty_changed)
         ctx.events.read_only_changed.connect(self._read_only_changed)
         ctx.events.data_changed.connect(self.load_team_info)
         ctx.messages.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         ctx.runner.busy_changed.connect(self.busy.setVisible)
+        self.quit_guard = QuitGuard(ctx, self._titled_pages, self.close, self)
 
         self.poller = RevisionPoller(ctx, self)
         self.poller.heartbeat_changed.connect(self.service_label.show_heartbeat)
@@ -180,6 +179,11 @@ class MainWindow(QMainWindow):
         if texts is not None:
             texts.connect(self._show_texts_for)
 
+    def _titled_pages(self) -> dict[str, tuple[str, QWidget]]:
+        """slug → (title, page), for every page the window shows."""
+        titles = [self.sidebar.item(row).text() for row in range(self.sidebar.count())]
+        return {slug: (titles[i], self.pages[i]) for i, slug in enumerate(self.slugs)}
+
     def page(self, slug: str) -> QWidget:
         return self.pages[self.slugs.index(slug)]
 
@@ -212,11 +216,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         item.setData(BadgeRole, text or None)
-        title = PAGES[row].title if row < len(PAGES) else item.text()
-        item.setData(
-            Qt.ItemDataRole.AccessibleTextRole, f"{title}, {text} need attention" if text else title
-        )
-        item.setToolTip(f"{title} — {text} need attention" if text else title)
+        describe_item(item)
 
     def _page_changed(self, row: int) -> None:
         if 0 <= row < len(self.pages):
@@ -317,6 +317,8 @@ class MainWindow(QMainWindow):
         )
         self.refresh_action.setShortcuts([QKeySequence("F5")])
         view_menu.addAction(self.refresh_action)
+        view_menu.addSeparator()
+        self.appearance_actions = add_appearance_menu(view_menu, self.appearance)
 
         team_menu = bar.addMenu("&Team")
         self.add_member_action = self._action("&Add member…", self._add_member, "Ctrl+Shift+N")
@@ -330,8 +332,22 @@ class MainWindow(QMainWindow):
         team_menu.addAction(self.test_send_action)
 
         help_menu = bar.addMenu("&Help")
+        self.guide_action = self._action(
+            "&User guide", self.show_guide, QKeySequence.StandardKey.HelpContents
+        )
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts))
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About WhoseOnFirst", self.about))
         help_menu.addAction(self._action("About &Qt", QApplication.aboutQt))
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help ▸ Keyboard shortcuts: every shortcut of the menus and the pages."""
+        rows = shortcut_rows(self.menuBar(), list(self._titled_pages().values()))
+        return show_dialog(ShortcutsDialog(rows, self))
+
+    def show_guide(self) -> GuideDialog:
+        return show_dialog(GuideDialog(self))
 
     def _add_member(self) -> None:
         self.show_page("team")
@@ -395,7 +411,9 @@ class MainWindow(QMainWindow):
         self.service_label = ServiceLabel(self.ctx.clock)
         self.dirty_label = QLabel()
         self.read_only_label = QLabel("read-only")
-        self.read_only_label.setStyleSheet(f"color: {fmt.WARNING_COLOR}; font-weight: bold;")
+        self.read_only_label.setStyleSheet(
+            f"color: {fmt.readable(fmt.WARNING_COLOR)}; font-weight: bold;"
+        )
         self.read_only_label.setToolTip(
             "This database refuses changes for your account; editing is switched off."
         )
@@ -446,7 +464,7 @@ class MainWindow(QMainWindow):
         self.new_team_action.setEnabled(team is None and not self.ctx.read_only)
         self._update_add_member()
         self.export_action.setEnabled(team is not None)
-        self.setWindowTitle(f"{team.name}[*] — WhoseOnFirst" if team else "WhoseOnFirst[*]")
+        self.setWindowTitle(f"{team.name} — WhoseOnFirst[*]" if team else "WhoseOnFirst[*]")
         self.service_label.set_zone(team.tz_name if team else None)
 
     def _update_add_member(self) -> None:
@@ -460,12 +478,16 @@ class MainWindow(QMainWindow):
         )
 
     def _dirty_changed(self, count: int) -> None:
-        self.dirty_label.setText(
-            f"{count} unsaved edit{'s' if count != 1 else ''}" if count else ""
-        )
+        self.dirty_label.setText(plural(count, "unsaved edit") if count else "")
         self.dirty_label.setVisible(bool(count))
         self._separators[self.dirty_label].setVisible(bool(count))
         self.setWindowModified(bool(count))
+        dirty = self.ctx.dirty_sources()
+        for row, slug in enumerate(self.slugs):
+            item = self.sidebar.item(row)
+            if item is not None and bool(item.data(UnsavedRole)) != (slug in dirty):
+                item.setData(UnsavedRole, slug in dirty)
+                describe_item(item)
 
     def _read_only_changed(self, read_only: bool) -> None:
         self.read_only_label.setVisible(read_only)
@@ -481,62 +503,11 @@ class MainWindow(QMainWindow):
 
     # --- roster import / export ----------------------------------------------------------
 
-    def _ask_roster_file(self, *, save: bool) -> str:
-        """The roster file the user picks to export to (``save``) or import from; "" for none."""
-        if save:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export roster", "roster.json", "Roster files (*.json)"
-            )
-        else:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Import roster", "", "Roster files (*.json);;All files (*)"
-            )
-        return path
-
     def import_roster(self, path: str | None = None) -> None:
-        path = path if path is not None else self._ask_roster_file(save=False)
-        if not path:
-            return
-        replace, tell = False, True  # a first import tells nobody anyway
-        if self.team is not None:
-            confirmed, tell = self.ctx.messages.confirm_change(
-                "Replace the team's configuration?",
-                f"Import {Path(path).name} over {self.team.name}? Members are matched by name; "
-                "history is kept. Nothing changes if the file has a problem.",
-                QMessageBox.StandardButton.Yes,
-            )
-            if not confirmed:
-                return
-            replace = True
-        db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
-
-        def task() -> dict[str, int]:
-            raw = Path(path).read_bytes()  # an unreadable file is the task's error message
-            with change_uow(db, actor, clock.now(), tell=tell) as uow:
-                counts = import_roster_data(uow, clock.now(), raw, replace=replace)
-                uow.commit()
-                return counts
-
-        def done(counts: dict[str, int]) -> None:
-            summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-            self.ctx.messages.flash(f"Imported {Path(path).name}: {summary}.")
-            self.ctx.after_save()
-
-        self.ctx.runner.submit(task, done)
+        roster_files.import_roster(self, self.ctx, self.team.name if self.team else None, path)
 
     def export_roster(self, path: str | None = None) -> None:
-        path = path if path is not None else self._ask_roster_file(save=True)
-        if not path:
-            return
-        db = self.ctx.db
-
-        def task() -> str:
-            with db.reader() as uow:
-                text = dumps_roster(export_roster_data(uow))
-            write_roster_file(path, text)
-            return path
-
-        self.ctx.runner.submit(task, lambda p: self.ctx.messages.flash(f"Exported to {p}."))
+        roster_files.export_roster(self, self.ctx, path)
 
     def about(self) -> None:
         from importlib.metadata import PackageNotFoundError, version
@@ -571,18 +542,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        dirty = self.ctx.dirty_count
-        if dirty:
-            answer = self.ctx.messages.ask(
-                "Unsaved edits",
-                f"You have {dirty} unsaved edit{'s' if dirty != 1 else ''}. Quit and discard "
-                f"{'them' if dirty != 1 else 'it'}?",
-                (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Cancel),
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
+        if not self.quit_guard.may_close():
+            event.ignore()
+            return
         self.save_state()
         self.shutdown()
         event.accept()

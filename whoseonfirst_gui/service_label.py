@@ -77,14 +77,14 @@ class ServiceLabel(QLabel):
         self.unreachable = reason
         self.setText("Database: not reachable — retrying")
         self.setToolTip(reason)
-        self.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.setStyleSheet(f"color: {fmt.readable(fmt.ERROR_COLOR)};")
 
     def update_text(self) -> None:
         if self.unreachable:
             return
         text, up = service_text(self.heartbeat, self.clock.now(), self.tz)
         self.setText(text)
-        self.setStyleSheet("" if up else f"color: {fmt.ERROR_COLOR};")
+        self.setStyleSheet("" if up else f"color: {fmt.readable(fmt.ERROR_COLOR)};")
         hb = self.heartbeat
         if hb is None:
             self.setToolTip("No service has run against this database: texts wait in the queue.")

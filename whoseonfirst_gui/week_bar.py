@@ -13,8 +13,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from whoseonfirst_core.domain.rotation import MINUTES_PER_WEEK
-from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR
 from whoseonfirst_core.usecases.common import PALETTE
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.format import ERROR_COLOR
 
 Block = tuple[str, int, int]  # name, start minute of the week, length in minutes
@@ -36,10 +36,12 @@ class WeekBar(QWidget):
         self._blocks = list(blocks)
         self._overlap = overlap
         desc = "; ".join(
-            f"{name} {WEEKDAY_ABBR[(start // 1440) % 7]} {start % 1440 // 60:02d}:"
+            f"{name} {fmt.weekday_of_week((start // 1440) % 7)} {start % 1440 // 60:02d}:"
             f"{start % 60:02d} for {length // 60} h"
             for name, start, length in self._blocks
         )
+        if overlap:
+            desc += "; shifts overlap: fix the pattern before saving"
         self.setAccessibleDescription(desc or "no shifts")
         self.setToolTip(desc.replace("; ", "\n") or "No shifts")
         self.update()
@@ -81,5 +83,5 @@ class WeekBar(QWidget):
             p.drawLine(int(x), int(bar.bottom()), int(x), int(bar.bottom()) + 6)
             if d < 7:
                 label_rect = QRectF(x, bar.bottom() + 6, 1440 * scale, metrics.height() + 4)
-                p.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, WEEKDAY_ABBR[d])
+                p.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, fmt.weekday_of_week(d))
         p.end()

@@ -97,7 +97,7 @@ def test_quiet_hours_off_and_no_notices(demo: Database) -> None:
         (SettingsChange(quiet_hours="07:00-07:00"), "the start and the end are the same time"),
         (
             SettingsChange(text_templates={"reminder": "Hi {nmae}"}),
-            "Reminder wording: unknown placeholder(s) {nmae}; allowed: {name} {start} {end} "
+            "Reminder wording: unknown placeholder {nmae}; allowed: {name} {start} {end} "
             "{duration} {shift} {team}",
         ),
         (

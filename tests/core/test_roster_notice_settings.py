@@ -114,7 +114,7 @@ def test_replace_sets_them_too(db: Database) -> None:
         ),
         (
             {"templates": {"reminder": "Hi {who}"}},
-            "settings.templates: Reminder wording: unknown placeholder(s) {who}; allowed: "
+            "settings.templates: Reminder wording: unknown placeholder {who}; allowed: "
             "{name} {start} {end} {duration} {shift} {team}",
         ),
         (

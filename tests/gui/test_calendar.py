@@ -314,11 +314,11 @@ def test_context_menu_cover_makes_the_same_edit_as_the_drop(page: CalendarPage) 
     assert page.pending_count() == 0
 
     menu = page.chip_menu(thu)
-    titles = [a.text() for a in menu.actions()]
-    assert titles[:3] == ["Cover with", "Swap with", "Cancel override"]
+    titles = [_plain(a.text()) for a in menu.actions()]
+    assert titles[:4] == ["Cover with", "Cover from … until …", "Swap with", "Cancel override"]
     assert "Show texts for this shift" in titles
     cover = _submenu(menu, "Cover with")
-    assert "Cal Chen" not in [a.text() for a in cover.actions()]  # already on call
+    assert "Cal Chen" not in [_plain(a.text()) for a in cover.actions()]  # already on call
     _action(cover, "Ann Archer").trigger()
     assert page.plan.edits == (dropped,)
     assert page.undo_stack.count() == 1
@@ -618,21 +618,26 @@ def test_models_alone(sqlite_db: Database, clock: FixedClock, qtmodeltester: Any
 # --- menus ---------------------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """A menu text as the user reads it: accelerator marks out, ``&&`` back to ``&``."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
 def _submenu(menu: QMenu, title: str) -> QMenu:
     for action in menu.actions():
-        if action.text() == title and action.menu() is not None:
+        if _plain(action.text()) == title and action.menu() is not None:
             sub = action.menu()
             assert isinstance(sub, QMenu)
             return sub
-    raise AssertionError(f"no submenu {title!r} in {[a.text() for a in menu.actions()]}")
+    raise AssertionError(f"no submenu {title!r} in {[_plain(a.text()) for a in menu.actions()]}")
 
 
 def _action(menu: QMenu, text: str) -> object:
     for action in menu.actions():
-        if action.text() == text:
+        if _plain(action.text()) == text:
             assert action.isEnabled(), text
             return action
-    raise AssertionError(f"no action {text!r} in {[a.text() for a in menu.actions()]}")
+    raise AssertionError(f"no action {text!r} in {[_plain(a.text()) for a in menu.actions()]}")
 
 
 def test_chips_turn_past_as_the_clock_moves(page: CalendarPage, clock: FixedClock) -> None:

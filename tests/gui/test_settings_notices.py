@@ -79,7 +79,7 @@ def test_wording_editor_checks_previews_and_saves_every_kind(
     editor.edit.setPlainText("Hi {name}, {shfit} soon")
     qtbot.waitUntil(lambda: "{shfit}" in editor.problems.text())
     assert editor.preview.text() == "—"
-    assert page.problems.text().startswith("Reminder wording: unknown placeholder(s) {shfit}")
+    assert page.problems.text().startswith("Reminder wording: unknown placeholder {shfit}")
     assert not page.save_button.isEnabled()
     editor.edit.setPlainText("Hi {name} ☎ {shift} {start}")
     qtbot.waitUntil(page.save_button.isEnabled)

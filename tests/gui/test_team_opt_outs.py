@@ -67,13 +67,13 @@ def test_an_opted_out_phone_says_why_until_it_replies_start(
     ann_row = page.model.row_of(member_id(demo_db, "Ann Archer"))
     secondary = page.model.index(ann_row, TeamModel.SECONDARY)
     assert secondary.data(Qt.ItemDataRole.ToolTipRole) == (
-        "+1 312-555-0111 replied STOP Mon 2026-03-02 07:00 CST. "
+        "+1 312-555-0111 replied STOP Mon 3/2/2026 07:00 CST. "
         "Nothing is texted to it until it replies START."
     )
     colour = secondary.data(Qt.ItemDataRole.ForegroundRole)
     assert isinstance(colour, QBrush) and colour.color().name().upper() == fmt.WARNING_COLOR
     ben_phone = page.model.index(page.model.row_of(member_id(demo_db, "Ben Brooks")), 2)
-    assert "Twilio refused to text +1 312-555-0102 Tue 2026-03-03 13:00 CST" in ben_phone.data(
+    assert "Twilio refused to text +1 312-555-0102 Tue 3/3/2026 13:00 CST" in ben_phone.data(
         Qt.ItemDataRole.ToolTipRole
     )
     assert page.model.index(ann_row, TeamModel.PHONE).data(Qt.ItemDataRole.ToolTipRole) is None

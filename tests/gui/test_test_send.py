@@ -127,7 +127,7 @@ def test_stale_heartbeat_is_said_plainly(
     page.refresh()
     qtbot.waitUntil(lambda: page.data is not None and page.data.heartbeat is not None)
     assert page.service_label.text() == (
-        "The service has not checked in since Mon 2026-03-02 06:50 CST; the text will wait "
+        "The service has not checked in since Mon 3/2/2026 06:50 CST; the text will wait "
         "in the queue until it runs."
     )
     with demo_db.uow("service") as uow:

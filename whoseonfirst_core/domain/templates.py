@@ -79,7 +79,8 @@ def template_problems(template: str, placeholders: Sequence[str] = PLACEHOLDERS)
             problems.append(f"placeholder {{{field}}} takes no format or conversion")
     if unknown:
         allowed = " ".join("{" + p + "}" for p in placeholders)
-        problems.insert(0, f"unknown placeholder(s) {', '.join(unknown)}; allowed: {allowed}")
+        noun = "unknown placeholder" if len(unknown) == 1 else "unknown placeholders"
+        problems.insert(0, f"{noun} {', '.join(unknown)}; allowed: {allowed}")
     return problems
 
 

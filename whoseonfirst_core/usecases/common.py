@@ -50,7 +50,8 @@ PALETTE: tuple[str, ...] = (
     "#9C2F4F",
     "#4F5D6B",
 )
-ARCHIVED_COLOR = "#8A8A8A"
+#: Archived members' grey, dark enough for white text (5.3:1).
+ARCHIVED_COLOR = "#6B6B6B"
 
 
 def settings_row(uow: UnitOfWork) -> TeamSettings:

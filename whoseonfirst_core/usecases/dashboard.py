@@ -15,6 +15,7 @@ from enum import StrEnum
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.notices import fmt_clock
 from whoseonfirst_core.domain.notification import Kind, kind_label
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.domain.service_state import ServiceState
 from whoseonfirst_core.domain.sms_errors import error_text
 from whoseonfirst_core.domain.templates import summary_days
@@ -231,8 +232,8 @@ def load_dashboard(uow: UnitOfWork, now: datetime) -> DashboardView:
         weeks_left = 0 if horizon is None else max(0, (horizon - now).days // 7)
         attention.append(
             AttentionItem(
-                f"The schedule ends in {weeks_left} week(s) — the service extends it automatically "
-                "when it runs.",
+                f"The schedule ends in {plural(weeks_left, 'week')} — the service extends it "
+                "automatically when it runs.",
                 Severity.WARNING,
             )
         )

@@ -29,6 +29,7 @@ from sqlalchemy import delete, func, select
 from whoseonfirst_core.db.models import RotationChange as ChangeRow
 from whoseonfirst_core.db.models import RotationEpoch, ScheduleEntry, ShiftDefinition
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.domain.rotation import (
     Epoch,
     RotationChange,
@@ -365,7 +366,7 @@ def materialise(
     )
     if started:
         raise UseCaseError(
-            f"this would rewrite {started} shift(s) that have started; shifts that have "
+            f"this would rewrite {plural(started, 'shift')} that have started; shifts that have "
             "started are never rewritten (use an override for those)"
         )
     uow.session.execute(delete(ScheduleEntry).where(doomed))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from whoseonfirst_core.db.models import Member, Override
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.phones import PhoneError, display_phone, normalize_phone
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.domain.rotation import RotationChange
 from whoseonfirst_core.usecases.common import (
     add_member_row,
@@ -268,8 +269,8 @@ def archive_member(
     )
     if future_cover:
         raise UseCaseError(
-            f"{m.name} still covers {future_cover} upcoming shift(s): cancel or reassign those "
-            "overrides first"
+            f"{m.name} still covers {plural(future_cover, 'upcoming shift')}: cancel or "
+            "reassign those overrides first"
         )
     check_effective_date(uow, now, effective_from)
     before = member_snapshot(m)

@@ -13,7 +13,8 @@ Where each part lives (Qt-free modules first):
 * :mod:`.model`, :mod:`.roles`, :mod:`.palette` — the Qt models (days → chips; the team).
 * :mod:`.geometry`, :mod:`.grid_view`, :mod:`.chip_delegate`, :mod:`.day_painter` — the grid: where
   things are, the view with its keyboard and drops, and the drawing.
-* :mod:`.reason_popup`, :mod:`.chip_menu`, :mod:`.toolbar` — the small widgets around it.
+* :mod:`.reason_popup`, :mod:`.chip_menu`, :mod:`.cover_dialog`, :mod:`.toolbar` — the small
+  widgets around it (the cover dialog: "Cover from … until …", any hours).
 * :mod:`.print_sheet` (no Qt), :mod:`.printing`, :mod:`.exports` — the week or month on paper
   (File ▸ Print…, Export PDF…) and as CSV (Export schedule as CSV…).
 * :mod:`.page` — the page that puts them together.

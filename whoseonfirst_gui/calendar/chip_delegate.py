@@ -33,13 +33,7 @@ class ChipDelegate(QStyledItemDelegate):
         rect = QRect(option.rect)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color = QColor(seg.span.member_color)
-        text_color = QColor("#FFFFFF")
-        if seg.past:
-            # Dimmed: the colour washed into the background, dark text keeps it legible.
-            base = pal.color(QPalette.ColorRole.Base)
-            color = mix(color, base, 0.35)
-            text_color = pal.color(QPalette.ColorRole.Text)
+        color, text_color = chip_colors(seg.span.member_color, seg.past, pal)
 
         path = _chip_path(rect, seg.index > 0, seg.index < seg.count - 1)
         painter.fillPath(path, color)
@@ -104,6 +98,16 @@ class ChipDelegate(QStyledItemDelegate):
                 )
                 y += fm.height()
         painter.restore()
+
+
+def chip_colors(member_color: str, past: bool, palette: QPalette) -> tuple[QColor, QColor]:
+    """A chip's fill and text colour: white on the member's colour; a past chip is dimmed
+    (the colour washed into the view's background) with the palette's text colour, so it
+    stays legible in light and dark mode alike."""
+    if past:
+        fill = mix(QColor(member_color), palette.color(QPalette.ColorRole.Base), 0.35)
+        return fill, palette.color(QPalette.ColorRole.Text)
+    return QColor(member_color), QColor("#FFFFFF")
 
 
 def _hours(seg: ChipSegment) -> str:

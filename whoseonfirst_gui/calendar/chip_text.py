@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, time, tzinfo
 
 from whoseonfirst_core.domain.notification import Status
-from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, fmt_duration, fmt_local, to_utc
+from whoseonfirst_core.domain.timeutil import fmt_duration, to_utc
 from whoseonfirst_core.usecases.dto import NotificationDTO
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar.days import ChipSegment, DayCell, PlannedSpan
@@ -15,7 +15,7 @@ from whoseonfirst_gui.calendar.days import ChipSegment, DayCell, PlannedSpan
 
 def times(seg: ChipSegment, tz: tzinfo) -> str:
     """``Thu 08:00 CST → Fri 08:00 CST``: this chip's slice."""
-    return f"{fmt_local(seg.start, tz)} → {fmt_local(seg.end, tz)}"
+    return f"{fmt.when_short(seg.start, tz)} → {fmt.when_short(seg.end, tz)}"
 
 
 def accessible_chip(seg: ChipSegment, tz: tzinfo, confirmed_at: datetime | None = None) -> str:
@@ -31,11 +31,45 @@ def confirmed(seg: ChipSegment, tz: tzinfo, confirmed_at: datetime | None) -> st
     return fmt.confirmed_note(confirmed_at, tz, seg.span.start)
 
 
+def accessible_chip_description(
+    seg: ChipSegment, tz: tzinfo, texts: Sequence[NotificationDTO]
+) -> str:
+    """What a screen reader says after the chip's name (which has the confirmation): the
+    shift, whom it covers and why, whether it is saved, over or running, and what happened to
+    its text (plain text)."""
+    span = seg.span
+    parts = [f"{span.shift_name}, {fmt_duration(span.start, span.end, tz)}"]
+    if span.is_override:
+        whom = f" for {span.scheduled_member_name}" if span.scheduled_member_name else ""
+        why = f", reason: {span.override_reason}" if span.override_reason else ""
+        parts.append(f"cover{whom}{why}")
+    if span.pending:
+        parts.append("unsaved edit")
+    if seg.past:
+        parts.append("over, read-only")
+    elif seg.running:
+        parts.append("on call now")
+    for text in texts:
+        stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
+        parts.append(f"text {text.status} {fmt.when_exact(stamp, tz)}")
+    return "; ".join(parts)
+
+
+def accessible_day_description(cell: DayCell, tz: tzinfo) -> str:
+    """The day's gaps and clock change in words (plain text), or that it is fully covered."""
+    parts = [f"no one on call {when}" for when in gap_texts(cell, tz)]
+    if cell.dst_change:
+        parts.append(f"daylight saving time changes ({cell.dst_change})")
+    if cell.past:
+        parts.append("over, read-only")
+    return "; ".join(parts) or "covered all day"
+
+
 def clock_range(a: datetime, b: datetime, tz: tzinfo) -> str:
     """``00:00–08:00 CST`` (a stretch within one day; its end at midnight is ``24:00``)."""
     la, lb = to_utc(a).astimezone(tz), to_utc(b).astimezone(tz)
-    end = "24:00" if lb.date() > la.date() and lb.time() == time(0) else f"{lb:%H:%M}"
-    return f"{la:%H:%M}–{end} {la.tzname()}"
+    end = "24:00" if lb.date() > la.date() and lb.time() == time(0) else fmt.clock(lb)
+    return f"{fmt.clock(la)}–{end} {la.tzname()}"
 
 
 def gap_texts(cell: DayCell, tz: tzinfo) -> tuple[str, ...]:
@@ -49,7 +83,6 @@ def gap_texts(cell: DayCell, tz: tzinfo) -> tuple[str, ...]:
 def detail(seg: ChipSegment, tz: tzinfo) -> str:
     """The week view's lines under the name: this slice's start and end (with the zone of
     each instant), then what kind of chip it is."""
-    ls, le = to_utc(seg.start).astimezone(tz), to_utc(seg.end).astimezone(tz)
     span = seg.span
     if span.is_override and span.scheduled_member_name:
         kind = f"for {span.scheduled_member_name}"
@@ -59,9 +92,7 @@ def detail(seg: ChipSegment, tz: tzinfo) -> str:
         kind = f"{fmt_duration(span.start, span.end, tz)}, day {seg.index + 1} of {seg.count}"
     else:
         kind = span.shift_name
-    return (
-        f"{ls:%H:%M} {ls.tzname()} →\n{WEEKDAY_ABBR[le.weekday()]} {le:%H:%M} {le.tzname()}\n{kind}"
-    )
+    return f"{fmt.clock_in(seg.start, tz)} →\n{fmt.when_short(seg.end, tz)}\n{kind}"
 
 
 def chip_tooltip(
@@ -76,7 +107,7 @@ def chip_tooltip(
     span = seg.span
     lines = [f"<b>{fmt.escape(span.member_name)}</b> on call"]
     lines.append(
-        f"{fmt_local(span.start, tz)} → {fmt_local(span.end, tz)}"
+        f"{fmt.when_short(span.start, tz)} → {fmt.when_short(span.end, tz)}"
         f" ({fmt_duration(span.start, span.end, tz)})"
     )
     if seg.multi_day:
@@ -91,7 +122,9 @@ def chip_tooltip(
     lines.extend(_text_lines(span, seg.past or seg.running, tz, texts))
     if confirmed_at is not None:
         note = fmt.escape(fmt.confirmed_note(confirmed_at, tz, span.start))
-        lines.append(f'<span style="color:{fmt.CONFIRMED_COLOR}">C{note[1:]} ✓</span>')
+        lines.append(
+            f'<span style="color:{fmt.readable(fmt.CONFIRMED_COLOR)}">C{note[1:]} ✓</span>'
+        )
     if span.pending:
         lines.append("<i>Unsaved edit — Save to apply, Undo to drop</i>")
     if seg.past:
@@ -112,12 +145,12 @@ def _text_lines(
             return ["No text: the same person carries on from the shift before"]
         if started:
             return ["No text recorded for this shift"]
-        return [f"Text due {fmt_local(span.start, tz)}"]
+        return [f"Text due {fmt.when_short(span.start, tz)}"]
     lines = []
     for text in texts:
         color = fmt.STATUS_COLORS.get(text.status, "#6B7280")
         stamp = text.delivered_at or text.sent_at or text.failed_at or text.due_at
-        status = f'<b style="color:{color}">{fmt.escape(text.status)}</b>'
+        status = f'<b style="color:{fmt.readable(color)}">{fmt.escape(text.status)}</b>'
         mark = " ✓" if text.status == Status.DELIVERED else ""
         error = fmt.error_text(text.error_code, text.error_message)
         error = f" ({fmt.escape(error)})" if error else ""
@@ -127,7 +160,7 @@ def _text_lines(
 
 
 def day_tooltip(cell: DayCell, tz: tzinfo) -> str:
-    lines = [f"{cell.day:%A %B} {cell.day.day}, {cell.day.year}"]
+    lines = [fmt.day_long(cell.day)]
     if cell.dst_change:
         lines.append(f"Daylight saving time changes today ({cell.dst_change})")
     lines += [f"No one on call {when}" for when in gap_texts(cell, tz)]

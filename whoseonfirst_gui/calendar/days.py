@@ -16,8 +16,9 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from whoseonfirst_core.domain.timeutil import WEEKDAY_ABBR, add_wall_hours, day_start, local_date
+from whoseonfirst_core.domain.timeutil import add_wall_hours, day_start, local_date
 from whoseonfirst_core.usecases.dto import SpanDTO
+from whoseonfirst_gui import format as fmt
 
 ViewMode = Literal["week", "month"]
 
@@ -77,7 +78,7 @@ class DayCell:
 
 def day_label(day: date) -> str:
     """``Tue 3/3``: how a day is named in headers, menus and proposals."""
-    return f"{WEEKDAY_ABBR[day.weekday()]} {day.month}/{day.day}"
+    return fmt.day_compact(day)
 
 
 def visible_days(anchor: date, mode: ViewMode) -> tuple[date, int, int | None]:
@@ -110,13 +111,8 @@ def range_title(first_day: date, days: int, focus_month: int | None) -> str:
     """``Mar 2 – Mar 8, 2026`` (week), ``March 2026`` (month), years shown when they differ."""
     if focus_month is not None:
         middle = first_day + timedelta(days=days // 2)
-        return f"{middle:%B %Y}"
-    last = first_day + timedelta(days=days - 1)
-    if first_day.year != last.year:
-        return (
-            f"{first_day:%b} {first_day.day}, {first_day.year} – {last:%b} {last.day}, {last.year}"
-        )
-    return f"{first_day:%b} {first_day.day} – {last:%b} {last.day}, {last.year}"
+        return fmt.month_title(middle)
+    return fmt.day_range(first_day, first_day + timedelta(days=days - 1))
 
 
 def slices(span: PlannedSpan, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:

@@ -117,6 +117,17 @@ class CalendarGridView(QAbstractItemView):
             target, QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
 
+    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:  # type: ignore[override]
+        """Screen readers hear the chip or day that got the focus: the view's accessible
+        description becomes its name and description (who, when, status); Qt announces it."""
+        super().currentChanged(current, previous)
+        if not current.isValid():
+            self.setAccessibleDescription("")
+            return
+        name = current.data(Qt.ItemDataRole.AccessibleTextRole) or ""
+        detail = current.data(Qt.ItemDataRole.AccessibleDescriptionRole) or ""
+        self.setAccessibleDescription(f"{name}. {detail}" if detail else str(name))
+
     # --- layout -------------------------------------------------------------------------
 
     def _relayout(self) -> None:

@@ -35,9 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.usecases.errors import ConflictError
 from whoseonfirst_gui.calendar.chip_menu import chip_menu
-from whoseonfirst_gui.calendar.days import ViewMode, range_title, step
+from whoseonfirst_gui.calendar.cover_dialog import CoverHoursDialog
+from whoseonfirst_gui.calendar.days import ChipSegment, DayCell, ViewMode, range_title, step
 from whoseonfirst_gui.calendar.grid_view import CalendarGridView
 from whoseonfirst_gui.calendar.model import CalendarModel
 from whoseonfirst_gui.calendar.palette import MemberPaletteModel, TeamPalette
@@ -48,7 +50,7 @@ from whoseonfirst_gui.calendar.store import LoadedCalendar, SaveResult, fetch_ca
 from whoseonfirst_gui.calendar.toolbar import CalendarToolbar
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
-from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape
+from whoseonfirst_gui.format import OVERRIDE_ACCENT, WARNING_COLOR, escape, readable
 from whoseonfirst_gui.on_screen import on_screen
 from whoseonfirst_gui.pages.base import NO_TEAM_TEXT, EmptyState, Page
 from whoseonfirst_gui.qtmodels.rows import Index
@@ -247,8 +249,8 @@ class CalendarPage(Page):
         stale = self.plan.pending_view().stale
         if stale:
             self.show_notice(
-                f"{len(stale)} unsaved edit(s) no longer fit the calendar (someone regenerated "
-                "or changed those shifts). Undo them, or Save and choose what to keep."
+                f"{plural(len(stale), 'unsaved edit')} no longer fit the calendar (someone "
+                "regenerated or changed those shifts). Undo them, or Save and choose what to keep."
             )
 
     def _no_team(self) -> None:
@@ -276,7 +278,36 @@ class CalendarPage(Page):
     def chip_menu(self, index: Index) -> QMenu:
         """The context menu for a chip (or a day): every drag action, by keyboard."""
         members = self.palette_model.members()
-        return chip_menu(self, self.model, index, members, self.show_texts_requested.emit)
+        return chip_menu(
+            self, self.model, index, members, self.show_texts_requested.emit, self.cover_hours
+        )
+
+    def cover_hours(self, target: ChipSegment | DayCell) -> CoverHoursDialog:
+        """ "Cover from … until …" on a chip or a day: a dialog with that chip's (or day's)
+        times; OK pushes the cover like a drop does."""
+        self.hide_notice()
+        if isinstance(target, ChipSegment):
+            start, end, on_call = target.start, target.end, target.span.member_id
+        else:
+            start, end, on_call = target.start, target.end, None
+        dialog = CoverHoursDialog(
+            self.plan,
+            self.palette_model.members(),
+            start,
+            end,
+            exclude_member_id=on_call,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def accepted() -> None:
+            edit = dialog.edit()
+            if edit is not None:
+                self.model.push(edit)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
 
     def _show_chip_menu(self, index: QModelIndex, at: QPoint) -> None:
         if not index.isValid():
@@ -314,12 +345,12 @@ class CalendarPage(Page):
         self.plan.clear()
         self.undo_stack.clear()
         self.hide_notice()
-        self.ctx.messages.flash(f"Saved {result.applied} calendar edit(s).")
+        self.ctx.messages.flash(f"Saved {plural(result.applied, 'calendar edit')}.")
         if result.dropped:
             self.ctx.messages.info(
                 "Some edits no longer applied",
-                f"Saved {result.applied} edit(s). These no longer made sense on the current "
-                "calendar and were left out:\n• " + "\n• ".join(result.dropped),
+                f"Saved {plural(result.applied, 'edit')}. These no longer made sense on the "
+                "current calendar and were left out:\n• " + "\n• ".join(result.dropped),
             )
 
     def _take_theirs(self) -> None:
@@ -334,8 +365,9 @@ class CalendarPage(Page):
         self.show_notice(
             "The calendar changed since you planned these edits:\n• "
             + items
-            + f"\nYour {self.plan.pending_count} edit(s) are still pending (dashed). Adjust or "
-            "undo them, then Save again."
+            + f"\nYour {plural(self.plan.pending_count, 'edit')} "
+            + ("is" if self.plan.pending_count == 1 else "are")
+            + " still pending (dashed). Adjust or undo them, then Save again."
         )
 
     def _save_failed(self, exc: BaseException) -> None:
@@ -384,8 +416,9 @@ class CalendarPage(Page):
         """While dragging: why the drop under the cursor would be refused (below the grid, so
         nothing moves under the cursor), else the legend."""
         if text:
+            color = readable(WARNING_COLOR)
             self.legend.setText(
-                f'<span style="color:{WARNING_COLOR}">Can\'t drop here: {escape(text)}</span>'
+                f'<span style="color:{color}">Can\'t drop here: {escape(text)}</span>'
             )
         else:
             self.legend.setText(LEGEND)

@@ -43,8 +43,9 @@ from whoseonfirst_core.domain.resolution import (
     coverage_gaps,
     resolve_on_call,
 )
-from whoseonfirst_core.domain.timeutil import fmt_local_compact, to_utc, zone
+from whoseonfirst_core.domain.timeutil import to_utc, zone
 from whoseonfirst_core.usecases.dto import EntryDTO, MemberDTO, OverrideDTO, ScheduleView
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar.days import PlannedSpan
 
 
@@ -280,7 +281,7 @@ class CalendarPlan:
         return f"{text} — “{reason}”" if reason else text
 
     def _when(self, at: datetime) -> str:
-        return fmt_local_compact(at, self._tz)
+        return fmt.when_compact(at, self._tz)
 
     # --- the pending view -----------------------------------------------------------------
 

@@ -15,9 +15,9 @@ from whoseonfirst_core.domain.resolution import on_call_at
 from whoseonfirst_core.domain.timeutil import (
     day_start,
     fmt_duration,
-    fmt_local_compact,
     local_date,
 )
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar import chip_text
 from whoseonfirst_gui.calendar.days import ChipSegment, DayCell, PlannedSpan, day_label
 from whoseonfirst_gui.calendar.plan import CalendarPlan, PlanError
@@ -78,7 +78,7 @@ def cover_proposal(
                 alternatives += (
                     Alternative(
                         f"The whole shift ({fmt_duration(span.start, span.end, tz)}, "
-                        f"{fmt_local_compact(span.start, tz)} → {fmt_local_compact(span.end, tz)})",
+                        f"{fmt.when_compact(span.start, tz)} → {fmt.when_compact(span.end, tz)})",
                         whole,
                     ),
                 )
@@ -137,7 +137,7 @@ def refuse_past(target: ChipSegment | DayCell, tz: tzinfo) -> None:
             "past shifts are read-only"
         )
     if isinstance(target, DayCell) and target.past:
-        raise PlanError(f"{target.day:%a %b} {target.day.day} is over: past days are read-only")
+        raise PlanError(f"{fmt.day_compact(target.day)} is over: past days are read-only")
 
 
 def swap_drop_proposal(

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor
 
 from whoseonfirst_core.domain.timeutil import to_utc
 from whoseonfirst_core.usecases.dto import NotificationDTO
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar import chip_text
 from whoseonfirst_gui.calendar.days import ChipSegment, DayCell, PlannedSpan, day_label
 
@@ -90,6 +91,9 @@ _CHIP_ROLES: dict[int, Callable[[_Chip], Any]] = {
     _R.AccessibleTextRole: lambda c: chip_text.accessible_chip(
         c.seg, c.tz, c.confirmed_for(c.seg.span)
     ),
+    _R.AccessibleDescriptionRole: lambda c: chip_text.accessible_chip_description(
+        c.seg, c.tz, c.texts_for(c.seg.span)
+    ),
     Roles.KIND: lambda c: "chip",
     Roles.MEMBER_ID: lambda c: c.seg.span.member_id,
     Roles.MEMBER_NAME: lambda c: c.seg.span.member_name,
@@ -112,7 +116,8 @@ _CHIP_ROLES: dict[int, Callable[[_Chip], Any]] = {
 _DAY_ROLES: dict[int, Callable[[_Day], Any]] = {
     _R.DisplayRole: lambda d: day_label(d.cell.day),
     _R.ToolTipRole: lambda d: chip_text.day_tooltip(d.cell, d.tz),
-    _R.AccessibleTextRole: lambda d: f"{d.cell.day:%A %B} {d.cell.day.day}",
+    _R.AccessibleTextRole: lambda d: fmt.day_long(d.cell.day),
+    _R.AccessibleDescriptionRole: lambda d: chip_text.accessible_day_description(d.cell, d.tz),
     Roles.KIND: lambda d: "day",
     Roles.DATE: lambda d: d.cell.day,
     Roles.TODAY: lambda d: d.cell.today,

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_gui.calendar.days import ViewMode
 from whoseonfirst_gui.tell import TellBox
 
@@ -46,7 +47,7 @@ class CalendarToolbar(QWidget):
         self.today_button.setToolTip("Go to this week (Alt+Home)")
         self.today_button.setAccessibleName("Today")
         self.today_button.clicked.connect(self.today_requested)
-        today_action = QAction(self)
+        today_action = QAction("Go to this week", self)
         today_action.setShortcut("Alt+Home")
         today_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         today_action.triggered.connect(self.today_requested)
@@ -130,7 +131,7 @@ class CalendarToolbar(QWidget):
         if saving:
             self.save_button.setText("Saving…")
         else:
-            self.save_button.setText(f"Save {n} edit{'s' if n != 1 else ''}" if n else "Save")
+            self.save_button.setText(f"Save {plural(n, 'edit')}" if n else "Save")
         self.save_button.setEnabled(bool(n) and not saving and not read_only)
         self.tell_box.setEnabled(bool(n) and not saving and not read_only)
         if not n:  # saved, dropped or undone: the next edits are a new save

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -17,6 +16,7 @@ from whoseonfirst_core.usecases.common import clean_name
 from whoseonfirst_core.usecases.dto import ContactDTO
 from whoseonfirst_core.usecases.errors import UseCaseError
 from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.field_error import FieldError
 
 
 class ContactDialog(QDialog):
@@ -27,16 +27,14 @@ class ContactDialog(QDialog):
         super().__init__(parent)
         self.contact = contact
         self.setWindowTitle("Edit contact" if contact else "Add escalation contact")
+        self.setMinimumWidth(420)  # a phone's problem fits on its line: nothing moves
         form = QFormLayout(self)
         self.name_edit = QLineEdit(contact.name if contact else "")
         self.name_edit.setAccessibleName("Contact name")
         self.phone_edit = QLineEdit(fmt.phone(contact.phone) if contact else "")
         self.phone_edit.setAccessibleName("Contact phone")
-        self.name_error = QLabel()
-        self.name_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-        self.name_error.setWordWrap(True)
-        self.phone_error = QLabel()
-        self.phone_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.name_error = FieldError("Contact name problem")
+        self.phone_error = FieldError("Contact phone problem")
         self.weekly = QCheckBox("Weekly schedule summary")
         self.weekly.setChecked(contact.weekly_summary if contact else True)
         self.alerts = QCheckBox("Failure alerts")
@@ -71,9 +69,8 @@ class ContactDialog(QDialog):
             phone_problem = fmt.sentence(str(exc))
         name_typed = bool(self.name_edit.text().strip())
         phone_typed = bool(self.phone_edit.text().strip())
-        self.name_error.setText(name_problem if name_typed else "")
-        self.name_error.setVisible(name_typed and bool(name_problem))
-        self.phone_error.setText(phone_problem if phone_typed else "")
+        self.name_error.show_problem(name_problem if name_typed else "")
+        self.phone_error.show_problem(phone_problem if phone_typed else "")
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         assert ok is not None
         ok.setEnabled(not name_problem and not phone_problem)

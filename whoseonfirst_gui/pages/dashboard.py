@@ -160,8 +160,9 @@ class DashboardPage(Page):
                 "Nobody yet — add members on the <b>Team</b> page (Team ▸ Add member…)."
             )
         elif data.current is None:
+            color = fmt.readable(fmt.ERROR_COLOR)
             self.now_label.setText(
-                f'<span style="color:{fmt.ERROR_COLOR}"><b>Nobody is on call right now.</b></span>'
+                f'<span style="color:{color}"><b>Nobody is on call right now.</b></span>'
             )
         else:
             s = data.current
@@ -180,7 +181,7 @@ class DashboardPage(Page):
                 color = fmt.STATUS_COLORS.get(t.status, "#6B7280")
                 mark = " ✓" if t.status == Status.DELIVERED else ""
                 lines.append(
-                    f'text <span style="color:{color}"><b>{t.status}</b></span> '
+                    f'text <span style="color:{fmt.readable(color)}"><b>{t.status}</b></span> '
                     f"{fmt.escape(fmt.when_exact(stamp, tz))}{mark}"
                 )
             else:
@@ -208,7 +209,7 @@ class DashboardPage(Page):
                 )
             else:
                 self.day_chips[i].setText(
-                    f'<span style="color:{fmt.ERROR_COLOR}">NO COVERAGE</span>'
+                    f'<span style="color:{fmt.readable(fmt.ERROR_COLOR)}">NO COVERAGE</span>'
                 )
         self._show_attention(data)
         self.waiting_label.setText("\n".join(w.text for w in data.waiting))
@@ -235,7 +236,9 @@ class DashboardPage(Page):
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
             color = fmt.ERROR_COLOR if a.severity is Severity.ERROR else fmt.WARNING_COLOR
-            label = QLabel(f'<span style="color:{color}">⚠</span> {fmt.escape(a.text)}')
+            label = QLabel(
+                f'<span style="color:{fmt.readable(color)}">⚠</span> {fmt.escape(a.text)}'
+            )
             label.setWordWrap(True)
             label.setAccessibleName(a.text)
             h.addWidget(label, 1)
@@ -294,4 +297,4 @@ def _next_html(data: DashboardView, span: SpanDTO, tz: ZoneInfo) -> str:
 def _confirmed_html(at: datetime, tz: ZoneInfo, start: datetime) -> str:
     """``confirmed 08:03 CST`` in green: the person on call answered the shift-start text."""
     note = fmt.escape(fmt.confirmed_note(at, tz, start))
-    return f'<span style="color:{fmt.CONFIRMED_COLOR}">{note}</span>'
+    return f'<span style="color:{fmt.readable(fmt.CONFIRMED_COLOR)}">{note}</span>'

@@ -78,7 +78,7 @@ class ImpactView(QWidget):
         start = initial or earliest or ctx.clock.now().date()
         self.date_edit = QDateEdit(_qdate(start))
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("ddd yyyy-MM-dd")
+        self.date_edit.setDisplayFormat(fmt.date_edit_format())
         self.date_edit.setAccessibleName("Effective from")
         self.date_edit.setToolTip(
             "The first day the change applies. Shifts that have started are never rewritten."
@@ -125,7 +125,7 @@ class ImpactView(QWidget):
             return
         self.date_edit.setMinimumDate(_qdate(earliest))
         self.hint.setText(
-            f"Earliest possible: {earliest:%a %Y-%m-%d} — shifts that have started "
+            f"Earliest possible: {fmt.day_text(earliest)} — shifts that have started "
             "stay as they are (use an override for those)."
         )
 
@@ -192,7 +192,7 @@ class ImpactView(QWidget):
 
         if isinstance(exc, UseCaseError):
             self.status.setText(
-                f'<span style="color:{fmt.ERROR_COLOR}">{fmt.escape(str(exc))}</span>'
+                f'<span style="color:{fmt.readable(fmt.ERROR_COLOR)}">{fmt.escape(str(exc))}</span>'
             )
             self.status.setTextFormat(Qt.TextFormat.RichText)
         else:

@@ -40,18 +40,11 @@ from whoseonfirst_core.usecases.team import (
 from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
+from whoseonfirst_gui.field_error import FieldError
 from whoseonfirst_gui.pages.impact_dialog import ImpactView
 from whoseonfirst_gui.tell import change_uow
 
 FIELDS = ("name", "phone", "secondary phone", "notes")
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-    label.setVisible(False)
-    return label
 
 
 class MemberDialog(QDialog):
@@ -86,7 +79,11 @@ class MemberDialog(QDialog):
         self.notes_edit.setFixedHeight(70)
         self.phone_edit.setPlaceholderText("(312) 555-0101 or +44 20 7946 0958")
         self.secondary_edit.setPlaceholderText("optional")
-        self.errors = {f: _error_label() for f in FIELDS}
+        self.errors = {f: FieldError() for f in FIELDS}
+        # Fields the user has typed in: a problem shows under a field only after that, so a
+        # new member's form does not open covered in complaints about empty fields.
+        self._typed: set[str] = set()
+        self._problems: dict[str, str] = {}
         for label, edit, key in (
             ("&Name:", self.name_edit, "name"),
             ("&Phone:", self.phone_edit, "phone"),
@@ -138,9 +135,15 @@ class MemberDialog(QDialog):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.check_database)
-        for edit in (self.name_edit, self.phone_edit, self.secondary_edit):
-            edit.textChanged.connect(self._changed)
-        self.notes_edit.textChanged.connect(self._changed)
+        for key, edit in (
+            ("name", self.name_edit),
+            ("phone", self.phone_edit),
+            ("secondary phone", self.secondary_edit),
+        ):
+            edit.textChanged.connect(lambda _text, k=key: self._changed(k))
+        self.notes_edit.textChanged.connect(lambda: self._changed("notes"))
+        # An existing member's values were typed once: their problems show from the start.
+        self._typed.update(FIELDS if member is not None else ())
         self._changed()
         if self.impact_view is not None:
             self.impact_view.run_preview()
@@ -148,13 +151,11 @@ class MemberDialog(QDialog):
     # --- validation ----------------------------------------------------------------------
 
     def field_error(self, key: str) -> str:
-        label = self.errors[key]
-        return label.text() if label.isVisibleTo(self) else ""
+        """The problem shown under field ``key`` ("" for none)."""
+        return self.errors[key].text()
 
     def _set_error(self, key: str, text: str) -> None:
-        label = self.errors[key]
-        label.setText(text)
-        label.setVisible(bool(text))
+        self.errors[key].show_problem(text)
 
     def local_problems(self) -> dict[str, str]:
         """Problems visible without the database (format only)."""
@@ -179,10 +180,12 @@ class MemberDialog(QDialog):
             problems["notes"] = f"Longer than {MAX_NOTES} characters"
         return problems
 
-    def _changed(self) -> None:
-        problems = self.local_problems()
-        for key in FIELDS:
-            self._set_error(key, problems.get(key, ""))
+    def _changed(self, key: str | None = None) -> None:
+        if key is not None:
+            self._typed.add(key)
+        problems = self._problems = self.local_problems()
+        for k in FIELDS:
+            self._set_error(k, problems.get(k, "") if k in self._typed else "")
         self._check_seq += 1
         if problems:
             self._checking = False
@@ -193,10 +196,13 @@ class MemberDialog(QDialog):
         self._update_ok()
 
     def _update_ok(self) -> None:
-        has_error = any(self.field_error(k) for k in FIELDS)
+        shown = any(self.field_error(k) for k in FIELDS)
+        has_error = bool(self._problems) or shown
         self.ok_button.setEnabled(not has_error and not self._checking and not self.ctx.read_only)
-        if has_error:
+        if shown:
             self.ok_button.setToolTip("Fix the problems shown under the fields first")
+        elif has_error:
+            self.ok_button.setToolTip(f"Fill in the {' and '.join(self._problems)} first")
         elif self._checking:
             self.ok_button.setToolTip("Checking the name and numbers against the team…")
         else:
@@ -251,6 +257,10 @@ class MemberDialog(QDialog):
 
     def save(self) -> None:
         if not self.ok_button.isEnabled():
+            if self._problems and not self._typed.issuperset(self._problems):
+                # Enter on an unfinished form: now say what every field still needs.
+                self._typed.update(FIELDS)
+                self._changed()
             return
         name, phone = self.name_edit.text(), self.phone_edit.text()
         secondary = self.secondary_edit.text().strip() or None
@@ -306,7 +316,7 @@ class MemberDialog(QDialog):
 
     def _saved(self, member: MemberDTO) -> None:
         joins = self.impact_view.effective_from() if self.impact_view is not None else None
-        since = f"; in the rotation from {joins:%a %Y-%m-%d}" if joins is not None else ""
+        since = f"; in the rotation from {fmt.day_text(joins)}" if joins is not None else ""
         self.ctx.messages.flash(f"Saved {member.name} ({display_phone(member.phone)}){since}.")
         self.saved.emit(member)
         self.accept()

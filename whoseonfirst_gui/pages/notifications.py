@@ -146,9 +146,10 @@ class NotificationsPage(PagedListPage):
             (self.member_combo, "Member filter"),
         ):
             w.setAccessibleName(name)
-            # Sized to a short item, not the longest ("Problems (…)"): the bar fits 1024 px.
+            # As wide as a short choice, not the longest one (the popup shows it in full):
+            # the filter row fits a 1024-pixel window.
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(10)
+            w.setMinimumContentsLength(8)
         filters.addWidget(self.way_combo)
         filters.addWidget(self.kind_combo)
         filters.addWidget(self.status_combo)
@@ -217,7 +218,7 @@ class NotificationsPage(PagedListPage):
         edit.setMinimumDate(ANY_DATE)
         edit.setSpecialValueText("any")
         edit.setDate(ANY_DATE)
-        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDisplayFormat(fmt.date_pattern())
         edit.setAccessibleName(name)
         return edit
 
@@ -384,7 +385,7 @@ class NotificationsPage(PagedListPage):
         n, tz = d.text, self._tz
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
         rows = [
-            ("Status", f'<b style="color:{color}">{n.status}</b>'),
+            ("Status", f'<b style="color:{fmt.readable(color)}">{n.status}</b>'),
             (
                 "Kind",
                 fmt.kind_label(n.kind) + (f" · {n.shift_name}" if n.shift_name else ""),
@@ -421,7 +422,10 @@ class NotificationsPage(PagedListPage):
         tz = self._tz
         color = fmt.STATUS_COLORS[fmt.RECEIVED]
         rows = [
-            ("Status", f'<b style="color:{color}">{fmt.RECEIVED}</b> (sent to the team)'),
+            (
+                "Status",
+                f'<b style="color:{fmt.readable(color)}">{fmt.RECEIVED}</b> (sent to the team)',
+            ),
             ("Asked", fmt.escape(fmt.ASKS_LABELS.get(m.asks, m.asks))),
             ("From", fmt.escape(fmt.sender(m.sender_name, m.sender))),
             ("Sent", fmt.when(m.sent_at, tz)),

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.domain.rotation import (
     MAX_SHIFT_HOURS,
     ShiftDef,
@@ -159,7 +160,7 @@ class ShiftsPage(Page):
         self.on_label = QLabel("Pattern in effect fr&om:")
         self.on_edit = QDateEdit()
         self.on_edit.setCalendarPopup(True)
-        self.on_edit.setDisplayFormat("ddd yyyy-MM-dd")
+        self.on_edit.setDisplayFormat(fmt.date_edit_format())
         self.on_edit.setAccessibleName("Pattern in effect from")
         self.on_edit.setToolTip(
             "The date your edits take effect from (you can still change it before saving). "
@@ -320,7 +321,7 @@ class ShiftsPage(Page):
         problems = self.model.problems()
         if problems:
             self.problems_label.setText(
-                f'<span style="color:{fmt.ERROR_COLOR}">'
+                f'<span style="color:{fmt.readable(fmt.ERROR_COLOR)}">'
                 + "<br>".join("✗ " + fmt.escape(p) for p in problems)
                 + "</span>"
             )
@@ -329,8 +330,9 @@ class ShiftsPage(Page):
             gaps = pattern_gaps(self.model.shifts())
             if gaps:
                 hours = sum(n for _s, n in gaps) // 60
+                count = plural(len(gaps), "coverage gap")
                 self.problems_label.setText(
-                    f'<span style="color:{fmt.WARNING_COLOR}">⚠ {len(gaps)} coverage gap(s), '
+                    f'<span style="color:{fmt.readable(fmt.WARNING_COLOR)}">⚠ {count}, '
                     f"{hours} h a week with nobody on call.</span>"
                 )
             else:
@@ -428,7 +430,7 @@ class ShiftsPage(Page):
             self.theirs = None
             self.banner.setVisible(False)
             self.model.set_pattern(result)
-            self.ctx.messages.flash(f"Shift pattern saved; it applies from {day:%a %Y-%m-%d}.")
+            self.ctx.messages.flash(f"Shift pattern saved; it applies from {fmt.day_text(day)}.")
 
         save_with_conflict_check(
             self.ctx,

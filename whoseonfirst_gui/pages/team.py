@@ -38,6 +38,7 @@ from whoseonfirst_core.usecases.team import (
     restore_member,
     set_member_active,
 )
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.conflict import save_with_conflict_check
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.feeds import copy_calendar_link
@@ -348,7 +349,7 @@ class TeamPage(Page):
         def apply(day: date, tell: bool) -> None:
             self._write(
                 lambda uow, _force: reorder_members(uow, self.now(), ids, day),
-                f"Rotation order changed from {day:%a %Y-%m-%d}.",
+                f"Rotation order changed from {fmt.day_text(day)}.",
                 subject="the team",
                 can_keep_mine=False,
                 tell=tell,
@@ -388,7 +389,7 @@ class TeamPage(Page):
                     expected_version=None if force else m.version,
                 ),
                 f"{m.name} {'joins' if new_state else 'leaves'} the rotation from "
-                f"{day:%a %Y-%m-%d}.",
+                f"{fmt.day_text(day)}.",
                 subject=m.name,
                 tell=tell,
             )
@@ -462,7 +463,7 @@ class TeamPage(Page):
         confirmed, tell = self.ctx.messages.confirm_change(
             "Cancel the planned change?",
             f"{planned.text()}.\n\nThe rotation is worked out again without it from "
-            f"{planned.effective_from:%a %Y-%m-%d}; other planned changes stay.",
+            f"{fmt.day_text(planned.effective_from)}; other planned changes stay.",
             QMessageBox.StandardButton.Yes,
         )
         if not confirmed:

@@ -107,7 +107,9 @@ class TestSendPage(Page):
         self.service_label = QLabel()
         self.service_label.setWordWrap(True)
         self.service_label.setAccessibleName("Service warning")
-        self.service_label.setStyleSheet(f"color: {fmt.WARNING_COLOR}; font-weight: bold;")
+        self.service_label.setStyleSheet(
+            f"color: {fmt.readable(fmt.WARNING_COLOR)}; font-weight: bold;"
+        )
         self.service_label.setVisible(False)
         layout.addWidget(self.service_label)
 
@@ -125,7 +127,7 @@ class TestSendPage(Page):
         self.number_edit.setAccessibleName("Number to text")
         self.number_edit.setPlaceholderText("(312) 555-0101")
         self.number_error = QLabel()
-        self.number_error.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.number_error.setStyleSheet(f"color: {fmt.readable(fmt.ERROR_COLOR)};")
         member_row = QHBoxLayout()
         member_row.addWidget(self.to_member)
         member_row.addWidget(self.member_combo, 1)
@@ -217,8 +219,7 @@ class TestSendPage(Page):
         color = fmt.STATUS_COLORS.get(n.status, "#6B7280")
 
         def at(instant: datetime) -> str:  # seconds matter while watching a text go out
-            local = instant.astimezone(tz)
-            return f"{local:%a %H:%M:%S} {local.tzname()}"
+            return fmt.when_exact(instant, tz)
 
         steps = [f"queued {at(n.created_at)}"]
         if n.sent_at:
@@ -230,13 +231,13 @@ class TestSendPage(Page):
         error = ""
         if n.error_code or n.error_message:
             error = (
-                f'<br><span style="color:{fmt.ERROR_COLOR}">'
+                f'<br><span style="color:{fmt.readable(fmt.ERROR_COLOR)}">'
                 f"{fmt.escape(fmt.error_text(n.error_code, n.error_message))}</span>"
             )
         self.status_label.setText(
             f"Text #{n.id} to {fmt.escape(n.recipient_name)} "
             f"({fmt.escape(fmt.phone(n.recipient_phone))}): "
-            f'<b style="color:{color}">{n.status}</b><br>{" → ".join(steps)}{error}'
+            f'<b style="color:{fmt.readable(color)}">{n.status}</b><br>{" → ".join(steps)}{error}'
         )
         if n.status in fmt.FINAL_STATUSES:
             self.track_timer.stop()

@@ -65,7 +65,7 @@ class HistoryModel(ZonedRowTableModel[TextRow]):
                     return ""
                 sent = n.sent_at.astimezone(self.tz)
                 if sent.date() == n.due_at.astimezone(self.tz).date():
-                    return f"{sent:%H:%M:%S}"  # the usual case: same day as due
+                    return fmt.clock(sent, seconds=True)  # the usual case: same day as due
                 return fmt.when_compact(n.sent_at, self.tz)
             if col == self.KIND:
                 return fmt.kind_label(n.kind)

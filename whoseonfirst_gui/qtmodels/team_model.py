@@ -179,7 +179,7 @@ class TeamModel(RowTableModel[TeamRow]):
                 return fmt.opt_out_tooltip(opted, self._tz) if opted else None
             if col == self.ACTIVE and row.status is not None and row.status.next_change:
                 verb = "leaves" if row.status.in_rotation else "joins"
-                return f"{m.name} {verb} the rotation from {row.status.next_change:%a %Y-%m-%d}"
+                return f"{m.name} {verb} the rotation from {fmt.day_text(row.status.next_change)}"
             return None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if col == self.HANDLE:

@@ -187,7 +187,7 @@ class SettingsPage(Page):
         bottom = QHBoxLayout()
         self.problems = QLabel()
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
+        self.problems.setStyleSheet(f"color: {fmt.readable(fmt.ERROR_COLOR)};")
         self.problems.setAccessibleName("Settings problems")
         bottom.addWidget(self.problems, 1)
         self.revert_button = QPushButton("&Revert")

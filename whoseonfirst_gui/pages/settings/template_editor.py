@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from whoseonfirst_core.domain.templates import segment_info
-from whoseonfirst_gui import format as fmt
+from whoseonfirst_gui.field_error import FieldError
 
 
 def segment_note(text: str) -> str:
@@ -33,10 +33,7 @@ class TemplateEditor(QWidget):
         self.edit.setAccessibleName(f"{name} template")
         self.edit.setFixedHeight(80)
         self.edit.setTabChangesFocus(True)
-        self.problems = QLabel()
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet(f"color: {fmt.ERROR_COLOR};")
-        self.problems.setAccessibleName(f"{name} template problems")
+        self.problems = FieldError(f"{name} template problems")
         self.preview = QLabel()
         self.preview.setWordWrap(True)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
