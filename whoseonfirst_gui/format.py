@@ -150,6 +150,11 @@ def day_long(day: date) -> str:
     return locale().toString(_qdate(day), QLocale.FormatType.LongFormat)
 
 
+def day_named(day: date) -> str:
+    """``Mar 1``: a day by its month's short name, without the year."""
+    return locale().toString(_qdate(day), _named_pattern(year=False))
+
+
 def month_title(day: date) -> str:
     """``March 2026``: the month a month view shows."""
     return f"{locale().standaloneMonthName(day.month, QLocale.FormatType.LongFormat)} {day.year}"

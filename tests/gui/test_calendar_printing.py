@@ -87,7 +87,7 @@ def assert_the_covered_week_is_on_it(text: str) -> None:
         assert name in text
     assert "⇄ Gus Grant 20:00 CST → Sun 08:00 CDT covers Eve Evans" in text
     assert "Clocks change: CST → CDT" in text
-    assert "Printed Mon Mar 2, 2026 07:00 CST from WhoseOnFirst" in text
+    assert "Printed Mon 3/2/2026 07:00 CST from WhoseOnFirst" in text
 
 
 def ink(image: QImage) -> int:
@@ -105,7 +105,7 @@ def test_the_week_sheet_says_everything_in_words(covered: Database, clock: Fixed
     assert week.title == "Support (demo) — on call"
     assert week.range_text == "Mar 2 – Mar 8, 2026"
     assert week.zone_text == "Times in America/Chicago (CST, CDT)"
-    assert week.printed_text == "Printed Mon Mar 2, 2026 07:00 CST from WhoseOnFirst"
+    assert week.printed_text == "Printed Mon 3/2/2026 07:00 CST from WhoseOnFirst"
     [days] = week.weeks
     assert [d.label for d in days] == [
         f"{w} 3/{n}"
@@ -193,8 +193,8 @@ def test_saving_first_is_suggested_when_edits_are_pending(
     export_pdf(page, str(tmp_path / "week.pdf"))
     assert page.ctx.runner.wait_idle(5000)
     assert flashed == [
-        f"Exported Mar 2 – Mar 8, 2026 to {tmp_path / 'week.pdf'}. Your 1 unsaved edit(s) are "
-        "not in it: Save first to include them."
+        f"Exported Mar 2 – Mar 8, 2026 to {tmp_path / 'week.pdf'}. Your 1 unsaved edit is "
+        "not in it: Save first to include it."
     ]
 
 

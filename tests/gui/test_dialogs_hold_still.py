@@ -71,6 +71,7 @@ def test_contact_dialog_holds_still(qtbot: Any) -> None:
 def test_template_problems_do_not_push_the_preview(qtbot: Any) -> None:
     editor = TemplateEditor("Reminder")
     qtbot.addWidget(editor)
+    editor.resize(320, 260)  # room for every line (at its size hint it squeezes them)
     editor.show()
     editor.show_result([], "Hi Ann, on call from Mon 08:00 CST")
     before = _frozen(editor, editor.preview, editor.segments)

@@ -247,17 +247,17 @@ def weekly_summary_text(
     lines = [header]
     nobody = SummaryPerson("?", "")
 
-    def conflict(s: ResolvedSpan) -> str:
-        reason = marks.conflicts.get((s.start, s.member_id))
+    def conflict_of(span: ResolvedSpan) -> str:
+        reason = marks.conflicts.get((span.start, span.member_id))
         return f" (CONFLICT: {reason})" if reason else ""
 
     for d in summary_days(week_start, spans, tz):
         parts: list[str] = []
         for s, suffix in d.starting:
             person = people.get(s.member_id, nobody)
-            parts.append(f"{person.name} {person.phone}".strip() + suffix + conflict(s))
+            parts.append(f"{person.name} {person.phone}".strip() + suffix + conflict_of(s))
         for s in d.running:
-            label = f"{people.get(s.member_id, nobody).name} (continues){conflict(s)}"
+            label = f"{people.get(s.member_id, nobody).name} (continues){conflict_of(s)}"
             if label not in parts:
                 parts.append(label)
         holiday = marks.holidays.get(d.day)

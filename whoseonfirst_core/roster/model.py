@@ -250,7 +250,9 @@ class HolidaysIn(_Strict):
             raise ValueError(problem)
         days = [e.date for e in self.extra]
         if twice := sorted({x for x in days if days.count(x) > 1}):
-            raise ValueError(f"extra: {', '.join(twice)} appear(s) twice")
+            raise ValueError(
+                f"extra: {', '.join(twice)} {'appears' if len(twice) == 1 else 'appear'} twice"
+            )
         return self
 
 

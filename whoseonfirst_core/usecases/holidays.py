@@ -16,6 +16,7 @@ from datetime import date, datetime
 from whoseonfirst_core.db.models import TeamSettings
 from whoseonfirst_core.db.session import UnitOfWork
 from whoseonfirst_core.domain.holidays import check_region, public_holidays, with_extra
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.usecases.common import check_text, record_audit, settings_row
 from whoseonfirst_core.usecases.errors import ConflictError, UseCaseError
 from whoseonfirst_core.usecases.planner_dto import HolidaySettingsDTO
@@ -115,7 +116,7 @@ def set_holiday_settings(
             "settings.holidays",
             "team_settings",
             1,
-            f"holidays: {region}, {len(cleaned)} own date(s)",
+            f"holidays: {region}, {plural(len(cleaned), 'own date')}",
             before,
             after,
         )

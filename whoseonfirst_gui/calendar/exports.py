@@ -19,6 +19,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from whoseonfirst_core.db.session import Database, UnitOfWork
+from whoseonfirst_core.domain.plurals import plural
 from whoseonfirst_core.domain.timeutil import day_start, local_date
 from whoseonfirst_core.usecases.common import has_team, team_zone
 from whoseonfirst_core.usecases.schedule import schedule_view
@@ -162,5 +163,10 @@ def _ask_path(page: CalendarPage, title: str, suffix: str) -> str:
 def _done(page: CalendarPage, text: str) -> None:
     pending = page.pending_count()
     if pending:
-        text += f" Your {pending} unsaved edit(s) are not in it: Save first to include them."
+        edits = plural(pending, "unsaved edit")
+        one = pending == 1
+        text += (
+            f" Your {edits} {'is' if one else 'are'} not in it: "
+            f"Save first to include {'it' if one else 'them'}."
+        )
     page.ctx.messages.flash(text, 10_000)

@@ -1,4 +1,5 @@
-"""What a printed week or month says, as words (no Qt): the header, the days with who is on
+"""What a printed week or month says, as words (dates in the app's one format family,
+:mod:`whoseonfirst_gui.format`): the header, the days with who is on
 call and the footer. :mod:`.printing` draws it.
 
 The sheet is made from the saved schedule (the core's ``schedule_view``), not from pending
@@ -18,6 +19,7 @@ from whoseonfirst_core.domain.timeutil import day_start, fmt_duration, fmt_local
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_core.usecases.dto import ScheduleView, SpanDTO
 from whoseonfirst_core.usecases.schedule import schedule_view
+from whoseonfirst_gui import format as fmt
 from whoseonfirst_gui.calendar.chip_text import gap_texts
 from whoseonfirst_gui.calendar.days import (
     ChipSegment,
@@ -116,7 +118,7 @@ def build_sheet(
         weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
         weeks=tuple(tuple(sheet_days[i : i + 7]) for i in range(0, len(sheet_days), 7)),
         printed_text=(
-            f"Printed {printed:%a %b} {printed.day}, {printed.year} {printed:%H:%M} "
+            f"Printed {fmt.day_text(printed.date())} {fmt.clock(printed)} "
             f"{printed.tzname()} from WhoseOnFirst"
         ),
     )
@@ -145,7 +147,7 @@ def _sheet_day(cell: DayCell, mode: ViewMode, tz: ZoneInfo) -> SheetDay:
     if mode == "week":
         label = day_label(cell.day)
     else:  # the weekday is the column's heading; a month's first day names the month
-        label = f"{cell.day:%b} 1" if cell.day.day == 1 else str(cell.day.day)
+        label = fmt.day_named(cell.day) if cell.day.day == 1 else str(cell.day.day)
     return SheetDay(
         label=label,
         chips=tuple(_chip(seg, mode, tz) for seg in cell.chips),

@@ -157,6 +157,8 @@ class TeamPage(Page):
 
         buttons = QHBoxLayout()
         self.team_actions: dict[str, QAction] = {}
+        # The feed link's two actions share one button, so the row fits a 1024-pixel window.
+        link_menu = QMenu(self)
         for key, text, shortcut, slot in (
             ("add", "Add &member…", QKeySequence.StandardKey.New, self.add_member),
             ("edit", "Ed&it…", QKeySequence("Return"), self.edit_selected),
@@ -175,6 +177,9 @@ class TeamPage(Page):
             action.triggered.connect(slot)
             self.addAction(action)
             self.team_actions[key] = action
+            if key in ("link", "reset_link"):
+                link_menu.addAction(action)
+                continue
             button = QPushButton(text)
             button.setAccessibleName(text.replace("&", "").rstrip("…"))
             button.clicked.connect(action.trigger)
@@ -182,6 +187,10 @@ class TeamPage(Page):
                 lambda a=action, b=button: (b.setEnabled(a.isEnabled()), b.setText(a.text()))
             )
             buttons.addWidget(button)
+        self.link_button = QPushButton("Calendar lin&k")
+        self.link_button.setAccessibleName("Calendar link")
+        self.link_button.setMenu(link_menu)
+        buttons.addWidget(self.link_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
 

@@ -49,6 +49,7 @@ class TemplateEditor(QWidget):
         layout.addWidget(QLabel("Preview of the next real text:"))
         layout.addWidget(self.preview)
         layout.addWidget(self.segments)
+        layout.addStretch(1)  # room a shorter segment line leaves goes below, nothing moves up
 
     def template(self) -> str:
         return self.edit.toPlainText()
