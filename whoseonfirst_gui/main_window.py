@@ -34,12 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from whoseonfirst_core.db.session import UnitOfWork
-from whoseonfirst_core.roster import (
-    dumps_roster,
-    export_roster_data,
-    import_roster_data,
-    write_roster_file,
-)
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.config import get_settings
 from whoseonfirst_gui import format as fmt
@@ -483,6 +477,8 @@ class MainWindow(QMainWindow):
         db, actor, clock = self.ctx.db, self.ctx.actor, self.ctx.clock
 
         def task() -> dict[str, int]:
+            from whoseonfirst_core.roster import import_roster_data
+
             raw = Path(path).read_bytes()  # an unreadable file is the task's error message
             with change_uow(db, actor, clock.now(), tell=tell) as uow:
                 counts = import_roster_data(uow, clock.now(), raw, replace=replace)
@@ -503,6 +499,8 @@ class MainWindow(QMainWindow):
         db = self.ctx.db
 
         def task() -> str:
+            from whoseonfirst_core.roster import dumps_roster, export_roster_data, write_roster_file
+
             with db.reader() as uow:
                 text = dumps_roster(export_roster_data(uow))
             write_roster_file(path, text)
