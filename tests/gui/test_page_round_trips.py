@@ -29,7 +29,7 @@ PAGES: dict[str, tuple[Callable[[UnitOfWork], object], int]] = {
     "revision poll": (lambda uow: read_revision(uow.session), 1),
     "Dashboard": (lambda uow: load_dashboard(uow, NOW), 13),
     "Calendar (month)": (lambda uow: fetch_calendar(uow, NOW, None, "month"), 6),
-    "Team": (lambda uow: load_team(uow, NOW), 11),
+    "Team": (lambda uow: load_team(uow, NOW), 7),
     "Shifts": (lambda uow: load_pattern(uow, NOW), 4),
     "Send a test": (lambda uow: load_test_send(uow, NOW, None), 3),
     "Audit": (lambda uow: load_audit(uow, "", 0), 3),
