@@ -387,10 +387,11 @@ class Engine(Sending):
     def _escalate(self, now: datetime, tally: Tally) -> None:
         """Unconfirmed shifts: ask again, tell the contacts, tell them of a late OK."""
         with self.db.uow(self.actor) as uow:
-            queued = escalation.escalate(uow, now)
-            if queued:
+            step = escalation.escalate(uow, now)
+            if step.queued or step.expired:
                 uow.commit()
-        for text in queued:
+        _count_expired(tally, step.expired, escalation.CONFIRMED_FIRST)
+        for text in step.queued:
             _log.info(
                 "queued %s text to %s (%s)",
                 text.kind,
@@ -398,7 +399,7 @@ class Engine(Sending):
                 mask_phone(text.recipient_phone),
                 extra={"event": "escalation", "kind": text.kind, "key": text.key},
             )
-        tally.add("escalations", len(queued))
+        tally.add("escalations", len(step.queued))
 
     # -- expiry and sending ------------------------------------------------------------------
 

@@ -105,7 +105,9 @@ def cmd_simulate(args: argparse.Namespace, ctx: Context) -> int:
     """List every text the service would send in a window (sends nothing).
 
     Every text the service would send in [FROM 00:00, FROM+DAYS 00:00) local if it ran
-    throughout. Sends nothing and writes nothing.
+    throughout. Sends nothing and writes nothing. Texts that depend on what happens are not
+    listed: failure alerts, and the second ask and the contacts' alert of a shift nobody
+    confirms (they follow only if no OK comes).
     """
     db = ctx.migrated_db()
     messages = simulate_messages(db, ctx.clock.now(), args.start, args.days)

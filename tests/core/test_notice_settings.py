@@ -107,7 +107,8 @@ def test_quiet_hours_off_and_no_notices(demo: Database) -> None:
         (
             SettingsChange(text_templates={"shift_start": "Hi {name}"}),
             "wording: 'shift_start' is not a kind of text with wording (reminder, change_notice, "
-            "off_call, failure_alert, weekly_summary)",
+            "off_call, failure_alert, confirm_reminder, unconfirmed_alert, confirmed_notice, "
+            "opt_out_alert, weekly_summary)",
         ),
     ],
 )

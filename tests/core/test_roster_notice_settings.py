@@ -125,7 +125,8 @@ def test_replace_sets_them_too(db: Database) -> None:
         (
             {"templates": {"shout": "HI"}},
             "settings.templates: wording: 'shout' is not a kind of text with wording "
-            "(reminder, change_notice, off_call, failure_alert, weekly_summary)",
+            "(reminder, change_notice, off_call, failure_alert, confirm_reminder, "
+            "unconfirmed_alert, confirmed_notice, opt_out_alert, weekly_summary)",
         ),
     ],
 )

@@ -1,5 +1,6 @@
 """A shift whose person confirmed it by text says so: "confirmed 08:03 CST" on the Dashboard's
-now and next cards and in the Calendar chip's tooltip."""
+now and next cards, on the Calendar chip (a ✓ after the name, the note under it in the week view,
+its accessible name) and in its tooltip."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.domain.replies import InboundText
 from whoseonfirst_core.usecases import inbound
 from whoseonfirst_gui.calendar.page import CalendarPage
+from whoseonfirst_gui.calendar.roles import Roles
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.pages.dashboard import DashboardPage
 
@@ -63,3 +65,23 @@ def test_the_calendar_chip_tooltip_says_when_the_shift_was_confirmed(
 
     assert "Confirmed 08:03 CST ✓" in tip(MON)
     assert "onfirmed" not in tip(TUE)
+
+
+def test_the_calendar_chip_itself_shows_the_confirmation(
+    qtbot: Any, ctx: AppContext, demo_db: Database, tmp_path: Path
+) -> None:
+    confirm(demo_db, "+13125550101", MON_0803)
+    page = CalendarPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.refresh()
+    assert ctx.runner.wait_idle(5000) and page.plan.loaded
+
+    def chip(day: date, role: int) -> object:
+        return page.model.index(0, 0, page.model.day_index(day)).data(role)
+
+    assert chip(MON, Roles.CONFIRMED) == "confirmed 08:03 CST"
+    assert chip(TUE, Roles.CONFIRMED) is None
+    assert str(chip(MON, Qt.ItemDataRole.AccessibleTextRole)).endswith(", confirmed 08:03 CST")
+    page.show()
+    page.grab().save(str(tmp_path / "calendar-confirmed.png"))

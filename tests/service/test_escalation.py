@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from whoseonfirst_service.daemon import Daemon
 from whoseonfirst_service.engine import Engine
 
-from tests.fakes.fake_twilio import FakeTwilio
+from tests.fakes.fake_twilio import FakeTwilio, Reply
 from tests.service.conftest import (
     FROM_NUMBER,
     LEAD_PHONE,
@@ -27,7 +27,9 @@ from tests.service.conftest import (
 from whoseonfirst_core.clock import FixedClock
 from whoseonfirst_core.db.models import SpanConfirmation, TeamSettings
 from whoseonfirst_core.db.session import Database
+from whoseonfirst_core.usecases import escalation
 from whoseonfirst_core.usecases.calendar import Cover, add_override
+from whoseonfirst_core.usecases.config import SettingsChange, update_settings
 
 ANN, ANN_2ND = "+13125550101", "+13125550111"
 SHIFT_TEXT = (
@@ -166,3 +168,75 @@ def test_without_confirmation_requested_nothing_asks_or_escalates(
         _tick(engine, clock, at)
     assert _bodies_to(fake, ANN) == [SHIFT_TEXT.removesuffix(" Reply OK to confirm.")]
     assert _bodies_to(fake, LEAD_PHONE) == []
+
+
+def test_an_ok_before_the_queued_alert_went_out_expires_it_and_nobody_is_told(
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    _ann_told_at_0800(quiet, engine, clock)
+    _tick(engine, clock, _at(8, 15))
+    fake.script_create([Reply.error(503)] * 5)  # Twilio is down when the alert is due
+    _tick(engine, clock, _at(8, 30))
+    [alert] = notifications(quiet, "unconfirmed_alert")
+    assert alert.status == "queued"
+
+    fake.receive(ANN, "OK", sent_at=_at(8, 31), to=FROM_NUMBER)
+    for at in (_at(8, 31, 10), _at(8, 45), _at(10, 0)):
+        _tick(engine, clock, at)
+
+    [alert] = notifications(quiet, "unconfirmed_alert")
+    assert (alert.status, alert.error_message) == (
+        "expired",
+        "the shift was confirmed before it was sent",
+    )
+    assert notifications(quiet, "confirmed_notice") == []
+    assert [m.body for m in fake.created if m.to == LEAD_PHONE] == []
+
+
+def test_a_span_handed_to_someone_who_confirmed_stops_the_fast_polling(
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    _ann_told_at_0800(quiet, engine, clock)
+    clock.set(_at(8, 10))
+    with quiet.uow("admin") as uow:  # Cal takes the rest of Ann's shift from 08:10
+        add_override(
+            uow, clock.now(), Cover(member(quiet, "Cal").id, _at(8, 10), utc(2026, 3, 3, 14))
+        )
+        uow.commit()
+    _tick(engine, clock, _at(8, 10))
+    with quiet.reader() as uow:
+        assert escalation.awaiting_confirmation(uow, _at(8, 10, 30))  # Cal has not answered
+    fake.receive("+13125550103", "ok", sent_at=_at(8, 11), to=FROM_NUMBER)
+    _tick(engine, clock, _at(8, 11, 10))
+
+    # Ann's span is Cal's now and Cal confirmed: nothing is waiting for an OK.
+    with quiet.reader() as uow:
+        assert not escalation.awaiting_confirmation(uow, _at(8, 11, 20))
+
+
+def test_the_teams_own_wording_asks_again_alerts_and_tells_of_the_late_ok(
+    quiet: Database, engine: Engine, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    templates = {
+        "confirm_reminder": "{name}, your {shift} shift started {start}. Reply OK, please.",
+        "unconfirmed_alert": "No OK from {name} for {shift} ({start}).",
+        "confirmed_notice": "{name} said OK at {time}.",
+    }
+    with quiet.uow("admin") as uow:
+        update_settings(
+            uow, clock.now(), SettingsChange(text_templates=templates), expected_version=None
+        )
+        uow.commit()
+    _ann_told_at_0800(quiet, engine, clock)
+    for at in (_at(8, 15), _at(8, 30)):
+        _tick(engine, clock, at)
+    fake.receive(ANN, "OK", sent_at=_at(8, 41), to=FROM_NUMBER)
+    _tick(engine, clock, _at(8, 41, 10))
+
+    assert _bodies_to(fake, ANN)[1:] == [
+        "Ann Archer, your Monday shift started Mon 08:00 CST. Reply OK, please."
+    ]
+    assert _bodies_to(fake, LEAD_PHONE) == [
+        "No OK from Ann Archer for Monday (Mon 08:00 CST).",
+        "Ann Archer said OK at 08:41 CST.",
+    ]

@@ -29,9 +29,8 @@ from whoseonfirst_core.domain.notices import fmt_clock
 from whoseonfirst_core.domain.notification import Kind
 from whoseonfirst_core.domain.texts import PlannedText, TeamSnapshot, span_text_key
 from whoseonfirst_core.domain.timeutil import fmt_local
+from whoseonfirst_core.domain.wording import render_wording
 
-#: The second ask, to the member.
-REMINDER_BODY = "WhoseOnFirst: Please confirm your on-call shift: reply OK"
 #: An alert or a notice not handed to Twilio within this is stale.
 CONTACT_VALIDITY = timedelta(hours=12)
 
@@ -98,17 +97,30 @@ def _span_key(span: AskedSpan) -> str:
     return f"{span.span_start.astimezone(UTC).isoformat(timespec='seconds')}:m{span.member_id}"
 
 
+def _values(span: AskedSpan, team: TeamSnapshot) -> dict[str, str]:
+    return {
+        "name": span.member_name,
+        "shift": span.shift_name,
+        "start": fmt_local(span.span_start, team.tz),
+        "end": fmt_local(span.span_end, team.tz),
+        "team": team.team_name,
+    }
+
+
+def reminder_body(span: AskedSpan, team: TeamSnapshot) -> str:
+    """``Please confirm your on-call shift: reply OK``, in the team's wording."""
+    return render_wording(team.templates, Kind.CONFIRM_REMINDER, _values(span, team))
+
+
 def unconfirmed_alert_body(span: AskedSpan, team: TeamSnapshot) -> str:
     """``Ann Archer has not confirmed the Tuesday shift (Tue 08:00 CST)``."""
-    return (
-        f"WhoseOnFirst: {span.member_name} has not confirmed the {span.shift_name} shift "
-        f"({fmt_local(span.span_start, team.tz)})."
-    )
+    return render_wording(team.templates, Kind.UNCONFIRMED_ALERT, _values(span, team))
 
 
 def confirmed_notice_body(span: AskedSpan, confirmed_at: datetime, team: TeamSnapshot) -> str:
     """``Ann Archer confirmed at 08:41 CST``."""
-    return f"WhoseOnFirst: {span.member_name} confirmed at {fmt_clock(confirmed_at, team.tz)}."
+    values = _values(span, team) | {"time": fmt_clock(confirmed_at, team.tz)}
+    return render_wording(team.templates, Kind.CONFIRMED_NOTICE, values)
 
 
 def escalation_texts(
@@ -125,6 +137,7 @@ def escalation_texts(
     member = team.members.get(span.member_id)
     asked_again = span.counted_from + within
     if now >= asked_again and member is not None:
+        body = reminder_body(span, team)
         out += [
             PlannedText(
                 key=span_text_key(
@@ -136,7 +149,7 @@ def escalation_texts(
                 member_id=span.member_id,
                 recipient_name=span.member_name,
                 recipient_phone=phone,
-                body=REMINDER_BODY,
+                body=body,
                 span_start=span.span_start,
                 span_end=span.span_end,
                 shift_name=span.shift_name,

@@ -1,4 +1,5 @@
-"""The editable wording of the texts other than the shift-start text (SPEC §4).
+"""The editable wording of the texts other than the shift-start text and the answers to texts
+people send (SPEC §4).
 
 Each kind has a default and the placeholders it may use. A team's own wording is stored in
 ``team_settings.text_templates`` (kind → template); a kind left out, or a stored template that
@@ -6,7 +7,8 @@ no longer validates (edited outside the app), uses the default, so nobody goes u
 
 The weekly summary's wording is its first line, keyed ``weekly_summary`` like the kind: the
 lines after it (one per day) are the schedule itself, not wording. The shift-start text keeps
-its own column (``shift_start_template``) and is not in this registry.
+its own column (``shift_start_template``) and is not in this registry; nor are the answers to
+WHO and HELP (``domain.replies``), which carriers expect to read as they are.
 """
 
 from __future__ import annotations
@@ -64,6 +66,34 @@ WORDINGS: Mapping[Kind, Wording] = {
             ("name", "shift", "start", "reasons", "team"),
             "{name}: who could not be reached; {start}: the shift's start (Mon 08:00 CST); "
             "{reasons}: why, per phone (masked)",
+        ),
+        Wording(
+            Kind.CONFIRM_REMINDER,
+            "WhoseOnFirst: Please confirm your on-call shift: reply OK",
+            ("name", "shift", "start", "end", "team"),
+            "The second ask when a shift is not confirmed; {start}/{end}: the shift's start and "
+            "end (Tue 08:00 CST); {shift}: the shift's name",
+        ),
+        Wording(
+            Kind.UNCONFIRMED_ALERT,
+            "WhoseOnFirst: {name} has not confirmed the {shift} shift ({start}).",
+            ("name", "shift", "start", "team"),
+            "To the escalation contacts; {name}: who has not confirmed; {start}: the shift's "
+            "start (Tue 08:00 CST)",
+        ),
+        Wording(
+            Kind.CONFIRMED_NOTICE,
+            "WhoseOnFirst: {name} confirmed at {time}.",
+            ("name", "shift", "time", "team"),
+            "To the contacts the unconfirmed alert went to; {time}: when the OK came (08:41 CST)",
+        ),
+        Wording(
+            Kind.OPT_OUT_ALERT,
+            "WhoseOnFirst: {name} cannot be texted on {phone}: {reason}. Nothing more is sent "
+            "to that phone until it replies START.",
+            ("name", "phone", "reason", "team"),
+            "To the escalation contacts; {name}: whose phone it is; {phone}: the number; "
+            "{reason}: why (it replied STOP)",
         ),
         Wording(
             Kind.WEEKLY_SUMMARY,

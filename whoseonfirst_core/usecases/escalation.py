@@ -9,9 +9,10 @@ that came in this tick stops the escalation before anything more is planned. Ins
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from whoseonfirst_core.db.models import Notification
@@ -24,7 +25,13 @@ from whoseonfirst_core.domain.escalation import (
     escalation_instants,
     escalation_texts,
 )
-from whoseonfirst_core.domain.notification import HANDED_OVER_STATUSES, Kind, Status, ordered
+from whoseonfirst_core.domain.notification import (
+    HANDED_OVER_STATUSES,
+    PROBLEM_STATUSES,
+    Kind,
+    Status,
+    ordered,
+)
 from whoseonfirst_core.domain.rotation import SHIFT_MARGIN
 from whoseonfirst_core.domain.texts import PlannedText, TeamSnapshot
 from whoseonfirst_core.usecases import outbox
@@ -39,11 +46,9 @@ LOOKBACK = SHIFT_MARGIN
 CONFIRM_POLL_INTERVAL = timedelta(seconds=10)
 
 
-def _asked(
-    uow: UnitOfWork, now: datetime, team: TeamSnapshot, *, resolve: bool = True
-) -> list[AskedSpan]:
+def _asked(uow: UnitOfWork, now: datetime, team: TeamSnapshot) -> list[AskedSpan]:
     """Every span started within :data:`LOOKBACK` whose shift_start text went to Twilio on at
-    least one phone. Without ``resolve``, ``still_theirs`` is True for all (cheaper)."""
+    least one phone."""
     session = uow.session
     rows = session.execute(
         select(
@@ -70,17 +75,14 @@ def _asked(
     if not found:
         return []
     confirmed = confirmations(session, sorted({m for _, m, *_ in found}), now - LOOKBACK)
-    running: dict[tuple[datetime, int], datetime] = {}
-    if resolve:
-        for s in resolve_window(
-            uow, now - SHIFT_MARGIN, now + timedelta(microseconds=1), clip=False
-        ):
-            if s.start <= now < s.end:
-                running[(s.start, s.member_id)] = s.end
+    running = {
+        (s.start, s.member_id): s.end
+        for s in resolve_window(uow, now - LOOKBACK, now + timedelta(microseconds=1), clip=False)
+        if s.start <= now < s.end
+    }
     out: list[AskedSpan] = []
     for start, member_id, end, shift, asked in found:
         member = team.members.get(member_id)
-        still = (start, member_id) in running if resolve else True
         out.append(
             AskedSpan(
                 member_id=member_id,
@@ -90,42 +92,78 @@ def _asked(
                 # A cover that cut the span short moved its end.
                 span_end=running.get((start, member_id), end),
                 confirmed_at=confirmed.get((member_id, start)),
-                still_theirs=still,
+                still_theirs=(start, member_id) in running,
                 asked_at=asked or start,
             )
         )
     return out
 
 
+#: Why a second ask or an alert still in the outbox was not sent.
+CONFIRMED_FIRST = "the shift was confirmed before it was sent"
+
+
 def _sent_alerts(
-    session: Session, spans: list[AskedSpan]
-) -> dict[tuple[datetime, int], list[SentAlert]]:
-    """The unconfirmed alerts in the outbox about ``spans``, by ``(span_start, member_id)``."""
+    session: Session, spans: list[AskedSpan], now: datetime
+) -> tuple[dict[tuple[datetime, int], list[SentAlert]], list[int]]:
+    """The unconfirmed alerts about the confirmed ``spans`` that went (or may have gone) to
+    Twilio, by ``(span_start, member_id)``, and the ids of the texts expired: a second ask or
+    an alert about them still queued expires first (the shift was confirmed, so it is not
+    sent, and no notice follows it)."""
     starts = {s.span_start for s in spans}
     if not starts:
-        return {}
+        return {}, []
     rows = session.execute(
         select(
+            Notification.id,
             Notification.span_start,
+            Notification.kind,
+            Notification.status,
             Notification.idempotency_key,
             Notification.recipient_name,
             Notification.recipient_phone,
-        ).where(Notification.kind == Kind.UNCONFIRMED_ALERT, Notification.span_start.in_(starts))
-    ).tuples()
+        ).where(
+            Notification.kind.in_((Kind.UNCONFIRMED_ALERT, Kind.CONFIRM_REMINDER)),
+            Notification.span_start.in_(starts),
+            Notification.status.not_in(ordered(PROBLEM_STATUSES)),
+        )
+    ).all()
+    mine = [
+        ((span.span_start, span.member_id), r)
+        for span in spans
+        for r in rows
+        if r.span_start == span.span_start and f":m{span.member_id}:" in r.idempotency_key
+    ]
+    unsent = [r.id for _, r in mine if r.status == Status.QUEUED]
+    if unsent:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(unsent), Notification.status == Status.QUEUED)
+            .values(
+                status=Status.EXPIRED, failed_at=now, error_message=CONFIRMED_FIRST, alerted=True
+            )
+            .execution_options(synchronize_session=False)
+        )
     out: dict[tuple[datetime, int], list[SentAlert]] = {}
-    for span in spans:
-        marker = f":m{span.member_id}:c"
-        out[(span.span_start, span.member_id)] = [
-            SentAlert(key, name, phone)
-            for start, key, name, phone in rows
-            if start == span.span_start and marker in key
-        ]
-    return out
+    for about, r in mine:
+        if r.kind == Kind.UNCONFIRMED_ALERT and r.status != Status.QUEUED:
+            out.setdefault(about, []).append(
+                SentAlert(r.idempotency_key, r.recipient_name, r.recipient_phone)
+            )
+    return out, unsent
 
 
-def escalate(uow: UnitOfWork, now: datetime) -> list[PlannedText]:
-    """Queue the second asks, the unconfirmed alerts and the confirmed notices due at ``now``;
-    returns the texts newly inserted. The caller commits."""
+@dataclass(frozen=True, slots=True)
+class Escalated:
+    """What one escalation step changed: the texts queued, the ids of those expired unsent."""
+
+    queued: list[PlannedText]
+    expired: list[int]
+
+
+def escalate(uow: UnitOfWork, now: datetime) -> Escalated:
+    """Queue the second asks, the unconfirmed alerts and the confirmed notices due at ``now``,
+    and expire those a confirmation made pointless. The caller commits."""
     session = uow.session
     team = outbox.load_team(session)
     within = confirm_window(team)
@@ -134,14 +172,14 @@ def escalate(uow: UnitOfWork, now: datetime) -> list[PlannedText]:
         for s in _asked(uow, now, team)
         if (within is not None and escalating(s, now, within)) or s.confirmed_at is not None
     ]
-    alerts = _sent_alerts(session, [s for s in spans if s.confirmed_at is not None])
+    alerts, expired = _sent_alerts(session, [s for s in spans if s.confirmed_at is not None], now)
     inserted: list[PlannedText] = []
     for span in spans:
         sent = alerts.get((span.span_start, span.member_id), [])
         for text in escalation_texts(span, sent, now, team):
             if outbox.insert_planned(session, text, status=Status.QUEUED, now=now, actor=uow.actor):
                 inserted.append(text)
-    return inserted
+    return Escalated(inserted, expired)
 
 
 def next_escalation_at(uow: UnitOfWork, now: datetime) -> datetime | None:
@@ -167,6 +205,6 @@ def awaiting_confirmation(uow: UnitOfWork, now: datetime) -> bool:
     if within is None:
         return False
     return any(
-        s.confirmed_at is None and now < s.counted_from + 2 * within
-        for s in _asked(uow, now, team, resolve=False)
+        s.confirmed_at is None and s.still_theirs and now < s.counted_from + 2 * within
+        for s in _asked(uow, now, team)
     )

@@ -39,6 +39,7 @@ from whoseonfirst_core.domain.phones import display_phone
 from whoseonfirst_core.domain.replies import Asks, InboundText, asks, help_text, who_text
 from whoseonfirst_core.domain.texts import PlannedText, TeamSnapshot
 from whoseonfirst_core.domain.timeutil import fmt_local
+from whoseonfirst_core.domain.wording import render_wording
 from whoseonfirst_core.usecases import outbox
 from whoseonfirst_core.usecases.common import record_audit
 from whoseonfirst_core.usecases.dto import OptOutDTO
@@ -112,10 +113,13 @@ def opt_out(
         f"{owner or 'an unknown number'} opted out on {display_phone(phone)} ({because})",
     )
     team = outbox.load_team(session)
-    body = (
-        f"WhoseOnFirst: {owner or 'someone'} cannot be texted on {display_phone(phone)}: "
-        f"{because}. Nothing more is sent to that phone until it replies START."
-    )
+    values = {
+        "name": owner or "someone",
+        "phone": display_phone(phone),
+        "reason": because,
+        "team": team.team_name,
+    }
+    body = render_wording(team.templates, Kind.OPT_OUT_ALERT, values)
     alerts = [
         PlannedText(
             key=f"{Kind.OPT_OUT_ALERT}:{phone}:{now.isoformat()}:c{c.id}:{to}",

@@ -22,7 +22,6 @@ from whoseonfirst_core.domain.templates import (
     with_confirm_request,
 )
 from whoseonfirst_core.domain.texts import next_weekly_summary_at, summary_week, weekly_summary_body
-from whoseonfirst_core.domain.timeutil import fmt_local
 from whoseonfirst_core.domain.wording import WORDINGS
 from whoseonfirst_core.usecases.config import get_settings, list_contacts
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO, SpanDTO
@@ -36,6 +35,7 @@ SAMPLE_SPAN_HOURS = 24
 #: The names the previews use where a real one is not at hand.
 SAMPLE_NAME, SAMPLE_SHIFT, SAMPLE_OTHER = "Ann", "Monday", "Cal Chen"
 SAMPLE_REASONS = "primary phone +1312555XXXX: Twilio rejected the number as invalid"
+SAMPLE_PHONE, SAMPLE_OPT_OUT_REASON = "+1 312-555-0101", "it replied STOP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,26 +104,24 @@ def preview_text(
     else:
         start, end = now, now + timedelta(hours=SAMPLE_SPAN_HOURS)
         name, shift = SAMPLE_NAME, SAMPLE_SHIFT
-    base = {"name": name, "team": team_name}
-    if kind is Kind.CHANGE_NOTICE:
-        words = rules.NoticeWords(0, tz, (), {})
-        values = base | {
-            "changes": rules.changes_text(rules.Difference(((start, end),)), now, words)
-        }
-    elif kind is Kind.OFF_CALL:
-        values = base | {"time": rules.fmt_clock(now, tz), "on_call": SAMPLE_OTHER}
-    elif kind is Kind.FAILURE_ALERT:
-        values = base | {"shift": shift, "start": fmt_local(start, tz), "reasons": SAMPLE_REASONS}
-    elif kind is Kind.WEEKLY_SUMMARY:
+    if kind is Kind.WEEKLY_SUMMARY:
         header = render(
             template,
             summary_header_values(view.summary_first_day, team_name),
             placeholders_of(kind),
         )
         return f"{header}\n{view.summary_days}"
-    else:
-        values = shift_start_values(
-            name=name, start=start, end=end, shift=shift, team=team_name, tz=tz
-        )
+    # Every kind's placeholders take their values from one sample: a kind uses those it names.
+    values = shift_start_values(name=name, start=start, end=end, shift=shift, team=team_name, tz=tz)
+    values |= {
+        "changes": rules.changes_text(
+            rules.Difference(((start, end),)), now, rules.NoticeWords(0, tz, (), {})
+        ),
+        "time": rules.fmt_clock(now, tz),
+        "on_call": SAMPLE_OTHER,
+        "reasons": SAMPLE_REASONS,
+        "phone": SAMPLE_PHONE,
+        "reason": SAMPLE_OPT_OUT_REASON,
+    }
     text = render(template, values, placeholders_of(kind))
     return with_confirm_request(text) if confirm and kind is Kind.SHIFT_START else text

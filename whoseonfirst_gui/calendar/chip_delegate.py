@@ -71,6 +71,9 @@ class ChipDelegate(QStyledItemDelegate):
             title = f"{mark}{seg.span.member_name} ({_hours(seg)})"
         else:
             title = f"{mark}{seg.span.member_name}"
+        confirmed = index.data(Roles.CONFIRMED)
+        if confirmed:
+            title += " ✓"
         fm_bold = QFontMetrics(bold)
         painter.setFont(bold)
         if self.compact:
@@ -90,6 +93,8 @@ class ChipDelegate(QStyledItemDelegate):
             painter.setFont(small)
             fm = QFontMetrics(small)
             detail = str(index.data(Roles.DETAIL) or "")
+            if confirmed:
+                detail += f"\n{confirmed}"
             y = text_rect.top() + 2 + line_h
             for line in detail.split("\n"):
                 painter.drawText(

@@ -18,9 +18,17 @@ def times(seg: ChipSegment, tz: tzinfo) -> str:
     return f"{fmt_local(seg.start, tz)} → {fmt_local(seg.end, tz)}"
 
 
-def accessible_chip(seg: ChipSegment, tz: tzinfo) -> str:
+def accessible_chip(seg: ChipSegment, tz: tzinfo, confirmed_at: datetime | None = None) -> str:
     state = " (unsaved)" if seg.span.pending else ""
-    return f"{seg.span.member_name} on call {times(seg, tz)}{state}"
+    note = f", {confirmed(seg, tz, confirmed_at)}" if confirmed_at is not None else ""
+    return f"{seg.span.member_name} on call {times(seg, tz)}{state}{note}"
+
+
+def confirmed(seg: ChipSegment, tz: tzinfo, confirmed_at: datetime | None) -> str | None:
+    """``confirmed 08:03 CST`` when the person on call confirmed this span by text."""
+    if confirmed_at is None:
+        return None
+    return fmt.confirmed_note(confirmed_at, tz, seg.span.start)
 
 
 def clock_range(a: datetime, b: datetime, tz: tzinfo) -> str:

@@ -29,11 +29,12 @@ def small_font(font: QFont) -> QFont:
 
 
 def chip_height(font: QFont, compact: bool) -> int:
-    """A chip's height: one line (month view), or the name and three small lines (week view)."""
+    """A chip's height: one line (month view), or the name and four small lines (week view:
+    the times, the kind of chip, and when the person confirmed it)."""
     fm = QFontMetrics(font)
     if compact:
         return fm.height() + 6
-    return fm.height() + 3 * QFontMetrics(small_font(font)).height() + 10
+    return fm.height() + 4 * QFontMetrics(small_font(font)).height() + 10
 
 
 def header_height(font: QFont) -> int:

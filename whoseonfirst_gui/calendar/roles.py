@@ -36,6 +36,7 @@ class Roles(IntEnum):
     SEGMENT = Qt.ItemDataRole.UserRole + 13  # the ChipSegment
     RUNNING = Qt.ItemDataRole.UserRole + 14
     ZONE = Qt.ItemDataRole.UserRole + 15  # "CST" / "CDT" at the chip's start
+    CONFIRMED = Qt.ItemDataRole.UserRole + 16  # "confirmed 08:03 CST", or None
     # days
     DATE = Qt.ItemDataRole.UserRole + 20
     TODAY = Qt.ItemDataRole.UserRole + 21
@@ -86,7 +87,9 @@ _CHIP_ROLES: dict[int, Callable[[_Chip], Any]] = {
     _R.ToolTipRole: lambda c: chip_text.chip_tooltip(
         c.seg, c.tz, c.texts_for(c.seg.span), c.confirmed_for(c.seg.span)
     ),
-    _R.AccessibleTextRole: lambda c: chip_text.accessible_chip(c.seg, c.tz),
+    _R.AccessibleTextRole: lambda c: chip_text.accessible_chip(
+        c.seg, c.tz, c.confirmed_for(c.seg.span)
+    ),
     Roles.KIND: lambda c: "chip",
     Roles.MEMBER_ID: lambda c: c.seg.span.member_id,
     Roles.MEMBER_NAME: lambda c: c.seg.span.member_name,
@@ -101,6 +104,7 @@ _CHIP_ROLES: dict[int, Callable[[_Chip], Any]] = {
     Roles.REASON: lambda c: c.seg.span.override_reason,
     Roles.SLICE: lambda c: (c.seg.index, c.seg.count),
     Roles.SEGMENT: lambda c: c.seg,
+    Roles.CONFIRMED: lambda c: chip_text.confirmed(c.seg, c.tz, c.confirmed_for(c.seg.span)),
     Roles.ZONE: lambda c: to_utc(c.seg.start).astimezone(c.tz).tzname(),
 }
 
