@@ -155,7 +155,9 @@ def app_command() -> list[str]:
     return [sys.executable, "-m", "whoseonfirst_gui.app"]
 
 
-def first_paint_seconds(runs: int) -> list[float]:
+def start_seconds(runs: int) -> list[tuple[float, float]]:
+    """Seconds from process start to the first painted window, and to the first page painted
+    with its data, for each of ``runs`` starts of the app on the demo team."""
     samples = []
     with tempfile.TemporaryDirectory(prefix="wof-bench-start-") as tmp:
         folder = Path(tmp)
@@ -182,13 +184,13 @@ def first_paint_seconds(runs: int) -> list[float]:
                 text=True,
                 timeout=120,
             )
-            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("first-paint ")]
-            if proc.returncode != 0 or not lines:
+            stamps = dict(ln.split() for ln in proc.stdout.splitlines() if ln.count(" ") == 1)
+            if proc.returncode != 0 or not {"first-paint", "data-shown"} <= stamps.keys():
                 raise RuntimeError(
                     f"the app did not report its first paint (exit {proc.returncode}):\n"
                     f"{proc.stderr[-2000:]}"
                 )
-            samples.append(float(lines[0].split()[1]) - t0)
+            samples.append((float(stamps["first-paint"]) - t0, float(stamps["data-shown"]) - t0))
     return samples
 
 
@@ -198,16 +200,25 @@ def page_repeat(quick: bool) -> int:
 
 def run(quick: bool = False) -> list[Figure]:
     runs = 1 if quick else 5
-    samples = first_paint_seconds(runs)
+    starts = start_seconds(runs)
+    window, data = [s[0] for s in starts], [s[1] for s in starts]
     figures = [
         Figure(
             GROUP,
             "start → first painted window (demo database)",
-            statistics.median(samples),
+            statistics.median(window),
             "s",
-            1.5,
-            note=f"median of {runs} starts, best {min(samples):.2f} s",
-        )
+            0.5,
+            note=f"median of {runs} starts, best {min(window):.2f} s",
+        ),
+        Figure(
+            GROUP,
+            "start → first page painted with its data",
+            statistics.median(data),
+            "s",
+            1.0,
+            note=f"median of {runs} starts, best {min(data):.2f} s",
+        ),
     ]
     size = QUICK if quick else LARGE
     url, _info = large_sqlite(size)

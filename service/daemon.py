@@ -296,8 +296,7 @@ class Daemon:
         )
 
     def _read_revision(self) -> int:
-        with self.engine.db.reader() as uow:
-            return read_revision(uow.session)
+        return self.engine.db.read(lambda uow: read_revision(uow.session))
 
     def watch_revision(self) -> bool:
         """Ask for a tick now if the database changed since the last tick started (called by

@@ -26,7 +26,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.errors import first_line
@@ -154,10 +153,7 @@ def check_health(
     checks: dict[str, Any] = {}
     healthy = True
     try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        with db.reader() as uow:
-            counts = outbox.outbox_counts(uow.session, now)
+        counts = db.read(lambda uow: outbox.outbox_counts(uow.session, now))
         checks["database"] = {"ok": True}
         checks["pending"] = counts.pending
         checks["problems_24h"] = counts.problems

@@ -3,6 +3,10 @@
 - ``delay``: every chunk leaves no earlier than ``delay`` seconds after it arrived, in each
   direction. Latency, not a bandwidth cap: a 20 ms proxy turns one round trip into ≥ 40 ms however
   many bytes flow, and pipelined traffic stays pipelined.
+- ``round_trips``: how many times a client spoke after the server had answered it (or first on
+  a connection), summed over every connection since the last ``reset_count()``. A request and
+  its answer are one; statements pipelined before the first answer arrives are one too. This is
+  what a link's latency multiplies, counted on the wire rather than estimated from statements.
 - ``cut()`` stops listening and breaks every open connection (clients see resets, then refused
   connections); ``restore()`` listens again on the same port. A database outage without
   stopping the database server.
@@ -27,6 +31,12 @@ from types import TracebackType
 _Chunks = queue.Queue[tuple[float, bytes]]
 
 
+class _Turn:
+    """Which side of one proxied connection sent the latest bytes."""
+
+    client_spoke_last = False
+
+
 class LoopbackProxy:
     def __init__(self, target_host: str, target_port: int, *, delay: float = 0.0) -> None:
         self.target = (target_host, target_port)
@@ -37,6 +47,16 @@ class LoopbackProxy:
         self._accepting = threading.Event()
         self._threads: list[threading.Thread] = []
         self._sockets: list[socket.socket] = []
+        self._round_trips = 0
+
+    @property
+    def round_trips(self) -> int:
+        with self._lock:
+            return self._round_trips
+
+    def reset_count(self) -> None:
+        with self._lock:
+            self._round_trips = 0
 
     def __enter__(self) -> LoopbackProxy:
         self.restore()
@@ -116,17 +136,22 @@ class LoopbackProxy:
                     upstream.close()
                     return
                 self._sockets += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
+            turn = _Turn()
+            for src, dst, asks in ((client, upstream, True), (upstream, client, False)):
                 chunks: _Chunks = queue.Queue()
-                self._spawn(self._read, src, chunks)
+                self._spawn(self._read, src, chunks, turn, asks)
                 self._spawn(self._write, dst, chunks)
 
-    def _read(self, src: socket.socket, chunks: _Chunks) -> None:
+    def _read(self, src: socket.socket, chunks: _Chunks, turn: _Turn, asks: bool) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                with self._lock:
+                    if asks and not turn.client_spoke_last:
+                        self._round_trips += 1
+                    turn.client_spoke_last = asks
                 chunks.put((time.monotonic() + self.delay, data))
         except OSError:
             pass

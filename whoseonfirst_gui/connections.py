@@ -23,8 +23,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 from PySide6.QtCore import QSettings
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
@@ -50,7 +48,6 @@ from whoseonfirst_core.db.session import (
     upgrade,
 )
 from whoseonfirst_core.domain.timeutil import local_date, zone
-from whoseonfirst_core.roster import create_demo_team
 from whoseonfirst_core.usecases.common import has_team
 from whoseonfirst_core.usecases.setup import DEFAULT_TIMEZONE, create_team, open_first_epoch
 from whoseonfirst_gui.messages import MessageChannel
@@ -175,6 +172,8 @@ class InsecureKeyringError(Exception):
 
 def keyring_status() -> tuple[bool, str]:
     """(secure?, explanation). Plaintext or absent backends are not secure."""
+    import keyring
+
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # noqa: BLE001 - a broken keyring setup is "no keyring"
@@ -213,6 +212,8 @@ class SecretStore:
     def get(self, profile: ConnectionProfile) -> str | None:
         if not self.is_secure()[0]:
             return None
+        import keyring.errors
+
         try:
             return keyring.get_password(self.service, profile.keyring_username)
         except keyring.errors.KeyringError as exc:
@@ -228,9 +229,13 @@ class SecretStore:
                 "keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager) "
                 "to have it remembered."
             )
+        import keyring
+
         keyring.set_password(self.service, profile.keyring_username, password)
 
     def delete(self, profile: ConnectionProfile) -> None:
+        import keyring.errors
+
         try:
             keyring.delete_password(self.service, profile.keyring_username)
         except keyring.errors.PasswordDeleteError:
@@ -383,6 +388,8 @@ def create_new_team(
 
 def load_demo_team(db: Database, clock: Clock, actor: str) -> None:
     """The demo team, rotating from this week's Monday."""
+    from whoseonfirst_core.roster import create_demo_team  # pydantic: not needed to start
+
     now = clock.now()
     today = local_date(now, zone(DEFAULT_TIMEZONE))
     with db.uow(actor) as uow:

@@ -1,5 +1,6 @@
 """The File menu's roster import and export: ask for the file, run the core's import or export
-on the worker thread, and say what happened."""
+on the worker thread, and say what happened. The roster package (pydantic) is imported there,
+when a file is read or written, not at start-up."""
 
 from __future__ import annotations
 
@@ -7,12 +8,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from whoseonfirst_core.roster import (
-    dumps_roster,
-    export_roster_data,
-    import_roster_data,
-    write_roster_file,
-)
 from whoseonfirst_gui.context import AppContext
 from whoseonfirst_gui.tell import change_uow
 
@@ -52,6 +47,8 @@ def import_roster(
     db, actor, clock = ctx.db, ctx.actor, ctx.clock
 
     def task() -> dict[str, int]:
+        from whoseonfirst_core.roster import import_roster_data
+
         raw = Path(path).read_bytes()  # an unreadable file is the task's error message
         with change_uow(db, actor, clock.now(), tell=tell) as uow:
             counts = import_roster_data(uow, clock.now(), raw, replace=replace)
@@ -74,6 +71,8 @@ def export_roster(window: QWidget, ctx: AppContext, path: str | None = None) -> 
     db = ctx.db
 
     def task() -> str:
+        from whoseonfirst_core.roster import dumps_roster, export_roster_data, write_roster_file
+
         with db.reader() as uow:
             text = dumps_roster(export_roster_data(uow))
         write_roster_file(path, text)

@@ -75,3 +75,18 @@ def test_cut_breaks_connections_and_restore_listens_on_the_same_port(echo_port: 
         if t not in threads_before and t.name.endswith(("(_accept)", "(_read)", "(_write)"))
     ]
     assert not leaked, leaked
+
+
+def test_round_trips_count_each_request_answered(echo_port: int) -> None:
+    with (
+        LoopbackProxy("127.0.0.1", echo_port) as proxy,
+        socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as conn,
+    ):
+        for _ in range(3):
+            conn.sendall(b"ping")
+            received = b""
+            while len(received) < 4:
+                received += conn.recv(65536)
+        assert proxy.round_trips == 3
+        proxy.reset_count()
+        assert proxy.round_trips == 0

@@ -3,6 +3,12 @@
 SQLite runs in WAL mode with ``foreign_keys=ON`` and a busy timeout; write transactions start
 with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing half-way. A unit of
 work is one session and one transaction, never shared across threads.
+
+On PostgreSQL a connection is not pinged when it leaves the pool (that costs a round trip on
+every unit of work): a read-only unit runs in autocommit, so it sends no BEGIN or ROLLBACK
+either, and :meth:`Database.read` runs a read again, once, on a fresh connection when the pooled
+one turns out to be dead. SQLAlchemy then drops every connection the pool held, so the write that
+follows a read connects afresh too.
 """
 
 from __future__ import annotations
@@ -15,11 +21,11 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from whoseonfirst_core.db.errors import (
@@ -38,6 +44,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: (unless the URL sets ``connect_timeout``); without it, the operating system's TCP timeout.
 PG_CONNECT_TIMEOUT_S = 10
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+T = TypeVar("T")
 
 
 def default_sqlite_path() -> Path:
@@ -200,7 +208,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    kwargs.setdefault("pool_pre_ping", True)
     if "connect_timeout" not in parsed.query:
         # Per host: a dead primary's silent machine must not hold up the standby behind it.
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
@@ -236,13 +243,33 @@ class Database:
             self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         )
         self._write_sessions = sessionmaker(bind=self._writer, expire_on_commit=False)
-        self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # SQLite reads keep their transaction: a snapshot across the unit's statements, and no
+        # round trips to save. PostgreSQL reads need neither BEGIN nor ROLLBACK.
+        self._reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read_sessions = sessionmaker(bind=self._reader, expire_on_commit=False)
 
     def uow(self, actor: str, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self, actor, write=write)
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self, "reader", write=False)
+
+    def read(self, query: Callable[[UnitOfWork], T]) -> T:
+        """``query`` in a read-only unit of work; run once more, in a new unit, when the first
+        found its connection dead (a server restart, a dropped link while it sat in the pool).
+        A read changes nothing, so running it twice is safe; a second failure is raised."""
+        try:
+            with self.reader() as uow:
+                return query(uow)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self.reader() as uow:
+            return query(uow)
 
     def create_if_missing(self) -> None:
         """Create the SQLite file if there is none yet (see :func:`create_sqlite_file`);
@@ -319,21 +346,35 @@ class UnitOfWork(ClosedOnExit):
 
 
 REVISION_KEY = "revision"
+#: The PostgreSQL channel a bump NOTIFYs (the new revision as payload), delivered at commit;
+#: the app LISTENs on it (``whoseonfirst_core.db.changes``) instead of polling.
+REVISION_CHANNEL = "whoseonfirst_revision"
 
 
 def bump(session: Session) -> None:
-    """Increment the change counter that other admins' apps poll."""
-    result = session.execute(
+    """Increment the change counter that other admins' apps poll, or on PostgreSQL listen to:
+    there the same statement NOTIFYs (``WITH bumped AS (UPDATE … RETURNING) SELECT
+    pg_notify(…)``), so telling them costs no round trip of its own."""
+    stmt = (
         update(Meta)
         .where(Meta.key == REVISION_KEY)
         .values(value=text("CAST(CAST(value AS INTEGER) + 1 AS TEXT)"))
     )
-    if getattr(result, "rowcount", 0) == 0:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        bumped = stmt.returning(Meta.value).cte("bumped")
+        notified = session.execute(select(func.pg_notify(REVISION_CHANNEL, bumped.c.value)))
+        rows = len(notified.all())
+    else:
+        rows = getattr(session.execute(stmt), "rowcount", 0)
+    if rows == 0:
         try:
             with session.begin_nested():
                 session.add(Meta(key=REVISION_KEY, value="1"))
         except IntegrityError:
-            pass
+            return
+        if postgresql:
+            session.execute(select(func.pg_notify(REVISION_CHANNEL, "1")))
 
 
 def read_revision(session: Session) -> int:

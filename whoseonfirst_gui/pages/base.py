@@ -69,8 +69,7 @@ class Page(QWidget):
         db = self.ctx.db
 
         def task() -> T:
-            with db.reader() as uow:
-                return query(uow)
+            return db.read(query)
 
         def done(result: T) -> None:
             self.loaded = True
