@@ -9,7 +9,6 @@ import os
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
 
-from whoseonfirst_core.roster import write_roster_file
 from whoseonfirst_core.usecases.dto import MemberDTO
 from whoseonfirst_core.usecases.feeds import calendar_file, create_link, feed_base_url, feed_url
 from whoseonfirst_core.usecases.team import list_members
@@ -55,6 +54,8 @@ def _write(ctx: AppContext, path: str, member_id: int | None) -> None:
     db, actor, clock = ctx.db, ctx.actor, ctx.clock
 
     def task() -> str:
+        from whoseonfirst_core.roster import write_roster_file  # not at start-up (pydantic)
+
         with db.uow(actor) as uow:  # never committed: planning ahead of the horizon is undone
             data = calendar_file(uow, clock.now(), member_id)
         write_roster_file(path, data.decode("utf-8"))  # owner-only: a member's lists phones

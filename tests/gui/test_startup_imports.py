@@ -1,5 +1,6 @@
 """What starting the app imports: the roster file's checks (pydantic), the keyring and the
-Twilio SDK wait until something asks for them, so the first window does not pay for them."""
+Twilio SDK, the iCalendar writer and the holiday calendars wait until something asks for them,
+so the first window does not pay for them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import os
 import subprocess
 import sys
 
-DEFERRED = ("pydantic", "keyring", "twilio", "alembic", "whoseonfirst_core.roster")
+DEFERRED = (
+    "pydantic",
+    "keyring",
+    "twilio",
+    "alembic",
+    "whoseonfirst_core.roster",
+    "icalendar",
+    "holidays",
+)
 
 
 def test_importing_the_app_leaves_out_what_the_first_window_does_not_need() -> None:

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone
-
 from whoseonfirst_core.domain.resolution import ResolvedSpan
 
 #: The window of a feed: this many days back and ahead of today (local days).
@@ -117,6 +115,8 @@ def calendar_bytes(events: Iterable[FeedEvent], tz: ZoneInfo, name: str) -> byte
     DTSTAMP is each event's LAST-MODIFIED, not the time of writing, so the same schedule gives
     the same bytes (and the same ETag) on every request.
     """
+    from icalendar import Calendar, Event, Timezone  # 3.5 MB: only when a calendar is made
+
     listed = sorted(events, key=lambda e: (e.start, e.uid))
     cal = Calendar()
     cal.add("prodid", PRODID)
