@@ -18,7 +18,17 @@ from pathlib import Path
 
 from bench.common import Figure
 
-BENCHMARKS = ["core", "planner", "dispatch", "gui", "remote", "memory", "feeds", "bundle"]
+BENCHMARKS = [
+    "core",
+    "history",
+    "planner",
+    "dispatch",
+    "gui",
+    "remote",
+    "memory",
+    "feeds",
+    "bundle",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

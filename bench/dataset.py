@@ -65,6 +65,54 @@ _ERRORS = {
 }
 
 
+_CHUNK = 10_000
+
+
+def _text_row(
+    i: int, due: datetime, rng: random.Random, members: list[tuple[int, str, str]]
+) -> dict[str, object]:
+    """Text number ``i`` of the history, due at ``due``."""
+    kind = rng.choice(_KINDS)
+    status = rng.choice(_STATUSES)
+    mid: int | None
+    mid, name, phone = rng.choice(members)
+    if kind in ("weekly_summary", "failure_alert"):
+        mid, name, phone = None, "Lead", "+13125559999"
+    code, message = _ERRORS.get(status, (None, None))
+    sent = due + timedelta(seconds=1) if status not in ("missed", "expired") else None
+    return {
+        "idempotency_key": f"bench:{i}",
+        "kind": kind,
+        "status": status,
+        "member_id": mid,
+        "recipient_name": name,
+        "recipient_phone": phone,
+        "body": (
+            f"WhoseOnFirst: Hi {name}, you are on call from Tue 08:00 CST "
+            "until Thu 08:00 CST (48 hours)."
+        ),
+        "due_at": due,
+        "expires_at": due + timedelta(hours=24),
+        "span_start": due if kind == "shift_start" else None,
+        "span_end": due + timedelta(hours=24) if kind == "shift_start" else None,
+        "shift_name": "Monday" if kind == "shift_start" else None,
+        "attempts": 0 if sent is None else 1,
+        "created_at": due,
+        "sending_at": sent,
+        "sent_at": sent,
+        "delivered_at": due + timedelta(seconds=4) if status == "delivered" else None,
+        "failed_at": due + timedelta(seconds=2)
+        if status in ("failed", "undelivered", "missed", "expired")
+        else None,
+        "last_polled_at": sent,
+        "twilio_sid": f"SM{i:032x}" if sent is not None else None,
+        "error_code": code,
+        "error_message": message,
+        "triggered_by": "service@bench",
+        "alerted": status in ("failed", "undelivered", "missed", "expired"),
+    }
+
+
 def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> dict[str, float]:
     """Fill the (migrated, empty) database; returns counts and the seconds it took."""
     t0 = time.perf_counter()
@@ -105,76 +153,41 @@ def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> di
 
         first = now - timedelta(days=365 * size.years)
         step = (now - timedelta(hours=1) - first) / max(1, size.notifications)
-        rows = []
-        for i in range(size.notifications):
-            due = first + step * i
-            kind = rng.choice(_KINDS)
-            status = rng.choice(_STATUSES)
-            mid, name, phone = rng.choice(members)
-            if kind in ("weekly_summary", "failure_alert"):
-                mid, name, phone = None, "Lead", "+13125559999"
-            code, message = _ERRORS.get(status, (None, None))
-            sent = due + timedelta(seconds=1) if status not in ("missed", "expired") else None
-            rows.append(
-                {
-                    "idempotency_key": f"bench:{i}",
-                    "kind": kind,
-                    "status": status,
-                    "member_id": mid,
-                    "recipient_name": name,
-                    "recipient_phone": phone,
-                    "body": (
-                        f"WhoseOnFirst: Hi {name}, you are on call from Tue 08:00 CST "
-                        "until Thu 08:00 CST (48 hours)."
-                    ),
-                    "due_at": due,
-                    "expires_at": due + timedelta(hours=24),
-                    "span_start": due if kind == "shift_start" else None,
-                    "span_end": due + timedelta(hours=24) if kind == "shift_start" else None,
-                    "shift_name": "Monday" if kind == "shift_start" else None,
-                    "attempts": 0 if sent is None else 1,
-                    "created_at": due,
-                    "sending_at": sent,
-                    "sent_at": sent,
-                    "delivered_at": due + timedelta(seconds=4) if status == "delivered" else None,
-                    "failed_at": due + timedelta(seconds=2)
-                    if status in ("failed", "undelivered", "missed", "expired")
-                    else None,
-                    "last_polled_at": sent,
-                    "twilio_sid": f"SM{i:032x}" if sent is not None else None,
-                    "error_code": code,
-                    "error_message": message,
-                    "triggered_by": "service@bench",
-                    "alerted": status in ("failed", "undelivered", "missed", "expired"),
-                }
-            )
-        for chunk in range(0, len(rows), 10_000):
-            conn.execute(insert(Notification.__table__), rows[chunk : chunk + 10_000])
-        ids = dict(
-            s.execute(
-                select(Notification.idempotency_key, Notification.id).where(
-                    Notification.idempotency_key.like("bench:%")
+        texts = attempts = 0
+        # In chunks: a million rows as dicts would not fit in memory at once.
+        for lo in range(0, size.notifications, _CHUNK):
+            rows = [
+                _text_row(i, first + step * i, rng, members)
+                for i in range(lo, min(size.notifications, lo + _CHUNK))
+            ]
+            conn.execute(insert(Notification.__table__), rows)
+            ids = dict(
+                s.execute(
+                    select(Notification.idempotency_key, Notification.id).where(
+                        Notification.idempotency_key.in_([r["idempotency_key"] for r in rows])
+                    )
                 )
+                .tuples()
+                .all()
             )
-            .tuples()
-            .all()
-        )
-        attempts = [
-            {
-                "notification_id": ids[r["idempotency_key"]],
-                "number": 1,
-                "started_at": r["sending_at"],
-                "finished_at": r["sent_at"],
-                "outcome": "permanent" if r["status"] == "failed" else "sent",
-                "error_code": r["error_code"] if r["status"] == "failed" else None,
-                "error_message": r["error_message"] if r["status"] == "failed" else None,
-                "instance_id": "bench",
-            }
-            for i, r in enumerate(rows)
-            if r["sending_at"] is not None
-        ]
-        for chunk in range(0, len(attempts), 10_000):
-            conn.execute(insert(NotificationAttempt.__table__), attempts[chunk : chunk + 10_000])
+            tries = [
+                {
+                    "notification_id": ids[r["idempotency_key"]],
+                    "number": 1,
+                    "started_at": r["sending_at"],
+                    "finished_at": r["sent_at"],
+                    "outcome": "permanent" if r["status"] == "failed" else "sent",
+                    "error_code": r["error_code"] if r["status"] == "failed" else None,
+                    "error_message": r["error_message"] if r["status"] == "failed" else None,
+                    "instance_id": "bench",
+                }
+                for r in rows
+                if r["sending_at"] is not None
+            ]
+            if tries:
+                conn.execute(insert(NotificationAttempt.__table__), tries)
+            texts += len(rows)
+            attempts += len(tries)
         uow.commit()
     if not db.is_sqlite:
         with db.engine.connect() as conn:
@@ -187,7 +200,7 @@ def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> di
         "members": len(members),
         "entries": len(entries),
         "overrides": len(overrides),
-        "notifications": len(rows),
-        "attempts": len(attempts),
+        "notifications": texts,
+        "attempts": attempts,
         "seconds": time.perf_counter() - t0,
     }

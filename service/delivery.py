@@ -34,6 +34,8 @@ class EngineSettings:
     alert_lookback: timedelta = timedelta(days=2)
     missed_lookback: timedelta = timedelta(days=7)
     heartbeat_retention: timedelta = timedelta(days=7)
+    #: Rows of each kind the retention pass deletes per tick (``usecases.retention``).
+    retention_batch: int = 2000
 
 
 @dataclass(frozen=True, slots=True)

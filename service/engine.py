@@ -48,7 +48,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from whoseonfirst_core.clock import Clock
 from whoseonfirst_core.db.session import Database
@@ -65,6 +65,7 @@ from whoseonfirst_core.usecases import (
     notices,
     outbox,
     rehearsal,
+    retention,
 )
 from whoseonfirst_core.usecases.calendar import complete_ended_overrides
 from whoseonfirst_core.usecases.common import has_team
@@ -83,6 +84,9 @@ from .sending import Sending
 from .twilio_sms import SmsBackend, SmsError
 
 _log = logging.getLogger(__name__)
+
+#: How often the retention pass runs (its first run: the process's first tick).
+MAINTENANCE_EVERY = timedelta(hours=24)
 
 
 def _count_expired(tally: Tally, notification_ids: list[int], why: str) -> None:
@@ -166,6 +170,10 @@ class Engine(Sending):
         self.poll = poll
         #: Tells a tick that the wall clock stepped since the last one (see ``clock_steps``).
         self.clock_watch = clock_watch
+        #: The daily retention pass: when the last one finished (None: not in this process),
+        #: and what the running one deleted so far.
+        self._maintained_at: datetime | None = None
+        self._pruned: dict[str, int] = {}
         #: What the last change-notice pass depended on (see ``notices.pass_key``).
         self._notice_pass: tuple[int, datetime] | None = None
         self._stop = threading.Event()
@@ -212,6 +220,8 @@ class Engine(Sending):
         if not self.stopping and team_present:
             self._raise_alerts(tally)
             self._send_due(tally, kinds=(Kind.FAILURE_ALERT,))
+        if not self.stopping and team_present and not self.pretended_clock:
+            self._maintain(now)
         if self.stopping:
             return tally.summary(started_at=now, stopped_early=True)
         # From the tick's own instant, not the clock now: an instant that came due while this
@@ -443,6 +453,40 @@ class Engine(Sending):
                     "no escalation contact has opted in to failure alerts; nobody was told"
                 )
         tally.add("alerts", sum(a.queued for a in raised))
+
+    # -- retention --------------------------------------------------------------------------
+
+    def _maintain(self, now: datetime) -> None:
+        """The daily pass (the first tick of the process, then every 24 h): one batch of
+        history older than the retention per tick until none is left, then fresh planner
+        statistics (see ``usecases.retention``)."""
+        if self._maintained_at is not None and now - self._maintained_at < MAINTENANCE_EVERY:
+            return
+        with self.db.uow(self.actor) as uow:
+            pruned = retention.prune_batch(uow, now, self.settings.retention_batch)
+            for kind, n in pruned.deleted.items():
+                self._pruned[kind] = self._pruned.get(kind, 0) + n
+            if not pruned.more:
+                retention.record_pass(uow, now, self._pruned)
+            uow.commit(bump_revision=pruned.total > 0)
+        if pruned.more:
+            return
+        retention.optimize(self.db)
+        if self._pruned or pruned.audit_kept:
+            _log.info(
+                "retention: deleted %s",
+                ", ".join(f"{n} {k}" for k, n in self._pruned.items()) or "nothing",
+                extra={
+                    "event": "retention",
+                    **{f"deleted_{k}": n for k, n in self._pruned.items()},
+                },
+            )
+        if pruned.audit_kept:
+            _log.warning(
+                "retention: the database kept audit entries this clock calls old enough; "
+                "its own clock says they are younger than the retention"
+            )
+        self._maintained_at, self._pruned = now, {}
 
     # -- heartbeat and the next due instant --------------------------------------------------
 

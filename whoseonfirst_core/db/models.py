@@ -86,6 +86,9 @@ class TeamSettings(Base):
     holiday_calendar: Mapped[dict[str, object]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    #: Texts, attempts, inbound texts and audit entries older than this many days are deleted
+    #: by the service (``usecases.retention``); 0 keeps them forever.
+    retention_days: Mapped[int] = mapped_column(Integer, default=1095, server_default="1095")
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -185,6 +188,7 @@ class ScheduleEntry(Base):
     member: Mapped[Member] = relationship(lazy="raise")
     __table_args__ = (
         Index("ix_schedule_entries_end_at", "end_at"),
+        Index("ix_schedule_entries_member_id", "member_id"),
         UniqueConstraint("epoch_id", "seq", name="uq_schedule_entries_epoch_seq"),
     )
 
@@ -208,6 +212,7 @@ class Override(Base):
         CheckConstraint("end_at > start_at", name="span"),
         CheckConstraint("status IN ('active', 'completed', 'cancelled')", name="status"),
         Index("ix_overrides_span", "end_at", "start_at"),
+        Index("ix_overrides_member_id", "member_id"),
     )
 
 
@@ -282,6 +287,18 @@ class Notification(Base):
         Index("ix_notifications_status_next", "status", "next_attempt_at"),
         Index("ix_notifications_due_at", "due_at"),
         Index("ix_notifications_member", "member_id", "due_at"),
+        # Rows about a span (shift starts, second asks, alerts): planning, escalation, alerts.
+        Index(
+            "ix_notifications_kind_span",
+            "kind",
+            "span_start",
+            "member_id",
+            sqlite_where=text("span_start IS NOT NULL"),
+            postgresql_where=text("span_start IS NOT NULL"),
+        ),
+        Index("ix_notifications_kind_created", "kind", "created_at"),
+        Index("ix_notifications_status_due", "status", "due_at"),
+        Index("ix_notifications_related_id", "related_id"),
     )
 
 
@@ -365,7 +382,9 @@ class InboundMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(index=True)
     received_at: Mapped[datetime]
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id"), nullable=True, index=True
+    )
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("escalation_contacts.id"), nullable=True
     )
@@ -392,7 +411,9 @@ class SpanConfirmation(Base):
     span_start: Mapped[datetime] = mapped_column(primary_key=True)
     confirmed_at: Mapped[datetime]
     phone: Mapped[str] = mapped_column(String(20))
-    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), nullable=True)
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id"), nullable=True, index=True
+    )
 
 
 class Meta(Base):

@@ -29,6 +29,7 @@ from whoseonfirst_core.usecases.common import (
 )
 from whoseonfirst_core.usecases.dto import ContactDTO, SettingsDTO
 from whoseonfirst_core.usecases.errors import ConflictError, NotFoundError, UseCaseError
+from whoseonfirst_core.usecases.retention import retention_problems
 from whoseonfirst_core.usecases.rotation import (
     add_change,
     changed_since,
@@ -78,6 +79,8 @@ class SettingsChange:
     #: Minutes after its start an unconfirmed shift is asked again (the contacts are told at
     #: twice that); 0: no escalation.
     confirm_within_minutes: int | None = None
+    #: Days of history kept (``usecases.retention``); 0: everything.
+    retention_days: int | None = None
 
 
 #: The settings stored in a ``TeamSettings`` column of the same name, as given.
@@ -92,6 +95,7 @@ _SAME_NAMED = (
     "notice_delay_minutes",
     "confirm_requested",
     "confirm_within_minutes",
+    "retention_days",
 )
 
 
@@ -191,6 +195,7 @@ def settings_problems(change: SettingsChange) -> list[str]:
         change.notice_window_days, change.notice_delay_minutes, change.quiet_hours
     )
     problems += confirm_problems(change.confirm_within_minutes)
+    problems += retention_problems(change.retention_days)
     if change.text_templates is not None:
         problems += text_templates_problems(change.text_templates)
     return problems

@@ -49,6 +49,8 @@ class SettingsDTO:
     #: minutes (0: never).
     confirm_requested: bool
     confirm_within_minutes: int
+    #: History older than this many days is deleted by the service (0: kept forever).
+    retention_days: int
     version: int
 
 

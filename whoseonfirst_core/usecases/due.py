@@ -33,7 +33,7 @@ from whoseonfirst_core.domain.texts import (
     weekly_summary_texts,
 )
 from whoseonfirst_core.domain.timeutil import day_start, fmt_local_compact
-from whoseonfirst_core.usecases import outbox
+from whoseonfirst_core.usecases import alert_rows, outbox
 from whoseonfirst_core.usecases.escalation import next_escalation_at
 from whoseonfirst_core.usecases.heartbeat import TickMarks
 from whoseonfirst_core.usecases.notices import decide, next_notice_at
@@ -402,13 +402,13 @@ def raise_failure_alerts(
     ``lookback``) whose shift_start failed on every phone, or was not delivered ``deadline``
     after it was planned; mark those rows alerted so it happens once. The caller commits."""
     session = uow.session
-    groups = outbox.unalerted_problem_spans(session, now, deadline, lookback)
+    groups = alert_rows.unalerted_problem_spans(session, now, deadline, lookback)
     if not groups:
         return []
     team = outbox.load_team(session)
     raised: list[RaisedAlert] = []
     for span_start, member_id in groups:
-        rows = outbox.shift_start_rows(session, span_start, member_id)
+        rows = alert_rows.shift_start_rows(session, span_start, member_id)
         alert = failure_alert(rows, now=now, deadline=deadline, validity=validity, team=team)
         if alert is None:
             continue
@@ -418,6 +418,6 @@ def raise_failure_alerts(
             )
             for t in alert.texts
         )
-        outbox.mark_alerted(session, [r.id for r in rows])
+        alert_rows.mark_alerted(session, [r.id for r in rows])
         raised.append(RaisedAlert(alert, queued))
     return raised
