@@ -204,3 +204,16 @@ def build_large(db: Database, now: datetime, size: Size, *, seed: int = 7) -> di
         "attempts": attempts,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def next_shift_start(db: Database, after: datetime) -> datetime:
+    """The first scheduled shift start after ``after``."""
+    with db.reader() as uow:
+        start = uow.session.scalar(
+            select(ScheduleEntry.start_at)
+            .where(ScheduleEntry.start_at > after)
+            .order_by(ScheduleEntry.start_at)
+            .limit(1)
+        )
+    assert start is not None, "the schedule has no shift after that"
+    return start

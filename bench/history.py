@@ -21,14 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from whoseonfirst_service.engine import Engine
 from whoseonfirst_service.sms import DryRunBackend, SendResult
 
 from bench.common import BENCH_NOW, Figure, best_of, fresh_sqlite
-from bench.dataset import Size, build_large
+from bench.dataset import Size, build_large, next_shift_start
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import ScheduleEntry, TeamSettings
+from whoseonfirst_core.db.models import TeamSettings
 from whoseonfirst_core.db.session import Database, upgrade
 from whoseonfirst_core.usecases import outbox, retention
 from whoseonfirst_core.usecases.dashboard import load_dashboard
@@ -63,14 +63,7 @@ def _idle_cpu_ms(engine: Engine, clock: FixedClock, ticks: int) -> float:
 def _start_to_send_ms(db: Database, engine: Engine, clock: FixedClock, timed: _Timed) -> float:
     best = float("inf")
     for _ in range(3):
-        with db.reader() as uow:
-            start = uow.session.scalar(
-                select(ScheduleEntry.start_at)
-                .where(ScheduleEntry.start_at > clock.now())
-                .order_by(ScheduleEntry.start_at)
-                .limit(1)
-            )
-        assert start is not None
+        start = next_shift_start(db, clock.now())
         clock.set(start + timedelta(seconds=1))
         timed.first_send = None
         t = time.perf_counter()

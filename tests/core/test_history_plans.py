@@ -16,13 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from bench.dataset import Size, build_large
+from bench.dataset import Size, build_large, next_shift_start
 from service.engine import Engine
 from service.twilio_sms import DryRunBackend
 from whoseonfirst_core.clock import FixedClock
-from whoseonfirst_core.db.models import ScheduleEntry
 from whoseonfirst_core.db.session import Database
 from whoseonfirst_core.usecases import outbox
 from whoseonfirst_core.usecases.dashboard import load_dashboard
@@ -55,14 +54,7 @@ def _work(db: Database) -> Captured:
     clock = FixedClock(NOW + timedelta(minutes=1))
     engine = Engine(db, DryRunBackend(), clock, instance_id="plans")
     engine.tick()
-    with db.reader() as uow:
-        start = uow.session.scalar(
-            select(ScheduleEntry.start_at)
-            .where(ScheduleEntry.start_at > clock.now())
-            .order_by(ScheduleEntry.start_at)
-            .limit(1)
-        )
-    assert start is not None
+    start = next_shift_start(db, clock.now())
     with captured(db) as seen:
         clock.advance(timedelta(seconds=30))
         engine.tick()

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from whoseonfirst_core.db.models import (
     AuditEntry,
@@ -80,21 +82,16 @@ def prune_batch(uow: UnitOfWork, now: datetime, batch: int = BATCH) -> Pruned:
         return Pruned()
     s = uow.session
     deleted: dict[str, int] = {}
-    ids = list(
-        s.scalars(
-            select(Notification.id)
-            .where(Notification.due_at < cut, Notification.status.in_(ordered(FINAL_STATUSES)))
-            .order_by(Notification.due_at)
-            .limit(batch)
-        )
+    ids = _oldest(
+        s,
+        Notification.id,
+        Notification.due_at,
+        cut,
+        batch,
+        Notification.status.in_(ordered(FINAL_STATUSES)),
     )
     if ids:
-        s.execute(
-            update(Notification)
-            .where(Notification.related_id.in_(ids))
-            .values(related_id=None)
-            .execution_options(synchronize_session=False)
-        )
+        _forget(s, Notification.related_id, ids)
         attempts = s.execute(
             delete(NotificationAttempt).where(NotificationAttempt.notification_id.in_(ids))
         )
@@ -104,28 +101,12 @@ def prune_batch(uow: UnitOfWork, now: datetime, batch: int = BATCH) -> Pruned:
     confirmations = s.execute(delete(SpanConfirmation).where(SpanConfirmation.span_start < cut))
     if confirmations.rowcount:  # type: ignore[attr-defined]
         deleted["confirmations"] = int(confirmations.rowcount)  # type: ignore[attr-defined]
-    inbound = list(
-        s.scalars(
-            select(InboundMessage.id)
-            .where(InboundMessage.sent_at < cut)
-            .order_by(InboundMessage.sent_at)
-            .limit(batch)
-        )
-    )
+    inbound = _oldest(s, InboundMessage.id, InboundMessage.sent_at, cut, batch)
     if inbound:
-        s.execute(
-            update(SpanConfirmation)
-            .where(SpanConfirmation.inbound_id.in_(inbound))
-            .values(inbound_id=None)
-            .execution_options(synchronize_session=False)
-        )
+        _forget(s, SpanConfirmation.inbound_id, inbound)
         s.execute(delete(InboundMessage).where(InboundMessage.id.in_(inbound)))
         deleted["inbound"] = len(inbound)
-    audit = list(
-        s.scalars(
-            select(AuditEntry.id).where(AuditEntry.at < cut).order_by(AuditEntry.at).limit(batch)
-        )
-    )
+    audit = _oldest(s, AuditEntry.id, AuditEntry.at, cut, batch)
     audit_kept = False
     if audit:
         try:
@@ -138,6 +119,21 @@ def prune_batch(uow: UnitOfWork, now: datetime, batch: int = BATCH) -> Pruned:
             audit_kept = True
     more = len(ids) == batch or len(inbound) == batch or (len(audit) == batch and not audit_kept)
     return Pruned(deleted=deleted, more=more, audit_kept=audit_kept)
+
+
+def _oldest(s: Session, key: Any, at: Any, cut: datetime, batch: int, *where: Any) -> list[int]:
+    """The ids of up to ``batch`` rows with ``at`` before ``cut``, oldest first."""
+    return list(s.scalars(select(key).where(at < cut, *where).order_by(at).limit(batch)))
+
+
+def _forget(s: Session, reference: Any, ids: list[int]) -> None:
+    """Clear ``reference`` where it points at one of ``ids`` (the rows about to go)."""
+    s.execute(
+        update(reference.class_)
+        .where(reference.in_(ids))
+        .values({reference.key: None})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_pass(uow: UnitOfWork, now: datetime, totals: dict[str, int]) -> None:
